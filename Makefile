@@ -1,0 +1,46 @@
+# promoflow: `make run` runs the engine, `make test` runs every test. Both set up what
+# they need first (virtualenv, pinned packages); nothing is installed by hand.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-fast bench rebuild lock clean chromium
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python -m stack.run
+
+# Every test: domain units, storage on a real PostgreSQL, workflows on real Temporal
+# servers (time-skipping and dev), the HTTP API end to end, the calendar in Chromium.
+test: install chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest tests/domain $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench.run
+
+# Rebuild every projection from the event log (DATABASE_URL, or the embedded one).
+rebuild: install
+	$(BIN)/python -m stack.rebuild
+
+# Browser tests use Debian's Chromium; install it when missing (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium install failed: browser tests will say so"; \
+	  else echo "chromium missing and not root: browser tests will be skipped with a message"; fi; }
+
+lock:
+	$(BIN)/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,35 @@
+"""Typed inputs of the activities (serialized by the pydantic data converter)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.balancing import BalancingRequest
+from domain.campaign import Phase
+from domain.tiers import Tier
+
+
+class EventSlot(BaseModel):
+    """Where and when the activity's one event goes: identity (campaign, seq) and time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign_id: str
+    seq: int
+    at: datetime
+    actor: str
+    reason: str | None = None
+
+
+class ReserveMonth(BaseModel):
+    slot: EventSlot
+    request: BalancingRequest
+    phases: list[Phase]
+
+
+class AllocateResources(BaseModel):
+    slot: EventSlot
+    tier: Tier
+    phases: list[Phase]

@@ -1,0 +1,99 @@
+"""What a business line asks for, and the phases a campaign runs through."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.tiers import Tier
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class Forecast(BaseModel):
+    """sales = traffic x average order value x conversion rate (the planning note's formula)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    traffic: int = Field(ge=0, description="expected visitors during the campaign")
+    avg_order_value: float = Field(ge=0, description="average order value, in yuan")
+    conversion_rate: float = Field(ge=0, le=1, description="share of visitors who buy, 0..1")
+
+    @property
+    def sales(self) -> float:
+        return self.traffic * self.avg_order_value * self.conversion_rate
+
+
+class CampaignRequest(BaseModel):
+    """The body of `POST /campaigns` (see shared/API.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    request_id: str = Field(min_length=1, max_length=128, description="the caller's idempotency key")
+    name: str = Field(min_length=1, max_length=200)
+    business_line: str = Field(pattern=_SLUG)
+    category: str = Field(pattern=_SLUG)
+    requested_tier: Tier | None = Field(default=None, description="an upper bound; the engine proposes one when omitted")
+    month: str = Field(description="the burst month, YYYY-MM")
+    burst_start: date | None = Field(default=None, description="first burst day; the engine picks one when omitted")
+    revenue_target: float = Field(ge=0, description="yuan")
+    gross_margin: float = Field(ge=-1, le=1, description="share of revenue, -1..1")
+    forecast: Forecast
+    hot_topic: bool = False
+    category_reason: str | None = Field(
+        default=None, max_length=500,
+        description="why this category runs twice in the month (category rotation rule)",
+    )
+
+    @field_validator("request_id")
+    @classmethod
+    def _request_id_chars(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9._:-]+", v):
+            raise ValueError("request_id may hold only letters, digits and . _ : -")
+        return v
+
+    @field_validator("month")
+    @classmethod
+    def _month_format(cls, v: str) -> str:
+        if not _MONTH.match(v):
+            raise ValueError("month must be YYYY-MM, e.g. 2027-09")
+        return v
+
+    @model_validator(mode="after")
+    def _burst_in_month(self) -> "CampaignRequest":
+        if self.burst_start is not None and self.burst_start.strftime("%Y-%m") != self.month:
+            raise ValueError(f"burst_start {self.burst_start} is not in month {self.month}")
+        return self
+
+    @property
+    def year(self) -> int:
+        return int(self.month[:4])
+
+    @property
+    def month_number(self) -> int:
+        return int(self.month[5:7])
+
+
+class PhaseName(StrEnum):
+    WARMUP = "warmup"
+    BURST = "burst"
+    ENCORE = "encore"
+
+
+class Phase(BaseModel):
+    """One phase of a campaign; dates are start-inclusive, end-exclusive, policy time zone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    phase: PhaseName
+    start: date
+    end: date
+
+
+def campaign_id_for(business_line: str, request_id: str) -> str:
+    """Deterministic id: the same request_id of the same line is the same campaign."""
+    return f"campaign-{business_line}-{request_id}"

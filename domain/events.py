@@ -1,0 +1,197 @@
+"""Domain events: every step of a campaign's life, with who did it, when and why.
+
+An event is an `Event` envelope (campaign, seq, time, actor, reason) around one typed
+body from the discriminated union `EventBody`. The workflow assigns `seq` and `at`
+(workflow time), so a retried activity appends exactly the same event again.
+Stored events carry a schema version; `upcast` lifts old payloads to the current shape.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Callable, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from domain.campaign import CampaignRequest, Phase, PhaseName
+from domain.tiers import Tier
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Booking(BaseModel):
+    """One unit of one resource held for one phase; dates start-inclusive, end-exclusive."""
+
+    model_config = ConfigDict(frozen=True)
+
+    resource: str
+    unit: int
+    phase: PhaseName
+    start: date
+    end: date
+
+
+class Shortfall(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    resource: str
+    phase: PhaseName
+    wanted: int
+    got: int
+    required: bool
+
+
+class CampaignSubmitted(_Body):
+    type: Literal["CampaignSubmitted"] = "CampaignSubmitted"
+    request: CampaignRequest
+    owner: str
+
+
+class ReviewScored(_Body):
+    type: Literal["ReviewScored"] = "ReviewScored"
+    score: float
+    factors: dict[str, float]
+    proposed_tier: Tier
+    forecast_sales: float
+    revenue_target: float
+    target_reachable: bool
+
+
+class ApprovalEscalated(_Body):
+    type: Literal["ApprovalEscalated"] = "ApprovalEscalated"
+    stage: Literal["approval", "month_choice"] = "approval"
+
+
+class CampaignApproved(_Body):
+    type: Literal["CampaignApproved"] = "CampaignApproved"
+    tier: Tier
+
+
+class CampaignDowngraded(_Body):
+    type: Literal["CampaignDowngraded"] = "CampaignDowngraded"
+    from_tier: Tier
+    to_tier: Tier
+
+
+class CampaignRejected(_Body):
+    type: Literal["CampaignRejected"] = "CampaignRejected"
+
+
+class RequestExpired(_Body):
+    type: Literal["RequestExpired"] = "RequestExpired"
+    stage: Literal["approval", "month_choice"]
+
+
+class MonthReserved(_Body):
+    """A place in the month's capacity and the yearly budget, decided under the year lock."""
+
+    type: Literal["MonthReserved"] = "MonthReserved"
+    month: str
+    tier: Tier
+    category: str
+    counted_days: int
+    hot_topic: bool
+    phases: list[Phase]
+    displaced: list[str] = []
+
+
+class MonthAlternativesOffered(_Body):
+    type: Literal["MonthAlternativesOffered"] = "MonthAlternativesOffered"
+    month: str
+    alternatives: list[str]
+    reasons: list[str]
+
+
+class MonthChosen(_Body):
+    type: Literal["MonthChosen"] = "MonthChosen"
+    month: str
+
+
+class DisplacedBySCampaign(_Body):
+    type: Literal["DisplacedBySCampaign"] = "DisplacedBySCampaign"
+    by_campaign_id: str
+    month: str
+
+
+class ResourcesAllocated(_Body):
+    type: Literal["ResourcesAllocated"] = "ResourcesAllocated"
+    bookings: list[Booking]
+    shortfall: list[Shortfall] = []
+
+
+class PhaseStarted(_Body):
+    type: Literal["PhaseStarted"] = "PhaseStarted"
+    phase: PhaseName
+
+
+class PhaseEnded(_Body):
+    type: Literal["PhaseEnded"] = "PhaseEnded"
+    phase: PhaseName
+
+
+class CampaignCompleted(_Body):
+    type: Literal["CampaignCompleted"] = "CampaignCompleted"
+
+
+class CampaignCancelled(_Body):
+    type: Literal["CampaignCancelled"] = "CampaignCancelled"
+    stage: str
+
+
+EventBody = Annotated[
+    Union[
+        CampaignSubmitted, ReviewScored, ApprovalEscalated, CampaignApproved, CampaignDowngraded,
+        CampaignRejected, RequestExpired, MonthReserved, MonthAlternativesOffered, MonthChosen,
+        DisplacedBySCampaign, ResourcesAllocated, PhaseStarted, PhaseEnded, CampaignCompleted,
+        CampaignCancelled,
+    ],
+    Field(discriminator="type"),
+]
+_BODY = TypeAdapter(EventBody)
+
+
+class Event(BaseModel):
+    """The envelope: identity (campaign_id, seq) plus who, when and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign_id: str
+    seq: int = Field(ge=1)
+    at: datetime
+    actor: str
+    reason: str | None = None
+    body: EventBody
+
+    @property
+    def type(self) -> str:
+        return self.body.type
+
+    def data(self) -> dict[str, Any]:
+        """The JSON payload as stored (without the discriminator, which is its own column)."""
+        return self.body.model_dump(mode="json", exclude={"type"})
+
+
+# Schema evolution: bump a type's version when its payload changes shape, and add an
+# upcaster from the old version. Stored rows keep the version they were written with.
+SCHEMA_VERSION: dict[str, int] = {}
+_UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    # ("ResourcesAllocated", 1): lambda d: {**d, "shortfall": []},  # example: v1 had no shortfall
+}
+
+
+def schema_version(event_type: str) -> int:
+    return SCHEMA_VERSION.get(event_type, 1)
+
+
+def upcast(event_type: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Lift a stored payload from `version` to the current schema of its type."""
+    while version < schema_version(event_type):
+        data = _UPCASTERS[(event_type, version)](data)
+        version += 1
+    return data
+
+
+def parse_body(event_type: str, version: int, data: dict[str, Any]) -> EventBody:
+    return _BODY.validate_python({**upcast(event_type, version, data), "type": event_type})

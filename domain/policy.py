@@ -1,0 +1,275 @@
+"""The policy: every number of the promotion playbook, per year, with per-month overrides.
+
+`Policy.for_year(year, overrides)` gives the defaults of DOMAIN.md deep-merged with an
+operator's overrides (a JSON-like dict). Nothing else in `domain/` hard-codes a number
+of the business: functions take the policy as their first argument.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.campaign import PhaseName  # noqa: F401  (re-exported for Entitlement users)
+from domain.holiday_data import CHINA_DAYS_OFF, SPRING_FESTIVAL
+from domain.resources import Entitlement, ResourceSpec, default_entitlements, default_resources
+from domain.scoring import BusinessLineContext
+from domain.tiers import Tier
+
+__all__ = [
+    "BusinessLineContext", "Entitlement", "Policy", "ResourceSpec", "ScoreWeights", "ScoringScales",
+    "Thresholds", "TierRule", "festival_dates",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TierRule(_Frozen):
+    warmup_days: int = Field(ge=0)
+    burst_days: int = Field(ge=0)
+    encore_days: int = Field(ge=0)
+    # counted against the yearly budget; B's warm-up runs on its own resources, so only its burst counts
+    counted_days: int = Field(ge=0)
+    max_per_year: int | None = Field(default=None, ge=0)
+    max_per_month: int | None = Field(default=None, ge=0)
+    approver_roles: list[str]
+    approval_sla_hours: int = Field(ge=0, description="escalate after one SLA, expire after a second")
+    min_lead_days: int = Field(ge=0, description="days between today and the warm-up start")
+    min_lead_months: int = Field(default=0, ge=0, description="calendar months of lead (S: planned 3 months ahead)")
+
+    @model_validator(mode="after")
+    def _counted_fits(self) -> "TierRule":
+        if self.counted_days > self.warmup_days + self.burst_days:
+            raise ValueError("counted_days cannot exceed warm-up + burst days")
+        return self
+
+
+class Thresholds(_Frozen):
+    """score >= a -> A, >= b -> B, else C; S only when S was requested and score >= s."""
+
+    a: float = Field(default=0.70, ge=0, le=1)
+    b: float = Field(default=0.45, ge=0, le=1)
+    s: float = Field(default=0.80, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Thresholds":
+        if not self.b <= self.a <= self.s:
+            raise ValueError(f"thresholds must satisfy b <= a <= s (got b={self.b}, a={self.a}, s={self.s})")
+        return self
+
+
+class ScoreWeights(_Frozen):
+    strategic_weight: float = Field(default=0.25, ge=0)
+    annual_progress_gap: float = Field(default=0.20, ge=0)
+    month_revenue_gap: float = Field(default=0.10, ge=0)
+    revenue_target: float = Field(default=0.20, ge=0)
+    gross_margin: float = Field(default=0.10, ge=0)
+    seasonality: float = Field(default=0.15, ge=0)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> "ScoreWeights":
+        total = sum(self.model_dump().values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"score weights must sum to 1 (got {total})")
+        return self
+
+
+class ScoringScales(_Frozen):
+    """How raw request numbers become 0..1 factors."""
+
+    revenue_target_full: float = Field(default=10_000_000, ge=0, description="yuan; a target this big scores 1")
+    gross_margin_full: float = Field(default=0.40, ge=0, description="a margin this high scores 1")
+    off_season: float = Field(default=0.3, ge=0, le=1, description="seasonality factor outside the category's months")
+    unknown_season: float = Field(default=0.6, ge=0, le=1, description="category with no season table")
+
+
+# Default tier rules (DOMAIN.md "Tiers"): S 16+5(+3 encore) counted 21, A 4+3 counted 7,
+# B 1 counted day (warm-up of 3 days on its own resources), C nothing.
+_DEFAULT_TIERS: dict[Tier, dict[str, Any]] = {
+    Tier.S: dict(warmup_days=16, burst_days=5, encore_days=3, counted_days=21, max_per_year=3, max_per_month=1,
+                 approver_roles=["leader"], approval_sla_hours=120, min_lead_days=92, min_lead_months=3),
+    Tier.A: dict(warmup_days=4, burst_days=3, encore_days=0, counted_days=7, max_per_year=None, max_per_month=1,
+                 approver_roles=["approver", "leader"], approval_sla_hours=72, min_lead_days=7),
+    Tier.B: dict(warmup_days=3, burst_days=1, encore_days=0, counted_days=1, max_per_year=None, max_per_month=3,
+                 approver_roles=["approver", "leader"], approval_sla_hours=48, min_lead_days=3),
+    Tier.C: dict(warmup_days=0, burst_days=0, encore_days=0, counted_days=0, max_per_year=None, max_per_month=None,
+                 approver_roles=[], approval_sla_hours=0, min_lead_days=0),
+}
+
+# Crowded months (618, Double 11) get higher thresholds: more A requests become B.
+_DEFAULT_MONTH_THRESHOLDS: dict[int, dict[str, float]] = {
+    6: dict(a=0.75, b=0.50, s=0.80),
+    11: dict(a=0.78, b=0.52, s=0.82),
+}
+
+# Seeded demo context of the business lines (yuan).
+_DEFAULT_LINES: dict[str, dict[str, float]] = {
+    "food": dict(strategic_weight=0.8, annual_target=1.2e9, annual_progress=4.2e8, month_revenue=8.0e7, month_revenue_norm=1.0e8),
+    "apparel": dict(strategic_weight=0.6, annual_target=9.0e8, annual_progress=5.0e8, month_revenue=9.0e7, month_revenue_norm=7.5e7),
+    "beauty": dict(strategic_weight=0.7, annual_target=6.0e8, annual_progress=2.0e8, month_revenue=4.0e7, month_revenue_norm=5.0e7),
+    "mother_baby": dict(strategic_weight=0.5, annual_target=4.0e8, annual_progress=2.5e8, month_revenue=3.5e7, month_revenue_norm=3.3e7),
+    "home_appliances": dict(strategic_weight=0.9, annual_target=1.5e9, annual_progress=5.0e8, month_revenue=1.1e8, month_revenue_norm=1.25e8),
+    "cross_border": dict(strategic_weight=0.4, annual_target=3.0e8, annual_progress=6.0e7, month_revenue=2.0e7, month_revenue_norm=2.5e7),
+}
+
+# How the default season table finds the New Year goods festival: the weeks before Spring Festival.
+_NEW_YEAR_GOODS_WINDOW = timedelta(days=21)
+
+
+def festival_dates(year: int) -> dict[str, date]:
+    """Industry festivals pinned to a date (a burst may start on them even on a weekend)."""
+    nov1 = date(year, 11, 1)
+    first_friday = nov1 + timedelta(days=(4 - nov1.weekday()) % 7)
+    return {
+        "618": date(year, 6, 18),
+        "double_11": date(year, 11, 11),
+        "black_friday": first_friday + timedelta(weeks=3),  # 4th Friday of November
+        "double_12": date(year, 12, 12),
+    }
+
+
+def _days_off(year: int) -> list[tuple[date, str]]:
+    return [(date.fromisoformat(d), n) for d, n in CHINA_DAYS_OFF.get(year, [])]
+
+
+def _months_named(year: int, word: str) -> set[int]:
+    return {d.month for d, n in _days_off(year) if word in n}
+
+
+def default_category_seasons(year: int) -> dict[str, list[int]]:
+    """DOMAIN.md "Seasonality per category", with lunar festivals placed from the holiday data."""
+    dragon_boat = _months_named(year, "Dragon Boat") or {6}
+    mid_autumn = _months_named(year, "Mid-Autumn") or {9}
+    new_year_goods: set[int] = set()
+    for y in (year, year + 1):  # next year's festival may start its goods festival in December
+        if y in SPRING_FESTIVAL:
+            sf = date.fromisoformat(SPRING_FESTIVAL[y])
+            for d in (sf - _NEW_YEAR_GOODS_WINDOW, sf - timedelta(days=1)):
+                if d.year == year:
+                    new_year_goods.add(d.month)
+    food = sorted({5} | dragon_boat | mid_autumn)  # 517, Dragon Boat, Mid-Autumn
+    seasons = {
+        "mother_baby": [5, 6],                     # Mother's Day, Children's Day
+        "beauty": [2, 3],                          # Valentine's, Women's Day
+        "accessories": [2, 3],
+        "fmcg": sorted(new_year_goods) or [1],     # New Year goods festival
+        "food": food,
+        "fresh": food,
+        "stationery": [2, 3, 8, 9],                # back-to-school
+        "apparel": [3, 4, 8, 9, 10],               # season changes, back-to-school
+        "cross_border": [11],                      # Black Friday
+        "home_appliances": [8],                    # 818
+    }
+    return seasons
+
+
+def _same_key(a: Any, b: Any) -> bool:
+    # JSON overrides carry "11" or "S" where the defaults hold 11 or Tier.S
+    return a == b or str(a) == str(b)
+
+
+def _deep_merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            match = next((bk for bk in out if _same_key(bk, k)), None)
+            if match is None:
+                out[k] = v
+            else:
+                out[match] = _deep_merge(out[match], v)
+        return out
+    return over  # scalars and lists are replaced whole
+
+
+class Policy(_Frozen):
+    year: int
+    tiers: dict[Tier, TierRule]
+    yearly_budget_days: int = Field(default=150, ge=0)
+    hot_topic_reserve_days: int = Field(default=12, ge=0, description="kept for unplanned hot topics")
+    a_per_month_with_override: int = Field(default=2, ge=0)
+    thresholds: Thresholds = Thresholds()
+    month_thresholds: dict[int, Thresholds] = {}
+    score_weights: ScoreWeights = ScoreWeights()
+    scoring: ScoringScales = ScoringScales()
+    utc_offset_hours: int = Field(default=8, ge=-12, le=14, description="Asia/Shanghai, no DST")
+    burst_weekdays: list[int] = Field(default=[1, 2, 0], description="date.weekday(), preferred first: Tue, Wed, Mon")
+    hot_topic_sla_hours: int = Field(default=4, ge=0)
+    hot_topic_min_lead_days: int = Field(default=1, ge=0)
+    month_choice_window_hours: int = Field(default=72, ge=0)
+    max_alternatives: int = Field(default=3, ge=0)
+    category_seasons: dict[str, list[int]] = {}
+    holidays: list[date] = []
+    spring_festival: dict[int, date] = {}
+    resources: list[ResourceSpec] = []
+    entitlements: dict[Tier, list[Entitlement]] = {}
+    business_lines: dict[str, BusinessLineContext] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Policy":
+        missing = [t for t in Tier if t not in self.tiers]
+        if missing:
+            raise ValueError(f"policy lacks rules for tiers {missing}")
+        if self.hot_topic_reserve_days > self.yearly_budget_days:
+            raise ValueError("hot_topic_reserve_days cannot exceed yearly_budget_days")
+        if any(not 1 <= m <= 12 for m in self.month_thresholds):
+            raise ValueError("month_thresholds keys must be months 1..12")
+        if not self.burst_weekdays or any(not 0 <= d <= 6 for d in self.burst_weekdays):
+            raise ValueError("burst_weekdays must hold weekdays 0..6")
+        catalog = {r.key: r.units for r in self.resources}
+        for tier, ents in self.entitlements.items():
+            for e in ents:
+                if e.resource not in catalog:
+                    raise ValueError(f"{tier} entitlement names unknown resource {e.resource!r}")
+                if e.units > catalog[e.resource]:
+                    raise ValueError(f"{tier} wants {e.units} units of {e.resource}, catalog has {catalog[e.resource]}")
+        return self
+
+    def thresholds_for(self, month: int) -> Thresholds:
+        return self.month_thresholds.get(month, self.thresholds)
+
+    def rule(self, tier: Tier) -> TierRule:
+        return self.tiers[tier]
+
+    def spring_festival_day(self, year: int | None = None) -> date | None:
+        return self.spring_festival.get(self.year if year is None else year)
+
+    def spring_festival_month(self) -> int:
+        day = self.spring_festival_day()
+        if day is None:
+            raise ValueError(f"no Spring Festival date for {self.year}: add it to the policy (spring_festival)")
+        return day.month
+
+    def is_spring_festival_month(self, month: str) -> bool:
+        """`month` is YYYY-MM; False when the year has no Spring Festival data."""
+        day = self.spring_festival_day(int(month[:4]))
+        return day is not None and day.month == int(month[5:7])
+
+    @classmethod
+    def defaults(cls, year: int) -> dict[str, Any]:
+        """The default policy of `year` as a plain dict (the base that overrides merge into)."""
+        return {
+            "year": year,
+            "tiers": {t: dict(r) for t, r in _DEFAULT_TIERS.items()},
+            "thresholds": Thresholds().model_dump(),
+            "month_thresholds": {m: dict(t) for m, t in _DEFAULT_MONTH_THRESHOLDS.items()},
+            "score_weights": ScoreWeights().model_dump(),
+            "scoring": ScoringScales().model_dump(),
+            "category_seasons": default_category_seasons(year),
+            # this year and next: an encore or a late burst may spill over New Year
+            "holidays": [d for y in (year, year + 1) for d, _ in _days_off(y)],
+            "spring_festival": {y: date.fromisoformat(d) for y, d in SPRING_FESTIVAL.items()},
+            "resources": [r.model_dump() for r in default_resources()],
+            "entitlements": {t: [e.model_dump() for e in es] for t, es in default_entitlements().items()},
+            "business_lines": {k: {"business_line": k, **v} for k, v in _DEFAULT_LINES.items()},
+        }
+
+    @classmethod
+    def for_year(cls, year: int, overrides: dict | None = None) -> "Policy":
+        """Defaults for `year`, deep-merged with `overrides` (dicts merge, lists and scalars replace)."""
+        data = _deep_merge(cls.defaults(year), overrides or {})
+        data["year"] = year
+        return cls.model_validate(data)

@@ -1,0 +1,138 @@
+"""Tier review: score a request on the playbook's six factors and propose a tier.
+
+Every factor is 0..1 where higher favours the campaign; the score is their weighted sum
+with `policy.score_weights`. The playbook favours strategic lines and lines far behind
+their revenue target, and separates A from B by (per-month) thresholds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.campaign import CampaignRequest
+from domain.tiers import Tier, cap_tier
+
+if TYPE_CHECKING:  # only for annotations: policy imports this module
+    from domain.policy import Policy
+
+
+class BusinessLineContext(BaseModel):
+    """What the promotion team knows about a line when it reviews a request."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    business_line: str
+    strategic_weight: float = Field(ge=0, le=1)
+    annual_target: float = Field(ge=0, description="yuan")
+    annual_progress: float = Field(ge=0, description="revenue so far this year, yuan")
+    month_revenue: float = Field(ge=0, description="revenue of the current month, yuan")
+    month_revenue_norm: float = Field(ge=0, description="a typical month's revenue, to normalise")
+
+
+class RevenueCheck(BaseModel):
+    """The request's revenue target against sales = traffic x average order value x conversion."""
+
+    model_config = ConfigDict(frozen=True)
+
+    forecast_sales: float
+    revenue_target: float
+    reachable: bool
+    gap: float = Field(description="how much the forecast falls short of the target, 0 when reachable")
+
+    @property
+    def message(self) -> str:
+        if self.reachable:
+            return f"forecast sales {self.forecast_sales:,.0f} reach the target {self.revenue_target:,.0f}"
+        return (
+            f"forecast sales {self.forecast_sales:,.0f} fall short of the target "
+            f"{self.revenue_target:,.0f} by {self.gap:,.0f}"
+        )
+
+
+class ReviewScore(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    score: float = Field(ge=0, le=1)
+    factors: dict[str, float]
+    proposed_tier: Tier
+    revenue: RevenueCheck
+
+
+FACTORS = (
+    "strategic_weight",
+    "annual_progress_gap",
+    "month_revenue_gap",
+    "revenue_target",
+    "gross_margin",
+    "seasonality",
+)
+
+
+def _unit(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
+def _share_missing(done: float, norm: float) -> float:
+    """1 when nothing is done yet, 0 when at or past the norm; a zero norm means nothing is missing."""
+    if norm <= 0:
+        return 0.0
+    return _unit(1.0 - done / norm)
+
+
+def revenue_check(request: CampaignRequest) -> RevenueCheck:
+    sales = request.forecast.sales
+    target = request.revenue_target
+    return RevenueCheck(
+        forecast_sales=sales,
+        revenue_target=target,
+        reachable=sales >= target,
+        gap=max(0.0, target - sales),
+    )
+
+
+def factors(policy: Policy, line: BusinessLineContext, request: CampaignRequest) -> dict[str, float]:
+    scales = policy.scoring
+    in_season = request.month_number in policy.category_seasons.get(request.category, [])
+    has_season = request.category in policy.category_seasons
+    return {
+        "strategic_weight": _unit(line.strategic_weight),
+        # far behind the annual target -> higher
+        "annual_progress_gap": _share_missing(line.annual_progress, line.annual_target),
+        # a weak month -> higher
+        "month_revenue_gap": _share_missing(line.month_revenue, line.month_revenue_norm),
+        "revenue_target": _unit(request.revenue_target / scales.revenue_target_full)
+        if scales.revenue_target_full > 0 else 0.0,
+        "gross_margin": _unit(request.gross_margin / scales.gross_margin_full)
+        if scales.gross_margin_full > 0 else 0.0,
+        "seasonality": 1.0 if in_season else (scales.off_season if has_season else scales.unknown_season),
+    }
+
+
+def propose_tier(policy: Policy, score: float, month: int, requested: Tier | None) -> Tier:
+    """Tier from the month's thresholds; S only when asked for; never above the requested tier."""
+    t = policy.thresholds_for(month)
+    if requested == Tier.S and score >= t.s:
+        proposed = Tier.S
+    elif score >= t.a:
+        proposed = Tier.A
+    elif score >= t.b:
+        proposed = Tier.B
+    else:
+        proposed = Tier.C
+    return cap_tier(proposed, requested)
+
+
+def score_request(policy: Policy, line: BusinessLineContext, request: CampaignRequest) -> ReviewScore:
+    f = factors(policy, line, request)
+    weights = policy.score_weights.model_dump()
+    score = _unit(sum(weights[k] * f[k] for k in FACTORS))
+    # rounded so that a float sum does not land a hair below a threshold it meets on paper
+    score = round(score, 6)
+    return ReviewScore(
+        score=score,
+        factors=f,
+        proposed_tier=propose_tier(policy, score, request.month_number, request.requested_tier),
+        revenue=revenue_check(request),
+    )

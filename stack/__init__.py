@@ -1,0 +1,1 @@
+"""Running promoflow: configuration, the embedded servers, migrations, `make run`."""

@@ -1,0 +1,127 @@
+"""`make run`: the whole engine on one machine.
+
+Starts (unless pointed elsewhere by DATABASE_URL / TEMPORAL_ADDRESS) the embedded
+PostgreSQL and Temporal dev server with data in .data/, applies migrations, then runs
+the worker and the API as child processes until Ctrl-C, and stops everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from stack.config import ROOT, Settings
+from stack.database import prepare_database
+from stack.embedded import prepare_runtime_dir, start_postgres, start_temporal, stop_process, wait_for_temporal
+from stack.tokens import ensure_tokens
+
+
+def _say(msg: str) -> None:
+    print(f"[promoflow] {msg}", flush=True)
+
+
+def _wait_healthy(url: str, procs: list[subprocess.Popen], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for p in procs:
+            if p.poll() is not None:
+                raise RuntimeError(f"{p.args} exited with code {p.returncode}; see .data/logs/")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} not healthy within {timeout}s")
+
+
+def main() -> int:
+    settings = Settings()
+    data = settings.data_dir
+    logs = data / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    prepare_runtime_dir(data)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    pg_server = temporal = None
+    children: list[subprocess.Popen] = []
+    stopping = False
+
+    def _stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        dsn = settings.database_url
+        if not dsn:
+            _say(f"starting embedded PostgreSQL (data in {data / 'postgres'})")
+            pg_server, dsn = start_postgres(data)
+            env["DATABASE_URL"] = dsn
+        applied = asyncio.run(prepare_database(dsn))
+        _say(f"schema ready ({'applied ' + ', '.join(applied) if applied else 'up to date'})")
+
+        address = settings.temporal_address
+        if not address:
+            address = f"127.0.0.1:{settings.temporal_port}"
+            _say(f"starting Temporal dev server (SQLite WAL in {data / 'temporal.db'})")
+            temporal = start_temporal(data, settings.temporal_port, settings.temporal_ui_port,
+                                      settings.temporal_namespace, log=logs / "temporal.log")
+            env["TEMPORAL_ADDRESS"] = address
+        asyncio.run(wait_for_temporal(address, settings.temporal_namespace, temporal))
+
+        tokens = ensure_tokens(settings.tokens_path)
+        env.setdefault("PROMOFLOW_TOKENS_FILE", str(settings.tokens_path))
+        for name, cmd in (
+            ("worker", [sys.executable, str(ROOT / "worker.py")]),
+            ("api", [sys.executable, "-m", "uvicorn", "api.app:app", "--host", settings.api_host,
+                     "--port", str(settings.api_port), "--log-level", "warning"]),
+        ):
+            children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True,
+                                             stdout=open(logs / f"{name}.log", "ab"), stderr=subprocess.STDOUT))
+        api = f"http://{settings.api_host}:{settings.api_port}"
+        _wait_healthy(f"{api}/healthz", children)
+
+        _say("running. Ctrl-C stops everything.")
+        print(f"""
+  API            {api}          (OpenAPI: {api}/docs)
+  Calendar       {api}/calendar/{time.gmtime().tm_year + 1}.html
+  Temporal UI    {'http://127.0.0.1:' + str(settings.temporal_ui_port) if temporal else '(external: ' + address + ')'}
+  Worker metrics http://127.0.0.1:{settings.worker_metrics_port}/metrics
+  Logs           {logs}
+  Tokens         {settings.tokens_path}
+""")
+        for t in tokens:
+            print(f"  {t['role']:<14} {t['name']:<14} {t.get('business_line') or '-':<10} {t['token']}")
+        print(f"\n  try: curl -H 'Authorization: Bearer {tokens[0]['token']}' {api}/campaigns\n", flush=True)
+
+        while not stopping:
+            for p in children:
+                if p.poll() is not None:
+                    _say(f"{p.args[1]} exited with code {p.returncode}; stopping (see {logs})")
+                    stopping = True
+            time.sleep(0.3)
+        return 0
+    except Exception as err:  # noqa: BLE001 - report, then stop what was started
+        _say(f"error: {err}")
+        return 1
+    finally:
+        _say("stopping")
+        for p in reversed(children):
+            stop_process(p)
+        if temporal is not None:
+            stop_process(temporal)
+        if pg_server is not None:
+            pg_server.cleanup()  # cleanup_mode="stop": pg_ctl stop, data kept
+        _say("stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

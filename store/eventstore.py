@@ -1,0 +1,117 @@
+"""The append-only log: idempotent, gapless appends and ordered reads.
+
+Identity of an event is (campaign_id, seq); the workflow assigns seq. Appending the
+same event again is a no-op (activities run at least once); a different event at a
+taken seq is an `EventConflict` naming both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from domain.events import Event, parse_body, schema_version
+
+
+class EventConflict(RuntimeError):
+    """A different event already holds (campaign_id, seq)."""
+
+    def __init__(self, new: Event, existing: "StoredEvent"):
+        self.new, self.existing = new, existing
+        super().__init__(
+            f"{new.campaign_id} seq {new.seq}: cannot append {new.type} by {new.actor}, "
+            f"seq is taken by {existing.type} by {existing.actor} at {existing.at.isoformat()}"
+        )
+
+
+class SeqGap(RuntimeError):
+    """seq would leave a hole in the stream (seq - 1 does not exist)."""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    position: int
+    campaign_id: str
+    seq: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    actor: str
+    reason: str | None
+    at: datetime
+
+    def to_event(self) -> Event:
+        body = parse_body(self.type, self.schema_version, self.data)
+        return Event(campaign_id=self.campaign_id, seq=self.seq, at=self.at, actor=self.actor,
+                     reason=self.reason, body=body)
+
+
+_COLUMNS = "position, campaign_id, seq, type, schema_version, data, actor, reason, at"
+
+
+def _stored(row: asyncpg.Record) -> StoredEvent:
+    return StoredEvent(**dict(row))
+
+
+async def append(conn: asyncpg.Connection, event: Event) -> int | None:
+    """Append inside the caller's transaction. Returns the new global position, or None
+    when this exact event is already in the log (a retry: nothing to do)."""
+    position = await conn.fetchval(
+        """
+        INSERT INTO events (campaign_id, seq, type, schema_version, data, actor, reason, at)
+        SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $8
+        WHERE $2 = 1 OR EXISTS (SELECT 1 FROM events WHERE campaign_id = $1 AND seq = $2 - 1)
+        ON CONFLICT (campaign_id, seq) DO NOTHING
+        RETURNING position
+        """,
+        event.campaign_id, event.seq, event.type, schema_version(event.type), event.data(),
+        event.actor, event.reason, event.at,
+    )
+    if position is not None:
+        return position
+    row = await conn.fetchrow(
+        f"""SELECT {_COLUMNS}, (type = $3 AND data = $4::jsonb AND actor = $5
+                   AND reason IS NOT DISTINCT FROM $6 AND at = $7) AS same
+            FROM events WHERE campaign_id = $1 AND seq = $2""",
+        event.campaign_id, event.seq, event.type, event.data(), event.actor, event.reason, event.at,
+    )
+    if row is None:
+        raise SeqGap(f"{event.campaign_id}: seq {event.seq} would leave a gap (seq {event.seq - 1} is missing)")
+    if row["same"]:
+        return None
+    raise EventConflict(event, StoredEvent(**{k: row[k] for k in row.keys() if k != "same"}))
+
+
+async def event_at(conn: asyncpg.Connection, campaign_id: str, seq: int) -> StoredEvent | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM events WHERE campaign_id = $1 AND seq = $2", campaign_id, seq)
+    return _stored(row) if row else None
+
+
+async def read_stream(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> list[StoredEvent]:
+    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM events WHERE campaign_id = $1 ORDER BY seq", campaign_id)
+    return [_stored(r) for r in rows]
+
+
+async def read_all(
+    conn: asyncpg.Connection | asyncpg.Pool, after: tuple[int, int] = (0, 0), limit: int = 1000,
+    *, below_xmin: bool = True,
+) -> list[tuple[tuple[int, int], StoredEvent]]:
+    """The whole log in commit-safe order, for tailing readers and rebuilds.
+
+    Only rows written by transactions below the snapshot's xmin are returned: every
+    transaction that could still commit a row with a lower position is then finished,
+    so a reader that resumes after the last (tx, position) it saw never skips a late
+    commit. (The alternative, one global append lock, would serialize every campaign.)
+    A caller that holds a lock excluding appends (the rebuild) passes below_xmin=False.
+    """
+    rows = await conn.fetch(
+        f"""SELECT tx::text::bigint AS txid, {_COLUMNS} FROM events
+            WHERE (NOT $4 OR tx < pg_snapshot_xmin(pg_current_snapshot()))
+              AND (tx::text::bigint, position) > ($1, $2)
+            ORDER BY tx, position LIMIT $3""",
+        after[0], after[1], limit, below_xmin,
+    )
+    return [((r["txid"], r["position"]), _stored({k: r[k] for k in r.keys() if k != "txid"})) for r in rows]

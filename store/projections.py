@@ -1,0 +1,133 @@
+"""Projections of the log: campaigns list, calendar, bookings, audit trail.
+
+`apply` folds one event into every projection. The live path calls it in the same
+transaction as the append; `rebuild` truncates the projections and folds the whole
+log again, which must give exactly the live rows.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from domain import events as ev
+from domain.events import Event
+
+PROJECTION = "all"
+_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints")
+
+# Campaign status after each event type (None: the event does not move the status).
+_STATUS = {
+    "CampaignSubmitted": "submitted",
+    "ReviewScored": "in_review",
+    "MonthAlternativesOffered": "awaiting_month_choice",
+    "ResourcesAllocated": "scheduled",
+    "CampaignCompleted": "completed",
+    "CampaignRejected": "rejected",
+    "RequestExpired": "expired",
+    "CampaignCancelled": "cancelled",
+}
+_ENDS_HOLDING = ("CampaignCancelled", "CampaignRejected", "RequestExpired", "DisplacedBySCampaign")
+
+
+async def release_everything(conn: asyncpg.Connection, campaign_ids: list[str]) -> None:
+    """Give back the calendar place and every live booking of these campaigns."""
+    await conn.execute("DELETE FROM calendar_entries WHERE campaign_id = ANY($1::text[])", campaign_ids)
+    await conn.execute(
+        "UPDATE bookings SET status = 'released' WHERE campaign_id = ANY($1::text[]) AND status <> 'released'",
+        campaign_ids,
+    )
+
+
+async def apply(conn: asyncpg.Connection, event: Event, position: int, tx: int | None = None) -> None:
+    body, cid = event.body, event.campaign_id
+    await conn.execute(
+        "INSERT INTO audit_trail (position, campaign_id, seq, type, actor, reason, at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        position, cid, event.seq, event.type, event.actor, event.reason, event.at,
+    )
+    match body:
+        case ev.CampaignSubmitted(request=r, owner=owner):
+            await conn.execute(
+                """INSERT INTO campaigns (campaign_id, request_id, name, business_line, category, owner,
+                       requested_tier, status, month, hot_topic, submitted_at, updated_at, last_seq)
+                   VALUES ($1,$2,$3,$4,$5,$6,$7,'submitted',$8,$9,$10,$10,$11)""",
+                cid, r.request_id, r.name, r.business_line, r.category, owner,
+                r.requested_tier.value if r.requested_tier else None, r.month, r.hot_topic, event.at, event.seq,
+            )
+            return await _checkpoint(conn, position, tx)
+        case ev.ReviewScored(score=score, proposed_tier=proposed):
+            await conn.execute("UPDATE campaigns SET score = $2, proposed_tier = $3 WHERE campaign_id = $1",
+                               cid, score, proposed.value)
+        case ev.CampaignApproved(tier=tier):
+            await conn.execute("UPDATE campaigns SET tier = $2 WHERE campaign_id = $1", cid, tier.value)
+        case ev.CampaignDowngraded(to_tier=tier):
+            await conn.execute("UPDATE campaigns SET tier = $2 WHERE campaign_id = $1", cid, tier.value)
+        case ev.MonthReserved():
+            await release_everything(conn, body.displaced)
+            await conn.execute(
+                """INSERT INTO calendar_entries (campaign_id, year, month, tier, category, counted_days, hot_topic, phases)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
+                cid, int(body.month[:4]), body.month, body.tier.value, body.category, body.counted_days,
+                body.hot_topic, [p.model_dump(mode="json") for p in body.phases],
+            )
+            await conn.execute("UPDATE campaigns SET month = $2, tier = $3 WHERE campaign_id = $1",
+                               cid, body.month, body.tier.value)
+        case ev.MonthChosen(month=month):
+            await conn.execute("UPDATE campaigns SET month = $2 WHERE campaign_id = $1", cid, month)
+        case ev.ResourcesAllocated(bookings=bookings) if bookings:
+            await conn.executemany(
+                """INSERT INTO bookings (campaign_id, resource, unit, phase, during, status)
+                   VALUES ($1, $2, $3, $4, daterange($5, $6), 'held')""",
+                [(cid, b.resource, b.unit, b.phase.value, b.start, b.end) for b in bookings],
+            )
+        case ev.PhaseStarted(phase=phase):
+            await conn.execute(
+                "UPDATE bookings SET status = 'active' WHERE campaign_id = $1 AND phase = $2 AND status = 'held'",
+                cid, phase.value,
+            )
+            await _set_status(conn, cid, phase.value)
+        case ev.PhaseEnded(phase=phase):
+            await conn.execute(
+                "UPDATE bookings SET status = 'released' WHERE campaign_id = $1 AND phase = $2 AND status <> 'released'",
+                cid, phase.value,
+            )
+    if event.type in _ENDS_HOLDING:
+        await release_everything(conn, [cid])
+    if event.type == "DisplacedBySCampaign":
+        await _set_status(conn, cid, "awaiting_month_choice")
+    if (status := _STATUS.get(event.type)) is not None:
+        await _set_status(conn, cid, status)
+    await conn.execute("UPDATE campaigns SET updated_at = $2, last_seq = $3 WHERE campaign_id = $1",
+                       cid, event.at, event.seq)
+    await _checkpoint(conn, position, tx)
+
+
+async def _set_status(conn: asyncpg.Connection, campaign_id: str, status: str) -> None:
+    await conn.execute("UPDATE campaigns SET status = $2 WHERE campaign_id = $1", campaign_id, status)
+
+
+async def _checkpoint(conn: asyncpg.Connection, position: int, tx: int | None) -> None:
+    # The live path is in the appending transaction: its own xid is the checkpoint.
+    await conn.execute(
+        """INSERT INTO projection_checkpoints (projection, tx, position)
+           VALUES ($1, COALESCE($2::text::xid8, pg_current_xact_id()), $3)
+           ON CONFLICT (projection) DO UPDATE SET tx = EXCLUDED.tx, position = EXCLUDED.position
+           WHERE (projection_checkpoints.tx, projection_checkpoints.position) < (EXCLUDED.tx, EXCLUDED.position)""",
+        PROJECTION, None if tx is None else str(tx), position,
+    )
+
+
+async def rebuild(pool: asyncpg.Pool, batch: int = 2000) -> int:
+    """Truncate every projection and fold the whole log again, in one transaction."""
+    from store.eventstore import read_all
+
+    count = 0
+    async with pool.acquire() as conn, conn.transaction():
+        # Stop appends while we rebuild, so the result is the live state at one point.
+        await conn.execute("LOCK TABLE events IN SHARE MODE")
+        await conn.execute(f"TRUNCATE {', '.join(_PROJECTION_TABLES)}")
+        after = (0, 0)
+        while rows := await read_all(conn, after, batch, below_xmin=False):
+            for after, stored in rows:
+                await apply(conn, stored.to_event(), stored.position, after[0])
+                count += 1
+    return count

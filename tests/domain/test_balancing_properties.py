@@ -1,0 +1,74 @@
+"""Whatever order requests arrive in, balancing never breaks a cap."""
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from domain.balancing import BalancingRequest, YearCalendar, apply, balance, budget
+from domain.policy import Policy
+from domain.tiers import Tier
+
+YEAR = 2027
+POLICIES = [
+    Policy.for_year(YEAR),
+    # a tight year: small budget and reserve, so the budget rules bite within short sequences
+    Policy.for_year(YEAR, {"yearly_budget_days": 40, "hot_topic_reserve_days": 8}),
+    Policy.for_year(YEAR, {"yearly_budget_days": 60, "hot_topic_reserve_days": 0, "tiers": {"S": {"max_per_year": 2}}}),
+]
+
+requests = st.builds(
+    BalancingRequest,
+    campaign_id=st.sampled_from([f"c{i}" for i in range(40)]),  # repeats = re-checks of a live campaign
+    # half the draws crowd three months (Spring Festival, Mid-Autumn, Double 11) so caps get hit
+    month=(st.integers(1, 12) | st.sampled_from([2, 9, 11])).map(lambda m: f"{YEAR}-{m:02d}"),
+    tier=st.sampled_from(list(Tier)),
+    category=st.sampled_from(["food", "apparel", "beauty", "toys"]),
+    hot_topic=st.booleans(),
+    a_override=st.booleans(),
+    category_reason=st.one_of(st.none(), st.just("two seasonal drops")),
+)
+
+
+def check_invariants(policy: Policy, calendar: YearCalendar, overridden: set[str]) -> None:
+    s_rule, a_rule, b_rule = policy.rule(Tier.S), policy.rule(Tier.A), policy.rule(Tier.B)
+    ids = [e.campaign_id for e in calendar.entries]
+    assert len(ids) == len(set(ids)), "a campaign is reserved twice"
+    s_count = sum(1 for e in calendar.entries if e.tier == Tier.S)
+    assert s_count <= s_rule.max_per_year
+    for m in range(1, 13):
+        month = f"{YEAR}-{m:02d}"
+        here = [e for e in calendar.entries if e.month == month]
+        n = {t: sum(1 for e in here if e.tier == t) for t in Tier}
+        assert n[Tier.S] <= s_rule.max_per_month
+        if n[Tier.S]:
+            assert n[Tier.A] == n[Tier.B] == 0, f"A/B beside an S in {month}"
+        a_cap = policy.a_per_month_with_override if any(e.campaign_id in overridden for e in here) else a_rule.max_per_month
+        assert n[Tier.A] <= a_cap
+        assert n[Tier.B] <= b_rule.max_per_month
+        if policy.is_spring_festival_month(month):
+            assert n[Tier.A] == 0
+    used = budget(policy, calendar).used
+    assert used <= policy.yearly_budget_days
+    planned = sum(e.counted_days for e in calendar.entries if not e.hot_topic)
+    assert planned <= policy.yearly_budget_days - policy.hot_topic_reserve_days
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(policy_index=st.integers(0, len(POLICIES) - 1), sequence=st.lists(requests, max_size=60))
+def test_no_order_of_requests_breaks_a_cap(policy_index, sequence):
+    policy = POLICIES[policy_index]
+    calendar = YearCalendar(year=YEAR)
+    overridden: set[str] = set()
+    for r in sequence:
+        before = {e.campaign_id: e for e in calendar.entries}
+        d = balance(policy, calendar, r)
+        if d.accepted:
+            for cid in d.displaced:  # only A/B of the same month make way, for an S
+                assert r.tier == Tier.S and before[cid].month == r.month and before[cid].tier in (Tier.A, Tier.B)
+            assert d.counted_days == policy.rule(r.tier).counted_days
+            calendar = apply(calendar, r, d)
+            overridden.discard(r.campaign_id)
+            if r.a_override:
+                overridden.add(r.campaign_id)
+        else:
+            assert d.reasons, "a refusal always says why"
+            assert len(d.alternatives) <= policy.max_alternatives and r.month not in d.alternatives
+        check_invariants(policy, calendar, overridden)

@@ -1,0 +1,196 @@
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from domain.campaign import PhaseName
+from domain.dates import (
+    add_months, choose_burst_start, earliest_warmup, is_day_off, phase_start_instant, plan_phases,
+)
+from domain.policy import Policy
+from domain.tiers import Tier
+
+POLICY = Policy.for_year(2027)
+D = date.fromisoformat
+
+
+def spans(phases):
+    return [(p.phase, p.start, p.end) for p in phases]
+
+
+# --- phases --------------------------------------------------------------------------------
+
+def test_s_phases(policy):
+    assert spans(plan_phases(policy, Tier.S, D("2027-11-08"))) == [
+        (PhaseName.WARMUP, D("2027-10-23"), D("2027-11-08")),   # 16 days
+        (PhaseName.BURST, D("2027-11-08"), D("2027-11-13")),    # 5 days
+        (PhaseName.ENCORE, D("2027-11-13"), D("2027-11-16")),   # 3 days
+    ]
+
+
+def test_a_and_b_phases(policy):
+    assert spans(plan_phases(policy, Tier.A, D("2027-09-07"))) == [
+        (PhaseName.WARMUP, D("2027-09-03"), D("2027-09-07")),
+        (PhaseName.BURST, D("2027-09-07"), D("2027-09-10")),
+    ]
+    assert spans(plan_phases(policy, Tier.B, D("2027-09-07"))) == [
+        (PhaseName.WARMUP, D("2027-09-04"), D("2027-09-07")),   # on the category's own resources
+        (PhaseName.BURST, D("2027-09-07"), D("2027-09-08")),
+    ]
+    assert plan_phases(policy, Tier.C, D("2027-09-07")) == []
+
+
+def test_phases_follow_policy_overrides():
+    p = Policy.for_year(2027, {"tiers": {"A": {"warmup_days": 5, "burst_days": 2, "encore_days": 1, "counted_days": 7}}})
+    assert [(x.end - x.start).days for x in plan_phases(p, Tier.A, D("2027-09-07"))] == [5, 2, 1]
+
+
+# --- days off --------------------------------------------------------------------------------
+
+def test_is_day_off(policy):
+    assert is_day_off(policy, D("2027-09-11"))   # Saturday
+    assert is_day_off(policy, D("2027-10-05"))   # National Day holiday, a Tuesday
+    assert is_day_off(policy, D("2027-09-15"))   # Mid-Autumn, a Wednesday
+    assert not is_day_off(policy, D("2027-09-14"))
+
+
+# --- choosing a burst start -----------------------------------------------------------------
+
+def test_picks_the_first_tuesday_meeting_the_lead(policy):
+    c = choose_burst_start(policy, Tier.A, "2027-09", None, today=D("2027-06-01"))
+    assert c.burst_start == D("2027-09-07") and c.burst_start.weekday() == 1
+    assert spans(c.phases) == spans(plan_phases(policy, Tier.A, D("2027-09-07")))
+
+
+def test_skips_tuesdays_whose_burst_hits_a_holiday(policy):
+    # 2027-10-05 is a National Day holiday; 2027-09-14's A burst would cover Mid-Autumn (09-15)
+    assert choose_burst_start(policy, Tier.A, "2027-10", None, D("2027-06-01")).burst_start == D("2027-10-12")
+    assert choose_burst_start(policy, Tier.A, "2027-09", None, D("2027-08-30")).burst_start == D("2027-09-21")
+    assert choose_burst_start(policy, Tier.B, "2027-09", None, D("2027-09-01")).burst_start == D("2027-09-07")
+
+
+def test_falls_back_to_wednesday_then_monday():
+    only_late = Policy.for_year(2027, {"holidays": [D(f"2027-09-{d:02d}") for d in (7, 14, 21, 28)]})
+    c = choose_burst_start(only_late, Tier.B, "2027-09", None, D("2027-06-01"))
+    assert c.burst_start == D("2027-09-01")  # first Wednesday once every Tuesday is off
+    no_tue_wed = Policy.for_year(2027, {"holidays": [D(f"2027-09-{d:02d}") for d in (1, 7, 8, 14, 15, 21, 22, 28, 29)]})
+    assert choose_burst_start(no_tue_wed, Tier.B, "2027-09", None, D("2027-06-01")).burst_start == D("2027-09-06")
+
+
+def test_s_burst_is_five_working_days_so_it_starts_on_monday(policy):
+    c = choose_burst_start(policy, Tier.S, "2027-11", None, D("2027-06-01"))
+    assert c.burst_start == D("2027-11-01") and c.burst_start.weekday() == 0
+    burst = next(p for p in c.phases if p.phase == PhaseName.BURST)
+    assert all(not is_day_off(policy, burst.start + timedelta(days=i)) for i in range((burst.end - burst.start).days))
+
+
+def test_s_needs_three_months_of_lead(policy):
+    c = choose_burst_start(policy, Tier.S, "2027-11", None, D("2027-08-20"))
+    assert c.burst_start is None and c.phases == [] and "92 days and 3 month(s)" in c.reasons[0]
+    ok = choose_burst_start(policy, Tier.S, "2027-11", None, D("2027-07-01"))
+    assert ok.phases[0].start >= add_months(D("2027-07-01"), 3)
+    # the same month is fine for a hot topic (1 day of lead)
+    hot = choose_burst_start(policy, Tier.S, "2027-11", None, D("2027-08-20"), hot_topic=True)
+    assert hot.burst_start is not None
+
+
+def test_hot_topic_lead(policy):
+    today = D("2027-09-06")
+    assert choose_burst_start(policy, Tier.B, "2027-09", None, today).burst_start == D("2027-09-14")
+    # B warm-up 3 days, fast track 1 day of lead: warm-up from 09-07 -> burst from 09-10 -> Tue 09-14
+    assert choose_burst_start(policy, Tier.B, "2027-09", None, today, hot_topic=True).burst_start == D("2027-09-14")
+    assert choose_burst_start(policy, Tier.B, "2027-09", None, D("2027-09-02"), hot_topic=True).burst_start == D("2027-09-07")
+    # planned B needs 3 days: burst from 09-08; a later Tuesday beats the earlier Wednesday 09-08
+    assert choose_burst_start(policy, Tier.B, "2027-09", None, D("2027-09-02")).burst_start == D("2027-09-14")
+
+
+def test_requested_date_accepted_on_mon_to_wed(policy):
+    c = choose_burst_start(policy, Tier.A, "2027-09", D("2027-09-14"), D("2027-06-01"))
+    assert c.burst_start == D("2027-09-14")  # the API example: the owner rides Mid-Autumn on purpose
+
+
+@pytest.mark.parametrize("day,why", [
+    ("2027-09-16", "Thu"),
+    ("2027-09-18", "Sat"),
+    ("2027-10-05", "holiday"),
+    ("2027-10-12", "not in month"),
+])
+def test_requested_date_refused(policy, day, why):
+    c = choose_burst_start(policy, Tier.A, "2027-09" if why != "holiday" else "2027-10",
+                           D(day), D("2027-06-01"))
+    assert c.burst_start is None and c.phases == []
+    assert why in c.reasons[0]
+
+
+@pytest.mark.parametrize("day", ["2027-11-11", "2027-06-18", "2027-12-12", "2027-11-26"])
+def test_festival_pinned_dates_allowed_any_weekday(policy, day):
+    d = D(day)
+    c = choose_burst_start(policy, Tier.A, day[:7], d, D("2027-01-04"))
+    assert c.burst_start == d and d.weekday() not in policy.burst_weekdays
+    assert "pinned" in c.reasons[0]
+
+
+def test_requested_date_checked_against_the_lead(policy):
+    c = choose_burst_start(policy, Tier.S, "2027-11", D("2027-11-11"), D("2027-09-01"))
+    assert c.burst_start is None and "before" in c.reasons[0]
+    assert choose_burst_start(policy, Tier.S, "2027-11", D("2027-11-11"), D("2027-07-01")).burst_start == D("2027-11-11")
+    late = choose_burst_start(policy, Tier.A, "2027-09", D("2027-09-07"), D("2027-09-01"))
+    assert late.burst_start is None
+
+
+def test_c_runs_when_the_line_decides(policy):
+    assert choose_burst_start(policy, Tier.C, "2027-09", D("2027-09-18"), D("2027-09-01")).burst_start == D("2027-09-18")
+    c = choose_burst_start(policy, Tier.C, "2027-09", None, D("2027-09-03"))
+    assert c.burst_start == D("2027-09-03") and c.phases == []  # no lead, any working day: today, a Friday
+    assert choose_burst_start(policy, Tier.C, "2027-09", None, D("2027-09-04")).burst_start == D("2027-09-06")
+
+
+def test_month_with_no_possible_date_says_why(policy):
+    c = choose_burst_start(policy, Tier.A, "2027-09", None, D("2027-09-25"))
+    assert c.burst_start is None and "Tue/Wed/Mon" in c.reasons[0] and "2027-09" in c.reasons[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tier=st.sampled_from([Tier.S, Tier.A, Tier.B]),
+    month=st.integers(1, 12),
+    today=st.dates(date(2026, 6, 1), date(2027, 12, 31)),
+    hot=st.booleans(),
+)
+def test_picked_bursts_respect_every_rule(tier, month, today, hot):
+    m = f"2027-{month:02d}"
+    c = choose_burst_start(POLICY, tier, m, None, today, hot_topic=hot)
+    if c.burst_start is None:
+        assert c.reasons and c.phases == []
+        return
+    b = c.burst_start
+    rule = POLICY.rule(tier)
+    assert b.strftime("%Y-%m") == m and b.weekday() in (0, 1, 2)
+    assert all(not is_day_off(POLICY, b + timedelta(days=i)) for i in range(rule.burst_days))
+    warm = b - timedelta(days=rule.warmup_days)
+    assert warm >= earliest_warmup(POLICY, tier, today, hot)
+    if tier == Tier.S and not hot:
+        assert warm >= add_months(today, 3) and (warm - today).days >= rule.min_lead_days
+    # preference: no earlier-preferred weekday in the month would also have worked
+    pref = POLICY.burst_weekdays
+    for w in pref[: pref.index(b.weekday())]:
+        d = date(2027, month, 1)
+        while d.month == month:
+            if d.weekday() == w and d - timedelta(days=rule.warmup_days) >= earliest_warmup(POLICY, tier, today, hot):
+                assert any(is_day_off(POLICY, d + timedelta(days=i)) for i in range(rule.burst_days))
+            d += timedelta(days=1)
+
+
+# --- instants ------------------------------------------------------------------------------------
+
+def test_phase_start_instant_is_policy_midnight_in_utc(policy):
+    t = phase_start_instant(policy, D("2027-09-14"))
+    assert t == datetime(2027, 9, 13, 16, 0, tzinfo=timezone.utc) and t.tzinfo == timezone.utc
+    utc = Policy.for_year(2027, {"utc_offset_hours": 0})
+    assert phase_start_instant(utc, D("2027-09-14")) == datetime(2027, 9, 14, tzinfo=timezone.utc)
+
+
+def test_add_months_clamps():
+    assert add_months(D("2027-11-30"), 3) == D("2028-02-29")
+    assert add_months(D("2027-01-31"), 1) == D("2027-02-28")
+    assert add_months(D("2027-06-15"), 0) == D("2027-06-15")

@@ -1,0 +1,70 @@
+"""The promoflow worker: runs CampaignWorkflow and its activities.
+
+    python worker.py            # uses TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.campaign import CampaignActivities
+from stack.config import Settings
+from store.db import create_pool
+from workflows.campaign import CampaignWorkflow
+
+# domain/ is pure and pydantic is deterministic: pass them through the sandbox instead
+# of re-importing them for every workflow run (the costliest part of a workflow task).
+SANDBOX = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "pydantic_core", "domain")
+)
+
+
+def build_worker(client: Client, pool, task_queue: str, **options) -> Worker:
+    acts = CampaignActivities(pool)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[CampaignWorkflow],
+        activities=[acts.load_policy, acts.load_business_line, acts.record_event, acts.reserve_month,
+                    acts.allocate_resources],
+        workflow_runner=SANDBOX,
+        **options,
+    )
+
+
+async def connect(settings: Settings, metrics_port: int | None = None) -> Client:
+    runtime = None
+    if metrics_port:
+        runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{metrics_port}")))
+    return await Client.connect(
+        settings.require_temporal_address(), namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter, **({"runtime": runtime} if runtime else {}),
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    client = await connect(settings, settings.worker_metrics_port)
+    pool = await create_pool(settings.require_database_url(), max_size=20)
+    worker = build_worker(client, pool, settings.task_queue)
+    logging.getLogger("promoflow.worker").info(
+        "worker on task queue %s; metrics on 127.0.0.1:%s/metrics", settings.task_queue, settings.worker_metrics_port)
+    try:
+        await worker.run()
+    finally:
+        await pool.close()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass

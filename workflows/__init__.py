@@ -1,0 +1,1 @@
+"""Workflows orchestrate only: decisions come from domain/, writes go through activities/."""

@@ -1,0 +1,417 @@
+"""CampaignWorkflow: one promotion campaign from submission to its encore.
+
+submitted -> tier review (score, approve / downgrade / reject, SLA escalation and
+expiry; C skips review) -> month balancing (reserve, or offer other months and wait for
+the owner's choice) -> resource allocation -> warm-up -> burst -> encore -> completed.
+Cancel is possible at any point before the end and releases everything held.
+
+Orchestration only: rules come from domain/, every write is an activity that appends
+one event at the seq this workflow assigns (so retries never write twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Callable
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.campaign import CampaignActivities
+    from activities.messages import AllocateResources, EventSlot, ReserveMonth
+    from domain import events as ev
+    from domain.balancing import BalancingDecision, BalancingRequest
+    from domain.campaign import CampaignRequest, Phase
+    from domain.dates import choose_burst_start, phase_start_instant
+    from domain.policy import Policy
+    from domain.scoring import score_request
+    from domain.tiers import Tier
+    from workflows import search_attributes as sa
+    from workflows.messages import (
+        Actor, Approve, CampaignInput, CampaignState, Cancel, ChooseMonth, Displaced, Downgrade,
+        HistoryItem, Reject, Status,
+    )
+
+SYSTEM = "promoflow"
+_ACTIVITY = dict(
+    start_to_close_timeout=timedelta(seconds=30),
+    retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
+)
+
+
+class _Interrupted(Exception):
+    """Raised out of a wait when the campaign is cancelled or displaced."""
+
+
+def _invalid_state(message: str) -> ApplicationError:
+    return ApplicationError(message, type="invalid_state", non_retryable=True)
+
+
+def _forbidden(message: str, code: str = "forbidden") -> ApplicationError:
+    return ApplicationError(message, type=code, non_retryable=True)
+
+
+@workflow.defn
+class CampaignWorkflow:
+    @workflow.init
+    def __init__(self, inp: CampaignInput) -> None:
+        req = inp.request
+        self.request: CampaignRequest = req
+        self.owner: Actor = inp.owner
+        self.policy: Policy | None = None
+        self.seq = 0
+        self.state = CampaignState.initial(workflow.info().workflow_id, req, inp.owner)
+        self.decision: Approve | Downgrade | Reject | None = None
+        self.decision_recorded = False
+        self.chosen_month: ChooseMonth | None = None
+        self.cancel_request: Cancel | None = None
+        self.displaced_by: Displaced | None = None
+        self.balancing_rounds = 0  # counts month decisions, so choose_month can wait for the next one
+
+    # ---------------------------------------------------------------- the life
+    @workflow.run
+    async def run(self, inp: CampaignInput) -> CampaignState:
+        self.policy = await workflow.execute_activity_method(
+            CampaignActivities.load_policy, self.request.year, **_ACTIVITY)
+        await self._record(ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name)
+        try:
+            if await self._review() and await self._schedule():
+                await self._run_phases()
+        except _Interrupted:
+            await self._compensate()
+        self._upsert_search_attributes()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state
+
+    async def _review(self) -> bool:
+        line = await workflow.execute_activity_method(
+            CampaignActivities.load_business_line, self.request.business_line, **_ACTIVITY)
+        review = score_request(self._policy, line, self.request)
+        s = self.state
+        s.score, s.proposed_tier = review.score, review.proposed_tier
+        if not review.revenue.reachable:
+            s.revenue_flag = (f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
+                              f"{review.revenue.forecast_sales:,.0f} (traffic x order value x conversion)")
+        await self._record(ev.ReviewScored(
+            score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
+            forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
+            target_reachable=review.revenue.reachable), SYSTEM, s.revenue_flag)
+        if review.proposed_tier == Tier.C:  # C: recorded only, no review, no company resources
+            s.tier = Tier.C
+            await self._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
+            return True
+
+        self._set_status(Status.IN_REVIEW, pending="approval")
+        sla = timedelta(hours=self._policy.hot_topic_sla_hours if self.request.hot_topic
+                        else self._policy.rule(review.proposed_tier).approval_sla_hours)
+        if not await self._wait(lambda: self.decision is not None, sla):
+            s.escalated = True
+            await self._record(ev.ApprovalEscalated(stage="approval"), SYSTEM,
+                               f"no decision within the {sla} approval SLA")
+            if not await self._wait(lambda: self.decision is not None, sla):
+                return await self._expire("approval", f"no decision within twice the {sla} approval SLA")
+
+        d = self.decision
+        if isinstance(d, Reject):
+            await self._record(ev.CampaignRejected(), d.actor.name, d.reason)
+            self.decision_recorded = True
+            self._set_status(Status.REJECTED)
+            return False
+        if isinstance(d, Downgrade):
+            await self._record(ev.CampaignDowngraded(from_tier=review.proposed_tier, to_tier=d.to_tier),
+                               d.actor.name, d.reason)
+            s.tier = d.to_tier
+        else:
+            await self._record(ev.CampaignApproved(tier=review.proposed_tier), d.actor.name, d.comment)
+            s.tier = review.proposed_tier
+        self.decision_recorded = True
+        return True
+
+    async def _schedule(self) -> bool:
+        """Find a month and dates, reserve them, allocate resources. False: it ended."""
+        s = self.state
+        while True:
+            choice = choose_burst_start(
+                self._policy, s.tier, s.month,
+                self.request.burst_start if s.month == self.request.month else None,
+                self._today(), self.request.hot_topic)
+            if choice.burst_start is not None:
+                self._check_interrupts()
+                decision = await self._reserve(choice.phases)
+                if decision.accepted:
+                    s.month, s.burst_start, s.phases = decision.month, choice.burst_start, choice.phases
+                    s.alternatives, s.reasons = [], []
+                    for displaced in decision.displaced:
+                        await workflow.get_external_workflow_handle(displaced).signal(
+                            CampaignWorkflow.displaced, Displaced(by_campaign_id=s.campaign_id, month=s.month))
+                    if s.tier != Tier.C:
+                        await self._allocate()
+                    self._set_status(Status.SCHEDULED)
+                    return True
+                s.alternatives, s.reasons = decision.alternatives, decision.reasons
+            else:
+                s.alternatives, s.reasons = [], choice.reasons
+                await self._record(ev.MonthAlternativesOffered(
+                    month=s.month, alternatives=[], reasons=choice.reasons), SYSTEM, "; ".join(choice.reasons))
+                self.balancing_rounds += 1
+            if not await self._await_month_choice():
+                return False
+
+    async def _await_month_choice(self) -> bool:
+        self.chosen_month = None
+        self._set_status(Status.AWAITING_MONTH_CHOICE, pending="month_choice")
+        window = timedelta(hours=self._policy.month_choice_window_hours)
+        if not await self._wait(lambda: self.chosen_month is not None, window):
+            return await self._expire("month_choice", f"no month chosen within {window}")
+        choice = self.chosen_month
+        await self._record(ev.MonthChosen(month=choice.month), choice.actor.name)
+        self.state.month = choice.month
+        self.state.burst_start = None
+        return True
+
+    async def _run_phases(self) -> None:
+        for phase in self.state.phases:
+            await self._sleep_until(phase.start)
+            await self._record(ev.PhaseStarted(phase=phase.phase), SYSTEM)
+            self._set_status(Status(phase.phase.value))
+            await self._sleep_until(phase.end)
+            await self._record(ev.PhaseEnded(phase=phase.phase), SYSTEM)
+        await self._record(ev.CampaignCompleted(), SYSTEM)
+        self._set_status(Status.COMPLETED)
+
+    async def _compensate(self) -> None:
+        """Cancelled: the event's projection releases the calendar place and every booking.
+        Displaced by an S: release, then offer other months and carry on from there."""
+        if self.cancel_request is not None:
+            c = self.cancel_request
+            await self._record(ev.CampaignCancelled(stage=self.state.status.value), c.actor.name, c.reason)
+            self.state.bookings = []
+            self._set_status(Status.CANCELLED)
+            return
+        d = self.displaced_by
+        assert d is not None
+        self.displaced_by = None
+        await self._record(ev.DisplacedBySCampaign(by_campaign_id=d.by_campaign_id, month=d.month), SYSTEM,
+                           f"{d.month} became an S month")
+        self.state.bookings, self.state.phases = [], []
+        try:
+            if await self._schedule():
+                await self._run_phases()
+        except _Interrupted:
+            await self._compensate()
+
+    # ---------------------------------------------------------------- steps
+    async def _reserve(self, phases: list[Phase]) -> BalancingDecision:
+        s = self.state
+        slot = self._next_slot(SYSTEM)
+        decision = await workflow.execute_activity_method(
+            CampaignActivities.reserve_month,
+            ReserveMonth(slot=slot, phases=phases, request=BalancingRequest(
+                campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
+                hot_topic=s.hot_topic, category_reason=self.request.category_reason)),
+            **_ACTIVITY)
+        self._remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
+        self.balancing_rounds += 1
+        return decision
+
+    async def _allocate(self) -> None:
+        s = self.state
+        slot = self._next_slot(SYSTEM)
+        allocated = await workflow.execute_activity_method(
+            CampaignActivities.allocate_resources,
+            AllocateResources(slot=slot, tier=s.tier, phases=s.phases), **_ACTIVITY)
+        self._remember(slot, allocated.type)
+        s.bookings, s.shortfall = allocated.bookings, allocated.shortfall
+
+    async def _expire(self, stage: str, reason: str) -> bool:
+        await self._record(ev.RequestExpired(stage=stage), SYSTEM, reason)
+        self._set_status(Status.EXPIRED)
+        return False
+
+    async def _record(self, body: ev.EventBody, actor: str, reason: str | None = None) -> None:
+        slot = self._next_slot(actor, reason)
+        event = ev.Event(campaign_id=slot.campaign_id, seq=slot.seq, at=slot.at, actor=actor, reason=reason,
+                         body=body)
+        await workflow.execute_activity_method(CampaignActivities.record_event, event, **_ACTIVITY)
+        self._remember(slot, body.type)
+
+    def _remember(self, slot: EventSlot, event_type: str) -> None:
+        self.state.history.append(HistoryItem(seq=slot.seq, type=event_type, at=slot.at, actor=slot.actor,
+                                              reason=slot.reason))
+
+    def _next_slot(self, actor: str, reason: str | None = None) -> EventSlot:
+        """Assign the next seq: the workflow owns the stream's numbering."""
+        self.seq += 1
+        return EventSlot(campaign_id=self.state.campaign_id, seq=self.seq, at=workflow.now(), actor=actor,
+                         reason=reason)
+
+    # ---------------------------------------------------------------- waiting
+    async def _wait(self, condition: Callable[[], bool], timeout: timedelta) -> bool:
+        """Wait for `condition` up to `timeout` (a durable timer). Raises _Interrupted on
+        cancel or displacement; returns False on timeout."""
+        try:
+            await workflow.wait_condition(lambda: condition() or self._interrupted(), timeout=timeout)
+        except asyncio.TimeoutError:
+            return False
+        self._check_interrupts()
+        return True
+
+    async def _sleep_until(self, day) -> None:
+        delay = phase_start_instant(self._policy, day) - workflow.now()
+        if delay > timedelta(0):
+            await self._wait(lambda: False, delay)
+        self._check_interrupts()
+
+    def _interrupted(self) -> bool:
+        return self.cancel_request is not None or (
+            self.displaced_by is not None
+            and self.state.status in (Status.SCHEDULED, Status.WARMUP, Status.BURST, Status.ENCORE))
+
+    def _check_interrupts(self) -> None:
+        if self._interrupted():
+            raise _Interrupted()
+
+    # ---------------------------------------------------------------- helpers
+    @property
+    def _policy(self) -> Policy:
+        assert self.policy is not None
+        return self.policy
+
+    def _today(self):
+        return (workflow.now() + timedelta(hours=self._policy.utc_offset_hours)).date()
+
+    def _set_status(self, status: Status, pending: str | None = None) -> None:
+        self.state.status, self.state.pending = status, pending
+        self._upsert_search_attributes()
+
+    def _upsert_search_attributes(self) -> None:
+        s = self.state
+        workflow.upsert_search_attributes([
+            sa.CAMPAIGN_STATUS.value_set(s.status.value),
+            sa.CAMPAIGN_TIER.value_set((s.tier or s.proposed_tier or s.requested_tier or Tier.C).value),
+            sa.CAMPAIGN_MONTH.value_set(s.month),
+            sa.BUSINESS_LINE.value_set(s.business_line),
+            sa.CATEGORY.value_set(s.category),
+        ])
+
+    # ---------------------------------------------------------------- queries
+    @workflow.query
+    def state_query(self) -> CampaignState:
+        return self.state
+
+    # ---------------------------------------------------------------- decisions (updates)
+    def _check_approver(self, actor: Actor, tier: Tier) -> None:
+        if self.state.status != Status.IN_REVIEW or self.decision is not None:
+            raise _invalid_state(f"campaign is {self.state.status.value}"
+                                 + (", already decided" if self.decision is not None else "")
+                                 + "; a decision needs a campaign in review")
+        if actor.role not in self._policy.rule(tier).approver_roles:
+            raise _forbidden(f"a {actor.role} may not decide a {tier.value}-tier campaign")
+        if actor.business_line is not None and actor.business_line == self.state.business_line:
+            raise _forbidden(f"{actor.name} belongs to {actor.business_line} and may not decide its campaigns",
+                             "separation_of_duties")
+
+    @workflow.update
+    async def approve(self, inp: Approve) -> CampaignState:
+        self.decision = inp
+        await workflow.wait_condition(lambda: self.decision_recorded or self.state.status.is_final)
+        return self.state
+
+    @approve.validator
+    def _validate_approve(self, inp: Approve) -> None:
+        self._check_approver(inp.actor, self.state.proposed_tier or Tier.C)
+
+    @workflow.update
+    async def downgrade(self, inp: Downgrade) -> CampaignState:
+        self.decision = inp
+        await workflow.wait_condition(lambda: self.decision_recorded or self.state.status.is_final)
+        return self.state
+
+    @downgrade.validator
+    def _validate_downgrade(self, inp: Downgrade) -> None:
+        proposed = self.state.proposed_tier or Tier.C
+        if self.state.status == Status.IN_REVIEW and not inp.to_tier.is_below(proposed):
+            raise ApplicationError(f"a downgrade must go below the proposed tier {proposed.value}, "
+                                   f"not to {inp.to_tier.value}", type="invalid_tier", non_retryable=True)
+        # Downgrading an S takes an approver (not a leader): check against the target tier.
+        self._check_approver(inp.actor, inp.to_tier)
+
+    @workflow.update
+    async def reject(self, inp: Reject) -> CampaignState:
+        self.decision = inp
+        await workflow.wait_condition(lambda: self.decision_recorded or self.state.status.is_final)
+        return self.state
+
+    @reject.validator
+    def _validate_reject(self, inp: Reject) -> None:
+        self._check_approver(inp.actor, self.state.proposed_tier or Tier.C)
+
+    @workflow.update
+    async def choose_month(self, inp: ChooseMonth) -> CampaignState:
+        self.chosen_month = inp
+        rounds = self.balancing_rounds
+        await workflow.wait_condition(lambda: self.balancing_rounds > rounds or self.state.status.is_final)
+        return self.state
+
+    @choose_month.validator
+    def _validate_choose_month(self, inp: ChooseMonth) -> None:
+        s = self.state
+        if inp.actor.business_line != s.business_line:
+            raise _forbidden(f"only the owning business line {s.business_line} may choose the month")
+        if s.status != Status.AWAITING_MONTH_CHOICE or self.chosen_month is not None:
+            raise _invalid_state(f"campaign is {s.status.value}; no month choice is pending")
+        if inp.month not in s.alternatives:
+            raise _invalid_state(f"{inp.month} was not offered; choose one of {', '.join(s.alternatives) or 'none'}")
+
+    @workflow.update
+    async def cancel(self, inp: Cancel) -> CampaignState:
+        self.cancel_request = inp
+        await workflow.wait_condition(lambda: self.state.status.is_final)
+        return self.state
+
+    @cancel.validator
+    def _validate_cancel(self, inp: Cancel) -> None:
+        s = self.state
+        if inp.actor.role != "ops" and inp.actor.business_line != s.business_line:
+            raise _forbidden("only the owning business line or ops may cancel a campaign")
+        if s.status.is_final or self.cancel_request is not None:
+            raise _invalid_state(f"campaign is already {s.status.value}" +
+                                 (" (cancel pending)" if self.cancel_request is not None else ""))
+
+    # ---------------------------------------------------------------- signals (CLI, peers)
+    def _signal(self, validate: Callable[[], None], accept: Callable[[], None]) -> None:
+        # Signals cannot be refused to the sender: an invalid one is logged and ignored.
+        try:
+            validate()
+        except ApplicationError as err:
+            workflow.logger.warning("signal ignored: %s", err)
+            return
+        accept()
+
+    @workflow.signal
+    def approve_signal(self, inp: Approve) -> None:
+        self._signal(lambda: self._validate_approve(inp), lambda: setattr(self, "decision", inp))
+
+    @workflow.signal
+    def downgrade_signal(self, inp: Downgrade) -> None:
+        self._signal(lambda: self._validate_downgrade(inp), lambda: setattr(self, "decision", inp))
+
+    @workflow.signal
+    def reject_signal(self, inp: Reject) -> None:
+        self._signal(lambda: self._validate_reject(inp), lambda: setattr(self, "decision", inp))
+
+    @workflow.signal
+    def choose_month_signal(self, inp: ChooseMonth) -> None:
+        self._signal(lambda: self._validate_choose_month(inp), lambda: setattr(self, "chosen_month", inp))
+
+    @workflow.signal
+    def cancel_signal(self, inp: Cancel) -> None:
+        self._signal(lambda: self._validate_cancel(inp), lambda: setattr(self, "cancel_request", inp))
+
+    @workflow.signal
+    def displaced(self, inp: Displaced) -> None:
+        if not self.state.status.is_final:
+            self.displaced_by = inp

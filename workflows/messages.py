@@ -1,0 +1,122 @@
+"""Typed input, decisions and state of the campaign workflow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.campaign import CampaignRequest, Phase
+from domain.events import Booking, Shortfall
+from domain.tiers import Tier
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    AWAITING_MONTH_CHOICE = "awaiting_month_choice"
+    SCHEDULED = "scheduled"
+    WARMUP = "warmup"
+    BURST = "burst"
+    ENCORE = "encore"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED)
+
+
+class Actor(BaseModel):
+    """Who acts, as the API authenticated them (the CLI passes the same fields)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: str
+    business_line: str | None = None
+
+
+class CampaignInput(BaseModel):
+    request: CampaignRequest
+    owner: Actor
+
+
+class Approve(BaseModel):
+    actor: Actor
+    comment: str | None = None
+
+
+class Downgrade(BaseModel):
+    actor: Actor
+    to_tier: Tier
+    reason: str = Field(min_length=1)
+
+
+class Reject(BaseModel):
+    actor: Actor
+    reason: str = Field(min_length=1)
+
+
+class ChooseMonth(BaseModel):
+    actor: Actor
+    month: str
+
+
+class Cancel(BaseModel):
+    actor: Actor
+    reason: str = Field(min_length=1)
+
+
+class Displaced(BaseModel):
+    """Sent by an S campaign that took this campaign's month."""
+
+    by_campaign_id: str
+    month: str
+
+
+class HistoryItem(BaseModel):
+    seq: int
+    type: str
+    at: datetime
+    actor: str
+    reason: str | None = None
+
+
+class CampaignState(BaseModel):
+    """What `GET /campaigns/{id}` returns (shared/API.md)."""
+
+    campaign_id: str
+    request_id: str
+    name: str
+    business_line: str
+    category: str
+    owner: str
+    status: Status
+    requested_tier: Tier | None
+    proposed_tier: Tier | None = None
+    tier: Tier | None = None
+    score: float | None = None
+    month: str
+    burst_start: date | None = None
+    hot_topic: bool = False
+    alternatives: list[str] = []
+    reasons: list[str] = []
+    escalated: bool = False
+    revenue_flag: str | None = None
+    phases: list[Phase] = []
+    bookings: list[Booking] = []
+    shortfall: list[Shortfall] = []
+    pending: str | None = None
+    history: list[HistoryItem] = []
+
+    @classmethod
+    def initial(cls, campaign_id: str, req: CampaignRequest, owner: Actor) -> "CampaignState":
+        return cls(
+            campaign_id=campaign_id, request_id=req.request_id, name=req.name, business_line=req.business_line,
+            category=req.category, owner=owner.name, status=Status.SUBMITTED, requested_tier=req.requested_tier,
+            month=req.month, burst_start=req.burst_start, hot_topic=req.hot_topic,
+        )
