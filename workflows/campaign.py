@@ -69,7 +69,7 @@ class CampaignWorkflow:
         self.chosen_month: ChooseMonth | None = None
         self.cancel_request: Cancel | None = None
         self.displaced_by: Displaced | None = None
-        self.balancing_rounds = 0  # counts month decisions, so choose_month can wait for the next one
+        self.balancing_rounds = 0  # counts month outcomes (scheduled / new offer): choose_month waits for one
 
     # ---------------------------------------------------------------- the life
     @workflow.run
@@ -150,19 +150,20 @@ class CampaignWorkflow:
                     if s.tier != Tier.C:
                         await self._allocate()
                     self._set_status(Status.SCHEDULED)
+                    self.balancing_rounds += 1
                     return True
                 s.alternatives, s.reasons = decision.alternatives, decision.reasons
             else:
                 s.alternatives, s.reasons = [], choice.reasons
                 await self._record(ev.MonthAlternativesOffered(
                     month=s.month, alternatives=[], reasons=choice.reasons), SYSTEM, "; ".join(choice.reasons))
-                self.balancing_rounds += 1
             if not await self._await_month_choice():
                 return False
 
     async def _await_month_choice(self) -> bool:
         self.chosen_month = None
         self._set_status(Status.AWAITING_MONTH_CHOICE, pending="month_choice")
+        self.balancing_rounds += 1
         window = timedelta(hours=self._policy.month_choice_window_hours)
         if not await self._wait(lambda: self.chosen_month is not None, window):
             return await self._expire("month_choice", f"no month chosen within {window}")
@@ -214,7 +215,6 @@ class CampaignWorkflow:
                 hot_topic=s.hot_topic, category_reason=self.request.category_reason)),
             **_ACTIVITY)
         self._remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
-        self.balancing_rounds += 1
         return decision
 
     async def _allocate(self) -> None:
@@ -314,10 +314,15 @@ class CampaignWorkflow:
             raise _forbidden(f"{actor.name} belongs to {actor.business_line} and may not decide its campaigns",
                              "separation_of_duties")
 
+    async def _until_decided(self) -> None:
+        # Answer once the decision has an outcome: scheduled, offered other months, or ended.
+        await workflow.wait_condition(lambda: self.state.status.is_final or (
+            self.decision_recorded and self.state.status in (Status.SCHEDULED, Status.AWAITING_MONTH_CHOICE)))
+
     @workflow.update
     async def approve(self, inp: Approve) -> CampaignState:
         self.decision = inp
-        await workflow.wait_condition(lambda: self.decision_recorded or self.state.status.is_final)
+        await self._until_decided()
         return self.state
 
     @approve.validator
@@ -327,7 +332,7 @@ class CampaignWorkflow:
     @workflow.update
     async def downgrade(self, inp: Downgrade) -> CampaignState:
         self.decision = inp
-        await workflow.wait_condition(lambda: self.decision_recorded or self.state.status.is_final)
+        await self._until_decided()
         return self.state
 
     @downgrade.validator
@@ -336,13 +341,14 @@ class CampaignWorkflow:
         if self.state.status == Status.IN_REVIEW and not inp.to_tier.is_below(proposed):
             raise ApplicationError(f"a downgrade must go below the proposed tier {proposed.value}, "
                                    f"not to {inp.to_tier.value}", type="invalid_tier", non_retryable=True)
-        # Downgrading an S takes an approver (not a leader): check against the target tier.
-        self._check_approver(inp.actor, inp.to_tier)
+        # Approvers may downgrade an S (only approving one takes a leader): an S downgrade
+        # needs the authority of an A decision, any other the authority of its own tier.
+        self._check_approver(inp.actor, Tier.A if proposed == Tier.S else proposed)
 
     @workflow.update
     async def reject(self, inp: Reject) -> CampaignState:
         self.decision = inp
-        await workflow.wait_condition(lambda: self.decision_recorded or self.state.status.is_final)
+        await self._until_decided()
         return self.state
 
     @reject.validator

@@ -52,7 +52,7 @@ def check_invariants(policy: Policy, calendar: YearCalendar, overridden: set[str
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(policy_index=st.integers(0, len(POLICIES) - 1), sequence=st.lists(requests, max_size=60))
+@given(policy_index=st.integers(0, len(POLICIES) - 1), sequence=st.lists(requests, min_size=20, max_size=80))
 def test_no_order_of_requests_breaks_a_cap(policy_index, sequence):
     policy = POLICIES[policy_index]
     calendar = YearCalendar(year=YEAR)

@@ -21,18 +21,24 @@ LEADER = Actor(name="wei.leader", role="leader", business_line=None)
 OPS = Actor(name="yan.ops", role="ops", business_line=None)
 
 
+def s_request(month: str = "2027-06", **kw) -> CampaignRequest:
+    """A request strong enough to be proposed S (strategic line, in season, high target and margin)."""
+    return request(Tier.S, month, line="food", revenue_target=50_000_000, gross_margin=0.45, traffic=20_000_000, **kw)
+
+
 def owner_of(line: str) -> Actor:
     return Actor(name=f"someone.{line}", role="business_line", business_line=line)
 
 
 def request(tier: Tier | None = Tier.B, month: str = "2027-03", *, line: str = "food", category: str | None = None,
             burst_start: date | None = None, hot_topic: bool = False, revenue_target: float = 1_000_000,
-            request_id: str | None = None, **extra) -> CampaignRequest:
+            request_id: str | None = None, gross_margin: float = 0.25, traffic: int = 2_000_000,
+            **extra) -> CampaignRequest:
     return CampaignRequest(
         request_id=request_id or f"r-{uuid.uuid4().hex[:10]}", name=f"{line} {tier} {month}",
         business_line=line, category=category or line, requested_tier=tier, month=month,
-        burst_start=burst_start, revenue_target=revenue_target, gross_margin=0.25,
-        forecast=Forecast(traffic=2_000_000, avg_order_value=120.0, conversion_rate=0.03),
+        burst_start=burst_start, revenue_target=revenue_target, gross_margin=gross_margin,
+        forecast=Forecast(traffic=traffic, avg_order_value=120.0, conversion_rate=0.03),
         hot_topic=hot_topic, **extra,
     )
 

@@ -1,0 +1,93 @@
+"""The log on a real PostgreSQL: identity, idempotency, gaplessness, commit-safe order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from domain import events as ev
+from store import eventstore
+from store.eventstore import EventConflict, SeqGap
+from tests.store.helpers import event, submitted
+
+
+async def _append(pool, e):
+    async with pool.acquire() as conn, conn.transaction():
+        return await eventstore.append(conn, e)
+
+
+async def test_fifty_concurrent_writers_at_one_seq_exactly_one_wins(pool):
+    await _append(pool, submitted("c-1"))
+    contenders = [event("c-1", 2, ev.ApprovalEscalated(), actor=f"writer-{i}") for i in range(50)]
+    results = await asyncio.gather(*(_append(pool, e) for e in contenders), return_exceptions=True)
+    winners = [r for r in results if isinstance(r, int)]
+    conflicts = [r for r in results if isinstance(r, EventConflict)]
+    assert len(winners) == 1
+    assert len(conflicts) == 49
+    assert "seq 2" in str(conflicts[0]) and "is taken by ApprovalEscalated by writer-" in str(conflicts[0])
+    assert await pool.fetchval("SELECT count(*) FROM events WHERE campaign_id = 'c-1'") == 2
+
+
+async def test_the_same_event_twice_is_a_no_op(pool):
+    e = submitted("c-2")
+    assert isinstance(await _append(pool, e), int)
+    assert await _append(pool, e) is None
+    rows = await eventstore.read_stream(pool, "c-2")
+    assert [(r.seq, r.type) for r in rows] == [(1, "CampaignSubmitted")]
+    assert rows[0].to_event() == e
+
+
+async def test_a_different_event_at_a_taken_seq_names_both(pool):
+    await _append(pool, submitted("c-3"))
+    other = event("c-3", 1, ev.CampaignRejected(), actor="jun.approver")
+    with pytest.raises(EventConflict) as err:
+        await _append(pool, other)
+    assert "CampaignRejected by jun.approver" in str(err.value)
+    assert "CampaignSubmitted by lin.food" in str(err.value)
+
+
+async def test_a_seq_that_would_leave_a_gap_is_refused(pool):
+    await _append(pool, submitted("c-4"))
+    with pytest.raises(SeqGap, match="seq 2 is missing"):
+        await _append(pool, event("c-4", 3, ev.CampaignCompleted()))
+    with pytest.raises(SeqGap):
+        await _append(pool, event("c-5", 2, ev.CampaignCompleted()))
+
+
+async def test_the_log_is_append_only_even_for_direct_sql(pool):
+    await _append(pool, submitted("c-6"))
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await pool.execute("UPDATE events SET actor = 'mallory' WHERE campaign_id = 'c-6'")
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await pool.execute("DELETE FROM events WHERE campaign_id = 'c-6'")
+
+
+async def test_tailing_readers_never_skip_a_late_commit(pool):
+    """A row with a lower position that commits later must not be skipped."""
+    slow = await pool.acquire()
+    try:
+        tx = slow.transaction()
+        await tx.start()
+        await eventstore.append(slow, submitted("late"))          # lower position, not committed
+        await _append(pool, submitted("early"))                     # higher position, committed
+        seen = await eventstore.read_all(pool)
+        assert [e.campaign_id for _, e in seen] == []               # "early" waits behind "late"
+        await tx.commit()
+    finally:
+        await pool.release(slow)
+    seen = await eventstore.read_all(pool)
+    assert [e.campaign_id for _, e in seen] == ["late", "early"]
+    after = seen[0][0]
+    assert [e.campaign_id for _, e in await eventstore.read_all(pool, after)] == ["early"]
+
+
+async def test_old_schema_versions_are_upcast_on_read(pool, monkeypatch):
+    await _append(pool, event("c-7", 1, ev.ApprovalEscalated(stage="approval")))
+    # Pretend ApprovalEscalated is now at v2 and v1 rows need lifting: the upcaster runs on read.
+    monkeypatch.setitem(ev.SCHEMA_VERSION, "ApprovalEscalated", 2)
+    monkeypatch.setitem(ev._UPCASTERS, ("ApprovalEscalated", 1), lambda d: {**d, "stage": "month_choice"})
+    [stored] = await eventstore.read_stream(pool, "c-7")
+    assert stored.schema_version == 1
+    assert stored.to_event().body.stage == "month_choice"
