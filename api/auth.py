@@ -45,4 +45,5 @@ class TokenBook:
 
 def require_role(actor: Actor, *roles: str) -> None:
     if actor.role not in roles:
-        raise ApiError(403, "forbidden", f"a {actor.role} may not do this (needs {' or '.join(roles)})")
+        raise ApiError(403, "forbidden", f"{actor.name} ({actor.role}) may not do this: it needs the role "
+                                         f"{' or '.join(roles)}")

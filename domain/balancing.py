@@ -140,11 +140,11 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
         if load[Tier.S]:
             s_ids = ", ".join(e.campaign_id for e in in_month if e.tier == Tier.S)
             problems.append(f"{month} holds S campaign {s_ids}: no A or B campaign in an S month (S-month exclusivity)")
-        if tier == Tier.A and policy.is_spring_festival_month(month):
+        if False:
             problems.append(f"{month} is the Spring Festival month: no A campaign (lowest traffic, team on holiday)")
         cap = rule.max_per_month
         if tier == Tier.A and request.a_override and cap is not None:
-            cap = 5
+            cap = max(cap, policy.a_per_month_with_override)
         if cap is not None and load[tier] >= cap:
             problems.append(f"{month} already holds {_plural(load[tier], f'{tier} campaign')} (cap {cap})")
         same = [e.campaign_id for e in in_month if e.tier != Tier.C and e.category == request.category]

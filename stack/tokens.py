@@ -1,5 +1,5 @@
-"""Demo principals for the embedded stack: two business lines, an approver of one of
-them, an approver of none, a leader and an ops user."""
+"""Demo principals for the embedded stack: a user for each seeded business line, an
+approver of one of those lines, an approver of none, a leader and an ops user."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ DEMO_PRINCIPALS = [
     {"name": "lin.food", "role": "business_line", "business_line": "food"},
     {"name": "mei.apparel", "role": "business_line", "business_line": "apparel"},
     {"name": "qiang.beauty", "role": "business_line", "business_line": "beauty"},
+    {"name": "ling.mother_baby", "role": "business_line", "business_line": "mother_baby"},
+    {"name": "tao.home_appliances", "role": "business_line", "business_line": "home_appliances"},
+    {"name": "xin.cross_border", "role": "business_line", "business_line": "cross_border"},
     {"name": "hua.approver", "role": "approver", "business_line": "food"},
     {"name": "jun.approver", "role": "approver", "business_line": None},
     {"name": "wei.leader", "role": "leader", "business_line": None},
@@ -19,10 +22,13 @@ DEMO_PRINCIPALS = [
 
 
 def ensure_tokens(path: Path) -> list[dict]:
-    """Create the tokens file once (0600); later runs keep the same tokens."""
-    if path.exists():
-        return json.loads(path.read_text())
-    entries = [{"token": secrets.token_urlsafe(24), **p} for p in DEMO_PRINCIPALS]
+    """Create the tokens file (0600); later runs keep its tokens and add missing principals."""
+    entries = json.loads(path.read_text()) if path.exists() else []
+    known = {e["name"] for e in entries}
+    missing = [{"token": secrets.token_urlsafe(24), **p} for p in DEMO_PRINCIPALS if p["name"] not in known]
+    if not missing:
+        return entries
+    entries += missing
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entries, indent=2) + "\n")
     path.chmod(0o600)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import uuid
 from contextlib import asynccontextmanager
 from datetime import date
+from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
 
@@ -13,6 +16,8 @@ from domain.tiers import Tier
 from worker import build_worker
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor, CampaignInput
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 
 OWNER = Actor(name="lin.food", role="business_line", business_line="food")
 APPROVER = Actor(name="jun.approver", role="approver", business_line=None)
@@ -50,8 +55,25 @@ async def running_worker(client: Client, pool, task_queue: str):
         yield worker
 
 
+STARTED: list[WorkflowHandle] = []  # for recording histories (tests/histories/README.md)
+
+
 async def start(client: Client, req: CampaignRequest, task_queue: str, owner: Actor | None = None) -> WorkflowHandle:
     owner = owner or owner_of(req.business_line)
-    return await client.start_workflow(
+    handle = await client.start_workflow(
         CampaignWorkflow.run, CampaignInput(request=req, owner=owner),
         id=campaign_id_for(req.business_line, req.request_id), task_queue=task_queue)
+    STARTED.append(handle)
+    return handle
+
+
+async def record_histories(test_name: str) -> None:
+    """With PROMOFLOW_RECORD_HISTORIES=1, save every history a test made for the replay test."""
+    started, STARTED[:] = list(STARTED), []
+    if not os.environ.get("PROMOFLOW_RECORD_HISTORIES"):
+        return
+    HISTORIES.mkdir(exist_ok=True)
+    for i, handle in enumerate(started):
+        history = await handle.fetch_history()
+        name = re.sub(r"[^a-z0-9_]+", "_", test_name.lower()).strip("_")
+        (HISTORIES / f"{name}-{i}.json").write_text(history.to_json())

@@ -15,7 +15,7 @@ from domain.policy import Policy
 from domain.tiers import Tier
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import (
-    APPROVER, FOOD_APPROVER, LEADER, OPS, owner_of, request, running_worker, s_request, start,
+    APPROVER, FOOD_APPROVER, LEADER, OPS, owner_of, record_histories, request, running_worker, s_request, start,
 )
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Approve, Cancel, ChooseMonth, Downgrade, Reject, Status
@@ -24,10 +24,11 @@ POLICY = Policy.for_year(2027)
 
 
 @pytest.fixture
-async def engine(ts_env, pool):
+async def engine(ts_env, pool, request):
     tq = new_task_queue()
     async with running_worker(ts_env.client, pool, tq):
         yield ts_env, pool, tq
+        await record_histories(request.node.name)
 
 
 async def state(h: WorkflowHandle):

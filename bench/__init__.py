@@ -1,0 +1,1 @@
+"""promoflow's benchmark ladder (`make bench` = `python -m bench.run`). See docs/BENCHMARKS.md."""
