@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Awaitable, Callable
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
@@ -601,28 +601,30 @@ def install_calendar_routes(app: FastAPI, load: CalendarLoader) -> None:
     does the authorization, exactly as the JSON route does. The HTML routes are put
     in front of the router so that `/calendar/{year}` never captures `2027.html`.
     """
-    router = APIRouter(tags=["calendar"])
     html_doc = {200: {"content": {"text/html": {}}, "description": "the calendar page"}}
 
-    @router.get("/calendar/{year}.html", response_class=HTMLResponse, responses=html_doc,
-                summary="The year's calendar as an HTML page")
     async def calendar_year_page(year: int, loaded: tuple[dict[str, Any], Policy] = Depends(load)) -> HTMLResponse:
         data, policy = loaded
         return HTMLResponse(render_calendar(data, policy))
 
-    @router.get("/calendar/{year}/{month}.html", response_class=HTMLResponse, responses=html_doc,
-                summary="One month of the calendar as an HTML page")
     async def calendar_month_page(year: int, month: int = PathParam(ge=1, le=12),
                                   loaded: tuple[dict[str, Any], Policy] = Depends(load)) -> HTMLResponse:
         data, policy = loaded
-        key = f"{year:04d}-{month:02d}"
         try:
-            return HTMLResponse(render_calendar(data, policy, month=key))
+            return HTMLResponse(render_calendar(data, policy, month=f"{year:04d}-{month:02d}"))
         except ValueError as err:
             raise ApiError(422, "invalid_request", str(err)) from err
 
-    app.include_router(router)
+    for path, endpoint, summary in (
+        ("/calendar/{year}.html", calendar_year_page, "The year's calendar as an HTML page"),
+        ("/calendar/{year}/{month}.html", calendar_month_page, "One month of the calendar as an HTML page"),
+    ):
+        app.add_api_route(path, endpoint, methods=["GET"], response_class=HTMLResponse, responses=html_doc,
+                          summary=summary, tags=["calendar"])
+    # in front: `/calendar/{year}` would otherwise capture "2027.html" when it was added first
     ours = (calendar_year_page, calendar_month_page)
     added = [r for r in app.router.routes if getattr(r, "endpoint", None) in ours]
+    if len(added) != 2:
+        raise RuntimeError("the calendar page routes were not added to app.router")
     app.router.routes[:] = added + [r for r in app.router.routes if r not in added]
     app.add_middleware(_NegotiateCalendar)

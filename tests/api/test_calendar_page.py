@@ -219,9 +219,9 @@ def test_prefers_html(accept, html_wanted):
 
 
 # ---------------------------------------------------------------------- routes
-def _app(policy: Policy, calls: list[int] | None = None) -> FastAPI:
-    """A bare app with the JSON route registered the way api/app.py does (after the HTML
-    routes are installed), and a loader standing in for the real one."""
+def _app(policy: Policy, calls: list[int] | None = None, json_route_first: bool = False) -> FastAPI:
+    """A bare app with a JSON route like api/app.py's, and a loader standing in for the
+    real one (it does the authorization there)."""
     app = FastAPI()
     errors.install(app)
 
@@ -232,17 +232,20 @@ def _app(policy: Policy, calls: list[int] | None = None) -> FastAPI:
             calls.append(year)
         return sample_calendar(year), Policy.for_year(year)
 
-    install_calendar_routes(app, load)
-
-    @app.get("/calendar/{year}")
     async def calendar(loaded: tuple[dict[str, Any], Policy] = Depends(load)) -> dict[str, Any]:
         return loaded[0]
 
+    if json_route_first:
+        app.get("/calendar/{year}")(calendar)
+    install_calendar_routes(app, load)
+    if not json_route_first:
+        app.get("/calendar/{year}")(calendar)
     return app
 
 
-def test_routes_serve_html_and_negotiate(policy):
-    with TestClient(_app(policy)) as client:
+@pytest.mark.parametrize("json_route_first", [False, True], ids=["installed-first", "installed-after-json-route"])
+def test_routes_serve_html_and_negotiate(policy, json_route_first):
+    with TestClient(_app(policy, json_route_first=json_route_first)) as client:
         r = client.get("/calendar/2027")
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
         assert r.json()["year"] == 2027 and "Accept" in r.headers["vary"]

