@@ -24,10 +24,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import errors
 from api.auth import TokenBook, require_role
+from api.calendar_page import install_calendar_routes
 from api.errors import ApiError
-from domain.balancing import BudgetSummary, YearCalendar, budget
+from domain.balancing import BudgetSummary, budget
 from domain.campaign import CampaignRequest, campaign_id_for
 from domain.dates import choose_burst_start
+from domain.policy import Policy
 from domain.tiers import Tier
 from stack.config import Settings
 from store import reads, reference
@@ -218,26 +220,21 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
         return await _decide(d, campaign_id, CampaignWorkflow.cancel, Cancel(actor=actor, reason=body.reason))
 
     # ------------------------------------------------------------------ calendar, bookings
-    @app.get("/calendar/{year}")
-    async def calendar(year: int, actor: Actor = Depends(principal), d: Deps = Depends(get_deps)) -> dict[str, Any]:
+    async def calendar_data(year: int, actor: Actor = Depends(principal),
+                            d: Deps = Depends(get_deps)) -> tuple[dict[str, Any], Policy]:
+        """The calendar JSON and the year's policy: one loader for the JSON route and the pages."""
         require_role(actor, *READERS)
         if not 2000 <= year <= 2100:
             raise ApiError(422, "invalid_request", "year must be between 2000 and 2100")
         policy = await reference.policy_for(d.pool, year)
-        async with d.pool.acquire() as conn:
-            summary: BudgetSummary = budget(policy, await load_year(conn, year))
-        rows = await reads.calendar_rows(d.pool, year)
-        months = []
-        for m in range(1, 13):
-            key = f"{year}-{m:02d}"
-            entries = [r for r in rows if r["month"] == key]
-            months.append({
-                "month": key,
-                "counted_days": sum(r["counted_days"] for r in entries),
-                "s_month": any(r["tier"] == "S" for r in entries),
-                "campaigns": entries,
-            })
-        return {"year": year, "budget": summary.model_dump(), "months": months}
+        return await calendar_json(d, year, policy), policy
+
+    # GET /calendar/{year}.html, /calendar/{year}/{month}.html, and /calendar/{year} with Accept: text/html
+    install_calendar_routes(app, calendar_data)
+
+    @app.get("/calendar/{year}")
+    async def calendar(loaded: tuple[dict[str, Any], Policy] = Depends(calendar_data)) -> dict[str, Any]:
+        return loaded[0]
 
     @app.get("/bookings")
     async def bookings(
@@ -253,6 +250,24 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
 
 
 # ---------------------------------------------------------------------- helpers
+async def calendar_json(d: Deps, year: int, policy: Policy) -> dict[str, Any]:
+    """What GET /calendar/{year} returns: the year's months, their campaigns, the budget."""
+    async with d.pool.acquire() as conn:
+        summary: BudgetSummary = budget(policy, await load_year(conn, year))
+    rows = await reads.calendar_rows(d.pool, year)
+    months = []
+    for m in range(1, 13):
+        key = f"{year}-{m:02d}"
+        entries = [r for r in rows if r["month"] == key]
+        months.append({
+            "month": key,
+            "counted_days": sum(r["counted_days"] for r in entries),
+            "s_month": any(r["tier"] == "S" for r in entries),
+            "campaigns": entries,
+        })
+    return {"year": year, "budget": summary.model_dump(), "months": months}
+
+
 def _may_see(actor: Actor, business_line: str) -> None:
     if actor.role == "business_line" and actor.business_line != business_line:
         raise ApiError(403, "forbidden", f"{actor.name} may see only {actor.business_line} campaigns")

@@ -279,8 +279,6 @@ def test_html_routes_are_documented(policy):
     assert "/calendar/{year}/{month}.html" in paths
 
 
-@pytest.mark.xfail(strict=True, reason="api/app.py does not call install_calendar_routes yet; "
-                                       "once it does, delete this marker")
 def test_the_real_app_installs_the_calendar_page():
     from api.app import create_app
 
