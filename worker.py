@@ -16,6 +16,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.campaign import CampaignActivities
 from stack.config import Settings
+from stack.logs import configure as configure_logging
 from store.db import create_pool
 from workflows.campaign import CampaignWorkflow
 
@@ -42,7 +43,8 @@ def build_worker(client: Client, pool, task_queue: str, **options) -> Worker:
 async def connect(settings: Settings, metrics_port: int | None = None) -> Client:
     runtime = None
     if metrics_port:
-        runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{metrics_port}")))
+        runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
+            bind_address=f"{settings.worker_metrics_host}:{metrics_port}")))
     return await Client.connect(
         settings.require_temporal_address(), namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter, **({"runtime": runtime} if runtime else {}),
@@ -50,7 +52,7 @@ async def connect(settings: Settings, metrics_port: int | None = None) -> Client
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     settings = Settings()
     client = await connect(settings, settings.worker_metrics_port)
     pool = await create_pool(settings.require_database_url(), max_size=20)

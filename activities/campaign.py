@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import asyncpg
 from temporalio import activity
 
 from activities.messages import AllocateResources, EventSlot, ReserveMonth
 from domain import events as ev
 from domain.balancing import BalancingDecision, balance
+from domain.dates import choose_burst_start
 from domain.policy import Policy
 from domain.resources import needs
 from domain.scoring import BusinessLineContext
@@ -57,7 +60,14 @@ class CampaignActivities:
             if stored is not None:  # a retry after commit: the first decision stands
                 return _decision_of(stored.to_event().body)
             policy = await reference.policy_for(conn, year)
-            decision = balance(policy, await calendar.load_year(conn, year), inp.request)
+            today = (inp.slot.at + timedelta(hours=policy.utc_offset_hours)).date()
+            decision = balance(policy, await calendar.load_year(conn, year), inp.request,
+                               earliest_month=today.strftime("%Y-%m"))
+            if decision.alternatives:  # offer only months where the tier's dates still fit
+                r = inp.request
+                fits = [m for m in decision.alternatives
+                        if choose_burst_start(policy, r.tier, m, None, today, r.hot_topic).burst_start is not None]
+                decision = decision.model_copy(update={"alternatives": fits})
             body: ev.EventBody
             if decision.accepted:
                 body = ev.MonthReserved(
@@ -79,8 +89,10 @@ class CampaignActivities:
                 body = stored.to_event().body
                 assert isinstance(body, ev.ResourcesAllocated), f"seq {inp.slot.seq} holds {body.type}"
                 return body
-            policy = await reference.policy_for(conn, inp.phases[0].start.year if inp.phases else 0)
-            picked, shortfall = await bookings.pick_units(conn, needs(policy, inp.tier), inp.phases)
+            picked, shortfall = [], []
+            if inp.phases:  # a C campaign has nothing to book
+                policy = await reference.policy_for(conn, inp.phases[0].start.year)
+                picked, shortfall = await bookings.pick_units(conn, needs(policy, inp.tier), inp.phases)
             body = ev.ResourcesAllocated(bookings=picked, shortfall=shortfall)
             await _append_and_project(conn, _event(inp.slot, body))
             return body

@@ -22,7 +22,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import errors
+from api import errors, metrics
 from api.auth import TokenBook, require_role
 from api.calendar_page import install_calendar_routes
 from api.errors import ApiError
@@ -85,9 +85,11 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
             app.state.deps = deps
             yield
             return
+        from stack.logs import configure as configure_logging
         from store.db import create_pool
         from worker import connect
 
+        configure_logging()
         pool = await create_pool(settings.require_database_url(), max_size=20)
         client = await connect(settings)
         app.state.deps = Deps(settings, client, pool, TokenBook.load(settings.tokens_path))
@@ -99,6 +101,7 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
     app = FastAPI(title="promoflow", version="0.1.0", lifespan=lifespan,
                   description="Internal API of promoflow: promotion campaigns as durable workflows.")
     errors.install(app)
+    metrics.install(app)
     if deps is not None:
         app.state.deps = deps
 
@@ -312,6 +315,7 @@ async def _check_request(d: Deps, body: CampaignRequest) -> None:
 
 async def _decide(d: Deps, campaign_id: str, update, arg) -> CampaignState:
     handle = d.client.get_workflow_handle(campaign_id)
+    log.info("decision", extra={"campaign_id": campaign_id, "decision": update.__name__, "actor": arg.actor.name})
     try:
         return await handle.execute_update(update, arg)
     except WorkflowUpdateFailedError as err:

@@ -237,24 +237,58 @@ async def rung_profile(client: Client, pool, tq_factory, n: int, prefix: str, ou
             continue
     buf = io.StringIO()
     stats.stream = buf
-    stats.sort_stats("tottime").print_stats(45)
+    stats.sort_stats("tottime").print_stats(60)
     stats.sort_stats("cumulative").print_stats(60)
     out.write_text(buf.getvalue())
-    total = sum(v[2] for v in stats.stats.values())  # tottime over all functions (all threads)
-    top = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:15]
-
-    def name(k):
-        f, line, fn = k
-        return f"{Path(f).name}:{line}({fn})" if line else fn
-
-    def cum_of(pred) -> float:
-        return round(sum(v[3] for k, v in stats.stats.items() if pred(k)), 2)
-
+    idle = [(k, v) for k, v in stats.stats.items() if _is_idle(k)]
+    busy = [(k, v) for k, v in stats.stats.items() if not _is_idle(k)]
+    busy_total = sum(v[2] for _, v in busy)
+    groups: dict[str, float] = {}
+    for k, v in busy:
+        g = _group(k)
+        groups[g] = groups.get(g, 0.0) + v[2]
+    top = sorted(busy, key=lambda kv: kv[1][2], reverse=True)[:20]
     return {
-        "campaigns": n, "threads_profiled": len(profiles), "total_tottime_s": round(total, 2),
-        "top_tottime": [{"fn": name(k), "tottime_s": round(v[2], 3), "calls": v[1]} for k, v in top],
+        "campaigns": n, "threads_profiled": len(profiles),
+        "idle_wait_s": round(sum(v[2] for _, v in idle), 2), "busy_tottime_s": round(busy_total, 2),
+        "busy_by_group_pct": {g: round(100 * t / busy_total, 1)
+                              for g, t in sorted(groups.items(), key=lambda kv: -kv[1])},
+        "top_tottime": [{"fn": _name(k), "tottime_s": round(v[2], 3), "calls": v[1]} for k, v in top],
         "file": str(out.relative_to(ROOT)),
     }
+
+
+_IDLE = ("'get' of '_queue.SimpleQueue'", "'poll' of 'select.epoll'", "'acquire' of '_thread.lock'",
+         "'acquire' of '_thread.RLock'", "method 'wait'", "time.sleep")
+
+
+def _is_idle(k) -> bool:
+    return k[0] == "~" and any(s in k[2] for s in _IDLE)
+
+
+def _name(k) -> str:
+    f, line, fn = k
+    if f == "~":
+        return fn
+    parts = Path(f).parts
+    short = "/".join(parts[parts.index("site-packages") + 1:]) if "site-packages" in parts else "/".join(parts[-2:])
+    return f"{short}:{line}({fn})"
+
+
+def _group(k) -> str:
+    f, _, fn = k
+    text = f if f != "~" else fn
+    for key, label in (("workflow_sandbox", "temporalio sandbox"), ("temporalio/contrib/pydantic", "temporalio pydantic converter"),
+                       ("temporalio", "temporalio (other Python)"), ("pydantic_core", "pydantic-core"),
+                       ("pydantic", "pydantic"), ("asyncpg", "asyncpg"), ("google/protobuf", "protobuf"),
+                       ("protobuf", "protobuf"), ("/json/", "json"), ("json", "json"), ("/domain/", "promoflow domain"),
+                       ("/store/", "promoflow store"), ("/activities/", "promoflow activities"),
+                       ("/workflows/", "promoflow workflows"), ("/bench/", "bench (client side)"),
+                       ("asyncio", "asyncio"), ("socket", "sockets"), ("compile", "compile/exec (sandbox imports)"),
+                       ("exec", "compile/exec (sandbox imports)"), ("importlib", "imports")):
+        if key in text:
+            return label
+    return "other"
 
 
 async def rung_open(client: Client, pool, tq: str, n: int, prefix: str) -> dict:
@@ -477,8 +511,11 @@ def table(o: dict) -> str:
         add(f"  event appends (append + apply, 1 tx, c={x['concurrency']}): {x['appends_per_s']}/s; "
             f"pgbench INSERT c={x['concurrency']}: {x['pgbench_tps']}/s; ratio {x['ratio']}")
     if "profile" in o:
-        add("  profile (cProfile, all threads, top tottime):")
-        for t in o["profile"]["top_tottime"][:8]:
+        p = o["profile"]
+        add(f"  profile (cProfile, all threads, {p['campaigns']} campaigns): busy {p['busy_tottime_s']} s "
+            f"(idle waits {p['idle_wait_s']} s excluded); by group: "
+            + ", ".join(f"{g} {v}%" for g, v in list(p["busy_by_group_pct"].items())[:8]))
+        for t in p["top_tottime"][:10]:
             add(f"    {t['tottime_s']:>8.2f} s  {t['calls']:>9}  {t['fn']}")
     add("")
     add("targets:")

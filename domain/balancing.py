@@ -42,10 +42,11 @@ class YearCalendar(BaseModel):
 
     def without(self, campaign_ids: set[str] | list[str]) -> "YearCalendar":
         ids = set(campaign_ids)
-        return YearCalendar(year=self.year, entries=[e for e in self.entries if e.campaign_id not in ids])
+        # entries are already validated: no need to validate them again
+        return YearCalendar.model_construct(year=self.year, entries=[e for e in self.entries if e.campaign_id not in ids])
 
     def with_entry(self, entry: CalendarEntry) -> "YearCalendar":
-        return YearCalendar(year=self.year, entries=[*self.without({entry.campaign_id}).entries, entry])
+        return YearCalendar.model_construct(year=self.year, entries=[*self.without({entry.campaign_id}).entries, entry])
 
 
 class BalancingRequest(BaseModel):
@@ -102,8 +103,12 @@ def budget(policy: Policy, calendar: YearCalendar) -> BudgetSummary:
 
 def month_load(calendar: YearCalendar, month: str) -> dict[Tier, int]:
     """How many campaigns of each tier the month holds."""
+    return _load(calendar.entries, month)
+
+
+def _load(entries: list[CalendarEntry], month: str) -> dict[Tier, int]:
     load = {t: 0 for t in Tier}
-    for e in calendar.entries:
+    for e in entries:
         if e.month == month:
             load[e.tier] += 1
     return load
@@ -117,21 +122,23 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
     """(problems, displaced ids) of placing `request` in `month`; no problems means accepted."""
     tier = request.tier
     rule = policy.rule(tier)
-    cal = calendar.without({request.campaign_id})  # re-checks ignore the request's own reservation
-    if int(month[:4]) != cal.year:
-        return [f"{month} is not in the calendar year {cal.year}"], []
+    year = calendar.year
+    # re-checks ignore the request's own reservation
+    entries = [e for e in calendar.entries if e.campaign_id != request.campaign_id]
+    if int(month[:4]) != year:
+        return [f"{month} is not in the calendar year {year}"], []
     if tier == Tier.C:
         return [], []  # C uses no company resources: recorded only
 
-    in_month = [e for e in cal.entries if e.month == month]
-    load = month_load(cal, month)
+    in_month = [e for e in entries if e.month == month]
+    load = _load(entries, month)
     problems: list[str] = []
     displaced: list[str] = []
 
     if tier == Tier.S:
-        s_year = sum(1 for e in cal.entries if e.tier == Tier.S)
+        s_year = sum(1 for e in entries if e.tier == Tier.S)
         if rule.max_per_year is not None and s_year >= rule.max_per_year:
-            problems.append(f"{cal.year} already holds {_plural(s_year, 'S campaign')} (cap {rule.max_per_year} a year)")
+            problems.append(f"{year} already holds {_plural(s_year, 'S campaign')} (cap {rule.max_per_year} a year)")
         if rule.max_per_month is not None and load[Tier.S] >= rule.max_per_month:
             problems.append(f"{month} already holds {_plural(load[Tier.S], 'S campaign')} (cap {rule.max_per_month} a month)")
         # an S takes the month alone: its A and B campaigns make way (C stays, it books nothing)
@@ -140,7 +147,7 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
         if load[Tier.S]:
             s_ids = ", ".join(e.campaign_id for e in in_month if e.tier == Tier.S)
             problems.append(f"{month} holds S campaign {s_ids}: no A or B campaign in an S month (S-month exclusivity)")
-        if False:
+        if tier == Tier.A and policy.is_spring_festival_month(month):
             problems.append(f"{month} is the Spring Festival month: no A campaign (lowest traffic, team on holiday)")
         cap = rule.max_per_month
         if tier == Tier.A and request.a_override and cap is not None:
@@ -152,14 +159,13 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
             problems.append(f"category {request.category} already runs in {month} ({', '.join(same)}): "
                             "rotate categories, or give a category_reason")
 
-    kept = cal.without(displaced)
-    b = budget(policy, kept)
+    used = sum(e.counted_days for e in entries if e.campaign_id not in displaced)
     days = rule.counted_days
     limit = policy.yearly_budget_days if request.hot_topic else policy.yearly_budget_days - policy.hot_topic_reserve_days
-    if b.used + days > limit:
+    if used + days > limit:
         who = "a hot topic may use the whole budget" if request.hot_topic else (
             f"planned campaigns may use {limit}, {policy.hot_topic_reserve_days} are kept for hot topics")
-        problems.append(f"yearly budget: {b.used} of {policy.yearly_budget_days} counted days used, "
+        problems.append(f"yearly budget: {used} of {policy.yearly_budget_days} counted days used, "
                         f"this {tier} needs {days} ({who})")
     return problems, displaced
 

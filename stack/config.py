@@ -22,6 +22,7 @@ class Settings:
     api_port: int = field(default_factory=lambda: int(os.environ.get("API_PORT", "8000")))
     temporal_port: int = field(default_factory=lambda: int(os.environ.get("TEMPORAL_PORT", "7233")))
     temporal_ui_port: int = field(default_factory=lambda: int(os.environ.get("TEMPORAL_UI_PORT", "8233")))
+    worker_metrics_host: str = field(default_factory=lambda: os.environ.get("WORKER_METRICS_HOST", "127.0.0.1"))
     worker_metrics_port: int = field(default_factory=lambda: int(os.environ.get("WORKER_METRICS_PORT", "9464")))
     tokens_file: Path | None = field(
         default_factory=lambda: Path(os.environ["PROMOFLOW_TOKENS_FILE"]) if os.environ.get("PROMOFLOW_TOKENS_FILE") else None

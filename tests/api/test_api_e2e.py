@@ -179,3 +179,11 @@ async def test_healthz_is_503_naming_what_does_not_answer(dev_env, pool_factory_
     assert r.status_code == 503
     assert r.json()["checks"]["temporal"] == "ok"
     assert r.json()["checks"]["postgres"].startswith("unavailable")
+
+
+async def test_request_metrics_are_exposed_with_route_templates(api):
+    async with api.as_("yan.ops") as ops:
+        await ops.get("/campaigns/campaign-food-x")
+        text = (await ops.get("/metrics")).text
+    assert 'promoflow_api_requests_total{method="GET",route="/campaigns/{campaign_id}",status="404"} 1.0' in text
+    assert "campaign-food-x" not in text

@@ -14,16 +14,26 @@ POLICIES = [
     Policy.for_year(YEAR, {"yearly_budget_days": 60, "hot_topic_reserve_days": 0, "tiers": {"S": {"max_per_year": 2}}}),
 ]
 
+MONTHS = list(range(1, 13)) + [2, 9, 11] * 4  # crowd three months (Spring Festival, Mid-Autumn, Double 11)
+CATEGORIES = ["food", "apparel", "beauty", "toys"]
+
+
+def build(cid: int, month: int, tier: Tier, category: int, flags: int) -> BalancingRequest:
+    return BalancingRequest(
+        campaign_id=f"c{cid}",  # repeats = re-checks of a live campaign
+        month=f"{YEAR}-{month:02d}",
+        tier=tier,
+        category=CATEGORIES[category],
+        hot_topic=bool(flags & 1),
+        a_override=bool(flags & 2),
+        category_reason="two seasonal drops" if flags & 4 else None,
+    )
+
+
+# flat integer draws keep generation (and shrinking) cheap
 requests = st.builds(
-    BalancingRequest,
-    campaign_id=st.sampled_from([f"c{i}" for i in range(40)]),  # repeats = re-checks of a live campaign
-    # half the draws crowd three months (Spring Festival, Mid-Autumn, Double 11) so caps get hit
-    month=(st.integers(1, 12) | st.sampled_from([2, 9, 11])).map(lambda m: f"{YEAR}-{m:02d}"),
-    tier=st.sampled_from(list(Tier)),
-    category=st.sampled_from(["food", "apparel", "beauty", "toys"]),
-    hot_topic=st.booleans(),
-    a_override=st.booleans(),
-    category_reason=st.one_of(st.none(), st.just("two seasonal drops")),
+    build, st.integers(0, 39), st.sampled_from(MONTHS), st.sampled_from(list(Tier)),
+    st.integers(0, len(CATEGORIES) - 1), st.integers(0, 7),
 )
 
 
@@ -51,7 +61,7 @@ def check_invariants(policy: Policy, calendar: YearCalendar, overridden: set[str
     assert planned <= policy.yearly_budget_days - policy.hot_topic_reserve_days
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(policy_index=st.integers(0, len(POLICIES) - 1), sequence=st.lists(requests, min_size=20, max_size=80))
 def test_no_order_of_requests_breaks_a_cap(policy_index, sequence):
     policy = POLICIES[policy_index]

@@ -1,0 +1,263 @@
+"""Shared machinery of the fault tests: a worker in its own OS process, fifty campaigns
+driven to `scheduled` through a fault, and the SQL that proves nothing was lost or
+written twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import asyncpg
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from domain.campaign import CampaignRequest, Forecast, campaign_id_for
+from domain.tiers import Tier
+from tests.conftest import ARTIFACTS, wait_until
+from workflows.campaign import CampaignWorkflow
+from workflows.messages import Actor, Approve, CampaignInput, Status
+
+ROOT = Path(__file__).resolve().parents[2]
+APPROVER = Actor(name="jun.approver", role="approver", business_line=None)
+# Lines and months where the default scoring proposes B for `b_request`.
+LINES = ("food", "beauty", "home_appliances")
+MONTHS = tuple(f"2027-{m:02d}" for m in (1, 2, 3, 4, 5, 7, 8, 9, 10, 12))
+# Fifty B campaigns must all be scheduled: lift the month caps and the budget (the
+# balancing code still runs, under its year lock, for every one of them).
+NO_CAPS = {"yearly_budget_days": 1_000_000, "hot_topic_reserve_days": 0,
+           "tiers": {"B": {"max_per_month": 1_000_000}}}
+EXPECTED_TYPES = ["CampaignSubmitted", "ReviewScored", "CampaignApproved", "MonthReserved", "ResourcesAllocated"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def b_request(i: int, prefix: str) -> CampaignRequest:
+    line = LINES[i % len(LINES)]
+    month = MONTHS[(i // len(LINES)) % len(MONTHS)]
+    return CampaignRequest(
+        request_id=f"{prefix}-{i:03d}", name=f"fault {line} {month} #{i}", business_line=line, category=line,
+        requested_tier=Tier.B, month=month, revenue_target=1_000_000, gross_margin=0.25,
+        forecast=Forecast(traffic=2_000_000, avg_order_value=120.0, conversion_rate=0.03),
+        category_reason="fault test: many campaigns of one category in a month",
+    )
+
+
+async def lift_caps(dsn: str, year: int = 2027) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("INSERT INTO policy_overrides (year, overrides) VALUES ($1, $2::jsonb) "
+                           "ON CONFLICT (year) DO UPDATE SET overrides = EXCLUDED.overrides", year, json.dumps(NO_CAPS))
+    finally:
+        await conn.close()
+
+
+@dataclass
+class WorkerProcess:
+    """tests/faults/worker_proc.py as a child process; kill() is kill -9."""
+
+    address: str
+    dsn: str
+    task_queue: str
+    log: Path
+    proc: asyncio.subprocess.Process | None = None
+    starts: int = 0
+
+    async def start(self) -> None:
+        self.starts += 1
+        env = dict(os.environ, TEMPORAL_ADDRESS=self.address, DATABASE_URL=self.dsn,
+                   PROMOFLOW_TASK_QUEUE=self.task_queue, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        out = open(self.log, "ab")
+        out.write(f"--- start {self.starts}\n".encode())
+        out.flush()
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.faults.worker_proc", cwd=ROOT, env=env, stdout=out, stderr=out)
+        out.close()
+
+        async def ready() -> bool:
+            if self.proc.returncode is not None:
+                raise AssertionError(f"worker exited with {self.proc.returncode}:\n{self.tail()}")
+            return "worker ready" in self.log.read_text().rsplit(f"--- start {self.starts}\n", 1)[-1]
+        await wait_until(ready, timeout=30, what="the worker process to start")
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no activity completion, sticky cache lost."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    def tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text().splitlines()[-n:])
+        except OSError:
+            return ""
+
+
+@asynccontextmanager
+async def worker_process(address: str, dsn: str, task_queue: str, name: str):
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / f"faults-{name}-worker.log"
+    log.write_text("")
+    w = WorkerProcess(address, dsn, task_queue, log)
+    await w.start()
+    try:
+        yield w
+    finally:
+        await w.stop()
+
+
+@dataclass
+class Run:
+    ids: list[str]
+    approvals: list[asyncio.Task] = field(default_factory=list)
+    retried_calls: int = 0
+    at_fault: dict = field(default_factory=dict)
+
+
+async def start_fifty(client: Client, task_queue: str, prefix: str, n: int = 50) -> Run:
+    reqs = [b_request(i, prefix) for i in range(n)]
+    ids = [campaign_id_for(r.business_line, r.request_id) for r in reqs]
+    await asyncio.gather(*(client.start_workflow(
+        CampaignWorkflow.run, CampaignInput(request=r, owner=Actor(
+            name=f"someone.{r.business_line}", role="business_line", business_line=r.business_line)),
+        id=cid, task_queue=task_queue) for r, cid in zip(reqs, ids)))
+    return Run(ids)
+
+
+async def count_status(dsn: str, ids: list[str], status: str) -> int:
+    conn = await asyncpg.connect(dsn, timeout=5)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM campaigns WHERE status = $1 AND campaign_id = ANY($2::text[])",
+                                   status, ids)
+    finally:
+        await conn.close()
+
+
+async def progress(dsn: str, ids: list[str]) -> dict:
+    conn = await asyncpg.connect(dsn, timeout=5)
+    try:
+        row = await conn.fetchrow(
+            """SELECT count(*) FILTER (WHERE type = 'MonthReserved') AS reserved,
+                      count(*) FILTER (WHERE type = 'ResourcesAllocated') AS allocated
+               FROM events WHERE campaign_id = ANY($1::text[])""", ids)
+        return dict(row)
+    finally:
+        await conn.close()
+
+
+def approve_all(client: Client, run: Run, deadline_s: float = 85) -> None:
+    """Approve every campaign as an API client would: a call that fails in transit (the
+    worker, the server or the database went away) is sent again; an answer that the
+    campaign is no longer in review means an earlier call's decision was recorded."""
+
+    async def approve(cid: str) -> str:
+        h = client.get_workflow_handle(cid)
+        stop = time.monotonic() + deadline_s
+        while True:
+            try:
+                st = await h.execute_update(CampaignWorkflow.approve, Approve(actor=APPROVER, comment="fault test"))
+                return st.status.value
+            except WorkflowUpdateFailedError as err:
+                cause = err.cause
+                if isinstance(cause, ApplicationError) and cause.type == "invalid_state":
+                    if "already decided" in str(cause.message) or "in_review" not in str(cause.message):
+                        return "decided earlier"
+                if time.monotonic() > stop:
+                    raise
+            except Exception:  # noqa: BLE001 - transport failure during the fault: retry
+                if time.monotonic() > stop:
+                    raise
+            run.retried_calls += 1
+            await asyncio.sleep(0.5)
+
+    run.approvals = [asyncio.create_task(approve(cid)) for cid in run.ids]
+
+
+async def until_in_review(dsn: str, run: Run, timeout: float = 60) -> None:
+    async def check() -> bool:
+        return await count_status(dsn, run.ids, "in_review") == len(run.ids)
+    await wait_until(check, timeout=timeout, what=f"{len(run.ids)} campaigns in review")
+
+
+async def fault_mid_allocation(dsn: str, run: Run, fault: Callable[[], Awaitable[None]], timeout: float = 60) -> None:
+    """Inject `fault` once allocation is under way: some campaigns reserved, not all allocated."""
+    async def started() -> bool:
+        p = await progress(dsn, run.ids)
+        return p["reserved"] >= 3
+
+    await wait_until(started, timeout=timeout, what="month reservations to start")
+    await fault()
+    run.at_fault = await progress(dsn, run.ids) if not run.at_fault else run.at_fault
+
+
+async def until_all_scheduled(client: Client, dsn: str, run: Run, timeout: float = 85) -> None:
+    async def projected() -> bool:
+        try:
+            return await count_status(dsn, run.ids, "scheduled") == len(run.ids)
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            return False  # the database is still coming back
+    await wait_until(projected, timeout=timeout, what="every campaign scheduled in the read model")
+    results = await asyncio.wait_for(asyncio.gather(*run.approvals, return_exceptions=True), timeout)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, f"approve calls failed for good: {errors[:3]}"
+    states = await asyncio.gather(*(client.get_workflow_handle(i).query(CampaignWorkflow.state_query) for i in run.ids))
+    assert {s.status for s in states} == {Status.SCHEDULED}, {s.campaign_id: s.status for s in states
+                                                              if s.status != Status.SCHEDULED}
+    for s in states:
+        assert [h.seq for h in s.history] == list(range(1, 6)), (s.campaign_id, s.history)
+        assert [h.type for h in s.history] == EXPECTED_TYPES, (s.campaign_id, [h.type for h in s.history])
+
+
+async def assert_log_and_bookings_exact(dsn: str, ids: list[str]) -> None:
+    """Per campaign: seq 1..n gapless, exactly the expected events once each, one audit row
+    per event, and the live bookings are exactly those of its ResourcesAllocated event."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT campaign_id, array_agg(seq ORDER BY seq) AS seqs, array_agg(type ORDER BY seq) AS types "
+            "FROM events WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id", ids)
+        assert len(rows) == len(ids), f"{len(ids) - len(rows)} campaigns have no events"
+        for r in rows:
+            assert list(r["seqs"]) == list(range(1, len(r["seqs"]) + 1)), (r["campaign_id"], r["seqs"])
+            assert list(r["types"]) == EXPECTED_TYPES, (r["campaign_id"], r["types"])
+        audit = await conn.fetchval("SELECT count(*) FROM audit_trail WHERE campaign_id = ANY($1::text[])", ids)
+        assert audit == len(ids) * len(EXPECTED_TYPES), f"audit trail has {audit} rows"
+        # bookings: the event's list == the table's live rows (no lost, no duplicated unit)
+        mismatched = await conn.fetch(
+            """WITH wanted AS (
+                   SELECT e.campaign_id, b->>'resource' AS resource, (b->>'unit')::int AS unit, b->>'phase' AS phase,
+                          daterange((b->>'start')::date, (b->>'end')::date) AS during
+                   FROM events e, jsonb_array_elements(e.data->'bookings') b
+                   WHERE e.type = 'ResourcesAllocated' AND e.campaign_id = ANY($1::text[])),
+               held AS (
+                   SELECT campaign_id, resource, unit, phase, during FROM bookings
+                   WHERE status <> 'released' AND campaign_id = ANY($1::text[]))
+               (SELECT 'missing' AS what, * FROM wanted EXCEPT ALL SELECT 'missing', * FROM held)
+               UNION ALL
+               (SELECT 'extra', * FROM held EXCEPT ALL SELECT 'extra', * FROM wanted)""", ids)
+        assert not mismatched, [dict(m) for m in mismatched[:5]]
+        held = await conn.fetchval("SELECT count(*) FROM bookings WHERE campaign_id = ANY($1::text[])", ids)
+        assert held > 0, "no bookings at all: the scenario did not exercise allocation"
+        overlaps = await conn.fetchval(
+            """SELECT count(*) FROM bookings a JOIN bookings b
+                 ON a.resource = b.resource AND a.unit = b.unit AND a.during && b.during
+                AND (a.campaign_id, a.phase) < (b.campaign_id, b.phase)
+               WHERE a.status <> 'released' AND b.status <> 'released'""")
+        assert overlaps == 0
+    finally:
+        await conn.close()
