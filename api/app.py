@@ -98,7 +98,7 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
         finally:
             await pool.close()
 
-    app = FastAPI(title="promoflow", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="promoflow", version="0.1.0", lifespan=lifespan, responses=errors.ERROR_RESPONSES,
                   description="Internal API of promoflow: promotion campaigns as durable workflows.")
     errors.install(app)
     metrics.install(app)

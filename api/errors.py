@@ -10,6 +10,28 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
+# The error body's schema, declared on every route (inline JSON content, so routes that
+# answer text/html on success still document their errors as JSON).
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {}},
+    }},
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+    for status, description in (
+        (400, "the body is not parseable (not UTF-8 / not JSON)"),
+        (401, "no token, or an unknown token"), (403, "known token, not allowed"), (404, "unknown campaign"),
+        (409, "the decision does not fit the campaign's state"), (422, "invalid request"),
+        (503, "Temporal or PostgreSQL does not answer"),
+    )
+}
+
+
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, details: Any = None):
         super().__init__(message)
@@ -36,5 +58,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {400: "malformed_body", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)

@@ -194,3 +194,9 @@ def test_add_months_clamps():
     assert add_months(D("2027-11-30"), 3) == D("2028-02-29")
     assert add_months(D("2027-01-31"), 1) == D("2027-02-28")
     assert add_months(D("2027-06-15"), 0) == D("2027-06-15")
+
+
+def test_lead_in_calendar_months_counts_on_its_own():
+    p = Policy.for_year(2027, {"tiers": {"S": {"min_lead_days": 0, "min_lead_months": 3}}})
+    c = choose_burst_start(p, Tier.S, "2027-11", None, D("2027-08-10"))
+    assert c.phases[0].start >= D("2027-11-10") and c.burst_start == D("2027-11-29")
