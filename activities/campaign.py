@@ -61,13 +61,11 @@ class CampaignActivities:
                 return _decision_of(stored.to_event().body)
             policy = await reference.policy_for(conn, year)
             today = (inp.slot.at + timedelta(hours=policy.utc_offset_hours)).date()
-            decision = balance(policy, await calendar.load_year(conn, year), inp.request,
-                               earliest_month=today.strftime("%Y-%m"))
-            if decision.alternatives:  # offer only months where the tier's dates still fit
-                r = inp.request
-                fits = [m for m in decision.alternatives
-                        if choose_burst_start(policy, r.tier, m, None, today, r.hot_topic).burst_start is not None]
-                decision = decision.model_copy(update={"alternatives": fits})
+            r = inp.request
+            decision = balance(  # alternatives: months not yet begun where the tier's dates still fit
+                policy, await calendar.load_year(conn, year), r, earliest_month=today.strftime("%Y-%m"),
+                month_fits=lambda m: choose_burst_start(policy, r.tier, m, None, today, r.hot_topic).burst_start
+                is not None)
             body: ev.EventBody
             if decision.accepted:
                 body = ev.MonthReserved(

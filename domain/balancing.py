@@ -12,6 +12,8 @@ accept it, in-season months first, then nearest.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.policy import Policy
@@ -187,10 +189,12 @@ def balance(
     request: BalancingRequest,
     *,
     earliest_month: str | None = None,
+    month_fits: Callable[[str], bool] | None = None,
 ) -> BalancingDecision:
     """Accept `request` in its month, or refuse it with reasons and alternative months.
 
-    `earliest_month` (YYYY-MM, optional) keeps past months out of the alternatives.
+    `earliest_month` (YYYY-MM, optional) keeps past months out of the alternatives;
+    `month_fits` (optional) keeps out months where the campaign's dates cannot fit.
     """
     rule = policy.rule(request.tier)
     problems, displaced = _evaluate(policy, calendar, request, request.month)
@@ -205,6 +209,8 @@ def balance(
     for m in range(1, 13):
         month = month_of(calendar.year, m)
         if month == request.month or (earliest_month is not None and month < earliest_month):
+            continue
+        if month_fits is not None and not month_fits(month):
             continue
         if not _evaluate(policy, calendar, request, month)[0]:
             candidates.append(month)

@@ -233,3 +233,16 @@ def test_month_load_counts_every_tier():
     c = cal(entry("a1", "2027-09", "A"), entry("b1", "2027-09", "B"), entry("b2", "2027-09", "B"),
             entry("b3", "2027-10", "B"))
     assert month_load(c, "2027-09") == {Tier.S: 0, Tier.A: 1, Tier.B: 2, Tier.C: 0}
+
+
+def test_alternatives_leave_out_months_where_the_dates_cannot_fit(policy):
+    from domain.balancing import BalancingRequest, CalendarEntry, YearCalendar, balance
+    from domain.tiers import Tier
+
+    cal = YearCalendar(year=2027, entries=[
+        CalendarEntry(campaign_id="a1", month="2027-05", tier=Tier.A, category="food", counted_days=7)])
+    req = BalancingRequest(campaign_id="a2", month="2027-05", tier=Tier.A, category="beauty")
+    every = balance(policy, cal, req).alternatives
+    assert every
+    fitting = balance(policy, cal, req, month_fits=lambda m: m != every[0]).alternatives
+    assert every[0] not in fitting and fitting
