@@ -51,9 +51,9 @@ class TierRule(_Frozen):
 class Thresholds(_Frozen):
     """score >= a -> A, >= b -> B, else C; S only when S was requested and score >= s."""
 
-    a: float = Field(default=0.70, ge=0, le=1)
-    b: float = Field(default=0.45, ge=0, le=1)
-    s: float = Field(default=0.80, ge=0, le=1)
+    a: float = Field(default=0.62, ge=0, le=1)
+    b: float = Field(default=0.35, ge=0, le=1)
+    s: float = Field(default=0.65, ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Thresholds":
@@ -102,8 +102,8 @@ _DEFAULT_TIERS: dict[Tier, dict[str, Any]] = {
 
 # Crowded months (618, Double 11) get higher thresholds: more A requests become B.
 _DEFAULT_MONTH_THRESHOLDS: dict[int, dict[str, float]] = {
-    6: dict(a=0.75, b=0.50, s=0.80),
-    11: dict(a=0.78, b=0.52, s=0.82),
+    6: dict(a=0.68, b=0.40, s=0.68),
+    11: dict(a=0.68, b=0.40, s=0.68),
 }
 
 # Seeded demo context of the business lines (yuan).

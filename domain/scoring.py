@@ -94,7 +94,13 @@ def revenue_check(request: CampaignRequest) -> RevenueCheck:
 
 def factors(policy: Policy, line: BusinessLineContext, request: CampaignRequest) -> dict[str, float]:
     scales = policy.scoring
-    in_season = request.month_number in policy.category_seasons.get(request.category, [])
+    # Industry festival months (618, Double 11, Black Friday, Double 12) carry traffic for
+    # every category, and an S is company-wide: both fit the season whatever the category.
+    from domain.policy import festival_dates  # here: policy imports this module
+
+    festival_months = {d.month for d in festival_dates(request.year).values()}
+    in_season = (request.month_number in policy.category_seasons.get(request.category, [])
+                 or request.month_number in festival_months or request.requested_tier == Tier.S)
     has_season = request.category in policy.category_seasons
     return {
         "strategic_weight": _unit(line.strategic_weight),

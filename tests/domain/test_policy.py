@@ -35,7 +35,7 @@ def test_playbook_arithmetic_is_153_days_over_a_150_cap(policy):
 
 
 def test_thresholds_per_month(policy):
-    assert policy.thresholds_for(3) == Thresholds(a=0.70, b=0.45, s=0.80)
+    assert policy.thresholds_for(3) == Thresholds(a=0.62, b=0.35, s=0.65)
     assert policy.thresholds_for(11).a > policy.thresholds.a  # crowded months are stricter
     assert policy.thresholds_for(6).a > policy.thresholds.a
 
@@ -43,12 +43,12 @@ def test_thresholds_per_month(policy):
 def test_for_year_deep_merges_json_overrides():
     p = Policy.for_year(2027, {
         "yearly_budget_days": 140,
-        "month_thresholds": {"11": {"a": 0.8, "b": 0.5}, "3": {"a": 0.9, "b": 0.6, "s": 0.95}},
+        "month_thresholds": {"11": {"a": 0.66, "b": 0.38}, "3": {"a": 0.9, "b": 0.6, "s": 0.95}},
         "tiers": {"A": {"max_per_month": 2}},
         "category_seasons": {"toys": [6, 12]},
     })
     assert p.yearly_budget_days == 140
-    assert p.thresholds_for(11).a == 0.8 and p.thresholds_for(11).b == 0.5
+    assert p.thresholds_for(11).a == 0.66 and p.thresholds_for(11).b == 0.38
     assert p.thresholds_for(11).s == Policy.for_year(2027).thresholds_for(11).s  # untouched key kept
     assert p.thresholds_for(3).a == 0.9
     assert p.rule(Tier.A).max_per_month == 2 and p.rule(Tier.A).counted_days == 7

@@ -136,3 +136,31 @@ def test_score_bounds_and_cap(sw, prog, month_rev, target, margin, m, requested)
         assert not Tier(requested).is_below(r.proposed_tier)
     if r.proposed_tier == Tier.S:
         assert requested == "S"
+
+
+def test_festival_months_and_s_requests_fit_every_category(policy):
+    from domain.scoring import factors
+    from tests.workflows.helpers import request
+
+    line = policy.business_lines["apparel"]
+    off = factors(policy, line, request(Tier.B, "2027-07", line="apparel"))["seasonality"]
+    assert off < 1
+    assert factors(policy, line, request(Tier.B, "2027-11", line="apparel"))["seasonality"] == 1  # Double 11
+    assert factors(policy, line, request(Tier.S, "2027-07", line="apparel"))["seasonality"] == 1  # company-wide
+
+
+def test_the_example_year_is_proposed_the_playbooks_mix():
+    """3 S + 9 A + 27 B requested: the default thresholds keep S and B, and nearly every A."""
+    import json
+    from pathlib import Path
+
+    from domain.campaign import CampaignRequest
+    from domain.policy import Policy
+    from domain.scoring import score_request
+
+    p = Policy.for_year(2027)
+    rows = json.loads((Path(__file__).resolve().parents[2] / "examples" / "year-2027.json").read_text())
+    proposed = [score_request(p, p.business_lines[r.business_line], r).proposed_tier
+                for r in (CampaignRequest(**row) for row in rows)]
+    assert proposed.count(Tier.S) == 3 and proposed.count(Tier.C) == 0
+    assert proposed.count(Tier.A) >= 8
