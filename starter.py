@@ -11,7 +11,7 @@
 
 Configuration: --api (env PROMOFLOW_API, default http://127.0.0.1:8000); --token (env
 PROMOFLOW_TOKEN) or --as NAME, which picks the token of that principal from the tokens
-file that `make run` writes (--tokens-file, env PROMOFLOW_TOKENS_FILE, default
+file that `make run` writes (--tokens-file, env PROMOFLOW_DEMO_TOKENS, default
 .data/tokens.json). Options may go before or after the subcommand.
 
 Errors from the API are printed as `error <code>: <message>` and the exit code is 1.
@@ -226,8 +226,9 @@ def load_rows(path: str | Path) -> list[Row]:
 
 # ---------------------------------------------------------------------------- tokens
 def default_tokens_file() -> Path:
-    if os.environ.get("PROMOFLOW_TOKENS_FILE"):
-        return Path(os.environ["PROMOFLOW_TOKENS_FILE"])
+    # The demo tokens in clear (the API itself reads only their SHA-256 digests).
+    if os.environ.get("PROMOFLOW_DEMO_TOKENS"):
+        return Path(os.environ["PROMOFLOW_DEMO_TOKENS"])
     return Path(os.environ.get("PROMOFLOW_DATA_DIR", ROOT / ".data")) / "tokens.json"
 
 
@@ -623,7 +624,7 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--as", dest="as_name", metavar="NAME", default=d(None),
                         help="use the token of this principal from the tokens file (e.g. yan.ops)")
     parser.add_argument("--tokens-file", default=d(default_tokens_file()),
-                        help="tokens file written by `make run` (env PROMOFLOW_TOKENS_FILE; default .data/tokens.json)")
+                        help="demo tokens written by `make run` (env PROMOFLOW_DEMO_TOKENS; default .data/tokens.json)")
     parser.add_argument("--timeout", type=float, default=d(30.0), help="seconds per HTTP call")
 
 

@@ -30,7 +30,13 @@ class Settings:
 
     @property
     def tokens_path(self) -> Path:
-        return self.tokens_file or self.data_dir / "tokens.json"
+        """What the API reads: PROMOFLOW_TOKENS_FILE, or the embedded stack's digests file."""
+        return self.tokens_file or self.data_dir / "tokens.sha256.json"
+
+    @property
+    def demo_tokens_path(self) -> Path:
+        """The embedded stack's demo tokens in clear, for people and starter.py."""
+        return self.data_dir / "tokens.json"
 
     def require_database_url(self) -> str:
         if not self.database_url:

@@ -8,7 +8,6 @@ the worker and the API as child processes until Ctrl-C, and stops everything.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -77,8 +76,11 @@ def main() -> int:
             env["TEMPORAL_ADDRESS"] = address
         asyncio.run(wait_for_temporal(address, settings.temporal_namespace, temporal))
 
-        tokens = ensure_tokens(settings.tokens_path)
-        env.setdefault("PROMOFLOW_TOKENS_FILE", str(settings.tokens_path))
+        # The API reads digests (PROMOFLOW_TOKENS_FILE, or the demo digests we write here);
+        # the clear demo tokens are printed and kept in .data/tokens.json for people.
+        tokens = ensure_tokens(settings.demo_tokens_path,
+                               None if settings.tokens_file else settings.tokens_path)
+        env["PROMOFLOW_TOKENS_FILE"] = str(settings.tokens_path)
         for name, cmd in (
             ("worker", [sys.executable, str(ROOT / "worker.py")]),
             ("api", [sys.executable, "-m", "uvicorn", "api.app:app", "--host", settings.api_host,
@@ -96,7 +98,7 @@ def main() -> int:
   Temporal UI    {'http://127.0.0.1:' + str(settings.temporal_ui_port) if temporal else '(external: ' + address + ')'}
   Worker metrics http://127.0.0.1:{settings.worker_metrics_port}/metrics
   Logs           {logs}
-  Tokens         {settings.tokens_path}
+  Tokens         {settings.demo_tokens_path} (the API reads {settings.tokens_path})
 """)
         for t in tokens:
             print(f"  {t['role']:<14} {t['name']:<14} {t.get('business_line') or '-':<10} {t['token']}")

@@ -7,6 +7,8 @@ import json
 import secrets
 from pathlib import Path
 
+from api.auth import digest
+
 DEMO_PRINCIPALS = [
     {"name": "lin.food", "role": "business_line", "business_line": "food"},
     {"name": "mei.apparel", "role": "business_line", "business_line": "apparel"},
@@ -21,8 +23,20 @@ DEMO_PRINCIPALS = [
 ]
 
 
-def ensure_tokens(path: Path) -> list[dict]:
-    """Create the tokens file (0600); later runs keep its tokens and add missing principals."""
+def ensure_tokens(path: Path, digests: Path | None = None) -> list[dict]:
+    """Create the demo tokens file (0600); later runs keep its tokens and add missing
+    principals. With `digests`, also write the file the API reads: the same principals
+    with `token_sha256` only, so the API's tokens are hashed at rest."""
+    entries = _ensure_clear(path)
+    if digests is not None:
+        hashed = [{"token_sha256": digest(e["token"]),
+                   **{k: v for k, v in e.items() if k != "token"}} for e in entries]
+        digests.write_text(json.dumps(hashed, indent=2) + "\n")
+        digests.chmod(0o600)
+    return entries
+
+
+def _ensure_clear(path: Path) -> list[dict]:
     entries = json.loads(path.read_text()) if path.exists() else []
     known = {e["name"] for e in entries}
     missing = [{"token": secrets.token_urlsafe(24), **p} for p in DEMO_PRINCIPALS if p["name"] not in known]

@@ -68,6 +68,8 @@ def test_make_run_serves_keeps_data_across_restarts_and_stops_cleanly():
         tokens = {t["name"]: t["token"] for t in json.loads((data / "tokens.json").read_text())}
         roles = {t["role"] for t in json.loads((data / "tokens.json").read_text())}
         assert {"business_line", "approver", "leader", "ops"} <= roles
+        api_file = (data / "tokens.sha256.json").read_text()  # what the API reads: digests only
+        assert '"token"' not in api_file and tokens["lin.food"] not in api_file
         food = {"Authorization": f"Bearer {tokens['lin.food']}"}
         r = httpx.post(f"{base}/campaigns", headers=food, timeout=10, json={
             "request_id": "stack-1", "name": "Spring snacks", "business_line": "food", "category": "food",
