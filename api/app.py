@@ -45,8 +45,9 @@ DECIDERS = ("approver", "leader")
 _CODE_STATUS = {"invalid_state": 409, "forbidden": 403, "separation_of_duties": 403, "invalid_tier": 422}
 
 
-class CommentBody(BaseModel):
+class ApproveBody(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
+    a_override: bool = Field(default=False, description="allow this A as the month's second A (special case)")
 
 
 class DowngradeBody(BaseModel):
@@ -190,11 +191,12 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
         return await reads.campaign_events(d.pool, campaign_id)
 
     @app.post("/campaigns/{campaign_id}/approve", response_model=CampaignState)
-    async def approve(campaign_id: str, body: CommentBody | None = None, actor: Actor = Depends(principal),
+    async def approve(campaign_id: str, body: ApproveBody | None = None, actor: Actor = Depends(principal),
                       d: Deps = Depends(get_deps)) -> CampaignState:
         require_role(actor, *DECIDERS)
+        body = body or ApproveBody()
         return await _decide(d, campaign_id, CampaignWorkflow.approve,
-                             Approve(actor=actor, comment=body.comment if body else None))
+                             Approve(actor=actor, comment=body.comment, a_override=body.a_override))
 
     @app.post("/campaigns/{campaign_id}/downgrade", response_model=CampaignState)
     async def downgrade(campaign_id: str, body: DowngradeBody, actor: Actor = Depends(principal),

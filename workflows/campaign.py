@@ -212,7 +212,8 @@ class CampaignWorkflow:
             CampaignActivities.reserve_month,
             ReserveMonth(slot=slot, phases=phases, request=BalancingRequest(
                 campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
-                hot_topic=s.hot_topic, category_reason=self.request.category_reason)),
+                hot_topic=s.hot_topic, category_reason=self.request.category_reason,
+                a_override=isinstance(self.decision, Approve) and self.decision.a_override)),
             **_ACTIVITY)
         self._remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
         return decision

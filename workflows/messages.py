@@ -48,6 +48,8 @@ class CampaignInput(BaseModel):
 class Approve(BaseModel):
     actor: Actor
     comment: str | None = None
+    # The promotion team's special case: this A may be the month's second A (policy cap).
+    a_override: bool = False
 
 
 class Downgrade(BaseModel):

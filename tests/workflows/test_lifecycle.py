@@ -173,6 +173,17 @@ async def test_full_month_offers_alternatives_then_choose_month_schedules(engine
                                                "ResourcesAllocated"]
 
 
+async def test_the_promotion_team_may_allow_a_second_a_in_a_month(engine):
+    env, pool, tq = engine
+    await approved(env, tq, request(Tier.A, "2027-05", revenue_target=20_000_000, gross_margin=0.3, traffic=8_000_000))
+    h = await start(env.client, request(Tier.A, "2027-05", category="fresh", category_reason="fruit",
+                                        revenue_target=20_000_000, gross_margin=0.3, traffic=8_000_000), tq)
+    await until_status(h, Status.IN_REVIEW)
+    st = await h.execute_update(CampaignWorkflow.approve, Approve(actor=APPROVER, a_override=True))
+    assert st.status == Status.SCHEDULED and st.month == "2027-05"
+    assert await pool.fetchval("SELECT count(*) FROM calendar_entries WHERE month = '2027-05' AND tier = 'A'") == 2
+
+
 async def test_month_choice_window_expires(engine):
     env, pool, tq = engine
     _, h = await _fill_a_slot(env, tq, "2027-09")
