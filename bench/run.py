@@ -110,7 +110,7 @@ async def start_campaign(client: Client, req: CampaignRequest, tq: str) -> Workf
 
 
 async def approve_when_in_review(client: Client, pool, ids: list[str], latencies: list[float] | None = None,
-                                 timeout: float = 600) -> dict[str, str]:
+                                 timeout: float = 600, walls: dict | None = None) -> dict[str, str]:
     """Approve each campaign once the read model shows it in review (polling PostgreSQL,
     not the workflows); returns campaign id -> status the update answered."""
     pending, fired, outcome = set(ids), set(), {}
@@ -120,7 +120,7 @@ async def approve_when_in_review(client: Client, pool, ids: list[str], latencies
         nonlocal rejected
         h = client.get_workflow_handle(cid)
         while True:
-            t = time.perf_counter()
+            t, sent = time.perf_counter(), time.time()
             try:
                 st = await h.execute_update(CampaignWorkflow.approve, Approve(actor=APPROVER, comment="bench"))
             except WorkflowUpdateFailedError as err:
@@ -131,6 +131,8 @@ async def approve_when_in_review(client: Client, pool, ids: list[str], latencies
                 raise
             if latencies is not None:
                 latencies.append(time.perf_counter() - t)
+            if walls is not None:
+                walls[cid] = (sent, time.time())
             outcome[cid] = st.status.value
             return
 
@@ -153,22 +155,105 @@ async def approve_when_in_review(client: Client, pool, ids: list[str], latencies
     return outcome
 
 
-async def rung_campaign(client: Client, pool, tq: str, n: int, meter: Meter, prefix: str) -> dict:
+async def rung_campaign(client: Client, pool, dsn: str, tq: str, n: int, meter: Meter, prefix: str) -> dict:
     reqs = [b_request(i, prefix) for i in range(n)]
     ids = [campaign_id_for(r.business_line, r.request_id) for r in reqs]
-    with meter:
-        approver = asyncio.create_task(approve_when_in_review(client, pool, ids))
-        await bounded((start_campaign(client, r, tq) for r in reqs), 64)
-        outcome = await approver
+    async with LockSampler(dsn) as locks:
+        with meter:
+            approver = asyncio.create_task(approve_when_in_review(client, pool, ids))
+            await bounded((start_campaign(client, r, tq) for r in reqs), 64)
+            outcome = await approver
     rejected = int(outcome.pop("_rejected_early"))
     st, hist = await transitions(client, ids)
     statuses: dict[str, int] = {}
     for s in outcome.values():
         statuses[s] = statuses.get(s, 0) + 1
-    return {**rates(n, meter.stop(), st, hist), "statuses": statuses, "early_approvals_retried": rejected}
+    tiers = {r["tier"]: r["n"] for r in await pool.fetch(
+        "SELECT tier, count(*) AS n FROM campaigns WHERE campaign_id = ANY($1::text[]) GROUP BY tier", ids)}
+    return {**rates(n, meter.stop(), st, hist), "statuses": statuses, "tiers": tiers,
+            "early_approvals_retried": rejected,
+            "pg_locks": locks.summary()}
 
 
-async def rung_latency(client: Client, pool, tq: str, n: int, prefix: str) -> dict:
+class LockSampler:
+    """Samples pg_stat_activity every 100 ms: backends waiting on an advisory lock (the
+    year lock of reserve_month, the resource locks of allocate_resources) and active ones."""
+
+    def __init__(self, dsn: str):
+        self.dsn, self.samples = dsn, []
+
+    async def __aenter__(self) -> "LockSampler":
+        import asyncpg
+        self.conn = await asyncpg.connect(self.dsn)
+        self.task = asyncio.create_task(self._run())
+        return self
+
+    async def _run(self) -> None:
+        while True:
+            row = await self.conn.fetchrow(
+                """SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory') AS advisory,
+                          count(*) FILTER (WHERE state = 'active') - 1 AS active
+                   FROM pg_stat_activity WHERE datname = current_database()""")
+            self.samples.append((row["advisory"], row["active"]))
+            await asyncio.sleep(0.1)
+
+    async def __aexit__(self, *exc) -> None:
+        self.task.cancel()
+        try:
+            await self.task
+        except asyncio.CancelledError:
+            pass
+        await self.conn.close()
+
+    def summary(self) -> dict:
+        if not self.samples:
+            return {}
+        adv = [a for a, _ in self.samples]
+        act = [b for _, b in self.samples]
+        return {"samples": len(adv), "advisory_waiters_mean": round(sum(adv) / len(adv), 1),
+                "advisory_waiters_max": max(adv), "active_backends_mean": round(sum(act) / len(act), 1),
+                "share_of_samples_with_waiters": round(sum(1 for a in adv if a) / len(adv), 2)}
+
+
+async def stage_breakdown(pool, walls: dict) -> dict:
+    """Where approve->scheduled goes, from the events' recorded_at (transaction start, PostgreSQL's
+    clock = this machine's): send -> CampaignApproved tx -> MonthReserved tx (reserve_month begins)
+    -> ResourcesAllocated tx (allocate begins) -> the update's answer."""
+    rows = await pool.fetch(
+        """SELECT campaign_id, type, extract(epoch FROM recorded_at) AS t FROM events
+           WHERE campaign_id = ANY($1::text[]) AND type IN ('CampaignApproved','MonthReserved','ResourcesAllocated')""",
+        list(walls))
+    t: dict[str, dict[str, float]] = {}
+    for r in rows:
+        t.setdefault(r["campaign_id"], {})[r["type"]] = float(r["t"])
+    stages: dict[str, list[float]] = {k: [] for k in ("send_to_record_approved", "record_approved_to_reserve",
+                                                       "reserve_to_allocate", "allocate_to_answer")}
+    for cid, (sent, back) in walls.items():
+        e = t.get(cid, {})
+        if len(e) < 3:
+            continue
+        stages["send_to_record_approved"].append(e["CampaignApproved"] - sent)
+        stages["record_approved_to_reserve"].append(e["MonthReserved"] - e["CampaignApproved"])
+        stages["reserve_to_allocate"].append(e["ResourcesAllocated"] - e["MonthReserved"])
+        stages["allocate_to_answer"].append(back - e["ResourcesAllocated"])
+    out = {k: {"p50_ms": round(1000 * percentile(v, 0.5), 1), "p95_ms": round(1000 * percentile(v, 0.95), 1)}
+           for k, v in stages.items() if v}
+    if t:
+        res = sorted(x["MonthReserved"] for x in t.values() if "MonthReserved" in x)
+        alloc = sorted(x["ResourcesAllocated"] for x in t.values() if "ResourcesAllocated" in x)
+        out["reserve_starts_span_ms"] = round(1000 * (res[-1] - res[0]), 1)
+        out["allocate_starts_span_ms"] = round(1000 * (alloc[-1] - alloc[0]), 1)
+    return out
+
+
+async def rung_latency(client: Client, pool, dsn: str, tq: str, n: int, prefix: str) -> dict:
+    # uncontended first: a few approvals one at a time
+    single: list[float] = []
+    for i in range(5):
+        req = b_request(i, prefix + "1")
+        cid = campaign_id_for(req.business_line, req.request_id)
+        await start_campaign(client, req, tq)
+        await approve_when_in_review(client, pool, [cid], single)
     reqs = [b_request(i, prefix) for i in range(n)]
     ids = [campaign_id_for(r.business_line, r.request_id) for r in reqs]
     await bounded((start_campaign(client, r, tq) for r in reqs), 64)
@@ -180,13 +265,18 @@ async def rung_latency(client: Client, pool, tq: str, n: int, prefix: str) -> di
     # the read model is one workflow task ahead of the workflow's own status: let those finish
     await asyncio.sleep(1.0)
     lat: list[float] = []
+    walls: dict = {}
     t0 = time.perf_counter()
-    outcome = await approve_when_in_review(client, pool, ids, lat)
+    async with LockSampler(dsn) as locks:
+        outcome = await approve_when_in_review(client, pool, ids, lat, walls=walls)
     wall = time.perf_counter() - t0
     rejected = int(outcome.pop("_rejected_early"))
     ms = [x * 1000 for x in lat]
     return {"concurrent_approvals": n, "p50_ms": round(percentile(ms, 0.5), 1),
             "p95_ms": round(percentile(ms, 0.95), 1), "max_ms": round(max(ms), 1), "wall_s": round(wall, 2),
+            "single_approval_p50_ms": round(1000 * percentile(single, 0.5), 1),
+            "single_approval_max_ms": round(1000 * max(single), 1),
+            "stages": await stage_breakdown(pool, walls), "pg_locks": locks.summary(),
             "statuses": sorted(set(outcome.values())), "early_approvals_retried": rejected}
 
 
@@ -418,9 +508,9 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
         mem.stop()
         async with build_bench_worker(cw, pool, tq):
             say(f"3 campaign: {sizes['campaign']} B campaigns start -> approve -> scheduled")
-            out["campaign"] = await rung_campaign(cw, pool, tq, sizes["campaign"], Meter(wal.pid, pg_pid), "thr")
+            out["campaign"] = await rung_campaign(cw, pool, dsn, tq, sizes["campaign"], Meter(wal.pid, pg_pid), "thr")
             say(f"3l approve -> scheduled latency: {sizes['latency']} concurrent approvals")
-            out["latency"] = await rung_latency(cw, pool, tq, sizes["latency"], "lat")
+            out["latency"] = await rung_latency(cw, pool, dsn, tq, sizes["latency"], "lat")
         if not args.no_profile:
             say(f"3p profile: {sizes['profile']} campaigns under cProfile")
             out["profile"] = await rung_profile(cw, pool, lambda: new_queue("prof"), sizes["profile"], "prof",
@@ -496,7 +586,14 @@ def table(o: dict) -> str:
     if "latency" in o:
         x = o["latency"]
         add(f"  approve→scheduled, {x['concurrent_approvals']} concurrent: p50 {x['p50_ms']} ms, p95 {x['p95_ms']} ms, "
-            f"max {x['max_ms']} ms")
+            f"max {x['max_ms']} ms; one at a time: p50 {x['single_approval_p50_ms']} ms")
+        add("    stages p50/p95 ms: " + "; ".join(f"{k} {v['p50_ms']}/{v['p95_ms']}" for k, v in x["stages"].items()
+                                            if isinstance(v, dict))
+            + f"; reserve starts spread over {x['stages'].get('reserve_starts_span_ms')} ms, allocate starts over "
+              f"{x['stages'].get('allocate_starts_span_ms')} ms")
+        add(f"    PostgreSQL during the 50: {x['pg_locks']}")
+    if "campaign" in o and o["campaign"].get("pg_locks"):
+        add(f"  PostgreSQL during the campaign rung: {o['campaign']['pg_locks']}")
     if "open" in o:
         x = o["open"]
         add(f"  open campaigns in review: {x['open_in_review']} (all open on server: {x['open_campaigns_on_server']}) "

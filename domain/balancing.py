@@ -32,6 +32,7 @@ class CalendarEntry(BaseModel):
     category: str
     counted_days: int
     hot_topic: bool = False
+    started: bool = False  # in warm-up or later: it runs, it can no longer make way for an S
 
 
 class YearCalendar(BaseModel):
@@ -144,7 +145,11 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
         if rule.max_per_month is not None and load[Tier.S] >= rule.max_per_month:
             problems.append(f"{month} already holds {_plural(load[Tier.S], 'S campaign')} (cap {rule.max_per_month} a month)")
         # an S takes the month alone: its A and B campaigns make way (C stays, it books nothing)
-        displaced = [e.campaign_id for e in in_month if e.tier in (Tier.A, Tier.B)]
+        movable = [e for e in in_month if e.tier in (Tier.A, Tier.B)]
+        running = [e.campaign_id for e in movable if e.started]
+        if running:
+            problems.append(f"{month} holds {', '.join(running)} already running: an S cannot displace it")
+        displaced = [e.campaign_id for e in movable if not e.started]
     else:
         if load[Tier.S]:
             s_ids = ", ".join(e.campaign_id for e in in_month if e.tier == Tier.S)

@@ -18,8 +18,11 @@ async def lock_year(conn: asyncpg.Connection, year: int) -> None:
 
 async def load_year(conn: asyncpg.Connection, year: int) -> YearCalendar:
     rows = await conn.fetch(
-        """SELECT campaign_id, month, tier, category, counted_days, hot_topic
-           FROM calendar_entries WHERE year = $1 ORDER BY month, campaign_id""",
+        """SELECT e.campaign_id, e.month, e.tier, e.category, e.counted_days, e.hot_topic,
+                  coalesce(c.status NOT IN ('submitted', 'in_review', 'awaiting_month_choice', 'scheduled'), false)
+                      AS started
+           FROM calendar_entries e LEFT JOIN campaigns c USING (campaign_id)
+           WHERE e.year = $1 ORDER BY e.month, e.campaign_id""",
         year,
     )
     return YearCalendar(year=year, entries=[CalendarEntry(**dict(r)) for r in rows])

@@ -145,8 +145,7 @@ class CampaignWorkflow:
                     s.month, s.burst_start, s.phases = decision.month, choice.burst_start, choice.phases
                     s.alternatives, s.reasons = [], []
                     for displaced in decision.displaced:
-                        await workflow.get_external_workflow_handle(displaced).signal(
-                            CampaignWorkflow.displaced, Displaced(by_campaign_id=s.campaign_id, month=s.month))
+                        await self._notify_displaced(displaced)
                     if s.tier != Tier.C:
                         await self._allocate()
                     self._set_status(Status.SCHEDULED)
@@ -226,6 +225,13 @@ class CampaignWorkflow:
             AllocateResources(slot=slot, tier=s.tier, phases=s.phases), **_ACTIVITY)
         self._remember(slot, allocated.type)
         s.bookings, s.shortfall = allocated.bookings, allocated.shortfall
+
+    async def _notify_displaced(self, campaign_id: str) -> None:
+        try:
+            await workflow.get_external_workflow_handle(campaign_id).signal(
+                CampaignWorkflow.displaced, Displaced(by_campaign_id=self.state.campaign_id, month=self.state.month))
+        except Exception as err:  # noqa: BLE001 - it has ended meanwhile: nothing left to move
+            workflow.logger.warning("could not notify displaced campaign %s: %s", campaign_id, err)
 
     async def _expire(self, stage: str, reason: str) -> bool:
         await self._record(ev.RequestExpired(stage=stage), SYSTEM, reason)

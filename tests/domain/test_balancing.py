@@ -246,3 +246,16 @@ def test_alternatives_leave_out_months_where_the_dates_cannot_fit(policy):
     assert every
     fitting = balance(policy, cal, req, month_fits=lambda m: m != every[0]).alternatives
     assert every[0] not in fitting and fitting
+
+
+def test_an_s_cannot_displace_a_campaign_already_running(policy):
+    from domain.balancing import BalancingRequest, CalendarEntry, YearCalendar, balance
+    from domain.tiers import Tier
+
+    def cal(started: bool) -> YearCalendar:
+        return YearCalendar(year=2027, entries=[CalendarEntry(
+            campaign_id="b1", month="2027-07", tier=Tier.B, category="food", counted_days=1, started=started)])
+    s = BalancingRequest(campaign_id="s1", month="2027-07", tier=Tier.S, category="apparel")
+    assert balance(policy, cal(False), s).displaced == ["b1"]
+    refused = balance(policy, cal(True), s)
+    assert not refused.accepted and any("already running" in r for r in refused.reasons)

@@ -79,7 +79,10 @@ async def test_200_concurrent_submissions_and_approvals_for_one_month(dev_env, p
             listed = await call(http, "list", "GET", "/campaigns", approver_token,
                                 params={"month": MONTH, "status": "in_review", "limit": 500})
             assert listed.status_code == 200
-            in_review = [c["campaign_id"] for c in listed.json()["items"] if c["campaign_id"] in set(ids)]
+            # C is recorded only: it skips review (the read model shows it "in_review" for a
+            # moment after ReviewScored, then completed), so only A and B get a decision.
+            in_review = [c["campaign_id"] for c in listed.json()["items"]
+                         if c["campaign_id"] in set(ids) and c["proposed_tier"] != "C"]
             assert len(in_review) > N // 2, f"only {len(in_review)} of {N} in review"
 
             async def approve(cid: str) -> httpx.Response:
@@ -124,5 +127,5 @@ async def test_200_concurrent_submissions_and_approvals_for_one_month(dev_env, p
            WHERE a.status <> 'released' AND b.status <> 'released'""")
     assert overlaps == 0
     slowest = max(d for _, _, d in answered)
-    print(f"{len(answered)} requests answered, slowest {slowest:.2f} s; outcomes "
+    print(f"{len(answered)} requests answered, slowest {slowest:.2f} s; {len(in_review)} approved; outcomes "
           f"{ {o: outcomes.count(o) for o in set(outcomes)} }; calendar {MONTH}: {scheduled_in_month}")

@@ -72,4 +72,4 @@ async def test_postgres_restart_mid_allocation(dev_env, own_postgres):
         assert run.at_fault["allocated"] < len(run.ids), f"the stop came too late: {run.at_fault}"
         await until_all_scheduled(client, dsn, run, timeout=85)
     await assert_log_and_bookings_exact(dsn, run.ids)
-    print(f"PostgreSQL stopped at {run.at_fault}; approve calls re-sent: {run.retried_calls}")
+    print(f"PostgreSQL stopped at {run.at_fault}; approve calls re-sent: {run.retried_calls}, early: {run.early_calls}")

@@ -48,6 +48,6 @@ async def test_temporal_restart_mid_allocation(db_dsn, tmp_path):
             assert run.at_fault["allocated"] < len(run.ids), f"the restart came too late: {run.at_fault}"
             await until_all_scheduled(client, db_dsn, run, timeout=85)
         await assert_log_and_bookings_exact(db_dsn, run.ids)
-        print(f"server killed at {run.at_fault}; approve calls re-sent: {run.retried_calls}")
+        print(f"server killed at {run.at_fault}; approve calls re-sent: {run.retried_calls}, early: {run.early_calls}")
     finally:
         stop_process(server)

@@ -36,4 +36,4 @@ async def test_kill_9_worker_mid_allocation(dev_env, db_dsn):
         # Activities the dead worker held come back after their 30 s start-to-close timeout.
         await until_all_scheduled(client, db_dsn, run, timeout=85)
     await assert_log_and_bookings_exact(db_dsn, run.ids)
-    print(f"kill -9 at {run.at_fault}; approve calls re-sent: {run.retried_calls}")
+    print(f"kill -9 at {run.at_fault}; approve calls re-sent: {run.retried_calls}, early: {run.early_calls}")
