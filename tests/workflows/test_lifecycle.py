@@ -310,3 +310,20 @@ async def test_s_needs_a_leader(engine):
     assert err.value.cause.type == "forbidden"
     st = await h.execute_update(CampaignWorkflow.approve, Approve(actor=LEADER))
     assert st.tier == Tier.S
+
+
+async def test_decisions_also_arrive_as_signals_and_invalid_ones_are_ignored(engine):
+    env, pool, tq = engine
+    h = await start(env.client, request(Tier.B, "2027-03"), tq)
+    await until_status(h, Status.IN_REVIEW)
+    await h.signal(CampaignWorkflow.approve_signal, Approve(actor=FOOD_APPROVER))  # own line: ignored
+    await h.signal(CampaignWorkflow.approve_signal, Approve(actor=APPROVER, comment="via CLI"))
+    st = await until_status(h, Status.SCHEDULED)
+    assert st.tier == Tier.B
+    rows = await pool.fetch("SELECT type, actor, reason FROM events WHERE campaign_id = $1 ORDER BY seq", h.id)
+    approvals = [r for r in rows if r["type"] == "CampaignApproved"]
+    assert [(r["actor"], r["reason"]) for r in approvals] == [("jun.approver", "via CLI")]
+    await h.signal(CampaignWorkflow.cancel_signal, Cancel(actor=owner_of("apparel"), reason="not mine"))  # ignored
+    await h.signal(CampaignWorkflow.cancel_signal, Cancel(actor=OPS, reason="cli cancel"))
+    assert (await until_status(h, Status.CANCELLED)).status == Status.CANCELLED
+    assert await live_bookings(pool, h) == []
