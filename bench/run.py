@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
+import uuid
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
@@ -90,17 +90,38 @@ async def rung_noop(client: Client, tq: str, n: int, meter: Meter) -> dict:
 
 
 async def rung_floor(client: Client, tq: str, n: int, meter: Meter) -> dict:
-    """Start -> approve update (returns once 'scheduled'); the floor then waits on a long timer."""
-    ids = [f"floor-{tq}-{i}" for i in range(n)]
+    """Start -> approve update (returns once 'scheduled'); the floor then waits on a long timer.
+    Starts are bounded to 64 calls in flight and approvals are not, as in the campaign rung."""
+    tag = uuid.uuid4().hex[:6]
+    ids = [f"floor-{tq}-{tag}-{i}" for i in range(n)]
+    sem = asyncio.Semaphore(64)
 
     async def one(wid: str) -> None:
-        h = await client.start_workflow(FloorWorkflow.run, args=[4, 3, 4, 3, 0.0, HOLD], id=wid, task_queue=tq)
+        async with sem:
+            h = await client.start_workflow(FloorWorkflow.run, args=[4, 3, 4, 3, 0.0, HOLD], id=wid, task_queue=tq)
         await h.execute_update(FloorWorkflow.approve)
 
     with meter:
-        await bounded((one(i) for i in ids), 64)
+        await asyncio.gather(*(one(i) for i in ids))
     st, hist = await transitions(client, ids)
     return rates(n, meter.stop(), st, hist)
+
+
+def combine(runs: list[dict]) -> dict:
+    """Several runs of one rung as one: sums over the runs, rates of the sums."""
+    n = sum(r["workflows"] for r in runs)
+    wall = sum(r["wall_s"] for r in runs)
+    cpu = sum(r["worker_cpu_s"] for r in runs)
+    st = sum(r["state_transitions"] for r in runs)
+    return {"workflows": n, "wall_s": round(wall, 3), "worker_cpu_s": round(cpu, 2),
+            "worker_cpu_pct_of_one_core": round(100 * cpu / wall, 1),
+            "temporal_cpu_s": round(sum(r["temporal_cpu_s"] for r in runs), 2),
+            "postgres_cpu_s": round(sum(r["postgres_cpu_s"] for r in runs), 2),
+            "worker_rss_mib": runs[-1]["worker_rss_mib"], "workflows_per_s": round(n / wall, 2),
+            "state_transitions": st, "state_transitions_per_s": round(st / wall, 1),
+            "history_events": sum(r["history_events"] for r in runs),
+            "state_transitions_per_workflow": round(st / n, 1),
+            "runs": [{k: r[k] for k in ("wall_s", "workflows_per_s", "state_transitions_per_s")} for r in runs]}
 
 
 async def start_campaign(client: Client, req: CampaignRequest, tq: str) -> WorkflowHandle:
@@ -493,18 +514,35 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
     mem = await DevServer(None, data / "temporal-mem.log").start()
     out["servers"] = {"wal": wal.address, "memory": mem.address, "postgres": pg_server.get_uri().split("?")[0]}
     pg_pid = pg_server.get_pid()
+    if args.only_open:
+        try:
+            mem.stop()
+            cw = await wal.client()
+            tq = new_queue("main")
+            async with build_bench_worker(cw, pool, tq):
+                say(f"4 open (alone): {sizes['open']} campaigns left in review")
+                out["open"] = await rung_open(cw, pool, tq, sizes["open"], "open")
+            out["open"]["open_campaigns_on_server"] = sizes["open"]
+            return out
+        finally:
+            wal.stop()
+            await pool.close()
+            pg_server._cleanup()
     try:
         cw, cm = await wal.client(), await mem.client()
         tq = new_queue("main")
+        tqm = new_queue("mem")
         async with build_bench_worker(cw, pool, tq):
             say(f"1 noop: {sizes['noop']} workflows")
             out["noop"] = await rung_noop(cw, tq, sizes["noop"], Meter(wal.pid, pg_pid))
-            say(f"2 floor (SQLite WAL): {sizes['floor']} workflows")
-            out["floor"] = await rung_floor(cw, tq, sizes["floor"], Meter(wal.pid, pg_pid))
-        tqm = new_queue("mem")
-        async with build_bench_worker(cm, pool, tqm):
-            say(f"2m floor (in memory): {sizes['floor']} workflows")
-            out["floor_memory"] = await rung_floor(cm, tqm, sizes["floor"], Meter(mem.pid, pg_pid))
+        # the two floors twice, in the order WAL, memory, memory, WAL (one worker at a time)
+        floors: dict[str, list[dict]] = {"wal": [], "memory": []}
+        for which in ("wal", "memory", "memory", "wal"):
+            c, q, srv = (cw, tq, wal) if which == "wal" else (cm, tqm, mem)
+            async with build_bench_worker(c, pool, q):
+                say(f"2 floor ({'SQLite WAL' if which == 'wal' else 'in memory'}): {sizes['floor']} workflows")
+                floors[which].append(await rung_floor(c, q, sizes["floor"], Meter(srv.pid, pg_pid)))
+        out["floor"], out["floor_memory"] = combine(floors["wal"]), combine(floors["memory"])
         mem.stop()
         async with build_bench_worker(cw, pool, tq):
             say(f"3 campaign: {sizes['campaign']} B campaigns start -> approve -> scheduled")
@@ -633,6 +671,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"(default {FULL['open']}, quick {QUICK['open']})")
     ap.add_argument("--campaigns", type=int, default=None, help="size of the floor and campaign rungs")
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile rung")
+    ap.add_argument("--only-open", action="store_true", help="run only the open-campaigns RSS rung "
+                    "(writes results/open-N.json, leaves latest.json alone)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = ap.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
@@ -650,6 +690,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(data, ignore_errors=True)
     out["total_wall_s"] = round(time.perf_counter() - t0, 1)
+    if args.only_open:
+        (RESULTS / f"open-{sizes['open']}.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
+        print(table(out))
+        return 0
     (RESULTS / "latest.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
     print()
     print(table(out))

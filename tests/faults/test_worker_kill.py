@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import new_task_queue
 from tests.faults.common import (
-    approve_all, assert_log_and_bookings_exact, fault_mid_allocation, lift_caps, start_fifty,
+    approve_all, assert_log_and_bookings_exact, fault_mid_allocation, lift_caps, progress, start_fifty,
     until_all_scheduled, until_in_review, worker_process,
 )
 
@@ -27,7 +27,6 @@ async def test_kill_9_worker_mid_allocation(dev_env, db_dsn):
         async def kill_and_restart() -> None:
             worker.kill()  # SIGKILL: in-flight activities and workflow tasks are simply lost
             await worker.proc.wait()
-            from tests.faults.common import progress
             run.at_fault = await progress(db_dsn, run.ids)
             await worker.start()
 
