@@ -20,24 +20,28 @@ from stack.logs import configure as configure_logging
 from store.db import create_pool
 from workflows.campaign import CampaignWorkflow
 
-# domain/ is pure and pydantic is deterministic: pass them through the sandbox instead
-# of re-importing them for every workflow run (the costliest part of a workflow task).
-SANDBOX = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "pydantic_core", "domain")
-)
+# Every module a workflow imports is passed through the sandbox instead of being
+# re-imported for each workflow run (that re-import was the costliest part of starting
+# or replaying a campaign). Safe here because what workflows/ imports is deterministic and
+# holds no mutable module state: domain/ is pure (a test walks its imports), pydantic is
+# deterministic. The sandbox's runtime restrictions (no datetime.now, no I/O) still apply.
+SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
+
+
+# Cached campaigns cost ~0.23 MiB each (docs/BENCHMARKS.md); beyond this many they are
+# evicted and replayed on their next task, so the worker's memory stays bounded.
+WORKER_OPTIONS = dict(workflow_runner=SANDBOX, max_cached_workflows=1000)
+
+
+def campaign_activities(pool) -> list:
+    acts = CampaignActivities(pool)
+    return [acts.load_policy, acts.load_policy_overrides, acts.load_business_line, acts.record_event,
+            acts.reserve_month, acts.allocate_resources]
 
 
 def build_worker(client: Client, pool, task_queue: str, **options) -> Worker:
-    acts = CampaignActivities(pool)
-    return Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[CampaignWorkflow],
-        activities=[acts.load_policy, acts.load_business_line, acts.record_event, acts.reserve_month,
-                    acts.allocate_resources],
-        workflow_runner=SANDBOX,
-        **options,
-    )
+    return Worker(client, task_queue=task_queue, workflows=[CampaignWorkflow],
+                  activities=campaign_activities(pool), **{**WORKER_OPTIONS, **options})
 
 
 async def connect(settings: Settings, metrics_port: int | None = None) -> Client:

@@ -35,7 +35,13 @@ class CampaignActivities:
 
     @activity.defn
     async def load_policy(self, year: int) -> Policy:
+        """Before the policy-overrides-only patch: kept for campaigns that replay through it."""
         return await reference.policy_for(self.pool, year)
+
+    @activity.defn
+    async def load_policy_overrides(self, year: int) -> dict:
+        """The year's operator overrides (usually {}); the workflow builds the Policy from them."""
+        return await reference.overrides_for(self.pool, year)
 
     @activity.defn
     async def load_business_line(self, business_line: str) -> BusinessLineContext:
@@ -54,12 +60,12 @@ class CampaignActivities:
         """Decide the month under the year lock; the decision event and the calendar row
         commit together, so concurrent requests can never overfill a month or the year."""
         year = int(inp.request.month[:4])
+        policy = await reference.policy_for(self.pool, year)  # before the lock: keep it short
         async with self.pool.acquire() as conn, conn.transaction():
             await calendar.lock_year(conn, year)
             stored = await eventstore.event_at(conn, inp.slot.campaign_id, inp.slot.seq)
             if stored is not None:  # a retry after commit: the first decision stands
                 return _decision_of(stored.to_event().body)
-            policy = await reference.policy_for(conn, year)
             today = (inp.slot.at + timedelta(hours=policy.utc_offset_hours)).date()
             r = inp.request
             decision = balance(  # alternatives: months not yet begun where the tier's dates still fit

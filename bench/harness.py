@@ -21,12 +21,11 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
-from activities.campaign import CampaignActivities
 from bench.workflows import FloorWorkflow, NoopWorkflow, noop
 from domain.campaign import CampaignRequest, Forecast
 from domain.tiers import Tier
 from stack.embedded import start_temporal, stop_process, wait_for_temporal
-from worker import SANDBOX
+from worker import WORKER_OPTIONS, campaign_activities
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor
 
@@ -63,15 +62,11 @@ def b_request(i: int, prefix: str) -> CampaignRequest:
 
 
 def build_bench_worker(client: Client, pool: asyncpg.Pool | None, task_queue: str, **options) -> Worker:
-    """worker.build_worker's settings (the same SANDBOX runner, SDK defaults otherwise),
+    """worker.build_worker's settings (the same sandbox, cache size and activities),
     with the ladder's reference workflows registered beside the campaign."""
-    activities: list = [noop]
-    if pool is not None:
-        acts = CampaignActivities(pool)
-        activities += [acts.load_policy, acts.load_business_line, acts.record_event, acts.reserve_month,
-                       acts.allocate_resources]
+    activities: list = [noop] + (campaign_activities(pool) if pool is not None else [])
     return Worker(client, task_queue=task_queue, workflows=[CampaignWorkflow, NoopWorkflow, FloorWorkflow],
-                  activities=activities, workflow_runner=SANDBOX, **options)
+                  activities=activities, **{**WORKER_OPTIONS, **options})
 
 
 @dataclass

@@ -7,6 +7,9 @@ of the business: functions take the policy as their first argument.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 from datetime import date, timedelta
 from typing import Any
 
@@ -269,7 +272,19 @@ class Policy(_Frozen):
 
     @classmethod
     def for_year(cls, year: int, overrides: dict | None = None) -> "Policy":
-        """Defaults for `year`, deep-merged with `overrides` (dicts merge, lists and scalars replace)."""
-        data = _deep_merge(cls.defaults(year), overrides or {})
+        """Defaults for `year`, deep-merged with `overrides` (dicts merge, lists and scalars replace).
+
+        Memoized: a Policy is frozen and a pure function of its arguments, and building one
+        (holidays, seasons, catalog) is the costliest step of a review or a reservation."""
+        return _policy_for(year, json.dumps(overrides or {}, sort_keys=True, default=str))
+
+    @classmethod
+    def _build(cls, year: int, overrides: dict) -> "Policy":
+        data = _deep_merge(cls.defaults(year), overrides)
         data["year"] = year
         return cls.model_validate(data)
+
+
+@lru_cache(maxsize=64)
+def _policy_for(year: int, overrides_json: str) -> Policy:
+    return Policy._build(year, json.loads(overrides_json))

@@ -11,6 +11,7 @@ import asyncpg
 
 from domain import events as ev
 from domain.events import Event
+from domain.tiers import Tier
 
 PROJECTION = "all"
 _PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints")
@@ -38,12 +39,19 @@ async def release_everything(conn: asyncpg.Connection, campaign_ids: list[str]) 
     )
 
 
-async def apply(conn: asyncpg.Connection, event: Event, position: int, tx: int | None = None) -> None:
+async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
+    """Fold one event into every projection, in the caller's transaction (few round trips:
+    the audit row, the event's own rows, then one UPDATE of the campaign row).
+
+    These projections are inline: they commit with the event, so they are never behind the
+    log and need no per-event checkpoint (a single checkpoint row updated by every append
+    would be a hot row serializing all writers). `rebuild` records where it read up to."""
     body, cid = event.body, event.campaign_id
     await conn.execute(
         "INSERT INTO audit_trail (position, campaign_id, seq, type, actor, reason, at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
         position, cid, event.seq, event.type, event.actor, event.reason, event.at,
     )
+    status = _STATUS.get(event.type)
     match body:
         case ev.CampaignSubmitted(request=r, owner=owner):
             await conn.execute(
@@ -53,14 +61,15 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int, tx: int |
                 cid, r.request_id, r.name, r.business_line, r.category, owner,
                 r.requested_tier.value if r.requested_tier else None, r.month, r.hot_topic, event.at, event.seq,
             )
-            return await _checkpoint(conn, position, tx)
+            return
         case ev.ReviewScored(score=score, proposed_tier=proposed):
-            await conn.execute("UPDATE campaigns SET score = $2, proposed_tier = $3 WHERE campaign_id = $1",
-                               cid, score, proposed.value)
-        case ev.CampaignApproved(tier=tier):
-            await conn.execute("UPDATE campaigns SET tier = $2 WHERE campaign_id = $1", cid, tier.value)
-        case ev.CampaignDowngraded(to_tier=tier):
-            await conn.execute("UPDATE campaigns SET tier = $2 WHERE campaign_id = $1", cid, tier.value)
+            if proposed == Tier.C:
+                status = None  # C skips review: it goes straight on to its month
+            await _update_campaign(conn, event, status, score=score, proposed_tier=proposed.value)
+            return
+        case ev.CampaignApproved(tier=tier) | ev.CampaignDowngraded(to_tier=tier):
+            await _update_campaign(conn, event, status, tier=tier.value)
+            return
         case ev.MonthReserved():
             await release_everything(conn, body.displaced)
             await conn.execute(
@@ -69,10 +78,13 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int, tx: int |
                 cid, int(body.month[:4]), body.month, body.tier.value, body.category, body.counted_days,
                 body.hot_topic, [p.model_dump(mode="json") for p in body.phases],
             )
-            await conn.execute("UPDATE campaigns SET month = $2, tier = $3 WHERE campaign_id = $1",
-                               cid, body.month, body.tier.value)
+            if body.tier == Tier.C:
+                status = "scheduled"  # C books nothing: reserved is scheduled
+            await _update_campaign(conn, event, status, month=body.month, tier=body.tier.value)
+            return
         case ev.MonthChosen(month=month):
-            await conn.execute("UPDATE campaigns SET month = $2 WHERE campaign_id = $1", cid, month)
+            await _update_campaign(conn, event, status, month=month)
+            return
         case ev.ResourcesAllocated(bookings=bookings) if bookings:
             await conn.executemany(
                 """INSERT INTO bookings (campaign_id, resource, unit, phase, during, status)
@@ -84,35 +96,28 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int, tx: int |
                 "UPDATE bookings SET status = 'active' WHERE campaign_id = $1 AND phase = $2 AND status = 'held'",
                 cid, phase.value,
             )
-            await _set_status(conn, cid, phase.value)
+            status = phase.value
         case ev.PhaseEnded(phase=phase):
             await conn.execute(
                 "UPDATE bookings SET status = 'released' WHERE campaign_id = $1 AND phase = $2 AND status <> 'released'",
                 cid, phase.value,
             )
+        case ev.DisplacedBySCampaign():
+            status = "awaiting_month_choice"
     if event.type in _ENDS_HOLDING:
         await release_everything(conn, [cid])
-    if event.type == "DisplacedBySCampaign":
-        await _set_status(conn, cid, "awaiting_month_choice")
-    if (status := _STATUS.get(event.type)) is not None:
-        await _set_status(conn, cid, status)
-    await conn.execute("UPDATE campaigns SET updated_at = $2, last_seq = $3 WHERE campaign_id = $1",
-                       cid, event.at, event.seq)
-    await _checkpoint(conn, position, tx)
+    await _update_campaign(conn, event, status)
 
 
-async def _set_status(conn: asyncpg.Connection, campaign_id: str, status: str) -> None:
-    await conn.execute("UPDATE campaigns SET status = $2 WHERE campaign_id = $1", campaign_id, status)
-
-
-async def _checkpoint(conn: asyncpg.Connection, position: int, tx: int | None) -> None:
-    # The live path is in the appending transaction: its own xid is the checkpoint.
+async def _update_campaign(conn: asyncpg.Connection, event: Event, status: str | None, **columns) -> None:
+    """One UPDATE of the campaign row: the event's columns, its status (if it moves it), the
+    time and seq of the last event applied."""
+    names = list(columns)
+    sets = "".join(f", {name} = ${i + 5}" for i, name in enumerate(names))
     await conn.execute(
-        """INSERT INTO projection_checkpoints (projection, tx, position)
-           VALUES ($1, COALESCE($2::text::xid8, pg_current_xact_id()), $3)
-           ON CONFLICT (projection) DO UPDATE SET tx = EXCLUDED.tx, position = EXCLUDED.position
-           WHERE (projection_checkpoints.tx, projection_checkpoints.position) < (EXCLUDED.tx, EXCLUDED.position)""",
-        PROJECTION, None if tx is None else str(tx), position,
+        f"""UPDATE campaigns SET status = COALESCE($2, status), updated_at = $3, last_seq = $4{sets}
+            WHERE campaign_id = $1""",
+        event.campaign_id, status, event.at, event.seq, *columns.values(),
     )
 
 
@@ -128,6 +133,9 @@ async def rebuild(pool: asyncpg.Pool, batch: int = 2000) -> int:
         after = (0, 0)
         while rows := await read_all(conn, after, batch, below_xmin=False):
             for after, stored in rows:
-                await apply(conn, stored.to_event(), stored.position, after[0])
+                await apply(conn, stored.to_event(), stored.position)
                 count += 1
+        await conn.execute(
+            "INSERT INTO projection_checkpoints (projection, tx, position) VALUES ($1, $2::text::xid8, $3)",
+            PROJECTION, str(after[0]), after[1])
     return count

@@ -24,9 +24,12 @@ async def seed(conn: asyncpg.Connection | asyncpg.Pool, policy: Policy) -> None:
     )
 
 
+async def overrides_for(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> dict:
+    return await conn.fetchval("SELECT overrides FROM policy_overrides WHERE year = $1", year) or {}
+
+
 async def policy_for(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> Policy:
-    overrides = await conn.fetchval("SELECT overrides FROM policy_overrides WHERE year = $1", year)
-    return Policy.for_year(year, overrides or None)
+    return Policy.for_year(year, await overrides_for(conn, year))
 
 
 async def business_line(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> BusinessLineContext | None:

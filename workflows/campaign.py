@@ -36,8 +36,11 @@ with workflow.unsafe.imports_passed_through():
     )
 
 SYSTEM = "promoflow"
+POLICY_OVERRIDES_ONLY = "policy-overrides-only"  # workflow.patched id, see README "Changing workflow code"
+# Every activity is one short transaction; a lost worker's attempt is retried after 10 s
+# (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY = dict(
-    start_to_close_timeout=timedelta(seconds=30),
+    start_to_close_timeout=timedelta(seconds=10),
     retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
 )
 
@@ -74,8 +77,14 @@ class CampaignWorkflow:
     # ---------------------------------------------------------------- the life
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignState:
-        self.policy = await workflow.execute_activity_method(
-            CampaignActivities.load_policy, self.request.year, **_ACTIVITY)
+        if workflow.patched(POLICY_OVERRIDES_ONLY):
+            # Only the year's overrides enter history; the policy is built (memoized) from them.
+            overrides = await workflow.execute_activity_method(
+                CampaignActivities.load_policy_overrides, self.request.year, **_ACTIVITY)
+            self.policy = Policy.for_year(self.request.year, overrides)
+        else:  # campaigns started before the patch replay with the whole policy they loaded
+            self.policy = await workflow.execute_activity_method(
+                CampaignActivities.load_policy, self.request.year, **_ACTIVITY)
         await self._record(ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name)
         try:
             if await self._review() and await self._schedule():
@@ -95,6 +104,11 @@ class CampaignWorkflow:
         if not review.revenue.reachable:
             s.revenue_flag = (f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
                               f"{review.revenue.forecast_sales:,.0f} (traffic x order value x conversion)")
+        if review.proposed_tier != Tier.C:
+            # In review from the moment the read model says so: a decision sent as soon as
+            # ReviewScored is visible is accepted (and recorded after it). Search attributes
+            # follow below, after the record, where they always were (command order).
+            s.status, s.pending = Status.IN_REVIEW, "approval"
         await self._record(ev.ReviewScored(
             score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,

@@ -7,7 +7,7 @@ import pytest
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain"
 ALLOWED = {
-    "__future__", "dataclasses", "datetime", "enum", "math", "typing", "re", "functools", "itertools",
+    "__future__", "json", "dataclasses", "datetime", "enum", "math", "typing", "re", "functools", "itertools",
     "collections", "pydantic", "domain",
 }
 FILES = sorted(DOMAIN.glob("*.py"))
