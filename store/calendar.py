@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from domain.balancing import CalendarEntry, YearCalendar
+from domain.tiers import Tier
 
 # Advisory lock namespaces (first key of pg_advisory_xact_lock(int, int)).
 YEAR_LOCK = 1
@@ -25,4 +26,7 @@ async def load_year(conn: asyncpg.Connection, year: int) -> YearCalendar:
            WHERE e.year = $1 ORDER BY e.month, e.campaign_id""",
         year,
     )
-    return YearCalendar(year=year, entries=[CalendarEntry(**dict(r)) for r in rows])
+    # Rows of our own table, read under the year lock: built without re-validation, which
+    # was the costliest step of that section once a year holds thousands of entries.
+    entries = [CalendarEntry.model_construct(**{**dict(r), "tier": Tier(r["tier"])}) for r in rows]
+    return YearCalendar.model_construct(year=year, entries=entries)
