@@ -20,17 +20,14 @@ import asyncpg
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from domain.campaign import CampaignRequest, Forecast, campaign_id_for
-from domain.tiers import Tier
+from bench.harness import b_request  # noqa: F401  (B requests the default scoring proposes as B)
+from domain.campaign import campaign_id_for
 from tests.conftest import ARTIFACTS, wait_until
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor, Approve, CampaignInput, Status
 
 ROOT = Path(__file__).resolve().parents[2]
 APPROVER = Actor(name="jun.approver", role="approver", business_line=None)
-# Lines and months where the default scoring proposes B for `b_request`.
-LINES = ("food", "beauty", "home_appliances")
-MONTHS = tuple(f"2027-{m:02d}" for m in (1, 2, 3, 4, 5, 7, 8, 9, 10, 12))
 # Fifty B campaigns must all be scheduled: lift the month caps and the budget (the
 # balancing code still runs, under its year lock, for every one of them).
 NO_CAPS = {"yearly_budget_days": 1_000_000, "hot_topic_reserve_days": 0,
@@ -42,17 +39,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def b_request(i: int, prefix: str) -> CampaignRequest:
-    line = LINES[i % len(LINES)]
-    month = MONTHS[(i // len(LINES)) % len(MONTHS)]
-    return CampaignRequest(
-        request_id=f"{prefix}-{i:03d}", name=f"fault {line} {month} #{i}", business_line=line, category=line,
-        requested_tier=Tier.B, month=month, revenue_target=1_000_000, gross_margin=0.25,
-        forecast=Forecast(traffic=2_000_000, avg_order_value=120.0, conversion_rate=0.03),
-        category_reason="fault test: many campaigns of one category in a month",
-    )
 
 
 async def lift_caps(dsn: str, year: int = 2027) -> None:
