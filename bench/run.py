@@ -28,6 +28,7 @@ import io
 import json
 import pstats
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -664,6 +665,14 @@ def table(o: dict) -> str:
     return "\n".join(lines)
 
 
+async def _until_terminated(coro):
+    """Run the ladder; SIGTERM (a timeout, a CI kill) cancels it like Ctrl-C, so the
+    `finally` blocks stop every server it started."""
+    task = asyncio.ensure_future(coro)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await task
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run of every rung)")
@@ -685,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     t0 = time.perf_counter()
     try:
-        out = asyncio.run(ladder(args, sizes, data))
+        out = asyncio.run(_until_terminated(ladder(args, sizes, data)))
     finally:
         if not args.keep:
             shutil.rmtree(data, ignore_errors=True)
