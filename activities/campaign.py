@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import asyncpg
 from temporalio import activity
 
 from activities.messages import AllocateResources, EventSlot, ReserveMonth
 from domain import events as ev
 from domain.balancing import BalancingDecision, balance
-from domain.dates import choose_burst_start
+from domain.dates import choose_burst_start, local_date
 from domain.policy import Policy
 from domain.resources import needs
 from domain.scoring import BusinessLineContext
@@ -66,7 +64,7 @@ class CampaignActivities:
             stored = await eventstore.event_at(conn, inp.slot.campaign_id, inp.slot.seq)
             if stored is not None:  # a retry after commit: the first decision stands
                 return _decision_of(stored.to_event().body)
-            today = (inp.slot.at + timedelta(hours=policy.utc_offset_hours)).date()
+            today = local_date(policy, inp.slot.at)
             r = inp.request
             decision = balance(  # alternatives: months not yet begun where the tier's dates still fit
                 policy, await calendar.load_year(conn, year), r, earliest_month=today.strftime("%Y-%m"),

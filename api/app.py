@@ -28,7 +28,7 @@ from api.calendar_page import install_calendar_routes
 from api.errors import ApiError
 from domain.balancing import BudgetSummary, budget
 from domain.campaign import CampaignRequest, campaign_id_for
-from domain.dates import choose_burst_start
+from domain.dates import choose_burst_start, local_date
 from domain.policy import Policy
 from domain.tiers import Tier
 from stack.config import Settings
@@ -303,7 +303,7 @@ async def _check_request(d: Deps, body: CampaignRequest) -> None:
     if body.business_line not in await reference.known_business_lines(d.pool):
         problems.append(f"unknown business line {body.business_line!r}")
     policy = await reference.policy_for(d.pool, body.year)
-    today = (datetime.now(timezone.utc) + timedelta(hours=policy.utc_offset_hours)).date()
+    today = local_date(policy, datetime.now(timezone.utc))
     if body.month < today.strftime("%Y-%m"):
         problems.append(f"month {body.month} is in the past")
     elif body.burst_start is not None:

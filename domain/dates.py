@@ -176,3 +176,9 @@ def phase_start_instant(policy: Policy, d: date) -> datetime:
     """Midnight of `d` in the policy time zone, as an aware UTC datetime (for workflow timers)."""
     tz = timezone(timedelta(hours=policy.utc_offset_hours))
     return datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(timezone.utc)
+
+
+def local_date(policy: Policy, instant: datetime) -> date:
+    """The day `instant` (an aware datetime) falls on in the policy time zone: "today" for
+    the workflow (workflow.now()), the activities (the event's time) and the API."""
+    return instant.astimezone(timezone(timedelta(hours=policy.utc_offset_hours))).date()

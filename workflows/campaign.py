@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import events as ev
     from domain.balancing import BalancingDecision, BalancingRequest
     from domain.campaign import CampaignRequest, Phase
-    from domain.dates import choose_burst_start, phase_start_instant
+    from domain.dates import choose_burst_start, local_date, phase_start_instant
     from domain.policy import Policy
     from domain.scoring import score_request
     from domain.tiers import Tier
@@ -302,7 +302,7 @@ class CampaignWorkflow:
         return self.policy
 
     def _today(self):
-        return (workflow.now() + timedelta(hours=self._policy.utc_offset_hours)).date()
+        return local_date(self._policy, workflow.now())
 
     def _set_status(self, status: Status, pending: str | None = None) -> None:
         self.state.status, self.state.pending = status, pending

@@ -200,3 +200,13 @@ def test_lead_in_calendar_months_counts_on_its_own():
     p = Policy.for_year(2027, {"tiers": {"S": {"min_lead_days": 0, "min_lead_months": 3}}})
     c = choose_burst_start(p, Tier.S, "2027-11", None, D("2027-08-10"))
     assert c.phases[0].start >= D("2027-11-10") and c.burst_start == D("2027-11-29")
+
+
+def test_local_date_is_the_day_in_the_policy_time_zone(policy):
+    from datetime import datetime, timezone
+
+    from domain.dates import local_date, phase_start_instant
+
+    late_utc = datetime(2027, 3, 1, 17, 30, tzinfo=timezone.utc)  # 01:30 on 2 March in UTC+8
+    assert local_date(policy, late_utc) == date(2027, 3, 2)
+    assert local_date(policy, phase_start_instant(policy, date(2027, 5, 4))) == date(2027, 5, 4)
