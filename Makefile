@@ -1,16 +1,17 @@
 # promoflow: `make run` runs the engine, `make test` runs every test. Both set up what
 # they need first (virtualenv, pinned packages); nothing is installed by hand.
+SHELL   := /bin/bash
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+STAMP   := $(VENV)/.installed-$(shell cat requirements.lock requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-fast bench rebuild lock clean chromium
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.lock
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
@@ -39,8 +40,16 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium install failed: browser tests will say so"; \
 	  else echo "chromium missing and not root: browser tests will be skipped with a message"; fi; }
 
+# Runtime tree from a scratch venv (what the image installs); the rest of .venv is dev.
 lock:
-	$(BIN)/pip freeze --exclude-editable > requirements.lock
+	rm -rf .lockvenv && $(PY) -m venv .lockvenv
+	.lockvenv/bin/pip install --disable-pip-version-check -q $$($(PY) scripts/deps.py runtime)
+	{ echo "# Runtime packages (the production image): pinned whole tree. make lock regenerates."; \
+	  .lockvenv/bin/pip freeze --exclude-editable; } > requirements.lock
+	{ echo "# Development: the embedded servers (make run), tests and lint, on top of requirements.lock."; \
+	  echo "-r requirements.lock"; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v -i -x -F -f <(.lockvenv/bin/pip freeze --exclude-editable); } > requirements-dev.lock
+	rm -rf .lockvenv
 
 clean:
 	rm -rf $(VENV)
