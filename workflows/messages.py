@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.campaign import CampaignRequest, Phase
 from domain.events import Booking, Shortfall
+from domain.status import Status
 from domain.tiers import Tier
 
-
-class Status(StrEnum):
-    SUBMITTED = "submitted"
-    IN_REVIEW = "in_review"
-    AWAITING_MONTH_CHOICE = "awaiting_month_choice"
-    SCHEDULED = "scheduled"
-    WARMUP = "warmup"
-    BURST = "burst"
-    ENCORE = "encore"
-    COMPLETED = "completed"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED)
 
 
 class Actor(BaseModel):
