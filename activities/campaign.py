@@ -11,7 +11,6 @@ from domain import events as ev
 from domain.balancing import BalancingDecision, balance
 from domain.dates import choose_burst_start, local_date
 from domain.policy import Policy
-from domain.resources import needs
 from domain.scoring import BusinessLineContext
 from store import bookings, calendar, eventstore, projections, reference
 
@@ -94,7 +93,7 @@ class CampaignActivities:
             picked, shortfall = [], []
             if inp.phases:  # a C campaign has nothing to book
                 policy = await reference.policy_for(conn, inp.phases[0].start.year)
-                picked, shortfall = await bookings.pick_units(conn, needs(policy, inp.tier), inp.phases)
+                picked, shortfall = await bookings.pick_units(conn, policy.needs(inp.tier), inp.phases)
             body = ev.ResourcesAllocated(bookings=picked, shortfall=shortfall)
             await _append_and_project(conn, _event(inp.slot, body))
             return body

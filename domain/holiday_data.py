@@ -123,6 +123,22 @@ CHINA_DAYS_OFF: dict[int, list[tuple[str, str]]] = {
         ('2030-10-02', 'National Day'),
         ('2030-10-03', 'National Day'),
     ],
+    2031: [
+        ('2031-01-01', "New Year's Day"),
+        ('2031-01-22', "Chinese New Year's Eve"),
+        ('2031-01-23', 'Chinese New Year (Spring Festival)'),
+        ('2031-01-24', 'Chinese New Year (Spring Festival)'),
+        ('2031-01-25', 'Chinese New Year (Spring Festival)'),
+        ('2031-01-27', 'Chinese New Year (Spring Festival) (observed)'),
+        ('2031-04-05', 'Tomb-Sweeping Day'),
+        ('2031-04-07', 'Tomb-Sweeping Day (observed)'),
+        ('2031-05-01', 'Labor Day'),
+        ('2031-05-02', 'Labor Day'),
+        ('2031-06-24', 'Dragon Boat Festival'),
+        ('2031-10-01', 'Mid-Autumn Festival; National Day'),
+        ('2031-10-02', 'National Day'),
+        ('2031-10-03', 'National Day'),
+    ],
 }
 
 SPRING_FESTIVAL: dict[int, str] = {
@@ -132,4 +148,16 @@ SPRING_FESTIVAL: dict[int, str] = {
     2028: '2028-01-26',
     2029: '2029-02-13',
     2030: '2030-02-03',
+    2031: '2031-01-23',
+}
+
+# Qixi (Chinese Valentine's Day): no day off, a festival for beauty and accessories.
+QIXI: dict[int, str] = {
+    2025: '2025-08-29',
+    2026: '2026-08-19',
+    2027: '2027-08-08',
+    2028: '2028-08-26',
+    2029: '2029-08-16',
+    2030: '2030-08-05',
+    2031: '2031-08-24',
 }

@@ -15,20 +15,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.campaign import PhaseName  # noqa: F401  (re-exported for Entitlement users)
+from domain.festivals import festival_dates, qixi, supported_years
 from domain.holiday_data import CHINA_DAYS_OFF, SPRING_FESTIVAL
+from domain.lines import BusinessLineContext
 from domain.resources import Entitlement, ResourceSpec, default_entitlements, default_resources
-from domain.scoring import BusinessLineContext
 from domain.tiers import Tier
 
 __all__ = [
     "BusinessLineContext", "Entitlement", "Policy", "ResourceSpec", "ScoreWeights", "ScoringScales",
-    "Thresholds", "TierRule", "festival_dates",
+    "ThresholdRaise", "Thresholds", "TierMinimum", "TierRule", "festival_dates",
 ]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class TierRule(_Frozen):
@@ -63,6 +63,21 @@ class Thresholds(_Frozen):
         if not self.b <= self.a <= self.s:
             raise ValueError(f"thresholds must satisfy b <= a <= s (got b={self.b}, a={self.a}, s={self.s})")
         return self
+
+
+class ThresholdRaise(_Frozen):
+    """A month's raise over the base thresholds (crowded months: more A requests become B)."""
+
+    a: float = Field(default=0.0, ge=-1, le=1)
+    b: float = Field(default=0.0, ge=-1, le=1)
+    s: float = Field(default=0.0, ge=-1, le=1)
+
+
+class TierMinimum(_Frozen):
+    """The explicit expectations a request must state to be this tier, whatever its score."""
+
+    revenue_target: float = Field(ge=0, description="yuan")
+    forecast_traffic: int = Field(ge=0, description="visits")
 
 
 class ScoreWeights(_Frozen):
@@ -103,10 +118,16 @@ _DEFAULT_TIERS: dict[Tier, dict[str, Any]] = {
                  approver_roles=[], approval_sla_hours=0, min_lead_days=0),
 }
 
-# Crowded months (618, Double 11) get higher thresholds: more A requests become B.
-_DEFAULT_MONTH_THRESHOLDS: dict[int, dict[str, float]] = {
-    6: dict(a=0.68, b=0.40, s=0.68),
-    11: dict(a=0.68, b=0.40, s=0.68),
+# Crowded months (618, Double 11) raise the base thresholds: more A requests become B.
+_DEFAULT_MONTH_RAISES: dict[int, dict[str, float]] = {
+    6: dict(a=0.06, b=0.05, s=0.03),
+    11: dict(a=0.06, b=0.05, s=0.03),
+}
+
+# DOMAIN.md "Review factors and thresholds": explicit revenue and traffic per tier.
+_DEFAULT_MINIMUMS: dict[Tier, dict[str, float]] = {
+    Tier.A: dict(revenue_target=2_000_000, forecast_traffic=500_000),
+    Tier.B: dict(revenue_target=500_000, forecast_traffic=100_000),
 }
 
 # Seeded demo context of the business lines (yuan).
@@ -121,18 +142,6 @@ _DEFAULT_LINES: dict[str, dict[str, float]] = {
 
 # How the default season table finds the New Year goods festival: the weeks before Spring Festival.
 _NEW_YEAR_GOODS_WINDOW = timedelta(days=21)
-
-
-def festival_dates(year: int) -> dict[str, date]:
-    """Industry festivals pinned to a date (a burst may start on them even on a weekend)."""
-    nov1 = date(year, 11, 1)
-    first_friday = nov1 + timedelta(days=(4 - nov1.weekday()) % 7)
-    return {
-        "618": date(year, 6, 18),
-        "double_11": date(year, 11, 11),
-        "black_friday": first_friday + timedelta(weeks=3),  # 4th Friday of November
-        "double_12": date(year, 12, 12),
-    }
 
 
 def _days_off(year: int) -> list[tuple[date, str]]:
@@ -155,10 +164,12 @@ def default_category_seasons(year: int) -> dict[str, list[int]]:
                 if d.year == year:
                     new_year_goods.add(d.month)
     food = sorted({5} | dragon_boat | mid_autumn)  # 517, Dragon Boat, Mid-Autumn
+    qixi_day = qixi(year)
+    valentines = sorted({2, 3} | ({qixi_day.month} if qixi_day else set()))  # Valentine's, Women's Day, Qixi
     seasons = {
         "mother_baby": [5, 6],                     # Mother's Day, Children's Day
-        "beauty": [2, 3],                          # Valentine's, Women's Day
-        "accessories": [2, 3],
+        "beauty": valentines,
+        "accessories": valentines,
         "fmcg": sorted(new_year_goods) or [1],     # New Year goods festival
         "food": food,
         "fresh": food,
@@ -195,7 +206,11 @@ class Policy(_Frozen):
     hot_topic_reserve_days: int = Field(default=12, ge=0, description="kept for unplanned hot topics")
     a_per_month_with_override: int = Field(default=2, ge=0)
     thresholds: Thresholds = Thresholds()
-    month_thresholds: dict[int, Thresholds] = {}
+    month_threshold_raises: dict[int, ThresholdRaise] = Field(
+        default={}, description="per month: raised over the base, so raising the base keeps the order")
+    tier_minimums: dict[Tier, TierMinimum] = Field(default={}, description="explicit A/B gates, before the score")
+    month_tier_minimums: dict[int, dict[Tier, TierMinimum]] = Field(
+        default={}, description="per month: replaces the tier's minimum in that month")
     score_weights: ScoreWeights = ScoreWeights()
     scoring: ScoringScales = ScoringScales()
     utc_offset_hours: int = Field(default=8, ge=-12, le=14, description="Asia/Shanghai, no DST")
@@ -211,6 +226,25 @@ class Policy(_Frozen):
     entitlements: dict[Tier, list[Entitlement]] = {}
     business_lines: dict[str, BusinessLineContext] = {}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _absolute_month_thresholds(cls, data: Any) -> Any:
+        """Overrides written before raises (`month_thresholds`, absolute) become raises over
+        the base, so a stored override (and a replayed history) keeps its numbers."""
+        if not isinstance(data, dict) or "month_thresholds" not in data:
+            return data
+        data = dict(data)
+        base = Thresholds.model_validate(data.get("thresholds") or {})
+        raises = dict(data.get("month_threshold_raises") or {})
+        for m, t in (data.pop("month_thresholds") or {}).items():
+            t = t.model_dump() if isinstance(t, BaseModel) else dict(t)
+            before = next((v for k, v in raises.items() if str(k) == str(m)), {})
+            before = before.model_dump() if isinstance(before, BaseModel) else dict(before)
+            raises = {k: v for k, v in raises.items() if str(k) != str(m)}
+            raises[int(m)] = {**before, **{k: round(float(v) - getattr(base, k), 9) for k, v in t.items()}}
+        data["month_threshold_raises"] = raises
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> "Policy":
         missing = [t for t in Tier if t not in self.tiers]
@@ -218,8 +252,15 @@ class Policy(_Frozen):
             raise ValueError(f"policy lacks rules for tiers {missing}")
         if self.hot_topic_reserve_days > self.yearly_budget_days:
             raise ValueError("hot_topic_reserve_days cannot exceed yearly_budget_days")
-        if any(not 1 <= m <= 12 for m in self.month_thresholds):
-            raise ValueError("month_thresholds keys must be months 1..12")
+        for name, per_month in (("month_threshold_raises", self.month_threshold_raises),
+                                ("month_tier_minimums", self.month_tier_minimums)):
+            if any(not 1 <= m <= 12 for m in per_month):
+                raise ValueError(f"{name} keys must be months 1..12")
+        for m in self.month_threshold_raises:
+            try:
+                self.thresholds_for(m)
+            except ValueError as err:
+                raise ValueError(f"month {m}: the base thresholds plus the month's raise: {err}") from None
         if not self.burst_weekdays or any(not 0 <= d <= 6 for d in self.burst_weekdays):
             raise ValueError("burst_weekdays must hold weekdays 0..6")
         catalog = {r.key: r.units for r in self.resources}
@@ -232,7 +273,28 @@ class Policy(_Frozen):
         return self
 
     def thresholds_for(self, month: int) -> Thresholds:
-        return self.month_thresholds.get(month, self.thresholds)
+        """The base thresholds plus the month's raise (b <= a <= s still holds after it)."""
+        r = self.month_threshold_raises.get(month)
+        if r is None:
+            return self.thresholds
+        t = self.thresholds
+        return Thresholds(a=round(t.a + r.a, 9), b=round(t.b + r.b, 9), s=round(t.s + r.s, 9))
+
+    def minimum_for(self, tier: Tier, month: int) -> TierMinimum | None:
+        """The explicit revenue and traffic a request needs to be `tier` in `month` (None: no gate)."""
+        return self.month_tier_minimums.get(month, {}).get(tier) or self.tier_minimums.get(tier)
+
+    @property
+    def supported_years(self) -> list[int]:
+        """Years with holiday data for the year and the next (see domain.festivals)."""
+        return supported_years()
+
+    def needs(self, tier: Tier) -> list[Entitlement]:
+        """What a campaign of `tier` books (C books nothing)."""
+        return list(self.entitlements.get(tier, []))
+
+    def resource(self, key: str) -> ResourceSpec | None:
+        return next((r for r in self.resources if r.key == key), None)
 
     def rule(self, tier: Tier) -> TierRule:
         return self.tiers[tier]
@@ -258,7 +320,8 @@ class Policy(_Frozen):
             "year": year,
             "tiers": {t: dict(r) for t, r in _DEFAULT_TIERS.items()},
             "thresholds": Thresholds().model_dump(),
-            "month_thresholds": {m: dict(t) for m, t in _DEFAULT_MONTH_THRESHOLDS.items()},
+            "month_threshold_raises": {m: dict(t) for m, t in _DEFAULT_MONTH_RAISES.items()},
+            "tier_minimums": {t: dict(v) for t, v in _DEFAULT_MINIMUMS.items()},
             "score_weights": ScoreWeights().model_dump(),
             "scoring": ScoringScales().model_dump(),
             "category_seasons": default_category_seasons(year),

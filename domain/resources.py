@@ -6,15 +6,10 @@ The catalog (with unit counts) and the entitlements are defaults copied into
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.campaign import PhaseName
 from domain.tiers import Tier
-
-if TYPE_CHECKING:  # only for annotations: policy imports this module
-    from domain.policy import Policy
 
 
 class ResourceSpec(BaseModel):
@@ -90,12 +85,3 @@ def default_entitlements() -> dict[Tier, list[Entitlement]]:
         Entitlement(resource="promo_floor", units=1, phases=list(_BURST), required=False),
     ]
     return {Tier.S: s, Tier.A: a, Tier.B: b, Tier.C: []}
-
-
-def needs(policy: Policy, tier: Tier) -> list[Entitlement]:
-    """What a campaign of `tier` books, per the policy (C books nothing)."""
-    return list(policy.entitlements.get(tier, []))
-
-
-def resource(policy: Policy, key: str) -> ResourceSpec | None:
-    return next((r for r in policy.resources if r.key == key), None)

@@ -2,33 +2,22 @@
 
 Every factor is 0..1 where higher favours the campaign; the score is their weighted sum
 with `policy.score_weights`. The playbook favours strategic lines and lines far behind
-their revenue target, and separates A from B by (per-month) thresholds.
+their revenue target. A and B are gated first by explicit revenue and traffic minimums
+(per month), then ranked by the (per-month) score thresholds. S is leadership's choice:
+the score only proposes it for the record, a leader's approval makes it S.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.campaign import CampaignRequest
+from domain.festivals import festival_dates
+from domain.lines import BusinessLineContext
+from domain.policy import Policy
 from domain.tiers import Tier, cap_tier
 
-if TYPE_CHECKING:  # only for annotations: policy imports this module
-    from domain.policy import Policy
-
-
-class BusinessLineContext(BaseModel):
-    """What the promotion team knows about a line when it reviews a request."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    business_line: str
-    strategic_weight: float = Field(ge=0, le=1)
-    annual_target: float = Field(ge=0, description="yuan")
-    annual_progress: float = Field(ge=0, description="revenue so far this year, yuan")
-    month_revenue: float = Field(ge=0, description="revenue of the current month, yuan")
-    month_revenue_norm: float = Field(ge=0, description="a typical month's revenue, to normalise")
+__all__ = ["BusinessLineContext", "ReviewScore", "RevenueCheck", "gate_tier", "propose_tier", "score_request"]
 
 
 class RevenueCheck(BaseModel):
@@ -96,8 +85,6 @@ def factors(policy: Policy, line: BusinessLineContext, request: CampaignRequest)
     scales = policy.scoring
     # Industry festival months (618, Double 11, Black Friday, Double 12) carry traffic for
     # every category, and an S is company-wide: both fit the season whatever the category.
-    from domain.policy import festival_dates  # here: policy imports this module
-
     festival_months = {d.month for d in festival_dates(request.year).values()}
     in_season = (request.month_number in policy.category_seasons.get(request.category, [])
                  or request.month_number in festival_months or request.requested_tier == Tier.S)
@@ -116,8 +103,32 @@ def factors(policy: Policy, line: BusinessLineContext, request: CampaignRequest)
     }
 
 
-def propose_tier(policy: Policy, score: float, month: int, requested: Tier | None) -> Tier:
-    """Tier from the month's thresholds; S only when asked for; never above the requested tier."""
+def gate_tier(policy: Policy, request: CampaignRequest, tier: Tier, month: int | None = None) -> tuple[Tier, list[str]]:
+    """The highest tier at or below `tier` whose explicit minimums the request meets in
+    `month` (default: its own), with why each higher one was refused. S is not gated:
+    leadership chooses it."""
+    m = request.month_number if month is None else month
+    why: list[str] = []
+    while tier in (Tier.A, Tier.B):
+        floor = policy.minimum_for(tier, m)
+        if floor is None:
+            break
+        short = []
+        if request.revenue_target < floor.revenue_target:
+            short.append(f"revenue target {request.revenue_target:,.0f} < {floor.revenue_target:,.0f}")
+        if request.forecast.traffic < floor.forecast_traffic:
+            short.append(f"forecast traffic {request.forecast.traffic:,} < {floor.forecast_traffic:,}")
+        if not short:
+            break
+        why.append(f"not {tier.value}: {' and '.join(short)} (the {tier.value} minimum in month {m})")
+        tier = Tier.B if tier == Tier.A else Tier.C
+    return tier, why
+
+
+def propose_tier(policy: Policy, score: float, month: int, requested: Tier | None,
+                 request: CampaignRequest | None = None) -> Tier:
+    """Tier from the month's thresholds; S only when asked for; never above the requested
+    tier; A and B only when the request meets their explicit minimums (given `request`)."""
     t = policy.thresholds_for(month)
     if requested == Tier.S and score >= t.s:
         proposed = Tier.S
@@ -127,7 +138,10 @@ def propose_tier(policy: Policy, score: float, month: int, requested: Tier | Non
         proposed = Tier.B
     else:
         proposed = Tier.C
-    return cap_tier(proposed, requested)
+    proposed = cap_tier(proposed, requested)
+    if request is not None:
+        proposed = gate_tier(policy, request, proposed, month)[0]
+    return proposed
 
 
 def score_request(policy: Policy, line: BusinessLineContext, request: CampaignRequest) -> ReviewScore:
@@ -139,6 +153,6 @@ def score_request(policy: Policy, line: BusinessLineContext, request: CampaignRe
     return ReviewScore(
         score=score,
         factors=f,
-        proposed_tier=propose_tier(policy, score, request.month_number, request.requested_tier),
+        proposed_tier=propose_tier(policy, score, request.month_number, request.requested_tier, request),
         revenue=revenue_check(request),
     )

@@ -10,18 +10,38 @@ must be deterministic), so the days off are frozen here as plain data.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import holidays
 
-YEARS = range(2025, 2031)
+YEARS = range(2025, 2032)  # planning years need next year's days too: supported 2025-2030
 TARGET = Path(__file__).resolve().parent.parent / "domain" / "holiday_data.py"
 SPRING_FESTIVAL_NAME = "Chinese New Year (Spring Festival)"
+MID_AUTUMN_NAME = "Mid-Autumn Festival"
+
+# Qixi (Chinese Valentine's Day, 7th day of the 7th lunar month) is no day off, so the
+# `holidays` package does not carry it; checked below against Mid-Autumn (8/15), which
+# always falls 37 or 38 days later.
+QIXI = {
+    2025: "2025-08-29", 2026: "2026-08-19", 2027: "2027-08-08", 2028: "2028-08-26",
+    2029: "2029-08-16", 2030: "2030-08-05", 2031: "2031-08-24",
+}
+
+
+def _mid_autumn(year: int) -> date:
+    from holidays.calendars.chinese import _ChineseLunisolar
+
+    return _ChineseLunisolar().mid_autumn_date(year)[0]
 
 
 def build(years=YEARS) -> tuple[dict[int, list[tuple[str, str]]], dict[int, str]]:
     days_off: dict[int, list[tuple[str, str]]] = {}
     spring: dict[int, str] = {}
+    for y in years:
+        gap = (_mid_autumn(y) - date.fromisoformat(QIXI[y])).days
+        if gap not in (37, 38):
+            raise SystemExit(f"Qixi {QIXI[y]} is {gap} days before Mid-Autumn: check the table")
     for y in years:
         # language pinned so the names do not depend on the machine's locale
         cal = holidays.China(years=y, language="en_US")
@@ -50,6 +70,11 @@ def render(days_off: dict[int, list[tuple[str, str]]], spring: dict[int, str]) -
     out.append("")
     out.append("SPRING_FESTIVAL: dict[int, str] = {")
     out.extend(f"    {y}: {d!r}," for y, d in spring.items())
+    out.append("}")
+    out.append("")
+    out.append("# Qixi (Chinese Valentine's Day): no day off, a festival for beauty and accessories.")
+    out.append("QIXI: dict[int, str] = {")
+    out.extend(f"    {y}: {QIXI[y]!r}," for y in spring)
     out.append("}")
     return "\n".join(out) + "\n"
 

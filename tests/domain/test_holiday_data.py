@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.holiday_data import CHINA_DAYS_OFF, SPRING_FESTIVAL
+from domain.holiday_data import CHINA_DAYS_OFF, QIXI, SPRING_FESTIVAL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,10 +21,11 @@ def test_committed_data_equals_the_holidays_library():
     days_off, spring = gen.build()
     assert CHINA_DAYS_OFF == days_off
     assert SPRING_FESTIVAL == spring
+    assert QIXI == {y: gen.QIXI[y] for y in spring}
 
 
 def test_years_and_spring_festival_days():
-    assert set(CHINA_DAYS_OFF) == set(range(2025, 2031)) == set(SPRING_FESTIVAL)
+    assert set(CHINA_DAYS_OFF) == set(range(2025, 2032)) == set(SPRING_FESTIVAL) == set(QIXI)
     assert SPRING_FESTIVAL[2026] == "2026-02-17"
     assert SPRING_FESTIVAL[2027] == "2027-02-06"
     assert SPRING_FESTIVAL[2028] == "2028-01-26"

@@ -98,7 +98,7 @@ def test_festival_dates():
     assert f["double_11"] == date(2027, 11, 11) and f["618"] == date(2027, 6, 18) and f["double_12"] == date(2027, 12, 12)
     assert f["black_friday"] == date(2027, 11, 26)
     assert festival_dates(2026)["black_friday"] == date(2026, 11, 27)
-    assert festival_dates(2030)["black_friday"] == date(2030, 11, 22)  # Nov 1 2030 is a Friday
+    assert festival_dates(2030)["black_friday"] == date(2030, 11, 29)  # Nov 1 2030 is a Friday: not the 4th Friday
     for y in range(2025, 2031):
         bf = festival_dates(y)["black_friday"]
         assert bf.weekday() == 4 and 22 <= bf.day <= 28

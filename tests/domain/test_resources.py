@@ -1,6 +1,6 @@
 from domain.campaign import PhaseName
 from domain.policy import Policy
-from domain.resources import FIRST_SCREENS, default_entitlements, default_resources, needs
+from domain.resources import FIRST_SCREENS, default_entitlements, default_resources
 from domain.tiers import Tier
 
 CATALOG = {
@@ -20,14 +20,14 @@ def test_catalog(policy):
 
 
 def test_s_gets_everything_on_every_phase(policy):
-    s = needs(policy, Tier.S)
+    s = policy.needs(Tier.S)
     assert {e.resource for e in s} == CATALOG
     assert all(set(e.phases) == set(PhaseName) for e in s)
     assert all(e.required for e in s if e.resource in FIRST_SCREENS)
 
 
 def test_a_first_screens_required_others_optional(policy):
-    a = {e.resource: e for e in needs(policy, Tier.A)}
+    a = {e.resource: e for e in policy.needs(Tier.A)}
     assert set(a) == set(FIRST_SCREENS) | {"main_venue", "company_channels", "offsite_push", "supplier_marketing"}
     assert all(a[k].required for k in FIRST_SCREENS)
     assert not any(e.required for k, e in a.items() if k not in FIRST_SCREENS)
@@ -35,10 +35,10 @@ def test_a_first_screens_required_others_optional(policy):
 
 
 def test_b_regular_entries_on_burst_only_and_c_nothing(policy):
-    b = needs(policy, Tier.B)
+    b = policy.needs(Tier.B)
     assert {e.resource for e in b} == {"focus_carousel", "promo_floor", "category_channel"}
     assert all(e.phases == [PhaseName.BURST] for e in b)
-    assert needs(policy, Tier.C) == []
+    assert policy.needs(Tier.C) == []
 
 
 def test_entitlements_fit_the_catalog(policy):
@@ -50,4 +50,4 @@ def test_entitlements_fit_the_catalog(policy):
 def test_entitlements_come_from_the_policy():
     p = Policy.for_year(2027, {"entitlements": {"B": [
         {"resource": "promo_floor", "units": 2, "phases": ["burst"], "required": True}]}})
-    assert [(e.resource, e.units) for e in needs(p, Tier.B)] == [("promo_floor", 2)]
+    assert [(e.resource, e.units) for e in p.needs(Tier.B)] == [("promo_floor", 2)]
