@@ -8,19 +8,25 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.festivals import unsupported_year_message
+from domain.months import is_month, month_of_date, number_of, year_of
 from domain.tiers import Tier
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# Upper bounds far above any real campaign: a number past them is a typo, and keeping
+# them finite and bounded keeps the revenue check and the log's JSON valid.
+MAX_YUAN = 1e13
+MAX_TRAFFIC = 10**11
+MAX_ORDER_VALUE = 1e7
 _SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
 class Forecast(BaseModel):
     """sales = traffic x average order value x conversion rate (the planning note's formula)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    traffic: int = Field(ge=0, description="expected visitors during the campaign")
-    avg_order_value: float = Field(ge=0, description="average order value, in yuan")
+    traffic: int = Field(ge=0, le=MAX_TRAFFIC, description="expected visitors during the campaign")
+    avg_order_value: float = Field(ge=0, le=MAX_ORDER_VALUE, description="average order value, in yuan")
     conversion_rate: float = Field(ge=0, le=1, description="share of visitors who buy, 0..1")
 
     @property
@@ -31,7 +37,7 @@ class Forecast(BaseModel):
 class CampaignRequest(BaseModel):
     """The body of `POST /campaigns` (see shared/API.md)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
     request_id: str = Field(min_length=1, max_length=128, description="the caller's idempotency key")
     name: str = Field(min_length=1, max_length=200)
@@ -40,7 +46,7 @@ class CampaignRequest(BaseModel):
     requested_tier: Tier | None = Field(default=None, description="an upper bound; the engine proposes one when omitted")
     month: str = Field(description="the burst month, YYYY-MM")
     burst_start: date | None = Field(default=None, description="first burst day; the engine picks one when omitted")
-    revenue_target: float = Field(ge=0, description="yuan")
+    revenue_target: float = Field(ge=0, le=MAX_YUAN, description="yuan")
     gross_margin: float = Field(ge=-1, le=1, description="share of revenue, -1..1")
     forecast: Forecast
     hot_topic: bool = False
@@ -59,23 +65,32 @@ class CampaignRequest(BaseModel):
     @field_validator("month")
     @classmethod
     def _month_format(cls, v: str) -> str:
-        if not _MONTH.match(v):
+        if not is_month(v):
             raise ValueError("month must be YYYY-MM, e.g. 2027-09")
+        if problem := unsupported_year_message(year_of(v)):
+            raise ValueError(problem)
         return v
 
     @model_validator(mode="after")
     def _burst_in_month(self) -> "CampaignRequest":
-        if self.burst_start is not None and self.burst_start.strftime("%Y-%m") != self.month:
+        if self.burst_start is not None and month_of_date(self.burst_start) != self.month:
             raise ValueError(f"burst_start {self.burst_start} is not in month {self.month}")
+        return self
+
+    @model_validator(mode="after")
+    def _hot_topic_never_s(self) -> "CampaignRequest":
+        if self.hot_topic and self.requested_tier == Tier.S:
+            raise ValueError("a hot topic cannot be S: an S is planned by leadership at least 3 months ahead; "
+                             "ask for A or lower, or drop hot_topic")
         return self
 
     @property
     def year(self) -> int:
-        return int(self.month[:4])
+        return year_of(self.month)
 
     @property
     def month_number(self) -> int:
-        return int(self.month[5:7])
+        return number_of(self.month)
 
 
 class PhaseName(StrEnum):

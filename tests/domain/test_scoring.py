@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from domain.policy import Policy
-from domain.scoring import FACTORS, BusinessLineContext, revenue_check, score_request
+from domain.campaign import Forecast
+from domain.scoring import FACTORS, BusinessLineContext, gate_tier, revenue_check, score_request
 from domain.tiers import Tier
 
 from domain_helpers import make_request
@@ -164,3 +165,66 @@ def test_the_example_year_is_proposed_the_playbooks_mix():
                 for r in (CampaignRequest(**row) for row in rows)]
     assert proposed.count(Tier.S) == 3 and proposed.count(Tier.C) == 0
     assert proposed.count(Tier.A) >= 8
+
+
+# ---------------------------------------------------------------- explicit minimums (DOMAIN.md)
+def test_zero_revenue_and_traffic_is_never_a_or_b(policy):
+    """The weighted score alone once proposed A for a request with nothing to show."""
+    strong = _strong_line()
+    req = make_request(revenue_target=0, forecast=Forecast(traffic=0, avg_order_value=100, conversion_rate=0.02),
+                       gross_margin=0.4)
+    r = score_request(policy, strong, req)
+    assert r.score >= policy.thresholds.a  # the score alone would say A
+    assert r.proposed_tier == Tier.C
+
+
+def test_minimums_gate_a_into_b(policy):
+    strong = _strong_line()
+    a_min = policy.minimum_for(Tier.A, 9)
+    b_min = policy.minimum_for(Tier.B, 9)
+    assert (a_min.revenue_target, a_min.forecast_traffic) == (2_000_000, 500_000)
+    assert (b_min.revenue_target, b_min.forecast_traffic) == (500_000, 100_000)
+    # enough for B, short of A on traffic
+    req = make_request(revenue_target=3_000_000, gross_margin=0.4,
+                       forecast=Forecast(traffic=400_000, avg_order_value=150, conversion_rate=0.05))
+    assert score_request(policy, strong, req).proposed_tier == Tier.B
+    tier, why = gate_tier(policy, req, Tier.A)
+    assert tier == Tier.B and "forecast traffic 400,000 < 500,000" in why[0]
+
+
+def test_minimums_per_month():
+    p = Policy.for_year(2027, {"month_tier_minimums": {"9": {"A": {"revenue_target": 5e7, "forecast_traffic": 1}}}})
+    strong = _strong_line()
+    req = make_request(revenue_target=2e7, gross_margin=0.4)
+    assert score_request(p, strong, req).proposed_tier == Tier.B  # September asks more of an A
+    assert score_request(p, strong, make_request(month="2027-10", revenue_target=2e7, gross_margin=0.4)
+                         ).proposed_tier == Tier.A
+
+
+def test_s_is_not_gated_by_the_minimums(policy):
+    strong = _strong_line()
+    req = make_request(requested_tier="S", revenue_target=5e7, gross_margin=0.5,
+                       forecast=Forecast(traffic=1, avg_order_value=1, conversion_rate=0.01))
+    assert score_request(policy, strong, req).proposed_tier == Tier.S
+
+
+# ---------------------------------------------------------------- per-month raises
+def test_month_thresholds_are_raises_over_the_base():
+    base = Policy.for_year(2027)
+    raised = Policy.for_year(2027, {"thresholds": {"a": 0.75, "b": 0.5, "s": 0.8}})
+    for p in (base, raised):
+        for m in (6, 11):
+            assert p.thresholds_for(m).a > p.thresholds_for(3).a  # 618 and Double 11 stay above quiet months
+            assert p.thresholds_for(m).b > p.thresholds_for(3).b
+    assert raised.thresholds_for(11).a == pytest.approx(0.75 + 0.06)
+
+
+def test_a_raise_that_breaks_the_order_is_refused():
+    with pytest.raises(ValueError, match="month 11"):
+        Policy.for_year(2027, {"thresholds": {"a": 0.62, "b": 0.35, "s": 0.65},
+                               "month_threshold_raises": {"11": {"a": 0.2, "s": 0.0}}})
+
+
+def test_legacy_absolute_month_thresholds_keep_their_numbers():
+    p = Policy.for_year(2027, {"month_thresholds": {"3": {"a": 0.95, "b": 0.3, "s": 0.99}}})
+    assert p.thresholds_for(3).a == pytest.approx(0.95) and p.thresholds_for(3).s == pytest.approx(0.99)
