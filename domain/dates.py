@@ -3,20 +3,50 @@
 Weekday traffic is Tue > Wed ~ Mon > Thu > ..., so bursts go on `policy.burst_weekdays`
 (Tue, Wed, Mon); festival-pinned dates (Double 11, 618, Black Friday, Double 12) are
 allowed whatever the weekday, because the festival itself brings the traffic.
+One campaign reaching a million people beats four reaching half a million: a month's
+bursts do not share a day while another allowed day is free, and never overlap an A or S
+burst (`taken`, the month's bursts already reserved). An engine-chosen S burst in the
+month of 618 or Double 11 covers the festival day when the date rules allow.
 Dates are calendar days in the policy time zone; ranges are start-inclusive, end-exclusive.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.campaign import Phase, PhaseName
-from domain.policy import Policy, festival_dates
+from domain.festivals import festival_dates
+from domain.months import first_day, month_of_date
+from domain.policy import Policy
 from domain.tiers import Tier
 
+# Festivals whose month an S burst should cover (the day itself), when the rules allow.
+S_FESTIVALS = ("618", "double_11")
+
 _WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class Burst(BaseModel):
+    """A reserved campaign's burst, [start, end) in the policy time zone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign_id: str
+    tier: Tier
+    start: date
+    end: date
+
+    @property
+    def days(self) -> set[date]:
+        return {self.start + timedelta(days=i) for i in range((self.end - self.start).days)}
+
+    @property
+    def exclusive(self) -> bool:
+        """A or S: no other burst may share its days."""
+        return self.tier in (Tier.S, Tier.A)
 
 
 class DateChoice(BaseModel):
@@ -31,8 +61,8 @@ class DateChoice(BaseModel):
 
 def month_days(month: str) -> list[date]:
     """Every day of `month` (YYYY-MM)."""
-    y, m = int(month[:4]), int(month[5:7])
-    d = date(y, m, 1)
+    d = first_day(month)
+    m = d.month
     out = []
     while d.month == m:
         out.append(d)
@@ -47,6 +77,18 @@ def add_months(d: date, months: int) -> date:
     m += 1
     last = month_days(f"{y:04d}-{m:02d}")[-1].day
     return date(y, m, min(d.day, last))
+
+
+def months_touched(start: date, end: date) -> list[str]:
+    """The months (YYYY-MM) that the days [start, end) fall in, in order."""
+    out: list[str] = []
+    d = start
+    while d < end:
+        key = month_of_date(d)
+        if key not in out:
+            out.append(key)
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return out or [month_of_date(start)]
 
 
 def is_day_off(policy: Policy, d: date) -> bool:
@@ -123,12 +165,55 @@ def _check_requested(
 def candidate_days(policy: Policy, tier: Tier, month: str) -> list[date]:
     """Days of the month in preference order: all preferred weekdays first, each earliest first.
 
-    C runs whenever the line decides: any working day, earliest first.
+    C runs whenever the line decides: any working day, earliest first. An S in the month
+    of 618 or Double 11 tries the starts whose burst covers the festival day first.
     """
     days = month_days(month)
     if tier == Tier.C:
         return [d for d in days if not is_day_off(policy, d)]
-    return [d for w in policy.burst_weekdays for d in days if d.weekday() == w]
+    ordered = [d for w in policy.burst_weekdays for d in days if d.weekday() == w]
+    if tier == Tier.S:
+        fests = [day for name, day in festival_dates(first_day(month).year).items()
+                 if name in S_FESTIVALS and month_of_date(day) == month]
+        if fests:
+            covers = [d for d in ordered if any(f in _burst_days(policy, tier, d) for f in fests)]
+            ordered = covers + [d for d in ordered if d not in covers]
+    return ordered
+
+
+def _clashes(policy: Policy, tier: Tier, d: date, taken: Sequence[Burst]) -> tuple[list[Burst], list[Burst]]:
+    """(hard, soft) clashes of a burst starting `d`: hard when it overlaps an A or S burst
+    or is itself A or S over another burst; soft when it only shares a day with a B burst."""
+    days = set(_burst_days(policy, tier, d))
+    hard, soft = [], []
+    for b in taken:
+        if days & b.days:
+            (hard if b.exclusive or tier in (Tier.S, Tier.A) else soft).append(b)
+    return hard, soft
+
+
+def _clash_text(policy: Policy, tier: Tier, d: date, hard: list[Burst], soft: list[Burst], free: list[date]) -> str:
+    if hard:
+        b = hard[0]
+        return (f"burst from {d} overlaps the {b.tier.value} burst of {b.campaign_id} ({b.start} to "
+                f"{b.end - timedelta(days=1)}): an A or S burst never shares its days")
+    b = soft[0]
+    return (f"burst on {d} shares the day with the burst of {b.campaign_id} while other days are free "
+            f"({', '.join(map(str, free))}): one campaign reaching a million beats four reaching half a million")
+
+
+def _usable(policy: Policy, tier: Tier, month: str, today: date, hot_topic: bool) -> list[date]:
+    """Engine-pickable starts of `month`, best first: preferred weekday, lead met, burst free of days off."""
+    first = earliest_warmup(policy, tier, today, hot_topic)
+    return [d for d in candidate_days(policy, tier, month)
+            if _warmup_start(policy, tier, d) >= first
+            and not any(is_day_off(policy, x) for x in _burst_days(policy, tier, d))]
+
+
+def free_days(policy: Policy, tier: Tier, month: str, today: date, hot_topic: bool = False,
+              taken: Sequence[Burst] = ()) -> list[date]:
+    """Starts the engine could pick that clash with no other burst, best first."""
+    return [d for d in _usable(policy, tier, month, today, hot_topic) if _clashes(policy, tier, d, taken) == ([], [])]
 
 
 def choose_burst_start(
@@ -138,32 +223,59 @@ def choose_burst_start(
     requested: date | None,
     today: date,
     hot_topic: bool = False,
+    taken: Sequence[Burst] = (),
 ) -> DateChoice:
     """Validate a requested burst start, or pick the best one in `month`.
 
     A picked date has no burst day on a day off; a requested one is only checked on its
     first day (the owner may ride a holiday such as Mid-Autumn on purpose). C campaigns
-    get a date but no phases: they book nothing and run no timers.
+    get a date but no phases: they book nothing and run no timers. `taken` holds the
+    bursts already reserved around this month: a picked date shares no day with them
+    while a free one exists, and never overlaps an A or S burst; a requested date that
+    would is refused with the free days named.
     """
+    taken = [] if tier == Tier.C else list(taken)
     if requested is not None:
         problems = _check_requested(policy, tier, month, requested, today, hot_topic)
+        if not problems and taken:
+            hard, soft = _clashes(policy, tier, requested, taken)
+            free = free_days(policy, tier, month, today, hot_topic, taken)[: max(1, policy.max_alternatives)]
+            if hard or (soft and free):
+                problems.append(_clash_text(policy, tier, requested, hard, soft, free))
+                if free:
+                    problems.append(f"free burst days in {month}: {', '.join(map(str, free))}")
         if problems:
             return DateChoice(burst_start=None, phases=[], reasons=problems)
         festival = pinned_festival(policy, requested)
         why = [f"requested burst start {requested} accepted" + (f" (pinned to {festival})" if festival else "")]
         return DateChoice(burst_start=requested, phases=plan_phases(policy, tier, requested), reasons=why)
 
-    first = earliest_warmup(policy, tier, today, hot_topic)
-    for d in candidate_days(policy, tier, month):
-        if _warmup_start(policy, tier, d) < first:
-            continue
-        if any(is_day_off(policy, x) for x in _burst_days(policy, tier, d)):
-            continue
-        why = [f"picked {d} ({_WEEKDAY_NAMES[d.weekday()]}), the first working day meeting the lead" if tier == Tier.C
-               else f"picked {d} ({_WEEKDAY_NAMES[d.weekday()]}), the first preferred weekday whose burst avoids days off"]
-        return DateChoice(burst_start=d, phases=plan_phases(policy, tier, d), reasons=why)
+    usable = _usable(policy, tier, month, today, hot_topic)
+    # no clash first; else share only with B bursts, as few as possible; never an A or S burst
+    ranked = sorted(
+        ((len(soft), i, d) for i, d in enumerate(usable)
+         for hard, soft in [_clashes(policy, tier, d, taken)] if not hard))
+    if ranked:
+        shared, _, d = ranked[0]
+        if tier == Tier.C:
+            why = f"picked {d} ({_WEEKDAY_NAMES[d.weekday()]}), the first working day meeting the lead"
+        else:
+            why = f"picked {d} ({_WEEKDAY_NAMES[d.weekday()]}), the first preferred weekday whose burst avoids days off"
+            if taken:
+                why += (" and the month's other bursts" if shared == 0 else
+                        f"; it shares a day with {shared} B burst(s): no free day is left")
+            fests = [n for n, day in festival_dates(d.year).items()
+                     if n in S_FESTIVALS and tier == Tier.S and day in _burst_days(policy, tier, d)]
+            if fests:
+                why += f", covering {fests[0]}"
+        return DateChoice(burst_start=d, phases=plan_phases(policy, tier, d), reasons=[why])
 
     allowed = "/".join(_WEEKDAY_NAMES[w] for w in policy.burst_weekdays)
+    first = earliest_warmup(policy, tier, today, hot_topic)
+    if usable:
+        return DateChoice(burst_start=None, phases=[], reasons=[
+            f"every allowed burst day of {month} overlaps an A or S burst "
+            f"({', '.join(sorted({b.campaign_id for b in taken if b.exclusive}))})"])
     return DateChoice(
         burst_start=None,
         phases=[],

@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 
 from domain.campaign import PhaseName
 from domain.dates import (
-    add_months, choose_burst_start, earliest_warmup, is_day_off, phase_start_instant, plan_phases,
+    Burst, add_months, choose_burst_start, earliest_warmup, free_days, is_day_off, phase_start_instant, plan_phases,
 )
 from domain.policy import Policy
 from domain.tiers import Tier
@@ -78,8 +78,8 @@ def test_falls_back_to_wednesday_then_monday():
 
 
 def test_s_burst_is_five_working_days_so_it_starts_on_monday(policy):
-    c = choose_burst_start(policy, Tier.S, "2027-11", None, D("2027-06-01"))
-    assert c.burst_start == D("2027-11-01") and c.burst_start.weekday() == 0
+    c = choose_burst_start(policy, Tier.S, "2027-10", None, D("2027-06-01"))
+    assert c.burst_start == D("2027-10-11") and c.burst_start.weekday() == 0  # Oct 1-7 National Day
     burst = next(p for p in c.phases if p.phase == PhaseName.BURST)
     assert all(not is_day_off(policy, burst.start + timedelta(days=i)) for i in range((burst.end - burst.start).days))
 
@@ -210,3 +210,95 @@ def test_local_date_is_the_day_in_the_policy_time_zone(policy):
     late_utc = datetime(2027, 3, 1, 17, 30, tzinfo=timezone.utc)  # 01:30 on 2 March in UTC+8
     assert local_date(policy, late_utc) == date(2027, 3, 2)
     assert local_date(policy, phase_start_instant(policy, date(2027, 5, 4))) == date(2027, 5, 4)
+
+
+# --- S bursts cover 618 and Double 11 ----------------------------------------------------------
+
+@pytest.mark.parametrize("year", range(2025, 2031))
+@pytest.mark.parametrize("month,day", [(11, 11), (6, 18)])
+def test_engine_chosen_s_burst_covers_the_festival_when_the_rules_allow(year, month, day):
+    policy = Policy.for_year(year)
+    c = choose_burst_start(policy, Tier.S, f"{year}-{month:02d}", None, D(f"{year - 1}-12-01"))
+    assert c.burst_start is not None
+    burst = next(p for p in c.phases if p.phase == PhaseName.BURST)
+    festival = date(year, month, day)
+    # possible under the rules: a preferred weekday start whose 5 burst days are all working days
+    possible = [d for d in (festival - timedelta(days=k) for k in range(5))
+                if d.weekday() in policy.burst_weekdays and d.month == month
+                and not any(is_day_off(policy, d + timedelta(days=i)) for i in range(5))]
+    assert (burst.start <= festival < burst.end) == bool(possible), (c.burst_start, possible)
+
+
+# --- bursts spread within a month -------------------------------------------------------------
+
+def _b(cid, tier, start, days):
+    return Burst(campaign_id=cid, tier=tier, start=D(start), end=D(start) + timedelta(days=days))
+
+
+def test_a_b_burst_avoids_the_days_already_taken(policy):
+    today = D("2027-06-01")
+    taken = [_b("a-1", Tier.A, "2027-09-07", 3)]
+    c = choose_burst_start(policy, Tier.B, "2027-09", None, today, taken=taken)
+    assert c.burst_start not in taken[0].days and c.burst_start == D("2027-09-14")
+    taken.append(_b("b-1", Tier.B, "2027-09-14", 1))
+    assert choose_burst_start(policy, Tier.B, "2027-09", None, today, taken=taken).burst_start == D("2027-09-21")
+
+
+def test_the_example_four_bursts_of_a_month_get_four_days(policy):
+    today = D("2027-06-01")
+    taken: list[Burst] = []
+    for i, tier in enumerate([Tier.A, Tier.B, Tier.B, Tier.B]):
+        c = choose_burst_start(policy, tier, "2027-09", None, today, taken=taken)
+        taken.append(_b(f"c-{i}", tier, str(c.burst_start), policy.rule(tier).burst_days))
+    days = [d for b in taken for d in b.days]
+    assert len(days) == len(set(days)), taken
+
+
+def test_b_bursts_share_only_when_no_day_is_free_and_never_an_a_burst():
+    # only two allowed days in the month: Sep 7 (Tue) and Sep 14 (Tue)
+    off = [D(f"2027-09-{d:02d}") for d in range(1, 31) if d not in (7, 14)]
+    p = Policy.for_year(2027, {"holidays": off})
+    today = D("2027-06-01")
+    taken = [_b("a-1", Tier.A, "2027-09-07", 1), _b("b-1", Tier.B, "2027-09-14", 1)]
+    c = choose_burst_start(p, Tier.B, "2027-09", None, today, taken=taken)
+    assert c.burst_start == D("2027-09-14") and "no free day" in c.reasons[0]
+    a = choose_burst_start(p, Tier.A, "2027-09", None, today, taken=[_b("a-1", Tier.A, "2027-09-07", 1)])
+    assert a.burst_start is None or a.burst_start not in (D("2027-09-07"),)
+
+
+def test_a_requested_date_that_clashes_is_refused_with_the_free_days(policy):
+    today = D("2027-06-01")
+    taken = [_b("a-1", Tier.A, "2027-09-07", 3)]
+    c = choose_burst_start(policy, Tier.B, "2027-09", D("2027-09-08"), today, taken=taken)
+    assert c.burst_start is None
+    assert "a-1" in c.reasons[0] and "never shares" in c.reasons[0]
+    assert "free burst days in 2027-09: 2027-09-14" in c.reasons[1]
+    b = choose_burst_start(policy, Tier.B, "2027-09", D("2027-09-14"), today, taken=[*taken, _b("b", Tier.B, "2027-09-14", 1)])
+    assert b.burst_start is None and "shares the day" in b.reasons[0]
+
+
+def test_c_ignores_other_bursts(policy):
+    taken = [_b("a-1", Tier.A, "2027-09-01", 3)]
+    assert choose_burst_start(policy, Tier.C, "2027-09", None, D("2027-06-01"), taken=taken).burst_start == D("2027-09-01")
+
+
+@settings(max_examples=60, deadline=None)
+@given(year=st.integers(2025, 2030), m=st.integers(1, 12), n=st.integers(1, 6))
+def test_picked_bursts_never_share_a_day_while_one_is_free(year, m, n):
+    p = Policy.for_year(year)
+    month = f"{year}-{m:02d}"
+    today = D(f"{year - 1}-06-01")
+    taken: list[Burst] = []
+    tiers = [Tier.A] + [Tier.B] * (n - 1)
+    for i, tier in enumerate(tiers):
+        free_before = free_days(p, tier, month, today, taken=taken)
+        c = choose_burst_start(p, tier, month, None, today, taken=taken)
+        if c.burst_start is None:
+            continue
+        days = {c.burst_start + timedelta(days=k) for k in range(p.rule(tier).burst_days)}
+        clash = [b for b in taken if b.days & days]
+        assert not any(b.exclusive for b in clash) and not (tier == Tier.A and clash)
+        if free_before:
+            assert not clash
+        taken.append(Burst(campaign_id=f"c{i}", tier=tier, start=c.burst_start,
+                           end=c.burst_start + timedelta(days=p.rule(tier).burst_days)))
