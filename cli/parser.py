@@ -15,12 +15,23 @@ STATUSES = ("submitted", "in_review", "awaiting_month_choice", "scheduled", "war
             "completed", "rejected", "cancelled", "expired")
 
 
+def _help_text(value: object) -> str:
+    """A value shown literally in a help string: argparse %-formats help, so a `%` in it
+    (a URL from the environment, say) must be doubled."""
+    return str(value).replace("%", "%%")
+
+
 def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
-    def d(value):
+    """The shared options, on the main parser (with defaults) and on a parent of every
+    subparser (suppressed, so an option given before the subcommand is not overwritten).
+    Help strings name defaults literally, never `%(default)s`: with a suppressed default
+    argparse has no `default` to format and `COMMAND --help` crashed (KeyError)."""
+
+    def d(value: object) -> object:
         return argparse.SUPPRESS if suppress else value
 
-    parser.add_argument("--api", default=d(os.environ.get("PROMOFLOW_API") or DEFAULT_API),
-                        help="API base URL (env PROMOFLOW_API; default %(default)s)")
+    api = os.environ.get("PROMOFLOW_API") or DEFAULT_API
+    parser.add_argument("--api", default=d(api), help=f"API base URL (env PROMOFLOW_API; default {_help_text(api)})")
     parser.add_argument("--token", default=d(os.environ.get("PROMOFLOW_TOKEN")),
                         help="bearer token (env PROMOFLOW_TOKEN)")
     parser.add_argument("--as", dest="as_name", metavar="NAME", default=d(None),
