@@ -29,6 +29,7 @@ from worker import WORKER_OPTIONS, campaign_activities
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor
 
+ROOT = Path(__file__).resolve().parent.parent  # the repository: examples/, and paths in the results
 APPROVER = Actor(name="jun.approver", role="approver", business_line=None)
 # Lines and months whose default scoring proposes B for `b_request` (checked by the bench:
 # it counts the proposed tiers it got).
@@ -38,6 +39,11 @@ B_MONTHS = tuple(f"2027-{m:02d}" for m in (1, 2, 3, 4, 5, 7, 8, 9, 10, 12))
 # code still runs in full; it just never refuses).
 BENCH_OVERRIDES = {"yearly_budget_days": 1_000_000, "hot_topic_reserve_days": 0,
                    "tiers": {"B": {"max_per_month": 1_000_000}, "A": {"max_per_month": 1_000_000}}}
+
+
+def say(msg: str) -> None:
+    """A progress line of the run on stdout, timestamped (a full ladder takes minutes)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 def free_port() -> int:

@@ -3,8 +3,8 @@ campaign (the same number of activities, timers and the approve update), where e
 activity does nothing. The campaign rung divided by the floor rung is what the
 campaign's own code (payloads, pydantic, PostgreSQL) costs on top of Temporal itself.
 
-Shape of a B campaign up to `scheduled` (count from its history, see bench/run.py
-`campaign_shape`): load_policy, record(CampaignSubmitted), load_business_line,
+Shape of a B campaign up to `scheduled` (count from its history, see bench/playbook.py
+`b_campaign_history_shape`): load_policy, record(CampaignSubmitted), load_business_line,
 record(ReviewScored), approval timer (started, cancelled by the approve update),
 record(CampaignApproved), reserve_month, allocate_resources -> scheduled, then a timer
 to the warm-up start. Its phases then add a record per phase start/end and a timer per

@@ -1,4 +1,4 @@
-"""starter.py, the command-line tool: file parsing (pure), the example year against the
+"""starter.py, the command-line tool (the cli package): file parsing (pure), the example year against the
 playbook's rules (pure), and a bulk import twice against the real stack (slow)."""
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ import httpx
 import pytest
 
 import starter
+from cli import parsing, tokens
+from cli.errors import CliError
+from cli.parser import build_parser
 from domain.balancing import BalancingRequest, YearCalendar, apply, balance
 from domain.campaign import CampaignRequest, campaign_id_for
 from domain.dates import pinned_festival
@@ -26,11 +29,11 @@ from domain.tiers import Tier
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 YEAR_JSON, YEAR_CSV = EXAMPLES / "year-2027.json", EXAMPLES / "year-2027.csv"
-HEADER = ",".join(starter.COLUMNS)
+HEADER = ",".join(parsing.COLUMNS)
 
 
 def example_requests(path: Path) -> list[CampaignRequest]:
-    rows = starter.load_rows(path)
+    rows = parsing.load_rows(path)
     assert [r.error for r in rows if r.error] == []
     return [CampaignRequest.model_validate(r.body) for r in rows]
 
@@ -40,7 +43,7 @@ def test_csv_row_becomes_a_nested_body_and_empty_cells_are_omitted():
     text = (HEADER + "\n"
             "r-1,517 foodie festival,food,food,A,2027-05,,35000000,0.26,8000000,150,0.032,,\n"
             "r-2, Double 12 ,beauty,beauty,b,2027-12,2027-12-12,\"6,000,000\",0.56,2_200_000,280.5,0.011,yes,again\n")
-    rows = starter.parse_csv(text)
+    rows = parsing.parse_csv(text)
     assert [r.error for r in rows] == [None, None]
     assert rows[0].body == {
         "request_id": "r-1", "name": "517 foodie festival", "business_line": "food", "category": "food",
@@ -60,13 +63,13 @@ def test_json_accepts_nested_and_flat_objects():
               "revenue_target": 1e6, "gross_margin": 0.2, "hot_topic": False,
               "forecast": {"traffic": 100000, "avg_order_value": 100.0, "conversion_rate": 0.1}}
     flat = {k: v for k, v in nested.items() if k != "forecast"} | nested["forecast"] | {"request_id": "r-2"}
-    rows = starter.parse_json(json.dumps([nested, flat]))
+    rows = parsing.parse_json(json.dumps([nested, flat]))
     assert [r.error for r in rows] == [None, None]
     assert rows[0].body == nested
     assert rows[1].body == nested | {"request_id": "r-2"}
     # one object alone, or {"campaigns": [...]}, are accepted too
-    assert len(starter.parse_json(json.dumps(nested))) == 1
-    assert len(starter.parse_json(json.dumps({"campaigns": [nested, flat]}))) == 2
+    assert len(parsing.parse_json(json.dumps(nested))) == 1
+    assert len(parsing.parse_json(json.dumps({"campaigns": [nested, flat]}))) == 2
 
 
 def test_bad_rows_get_their_own_error_and_the_others_still_parse():
@@ -77,7 +80,7 @@ def test_bad_rows_get_their_own_error_and_the_others_still_parse():
             "\n"                                                                # blank line: skipped
             "ok-2,fine,apparel,apparel,,2027-04,,1000000,0.2,100000,100,0.1,,\n"
             "bad-3,x,food,food,B,2027-03,,1,0.2,1,1,0.1,,,surplus\n")               # one cell too many
-    rows = starter.parse_csv(text)
+    rows = parsing.parse_csv(text)
     assert [r.number for r in rows] == [1, 2, 3, 4, 5]
     assert [r.request_id for r in rows] == ["ok-1", "bad-1", "bad-2", "ok-2", "bad-3"]
     assert rows[0].error is None and rows[3].error is None and "requested_tier" not in rows[3].body
@@ -86,7 +89,7 @@ def test_bad_rows_get_their_own_error_and_the_others_still_parse():
                  "traffic: expected a whole number, got '100.5'", "hot_topic: expected true or false, got 'maybe'"):
         assert part in rows[2].error
     assert "more cells than columns" in rows[4].error
-    json_rows = starter.parse_json(json.dumps([{"request_id": "j-1"}, 42]))
+    json_rows = parsing.parse_json(json.dumps([{"request_id": "j-1"}, 42]))
     assert json_rows[0].error.startswith("missing name, business_line, category, month")
     assert json_rows[1].error == "expected an object, got int"
 
@@ -98,8 +101,8 @@ def test_unusable_files_are_refused_as_a_whole(tmp_path):
         ("x.csv", "name,month\nx,2027-01\n", "no request_id column"),
     ]:
         (tmp_path / name).write_text(text)
-        with pytest.raises(starter.CliError, match=message):
-            starter.load_rows(tmp_path / name)
+        with pytest.raises(CliError, match=message):
+            parsing.load_rows(tmp_path / name)
 
 
 def test_dry_run_reports_bad_rows_and_exits_1(tmp_path):
@@ -119,18 +122,18 @@ def test_tokens_file_by_name_and_by_line(tmp_path):
                {"token": "t-ops", "name": "yan.ops", "role": "ops", "business_line": None}]
     path = tmp_path / "tokens.json"
     path.write_text(json.dumps(entries))
-    loaded = starter.load_tokens(path)
-    assert starter.token_for_name(loaded, "yan.ops") == "t-ops"
-    assert starter.tokens_by_line(loaded) == {"food": "t-food"}
-    with pytest.raises(starter.CliError, match="no token for 'nobody'"):
-        starter.token_for_name(loaded, "nobody")
+    loaded = tokens.load_tokens(path)
+    assert tokens.token_for_name(loaded, "yan.ops") == "t-ops"
+    assert tokens.tokens_by_line(loaded) == {"food": "t-food"}
+    with pytest.raises(CliError, match="no token for 'nobody'"):
+        tokens.token_for_name(loaded, "nobody")
     err = io.StringIO()
     assert starter.main(["--tokens-file", str(tmp_path / "missing.json"), "--as", "x", "list"], err=err) == 1
     assert err.getvalue().startswith("error no_tokens: cannot read tokens file")
 
 
 def test_options_go_before_or_after_the_subcommand():
-    p = starter.build_parser()
+    p = build_parser()
     a = p.parse_args(["--api", "http://a:1", "list", "--status", "in_review"])
     b = p.parse_args(["list", "--api", "http://a:1", "--status", "in_review"])
     assert a.api == b.api == "http://a:1" and a.status == b.status == "in_review"

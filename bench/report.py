@@ -1,0 +1,97 @@
+"""The ladder's output for people: ratios between rungs, the targets they are held to,
+and the table printed at the end of a run (the JSON keeps every number)."""
+
+from __future__ import annotations
+
+
+def ratios(o: dict) -> dict:
+    r = {}
+    if "campaign" in o and "floor" in o:
+        r["campaign_over_floor_transitions_per_s"] = round(
+            o["campaign"]["state_transitions_per_s"] / o["floor"]["state_transitions_per_s"], 3)
+        r["campaign_over_floor_workflows_per_s"] = round(
+            o["campaign"]["workflows_per_s"] / o["floor"]["workflows_per_s"], 3)
+    if "floor" in o and "noop" in o:
+        r["floor_over_noop_transitions_per_s"] = round(
+            o["floor"]["state_transitions_per_s"] / o["noop"]["state_transitions_per_s"], 3)
+    if "floor_memory" in o:
+        r["wal_over_memory_floor_transitions_per_s"] = round(
+            o["floor"]["state_transitions_per_s"] / o["floor_memory"]["state_transitions_per_s"], 3)
+        r["wal_over_memory_floor_workflows_per_s"] = round(
+            o["floor"]["workflows_per_s"] / o["floor_memory"]["workflows_per_s"], 3)
+    if "eventstore" in o:
+        r["appends_over_pgbench_inserts"] = o["eventstore"]["ratio"]
+    return r
+
+
+TARGETS = [
+    ("campaign ÷ floor, state transitions/s",
+     lambda o: o["ratios"]["campaign_over_floor_transitions_per_s"], ">=", 0.90),
+    ("WAL ÷ in-memory (floor), state transitions/s",
+     lambda o: o["ratios"]["wal_over_memory_floor_transitions_per_s"], ">=", 0.90),
+    ("approve→scheduled p95, 50 concurrent (ms)", lambda o: o["latency"]["p95_ms"], "<", 500),
+    ("playbook year wall time (s)", lambda o: o["playbook"]["wall_s"], "<", 15),
+    ("worker RSS with the open campaigns (MiB)", lambda o: o["open"]["worker_rss_mib"], "<", 600),
+]
+
+
+def table(o: dict) -> str:
+    lines = []
+    add = lines.append
+    add(f"machine: {o['machine']['cores']} cores, {o['machine']['ram_gib']} GiB, Python {o['machine']['python']}, "
+        f"{o['machine']['temporal_cli'].splitlines()[0] if o['machine']['temporal_cli'] else 'temporal ?'}")
+    add("")
+    add(f"{'rung':<26}{'n':>6}{'wall s':>9}{'wf/s':>9}{'trans/s':>10}{'trans/wf':>10}"
+        f"{'worker cpu%':>12}{'temporal s':>11}{'pg s':>7}{'RSS MiB':>9}")
+    for key, label in (("noop", "1 noop (WAL)"), ("floor", "2 floor (WAL)"), ("floor_memory", "2m floor (memory)"),
+                       ("campaign", "3 campaign (WAL, PG)")):
+        if key in o:
+            x = o[key]
+            add(f"{label:<26}{x['workflows']:>6}{x['wall_s']:>9.2f}{x['workflows_per_s']:>9.2f}"
+                f"{x['state_transitions_per_s']:>10.1f}{x['state_transitions_per_workflow']:>10.1f}"
+                f"{x['worker_cpu_pct_of_one_core']:>12.1f}{x['temporal_cpu_s']:>11.1f}{x['postgres_cpu_s']:>7.1f}"
+                f"{x['worker_rss_mib']:>9.1f}")
+    add("")
+    for k, v in o.get("ratios", {}).items():
+        add(f"  {k:<50} {v}")
+    if "latency" in o:
+        x = o["latency"]
+        add(f"  approve→scheduled, {x['concurrent_approvals']} concurrent: p50 {x['p50_ms']} ms, p95 {x['p95_ms']} ms, "
+            f"max {x['max_ms']} ms; one at a time: p50 {x['single_approval_p50_ms']} ms")
+        add("    stages p50/p95 ms: " + "; ".join(f"{k} {v['p50_ms']}/{v['p95_ms']}" for k, v in x["stages"].items()
+                                            if isinstance(v, dict))
+            + f"; reserve starts spread over {x['stages'].get('reserve_starts_span_ms')} ms, allocate starts over "
+              f"{x['stages'].get('allocate_starts_span_ms')} ms")
+        add(f"    PostgreSQL during the 50: {x['pg_locks']}")
+    if "campaign" in o and o["campaign"].get("pg_locks"):
+        add(f"  PostgreSQL during the campaign rung: {o['campaign']['pg_locks']}")
+    if "open" in o:
+        x = o["open"]
+        add(f"  open campaigns in review: {x['open_in_review']} (all open on server: {x['open_campaigns_on_server']}) "
+            f"-> worker RSS {x['worker_rss_mib']} MiB; samples "
+            + ", ".join(f"{s['open']}:{s['worker_rss_mib']}" for s in x["samples"]))
+    if "playbook" in o:
+        x = o["playbook"]
+        add(f"  playbook year ({x['campaigns']} requests) through every phase, time-skipping: {x['wall_s']} s "
+            f"(decisions {x['decided_s']} s); final {x['final']}")
+    if "eventstore" in o:
+        x = o["eventstore"]
+        add(f"  event appends (append + apply, 1 tx, c={x['concurrency']}): {x['appends_per_s']}/s; "
+            f"pgbench INSERT c={x['concurrency']}: {x['pgbench_tps']}/s; ratio {x['ratio']}")
+    if "profile" in o:
+        p = o["profile"]
+        add(f"  profile (cProfile, all threads, {p['campaigns']} campaigns): busy {p['busy_tottime_s']} s "
+            f"(idle waits {p['idle_wait_s']} s excluded); by group: "
+            + ", ".join(f"{g} {v}%" for g, v in list(p["busy_by_group_pct"].items())[:8]))
+        for t in p["top_tottime"][:10]:
+            add(f"    {t['tottime_s']:>8.2f} s  {t['calls']:>9}  {t['fn']}")
+    add("")
+    add("targets:")
+    for label, get, op, limit in TARGETS:
+        try:
+            v = get(o)
+        except KeyError:
+            continue
+        ok = v >= limit if op == ">=" else v < limit
+        add(f"  {'MET ' if ok else 'MISS'} {label}: {v} (target {op} {limit})")
+    return "\n".join(lines)
