@@ -1,8 +1,9 @@
 """Month balancing: fit a campaign into its month's capacity and the yearly budget.
 
 Rules (numbers from the policy): C is always accepted and counts nothing. S: at most
-`max_per_year` a year and one a month; an S takes its month alone, displacing the
-month's A and B campaigns. A and B never sit beside an S; A at most `max_per_month`
+`max_per_year` a year and one a month; an S takes alone every month its burst days
+touch (a late-November S ending in December closes December too), displacing those
+months' A and B campaigns. A and B never sit beside an S; A at most `max_per_month`
 (more with an override), none in the Spring Festival month; B at most `max_per_month`.
 Planned campaigns may use the yearly budget minus the hot-topic reserve; hot topics
 may use the reserve. The same category twice in a month needs a stated reason.
@@ -12,27 +13,48 @@ accept it, in-season months first, then nearest.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Callable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from domain.campaign import Phase
+from domain.dates import Burst, months_touched
+from domain.months import Month, month_key, months_of_year, number_of, year_of
 from domain.policy import Policy
 from domain.tiers import Tier
-
-
-_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"  # YYYY-MM
 
 
 class CalendarEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     campaign_id: str
-    month: str = Field(pattern=_MONTH)
+    month: Month
     tier: Tier
     category: str
     counted_days: int
     hot_topic: bool = False
     started: bool = False  # in warm-up or later: it runs, it can no longer make way for an S
+    burst_start: date | None = None  # [burst_start, burst_end): None for C and for entries without phases
+    burst_end: date | None = None
+
+    @property
+    def months(self) -> list[str]:
+        """The months this campaign occupies: its month and every month its burst days touch."""
+        return _months(self.month, self.burst_start, self.burst_end)
+
+    @property
+    def burst(self) -> Burst | None:
+        if self.burst_start is None or self.burst_end is None or self.tier == Tier.C:
+            return None
+        return Burst(campaign_id=self.campaign_id, tier=self.tier, start=self.burst_start, end=self.burst_end)
+
+
+def _months(month: str, start: date | None, end: date | None) -> list[str]:
+    if start is None or end is None or end <= start:
+        return [month]
+    touched = months_touched(start, end)
+    return touched if month in touched else [month, *touched]
 
 
 class YearCalendar(BaseModel):
@@ -51,28 +73,41 @@ class YearCalendar(BaseModel):
     def with_entry(self, entry: CalendarEntry) -> "YearCalendar":
         return YearCalendar.model_construct(year=self.year, entries=[*self.without({entry.campaign_id}).entries, entry])
 
+    def bursts(self, exclude: str | None = None) -> list[Burst]:
+        """The reserved bursts (A, B, S) the date choice must spread around."""
+        return [b for e in self.entries if e.campaign_id != exclude and (b := e.burst) is not None]
+
 
 class BalancingRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     campaign_id: str
-    month: str = Field(pattern=_MONTH)
+    month: Month
     tier: Tier
     category: str
     hot_topic: bool = False
     a_override: bool = False  # the "special case" of a second A in a month
     category_reason: str | None = None
+    burst_start: date | None = None  # the burst chosen for `month`, when known: an S closes what it touches
+    burst_end: date | None = None
+
+    @property
+    def months(self) -> list[str]:
+        return _months(self.month, self.burst_start, self.burst_end)
 
 
 class BalancingDecision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     accepted: bool
-    month: str = Field(pattern=_MONTH)
+    month: Month
     counted_days: int
     displaced: list[str] = []
     alternatives: list[str] = []
     reasons: list[str] = []
+    # the dates chosen with the month's other bursts in view (set where the reservation picks them)
+    burst_start: date | None = None
+    phases: list[Phase] = []
 
 
 class BudgetSummary(BaseModel):
@@ -87,13 +122,13 @@ class BudgetSummary(BaseModel):
 
 
 def month_of(year: int, m: int) -> str:
-    return f"{year:04d}-{m:02d}"
+    return month_key(year, m)
 
 
 def budget(policy: Policy, calendar: YearCalendar) -> BudgetSummary:
     cap = policy.yearly_budget_days
     reserve = policy.hot_topic_reserve_days
-    used = sum(e.counted_days for e in calendar.entries)
+    used = sum(e.counted_days for e in calendar.entries if year_of(e.month) == calendar.year)
     return BudgetSummary(
         year=calendar.year,
         cap=cap,
@@ -121,39 +156,53 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest, month: str) -> tuple[list[str], list[str]]:
-    """(problems, displaced ids) of placing `request` in `month`; no problems means accepted."""
+def _s_touching(entries: list[CalendarEntry], months: list[str]) -> list[CalendarEntry]:
+    return [e for e in entries if e.tier == Tier.S and set(e.months) & set(months)]
+
+
+def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest, month: str,
+              burst: tuple[date, date] | None = None) -> tuple[list[str], list[str]]:
+    """(problems, displaced ids) of placing `request` in `month` (with its burst [start, end)
+    when known); no problems means accepted."""
     tier = request.tier
     rule = policy.rule(tier)
     year = calendar.year
     # re-checks ignore the request's own reservation
     entries = [e for e in calendar.entries if e.campaign_id != request.campaign_id]
-    if int(month[:4]) != year:
+    if year_of(month) != year:
         return [f"{month} is not in the calendar year {year}"], []
     if tier == Tier.C:
         return [], []  # C uses no company resources: recorded only
 
+    months = _months(month, *burst) if burst else [month]
     in_month = [e for e in entries if e.month == month]
     load = _load(entries, month)
     problems: list[str] = []
     displaced: list[str] = []
 
     if tier == Tier.S:
-        s_year = sum(1 for e in entries if e.tier == Tier.S)
+        s_year = sum(1 for e in entries if e.tier == Tier.S and year_of(e.month) == year)
         if rule.max_per_year is not None and s_year >= rule.max_per_year:
             problems.append(f"{year} already holds {_plural(s_year, 'S campaign')} (cap {rule.max_per_year} a year)")
-        if rule.max_per_month is not None and load[Tier.S] >= rule.max_per_month:
-            problems.append(f"{month} already holds {_plural(load[Tier.S], 'S campaign')} (cap {rule.max_per_month} a month)")
-        # an S takes the month alone: its A and B campaigns make way (C stays, it books nothing)
-        movable = [e for e in in_month if e.tier in (Tier.A, Tier.B)]
+        for m in months:
+            s_here = _s_touching(entries, [m])
+            if rule.max_per_month is not None and len(s_here) >= rule.max_per_month:
+                problems.append(f"{m} already holds {_plural(len(s_here), 'S campaign')} "
+                                f"(cap {rule.max_per_month} a month): {', '.join(e.campaign_id for e in s_here)}")
+        # an S takes alone every month its burst touches: their A and B campaigns make way
+        # (C stays, it books nothing)
+        movable = [e for e in entries if e.tier in (Tier.A, Tier.B) and set(e.months) & set(months)]
         running = [e.campaign_id for e in movable if e.started]
         if running:
-            problems.append(f"{month} holds {', '.join(running)} already running: an S cannot displace it")
+            problems.append(f"{', '.join(months)} holds {', '.join(running)} already running: "
+                            "an S cannot displace it")
         displaced = [e.campaign_id for e in movable if not e.started]
     else:
-        if load[Tier.S]:
-            s_ids = ", ".join(e.campaign_id for e in in_month if e.tier == Tier.S)
-            problems.append(f"{month} holds S campaign {s_ids}: no A or B campaign in an S month (S-month exclusivity)")
+        s_near = _s_touching(entries, months)
+        if s_near:
+            s_ids = ", ".join(f"{e.campaign_id} (burst in {', '.join(e.months)})" for e in s_near)
+            problems.append(f"{month} is an S month of {s_ids}: no A or B campaign in a month an S burst "
+                            "touches (S-month exclusivity)")
         if tier == Tier.A and policy.is_spring_festival_month(month):
             problems.append(f"{month} is the Spring Festival month: no A campaign (lowest traffic, team on holiday)")
         cap = rule.max_per_month
@@ -166,7 +215,7 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
             problems.append(f"category {request.category} already runs in {month} ({', '.join(same)}): "
                             "rotate categories, or give a category_reason")
 
-    used = sum(e.counted_days for e in entries if e.campaign_id not in displaced)
+    used = sum(e.counted_days for e in entries if e.campaign_id not in displaced and year_of(e.month) == year)
     days = rule.counted_days
     limit = policy.yearly_budget_days if request.hot_topic else policy.yearly_budget_days - policy.hot_topic_reserve_days
     if used + days > limit:
@@ -179,10 +228,10 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
 
 def _order_alternatives(policy: Policy, request: BalancingRequest, months: list[str]) -> list[str]:
     season = set(policy.category_seasons.get(request.category, []))
-    wanted = int(request.month[5:7])
+    wanted = number_of(request.month)
 
     def key(m: str) -> tuple[int, int, str]:
-        n = int(m[5:7])
+        n = number_of(m)
         return (0 if n in season else 1, abs(n - wanted), m)
 
     return sorted(months, key=key)
@@ -195,14 +244,18 @@ def balance(
     *,
     earliest_month: str | None = None,
     month_fits: Callable[[str], bool] | None = None,
+    burst_for: Callable[[str], tuple[date, date] | None] | None = None,
 ) -> BalancingDecision:
     """Accept `request` in its month, or refuse it with reasons and alternative months.
 
     `earliest_month` (YYYY-MM, optional) keeps past months out of the alternatives;
-    `month_fits` (optional) keeps out months where the campaign's dates cannot fit.
+    `month_fits` (optional) keeps out months where the campaign's dates cannot fit;
+    `burst_for` (optional) gives the burst [start, end) the campaign would get in a
+    month, None where none fits: an S is then judged on every month its burst touches.
     """
     rule = policy.rule(request.tier)
-    problems, displaced = _evaluate(policy, calendar, request, request.month)
+    own = (request.burst_start, request.burst_end) if request.burst_start and request.burst_end else None
+    problems, displaced = _evaluate(policy, calendar, request, request.month, own)
     if not problems:
         reasons = []
         if displaced:
@@ -210,18 +263,35 @@ def balance(
         return BalancingDecision(accepted=True, month=request.month, counted_days=rule.counted_days,
                                  displaced=displaced, reasons=reasons)
 
+    alternatives = other_months(policy, calendar, request, earliest_month=earliest_month,
+                                month_fits=month_fits, burst_for=burst_for)
+    return BalancingDecision(accepted=False, month=request.month, counted_days=rule.counted_days,
+                             alternatives=alternatives, reasons=problems)
+
+
+def other_months(
+    policy: Policy,
+    calendar: YearCalendar,
+    request: BalancingRequest,
+    *,
+    earliest_month: str | None = None,
+    month_fits: Callable[[str], bool] | None = None,
+    burst_for: Callable[[str], tuple[date, date] | None] | None = None,
+) -> list[str]:
+    """Up to `max_alternatives` other months of the year that would accept `request`,
+    in-season first, then nearest (arguments as for `balance`)."""
     candidates = []
-    for m in range(1, 13):
-        month = month_of(calendar.year, m)
+    for month in months_of_year(calendar.year):
         if month == request.month or (earliest_month is not None and month < earliest_month):
             continue
         if month_fits is not None and not month_fits(month):
             continue
-        if not _evaluate(policy, calendar, request, month)[0]:
+        burst = burst_for(month) if burst_for is not None else None
+        if burst_for is not None and burst is None:
+            continue
+        if not _evaluate(policy, calendar, request, month, burst)[0]:
             candidates.append(month)
-    alternatives = _order_alternatives(policy, request, candidates)[: policy.max_alternatives]
-    return BalancingDecision(accepted=False, month=request.month, counted_days=rule.counted_days,
-                             alternatives=alternatives, reasons=problems)
+    return _order_alternatives(policy, request, candidates)[: policy.max_alternatives]
 
 
 def apply(calendar: YearCalendar, request: BalancingRequest, decision: BalancingDecision) -> YearCalendar:
@@ -230,5 +300,5 @@ def apply(calendar: YearCalendar, request: BalancingRequest, decision: Balancing
         return calendar
     entry = CalendarEntry(campaign_id=request.campaign_id, month=decision.month, tier=request.tier,
                           category=request.category, counted_days=decision.counted_days,
-                          hot_topic=request.hot_topic)
+                          hot_topic=request.hot_topic, burst_start=request.burst_start, burst_end=request.burst_end)
     return calendar.without(decision.displaced).with_entry(entry)

@@ -79,6 +79,11 @@ def add_months(d: date, months: int) -> date:
     return date(y, m, min(d.day, last))
 
 
+def burst_span(phases: Sequence[Phase]) -> tuple[date, date] | None:
+    """[start, end) of the burst among `phases`, None when there is none (C)."""
+    return next(((p.start, p.end) for p in phases if p.phase == PhaseName.BURST), None)
+
+
 def months_touched(start: date, end: date) -> list[str]:
     """The months (YYYY-MM) that the days [start, end) fall in, in order."""
     out: list[str] = []

@@ -57,6 +57,8 @@ class ReviewScored(_Body):
     forecast_sales: float
     revenue_target: float
     target_reachable: bool
+    # an S request goes to leadership whatever the score proposes (even C): S is their choice
+    leadership_decides: bool = False
 
 
 class ApprovalEscalated(_Body):

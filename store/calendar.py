@@ -18,12 +18,22 @@ async def lock_year(conn: asyncpg.Connection, year: int) -> None:
 
 
 async def load_year(conn: asyncpg.Connection, year: int) -> YearCalendar:
+    """The year's entries with their burst dates (from the reserved phases), plus the
+    neighbours an S burst can reach across New Year: last December's S and next January's
+    entries (they count in their own year's budget and caps, not in this one's)."""
     rows = await conn.fetch(
         """SELECT e.campaign_id, e.month, e.tier, e.category, e.counted_days, e.hot_topic,
                   coalesce(c.status NOT IN ('submitted', 'in_review', 'awaiting_month_choice', 'scheduled'), false)
-                      AS started
+                      AS started,
+                  b.burst_start, b.burst_end
            FROM calendar_entries e LEFT JOIN campaigns c USING (campaign_id)
-           WHERE e.year = $1 ORDER BY e.month, e.campaign_id""",
+           LEFT JOIN LATERAL (
+               SELECT min((p->>'start')::date) AS burst_start, max((p->>'end')::date) AS burst_end
+               FROM jsonb_array_elements(e.phases) p WHERE p->>'phase' = 'burst') b ON true
+           WHERE e.year = $1
+              OR (e.year = $1 - 1 AND e.month = ($1 - 1)::text || '-12' AND e.tier = 'S')
+              OR (e.year = $1 + 1 AND e.month = ($1 + 1)::text || '-01')
+           ORDER BY e.month, e.campaign_id""",
         year,
     )
     # Rows of our own table, read under the year lock: built without re-validation, which

@@ -63,7 +63,7 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
             )
             return
         case ev.ReviewScored(score=score, proposed_tier=proposed):
-            if proposed == Tier.C:
+            if proposed == Tier.C and not body.leadership_decides:
                 status = None  # C skips review: it goes straight on to its month
             await _update_campaign(conn, event, status, score=score, proposed_tier=proposed.value)
             return

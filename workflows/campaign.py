@@ -12,7 +12,7 @@ one event at the seq this workflow assigns (so retries never write twice).
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Callable
 
 from temporalio import workflow
@@ -37,6 +37,10 @@ with workflow.unsafe.imports_passed_through():
 
 SYSTEM = "promoflow"
 POLICY_OVERRIDES_ONLY = "policy-overrides-only"  # workflow.patched id, see README "Changing workflow code"
+# workflow.patched id: S is leadership's choice (a leader's approval of an S request makes
+# it S whatever the score), and burst dates are picked under the year lock, spread among
+# the month's other bursts (the activity picks or checks them).
+PLAYBOOK_FIDELITY = "playbook-fidelity"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY = dict(
@@ -73,10 +77,13 @@ class CampaignWorkflow:
         self.cancel_request: Cancel | None = None
         self.displaced_by: Displaced | None = None
         self.balancing_rounds = 0  # counts month outcomes (scheduled / new offer): choose_month waits for one
+        self.fidelity = False  # PLAYBOOK_FIDELITY, decided once at the start of run()
+        self.month_chosen = False  # after a month choice the engine picks the date: the owner's one was refused
 
     # ---------------------------------------------------------------- the life
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignState:
+        self.fidelity = workflow.patched(PLAYBOOK_FIDELITY)
         if workflow.patched(POLICY_OVERRIDES_ONLY):
             # Only the year's overrides enter history; the policy is built (memoized) from them.
             overrides = await workflow.execute_activity_method(
@@ -104,7 +111,8 @@ class CampaignWorkflow:
         if not review.revenue.reachable:
             s.revenue_flag = (f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
                               f"{review.revenue.forecast_sales:,.0f} (traffic x order value x conversion)")
-        if review.proposed_tier != Tier.C:
+        leadership = self._leadership_decides()
+        if review.proposed_tier != Tier.C or leadership:
             # In review from the moment the read model says so: a decision sent as soon as
             # ReviewScored is visible is accepted (and recorded after it). Search attributes
             # follow below, after the record, where they always were (command order).
@@ -112,15 +120,15 @@ class CampaignWorkflow:
         await self._record(ev.ReviewScored(
             score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
-            target_reachable=review.revenue.reachable), SYSTEM, s.revenue_flag)
-        if review.proposed_tier == Tier.C:  # C: recorded only, no review, no company resources
+            target_reachable=review.revenue.reachable, leadership_decides=leadership), SYSTEM, s.revenue_flag)
+        if review.proposed_tier == Tier.C and not leadership:  # C: recorded only, no review, no company resources
             s.tier = Tier.C
             await self._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
             return True
 
         self._set_status(Status.IN_REVIEW, pending="approval")
         sla = timedelta(hours=self._policy.hot_topic_sla_hours if self.request.hot_topic
-                        else self._policy.rule(review.proposed_tier).approval_sla_hours)
+                        else self._policy.rule(self._decision_tier()).approval_sla_hours)
         if not await self._wait(lambda: self.decision is not None, sla):
             s.escalated = True
             await self._record(ev.ApprovalEscalated(stage="approval"), SYSTEM,
@@ -135,12 +143,15 @@ class CampaignWorkflow:
             self._set_status(Status.REJECTED)
             return False
         if isinstance(d, Downgrade):
-            await self._record(ev.CampaignDowngraded(from_tier=review.proposed_tier, to_tier=d.to_tier),
+            await self._record(ev.CampaignDowngraded(from_tier=self._decision_tier(), to_tier=d.to_tier),
                                d.actor.name, d.reason)
             s.tier = d.to_tier
         else:
-            await self._record(ev.CampaignApproved(tier=review.proposed_tier), d.actor.name, d.comment)
-            s.tier = review.proposed_tier
+            tier = self._decision_tier()
+            await self._record(ev.CampaignApproved(tier=tier), d.actor.name, d.comment if tier == review.proposed_tier
+                               else f"S is leadership's choice (the score proposed {review.proposed_tier.value})"
+                               + (f"; {d.comment}" if d.comment else ""))
+            s.tier = tier
         self.decision_recorded = True
         return True
 
@@ -148,14 +159,15 @@ class CampaignWorkflow:
         """Find a month and dates, reserve them, allocate resources. False: it ended."""
         s = self.state
         while True:
-            choice = choose_burst_start(
-                self._policy, s.tier, s.month,
-                self.request.burst_start if s.month == self.request.month else None,
-                self._today(), self.request.hot_topic)
+            requested = self.request.burst_start if s.month == self.request.month and not self.month_chosen else None
+            choice = choose_burst_start(self._policy, s.tier, s.month, requested, self._today(), self.request.hot_topic)
             if choice.burst_start is not None:
                 self._check_interrupts()
-                decision = await self._reserve(choice.phases)
+                decision = await self._reserve(choice.phases, requested)
                 if decision.accepted:
+                    if decision.phases or decision.burst_start:  # picked under the lock among the month's bursts
+                        choice = choice.model_copy(update={"burst_start": decision.burst_start or choice.burst_start,
+                                                           "phases": decision.phases})
                     s.month, s.burst_start, s.phases = decision.month, choice.burst_start, choice.phases
                     s.alternatives, s.reasons = [], []
                     for displaced in decision.displaced:
@@ -182,6 +194,7 @@ class CampaignWorkflow:
             return await self._expire("month_choice", f"no month chosen within {window}")
         choice = self.chosen_month
         await self._record(ev.MonthChosen(month=choice.month), choice.actor.name)
+        self.month_chosen = True
         self.state.month = choice.month
         self.state.burst_start = None
         return True
@@ -218,12 +231,13 @@ class CampaignWorkflow:
             await self._compensate()
 
     # ---------------------------------------------------------------- steps
-    async def _reserve(self, phases: list[Phase]) -> BalancingDecision:
+    async def _reserve(self, phases: list[Phase], requested: date | None) -> BalancingDecision:
         s = self.state
         slot = self._next_slot(SYSTEM)
         decision = await workflow.execute_activity_method(
             CampaignActivities.reserve_month,
-            ReserveMonth(slot=slot, phases=phases, request=BalancingRequest(
+            ReserveMonth(slot=slot, phases=phases, spread=self.fidelity, requested_burst_start=requested,
+                         request=BalancingRequest(
                 campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
                 hot_topic=s.hot_topic, category_reason=self.request.category_reason,
                 a_override=isinstance(self.decision, Approve) and self.decision.a_override)),
@@ -296,6 +310,14 @@ class CampaignWorkflow:
             raise _Interrupted()
 
     # ---------------------------------------------------------------- helpers
+    def _leadership_decides(self) -> bool:
+        """An S request is decided by leadership whatever the score proposes (PLAYBOOK_FIDELITY)."""
+        return self.fidelity and self.request.requested_tier == Tier.S
+
+    def _decision_tier(self) -> Tier:
+        """The tier an approval gives, and whose authority a decision needs."""
+        return Tier.S if self._leadership_decides() else (self.state.proposed_tier or Tier.C)
+
     @property
     def _policy(self) -> Policy:
         assert self.policy is not None
@@ -348,7 +370,7 @@ class CampaignWorkflow:
 
     @approve.validator
     def _validate_approve(self, inp: Approve) -> None:
-        self._check_approver(inp.actor, self.state.proposed_tier or Tier.C)
+        self._check_approver(inp.actor, self._decision_tier())
 
     @workflow.update
     async def downgrade(self, inp: Downgrade) -> CampaignState:
@@ -358,7 +380,7 @@ class CampaignWorkflow:
 
     @downgrade.validator
     def _validate_downgrade(self, inp: Downgrade) -> None:
-        proposed = self.state.proposed_tier or Tier.C
+        proposed = self._decision_tier()
         if self.state.status == Status.IN_REVIEW and not inp.to_tier.is_below(proposed):
             raise ApplicationError(f"a downgrade must go below the proposed tier {proposed.value}, "
                                    f"not to {inp.to_tier.value}", type="invalid_tier", non_retryable=True)
@@ -374,7 +396,7 @@ class CampaignWorkflow:
 
     @reject.validator
     def _validate_reject(self, inp: Reject) -> None:
-        self._check_approver(inp.actor, self.state.proposed_tier or Tier.C)
+        self._check_approver(inp.actor, self._decision_tier())
 
     @workflow.update
     async def choose_month(self, inp: ChooseMonth) -> CampaignState:

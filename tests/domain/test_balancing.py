@@ -259,3 +259,66 @@ def test_an_s_cannot_displace_a_campaign_already_running(policy):
     assert balance(policy, cal(False), s).displaced == ["b1"]
     refused = balance(policy, cal(True), s)
     assert not refused.accepted and any("already running" in r for r in refused.reasons)
+
+
+# --- S months are the months its burst days touch ----------------------------------------------
+from datetime import date  # noqa: E402
+
+
+def s_entry(cid, month, start, end):
+    return CalendarEntry(campaign_id=cid, month=month, tier=Tier.S, category="x", counted_days=21,
+                         burst_start=date.fromisoformat(start), burst_end=date.fromisoformat(end))
+
+
+def test_an_s_burst_running_into_the_next_month_closes_it(policy):
+    late_nov = s_entry("s1", "2027-11", "2027-11-29", "2027-12-04")  # Mon 29 Nov .. Fri 3 Dec
+    assert late_nov.months == ["2027-11", "2027-12"]
+    d = balance(policy, cal(late_nov), req("a1", "2027-12", "A", category="apparel"))
+    assert not d.accepted and any("S month of s1" in r and "2027-12" in r for r in d.reasons)
+    b = balance(policy, cal(late_nov), req("b1", "2027-12", "B", category="apparel"))
+    assert not b.accepted
+    # an S within November leaves December open
+    assert balance(policy, cal(s_entry("s2", "2027-11", "2027-11-08", "2027-11-13")),
+                   req("a1", "2027-12", "A", category="apparel")).accepted
+
+
+def test_an_s_whose_burst_runs_into_the_next_month_displaces_that_months_a_and_b(policy):
+    c = cal(entry("a-dec", "2027-12", "A", "apparel"), entry("b-nov", "2027-11", "B", "beauty"),
+            entry("a-oct", "2027-10", "A", "food"))
+    r = req("s1", "2027-11", "S", category="cross_border",
+            burst_start=date(2027, 11, 29), burst_end=date(2027, 12, 4))
+    d = balance(policy, c, r)
+    assert d.accepted and sorted(d.displaced) == ["a-dec", "b-nov"]
+    after = apply(c, r, d)
+    assert not balance(policy, after, req("b2", "2027-12", "B", category="toys")).accepted
+
+
+def test_a_second_s_may_not_take_a_month_an_s_burst_already_touches(policy):
+    late_nov = s_entry("s1", "2027-11", "2027-11-29", "2027-12-04")
+    d = balance(policy, cal(late_nov), req("s2", "2027-12", "S", category="food",
+                                           burst_start=date(2027, 12, 13), burst_end=date(2027, 12, 18)))
+    assert not d.accepted and any("2027-12 already holds 1 S campaign" in r for r in d.reasons)
+
+
+def test_a_december_s_whose_burst_crosses_the_year_counts_once(policy):
+    dec = s_entry("s-dec", "2027-12", "2027-12-27", "2028-01-01")
+    assert dec.months == ["2027-12"]  # Dec 27..31: still December
+    crossing = s_entry("s-x", "2027-12", "2027-12-30", "2028-01-04")
+    assert crossing.months == ["2027-12", "2028-01"]
+    assert budget(policy, cal(crossing)).used == 21
+
+
+def test_alternatives_judge_an_s_on_the_months_its_burst_would_touch(policy):
+    c = cal(entry("a-dec", "2027-12", "A", "apparel", policy=policy))
+    c = YearCalendar(year=YEAR, entries=[*c.entries, CalendarEntry(
+        campaign_id="a-dec-run", month="2027-12", tier=Tier.A, category="toys", counted_days=7, started=True)])
+    blocked = cal(s_entry("s0", "2027-09", "2027-09-06", "2027-09-11"))
+    r = req("s1", "2027-09", "S", category="cross_border")
+
+    def burst_for(m):  # November's burst would run into December, where an A already runs
+        return (date(2027, 11, 29), date(2027, 12, 4)) if m == "2027-11" else (
+            date.fromisoformat(f"{m}-06"), date.fromisoformat(f"{m}-11"))
+
+    cal2 = YearCalendar(year=YEAR, entries=[*blocked.entries, *c.entries])
+    d = balance(policy, cal2, r, burst_for=burst_for)
+    assert not d.accepted and "2027-11" not in d.alternatives

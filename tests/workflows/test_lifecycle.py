@@ -327,3 +327,46 @@ async def test_decisions_also_arrive_as_signals_and_invalid_ones_are_ignored(eng
     await h.signal(CampaignWorkflow.cancel_signal, Cancel(actor=OPS, reason="cli cancel"))
     assert (await until_status(h, Status.CANCELLED)).status == Status.CANCELLED
     assert await live_bookings(pool, h) == []
+
+
+async def test_a_leaders_approval_of_an_s_request_is_s_whatever_the_score(engine):
+    """S is leadership's choice: the score proposes a tier for the record, the leader decides."""
+    env, pool, tq = engine
+    weak = request(Tier.S, "2027-09", line="cross_border", revenue_target=100_000, gross_margin=0.0, traffic=50_000)
+    h = await start(env.client, weak, tq)
+    st = await until_status(h, Status.IN_REVIEW)
+    assert st.proposed_tier == Tier.C  # below every threshold and minimum: still leadership's to decide
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await h.execute_update(CampaignWorkflow.approve, Approve(actor=APPROVER))
+    assert err.value.cause.type == "forbidden"
+    st = await h.execute_update(CampaignWorkflow.approve, Approve(actor=LEADER, comment="the year's third S"))
+    assert st.tier == Tier.S and st.status == Status.SCHEDULED, st.reasons
+    rows = await pool.fetch("SELECT type, data, reason FROM events WHERE campaign_id = $1 ORDER BY seq", h.id)
+    approved_row = next(r for r in rows if r["type"] == "CampaignApproved")
+    assert "leadership's choice" in approved_row["reason"] and "the year's third S" in approved_row["reason"]
+    assert (await calendar_place(pool, h))["counted_days"] == POLICY.rule(Tier.S).counted_days
+    assert (await pool.fetchval("SELECT status FROM campaigns WHERE campaign_id = $1", h.id)) == "scheduled"
+
+
+async def test_two_b_bursts_of_a_month_get_different_days(engine):
+    env, pool, tq = engine
+    first = await approved(env, tq, request(Tier.B, "2027-04", line="beauty", category="beauty"))
+    second = await approved(env, tq, request(Tier.B, "2027-04", line="apparel", category="apparel"))
+    a, b = await state(first), await state(second)
+    assert a.burst_start and b.burst_start and a.burst_start != b.burst_start
+    assert [p.start for p in b.phases if p.phase.value == "burst"] == [b.burst_start]
+    place = await calendar_place(pool, second)
+    assert place is not None
+
+
+async def test_a_clashing_requested_date_offers_the_month_again_and_the_engine_picks_a_free_day(engine):
+    env, pool, tq = engine
+    first = await approved(env, tq, request(Tier.B, "2027-04", line="beauty", category="beauty"))
+    taken = (await state(first)).burst_start
+    h = await start(env.client, request(Tier.B, "2027-04", line="apparel", category="apparel", burst_start=taken), tq)
+    await until_status(h, Status.IN_REVIEW)
+    st = await h.execute_update(CampaignWorkflow.approve, Approve(actor=APPROVER))
+    assert st.status == Status.AWAITING_MONTH_CHOICE and st.alternatives[0] == "2027-04"
+    assert any("shares the day" in r for r in st.reasons)
+    st = await h.execute_update(CampaignWorkflow.choose_month, ChooseMonth(actor=owner_of("apparel"), month="2027-04"))
+    assert st.status == Status.SCHEDULED and st.month == "2027-04" and st.burst_start != taken
