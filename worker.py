@@ -1,6 +1,9 @@
 """The promoflow worker: runs CampaignWorkflow and its activities.
 
     python worker.py            # uses TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL
+
+Configuration, logging and the Temporal connection come from `infra/`; this file holds
+only what is the worker's own: its registrations, sandbox and cache options.
 """
 
 from __future__ import annotations
@@ -9,14 +12,14 @@ import asyncio
 import logging
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.campaign import CampaignActivities
-from stack.config import Settings
-from stack.logs import configure as configure_logging
+from infra.logs import configure as configure_logging
+from infra.settings import load_settings
+from infra.temporal import connect
 from store.db import create_pool
 from workflows.campaign import CampaignWorkflow
 
@@ -44,21 +47,17 @@ def build_worker(client: Client, pool, task_queue: str, **options) -> Worker:
                   activities=campaign_activities(pool), **{**WORKER_OPTIONS, **options})
 
 
-async def connect(settings: Settings, metrics_port: int | None = None) -> Client:
-    runtime = None
-    if metrics_port:
-        runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
-            bind_address=f"{settings.worker_metrics_host}:{metrics_port}")))
-    return await Client.connect(
-        settings.require_temporal_address(), namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter, **({"runtime": runtime} if runtime else {}),
-    )
+def metrics_runtime(host: str, port: int) -> Runtime:
+    """The SDK's own metrics (Prometheus) for this worker process."""
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"{host}:{port}")))
 
 
 async def main() -> None:
     configure_logging()
-    settings = Settings()
-    client = await connect(settings, settings.worker_metrics_port)
+    settings = load_settings()
+    runtime = metrics_runtime(settings.worker_metrics_host, settings.worker_metrics_port) \
+        if settings.worker_metrics_port else None
+    client = await connect(settings, runtime=runtime)
     pool = await create_pool(settings.require_database_url(), max_size=20)
     worker = build_worker(client, pool, settings.task_queue)
     logging.getLogger("promoflow.worker").info(

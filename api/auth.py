@@ -1,22 +1,20 @@
-"""Bearer tokens from a tokens file: a list of {"token" | "token_sha256", "name", "role",
-"business_line"}. Tokens are kept only as SHA-256 digests in memory and never logged."""
+"""Who calls: bearer tokens from a tokens file, a list of {"token" | "token_sha256", "name",
+"role", "business_line"}, and the role rule every route applies. Tokens are kept only as
+SHA-256 digests in memory (`infra.tokens.digest`) and never logged."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
-from fastapi import Request
-
 from api.errors import ApiError
+from infra.tokens import digest
 from workflows.messages import Actor
 
 ROLES = ("business_line", "approver", "leader", "ops")
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+READERS = ("approver", "leader", "ops")
+DECIDERS = ("approver", "leader")
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 class TokenBook:
@@ -32,14 +30,13 @@ class TokenBook:
     def load(cls, path: Path) -> "TokenBook":
         return cls(json.loads(path.read_text()))
 
-    def principal(self, request: Request) -> Actor:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>")
+    def actor(self, token: str | None) -> Actor:
+        """The principal of a bearer token; 401 when there is none or it is unknown."""
+        if not token or not token.strip():
+            raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>", headers=_CHALLENGE)
         actor = self._by_digest.get(digest(token.strip()))
         if actor is None:
-            raise ApiError(401, "unauthenticated", "unknown token")
+            raise ApiError(401, "unauthenticated", "unknown token", headers=_CHALLENGE)
         return actor
 
 
@@ -47,3 +44,9 @@ def require_role(actor: Actor, *roles: str) -> None:
     if actor.role not in roles:
         raise ApiError(403, "forbidden", f"{actor.name} ({actor.role}) may not do this: it needs the role "
                                          f"{' or '.join(roles)}")
+
+
+def may_see(actor: Actor, business_line: str) -> None:
+    """A business line sees only its own campaigns; every other role sees all."""
+    if actor.role == "business_line" and actor.business_line != business_line:
+        raise ApiError(403, "forbidden", f"{actor.name} may see only {actor.business_line} campaigns")

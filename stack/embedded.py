@@ -12,10 +12,12 @@ from pathlib import Path
 
 import asyncpg
 
-from stack.config import SEARCH_ATTRIBUTES
+from workflows import search_attributes as sa
 
 BIN = Path(sys.executable).parent
 DATABASE = "promoflow"
+# The names the dev server registers (as Keyword); workflows/search_attributes.py is their home.
+SEARCH_ATTRIBUTES = tuple(key.name for key in sa.ALL)
 
 
 def prepare_runtime_dir(data_dir: Path) -> None:

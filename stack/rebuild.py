@@ -9,7 +9,7 @@ import asyncio
 import sys
 import time
 
-from stack.config import Settings
+from infra.settings import load_settings
 from store.db import create_pool
 from store.projections import rebuild
 
@@ -23,7 +23,7 @@ async def _rebuild(dsn: str) -> int:
 
 
 def main() -> int:
-    settings = Settings()
+    settings = load_settings()
     dsn, server = settings.database_url, None
     if not dsn:
         from stack.embedded import start_postgres

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 
-from stack.config import ROOT, Settings
+from infra.settings import ROOT, load_settings
 from stack.database import prepare_database
 from stack.embedded import prepare_runtime_dir, start_postgres, start_temporal, stop_process, wait_for_temporal
 from stack.tokens import ensure_tokens
@@ -42,7 +42,7 @@ def _wait_healthy(url: str, procs: list[subprocess.Popen], timeout: float = 120.
 
 
 def main() -> int:
-    settings = Settings()
+    settings = load_settings()
     data = settings.data_dir
     logs = data / "logs"
     logs.mkdir(parents=True, exist_ok=True)

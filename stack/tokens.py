@@ -7,7 +7,7 @@ import json
 import secrets
 from pathlib import Path
 
-from api.auth import digest
+from infra.tokens import digest
 
 DEMO_PRINCIPALS = [
     {"name": "lin.food", "role": "business_line", "business_line": "food"},

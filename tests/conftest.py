@@ -22,9 +22,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from stack.config import SEARCH_ATTRIBUTES
 from stack.database import prepare_database
-from stack.embedded import BIN, create_database, prepare_runtime_dir
+from stack.embedded import BIN, SEARCH_ATTRIBUTES, create_database, prepare_runtime_dir
 from store.db import create_pool
 from workflows import search_attributes as sa
 

@@ -23,8 +23,7 @@ import pytest
 import yaml
 
 from api.auth import TokenBook
-from stack.config import SEARCH_ATTRIBUTES
-from stack.embedded import BIN, create_database
+from stack.embedded import BIN, SEARCH_ATTRIBUTES, create_database
 from tests.conftest import admin_uri
 
 ROOT = Path(__file__).resolve().parent.parent

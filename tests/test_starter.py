@@ -237,7 +237,7 @@ def summary_counts(out: str) -> tuple[int, int, int]:
 async def test_import_example_year_twice_against_the_real_stack(dev_env, pool, tmp_path):
     from api.app import Deps, create_app
     from api.auth import TokenBook
-    from stack.config import Settings
+    from infra.settings import Settings
     from tests.api.serve import serving
     from tests.conftest import new_task_queue, wait_until
     from tests.workflows.helpers import running_worker

@@ -10,7 +10,7 @@ import pytest
 
 from api.app import Deps, create_app
 from api.auth import TokenBook
-from stack.config import Settings
+from infra.settings import Settings
 from stack.tokens import DEMO_PRINCIPALS
 from tests.api.serve import serving
 from tests.conftest import new_task_queue

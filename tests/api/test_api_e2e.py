@@ -168,10 +168,11 @@ async def test_healthz_says_both_answer(api):
 
 
 async def test_healthz_is_503_naming_what_does_not_answer(dev_env, pool_factory_closed):
+    import httpx
+
     from api.app import Deps, create_app
     from api.auth import TokenBook
-    from stack.config import Settings
-    import httpx
+    from infra.settings import Settings
 
     app = create_app(Deps(Settings(), dev_env.client, pool_factory_closed, TokenBook([])))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:

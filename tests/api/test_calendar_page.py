@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from api import errors
-from api.calendar_page import install_calendar_routes, prefers_html, render_calendar
+from api.calendar_page import prefers_html, render_calendar
+from api.models import CalendarYear
+from api.routes import calendar as calendar_routes
 from domain.policy import Policy
 
 YEAR = 2027
@@ -219,33 +222,26 @@ def test_prefers_html(accept, html_wanted):
 
 
 # ---------------------------------------------------------------------- routes
-def _app(policy: Policy, calls: list[int] | None = None, json_route_first: bool = False) -> FastAPI:
-    """A bare app with a JSON route like api/app.py's, and a loader standing in for the
+def _app(policy: Policy, calls: list[int] | None = None) -> FastAPI:
+    """A bare app with the calendar routes of api/app.py, and a loader standing in for the
     real one (it does the authorization there)."""
     app = FastAPI()
     errors.install(app)
+    app.include_router(calendar_routes.router)
 
-    async def load(year: int, request: Request) -> tuple[dict[str, Any], Policy]:
+    async def load(year: int, request: Request) -> calendar_routes.CalendarData:
         if request.headers.get("authorization") == "Bearer nobody":
             raise errors.ApiError(401, "unauthenticated", "unknown token")
         if calls is not None:
             calls.append(year)
-        return sample_calendar(year), Policy.for_year(year)
+        return calendar_routes.CalendarData(CalendarYear.model_validate(sample_calendar(year)), Policy.for_year(year))
 
-    async def calendar(loaded: tuple[dict[str, Any], Policy] = Depends(load)) -> dict[str, Any]:
-        return loaded[0]
-
-    if json_route_first:
-        app.get("/calendar/{year}")(calendar)
-    install_calendar_routes(app, load)
-    if not json_route_first:
-        app.get("/calendar/{year}")(calendar)
+    app.dependency_overrides[calendar_routes.load_calendar] = load
     return app
 
 
-@pytest.mark.parametrize("json_route_first", [False, True], ids=["installed-first", "installed-after-json-route"])
-def test_routes_serve_html_and_negotiate(policy, json_route_first):
-    with TestClient(_app(policy, json_route_first=json_route_first)) as client:
+def test_routes_serve_html_and_negotiate(policy):
+    with TestClient(_app(policy)) as client:
         r = client.get("/calendar/2027")
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
         assert r.json()["year"] == 2027 and "Accept" in r.headers["vary"]
@@ -283,7 +279,7 @@ def test_the_real_app_installs_the_calendar_page():
     from api.app import create_app
 
     app = create_app()
-    paths = [getattr(r, "path", None) for r in app.router.routes]
+    paths = [c.path for c in iter_route_contexts(app.router.routes)]
     assert "/calendar/{year}.html" in paths and "/calendar/{year}/{month}.html" in paths
     assert paths.index("/calendar/{year}.html") < paths.index("/calendar/{year}")
 

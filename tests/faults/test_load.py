@@ -17,7 +17,7 @@ from api.app import Deps, create_app
 from api.auth import TokenBook
 from domain.policy import Policy
 from domain.tiers import Tier
-from stack.config import Settings
+from infra.settings import Settings
 from tests.api.serve import serving
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import running_worker

@@ -1,5 +1,6 @@
-"""Structured logs: one JSON object a line, carrying the campaign id wherever it is known
-(`extra={"campaign_id": ...}` in the API; the workflow / activity id in the worker)."""
+"""Structured logs, shared by every entry point (the API, the worker): one JSON object a
+line, carrying the campaign id wherever it is known (`extra={"campaign_id": ...}` in the
+API; the workflow / activity id in the worker)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import json
 import logging
 import sys
 from datetime import datetime, timezone
+from typing import Any
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,

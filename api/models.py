@@ -1,0 +1,128 @@
+"""The API's typed bodies: what the routes accept and what they answer (shared/API.md).
+
+Response models describe the read model's rows as they are today, field for field, so
+OpenAPI documents them and the calendar page works on types instead of dicts. The
+campaign state itself is `workflows.messages.CampaignState` (the workflow's query).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.balancing import BudgetSummary
+from domain.campaign import Phase, PhaseName
+from domain.months import Month
+from domain.status import Status
+from domain.tiers import Tier
+
+
+# ---------------------------------------------------------------------- requests
+class ApproveBody(BaseModel):
+    comment: str | None = Field(default=None, max_length=2000)
+    a_override: bool = Field(default=False, description="allow this A as the month's second A (special case)")
+
+
+class DowngradeBody(BaseModel):
+    to_tier: Tier
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReasonBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ChooseMonthBody(BaseModel):
+    month: Month = Field(description="YYYY-MM, one of the offered alternatives")
+
+
+# ---------------------------------------------------------------------- responses
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(description='"ok", or "unavailable: <why>", per dependency')
+
+
+class CampaignSummary(BaseModel):
+    """One row of `GET /campaigns` (the read model's `campaigns` projection)."""
+
+    campaign_id: str
+    request_id: str
+    name: str
+    business_line: str
+    category: str
+    owner: str
+    requested_tier: Tier | None
+    proposed_tier: Tier | None
+    tier: Tier | None
+    status: Status
+    month: str
+    hot_topic: bool
+    score: float | None
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class CampaignList(BaseModel):
+    items: list[CampaignSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class CampaignEvent(BaseModel):
+    """One event of a campaign's log, in order."""
+
+    seq: int
+    type: str
+    at: datetime
+    actor: str
+    reason: str | None
+    data: dict[str, Any]
+
+
+class BookingRow(BaseModel):
+    campaign_id: str
+    resource: str
+    unit: int
+    phase: PhaseName
+    start: date
+    end: date = Field(description="exclusive")
+    status: Literal["held", "active", "released"]
+
+
+class CalendarEntry(BaseModel):
+    """A campaign holding a place in a month (the `calendar_entries` projection)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign_id: str
+    month: str
+    tier: Tier
+    category: str
+    counted_days: int
+    hot_topic: bool
+    phases: list[Phase]
+    name: str | None
+    business_line: str | None
+    status: Status | None
+
+
+class CalendarMonth(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    month: str
+    counted_days: int
+    s_month: bool
+    campaigns: list[CalendarEntry]
+
+
+class CalendarYear(BaseModel):
+    """`GET /calendar/{year}`: the year's months, their campaigns, the budget."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    budget: BudgetSummary
+    months: list[CalendarMonth]

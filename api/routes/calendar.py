@@ -1,0 +1,95 @@
+"""The calendar: `GET /calendar/{year}` (JSON, or the page when `Accept` prefers text/html),
+`GET /calendar/{year}.html` and `GET /calendar/{year}/{month}.html` (the pages).
+
+Routes are matched in the order they are declared, and all three live here: the two
+`.html` routes come first, so `/calendar/{year}` never sees `2027.html` and no route has
+to be moved after the fact. One loader (`load_calendar`, the `LoadedCalendar` alias)
+authorizes and reads for all three; tests override it with `app.dependency_overrides`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NamedTuple
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import HTMLResponse
+
+from api.auth import READERS, require_role
+from api.calendar_page import prefers_html, render_calendar
+from api.deps import AppDeps, CurrentActor, Deps
+from api.errors import ApiError
+from api.models import CalendarEntry, CalendarMonth, CalendarYear
+from domain.balancing import budget
+from domain.months import month_key, months_of_year
+from domain.policy import Policy
+from domain.tiers import Tier
+from store import reads, reference
+from store.calendar import load_year
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# The range is checked by `load_calendar` (after the role, with the API's own message);
+# declared here so OpenAPI documents it.
+Year = Annotated[int, Path(description="the calendar year", json_schema_extra={"minimum": FIRST_YEAR,
+                                                                               "maximum": LAST_YEAR})]
+MonthNumber = Annotated[int, Path(ge=1, le=12, description="1..12")]
+
+router = APIRouter(prefix="/calendar", tags=["calendar"])
+
+
+class CalendarData(NamedTuple):
+    calendar: CalendarYear
+    policy: Policy
+
+
+async def calendar_year(d: Deps, year: int, policy: Policy) -> CalendarYear:
+    """What GET /calendar/{year} returns: the year's months, their campaigns, the budget."""
+    async with d.pool.acquire() as conn:
+        summary = budget(policy, await load_year(conn, year))
+    rows = [CalendarEntry.model_validate(r) for r in await reads.calendar_rows(d.pool, year)]
+    months = []
+    for key in months_of_year(year):
+        entries = [r for r in rows if r.month == key]
+        months.append(CalendarMonth(month=key, counted_days=sum(r.counted_days for r in entries),
+                                    s_month=any(r.tier == Tier.S for r in entries), campaigns=entries))
+    return CalendarYear(year=year, budget=summary, months=months)
+
+
+async def load_calendar(year: Year, actor: CurrentActor, d: AppDeps) -> CalendarData:
+    """The calendar and the year's policy: one loader for the JSON route and the pages."""
+    require_role(actor, *READERS)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ApiError(422, "invalid_request", f"year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    policy = await reference.policy_for(d.pool, year)
+    return CalendarData(await calendar_year(d, year, policy), policy)
+
+
+LoadedCalendar = Annotated[CalendarData, Depends(load_calendar)]
+_PAGE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "the calendar page"}}
+_VARY = {"Vary": "Accept"}
+
+
+@router.get("/{year}.html", response_class=HTMLResponse, responses=_PAGE,
+            summary="The year's calendar as an HTML page")
+async def calendar_year_page(year: Year, loaded: LoadedCalendar) -> HTMLResponse:
+    return HTMLResponse(render_calendar(loaded.calendar, loaded.policy))
+
+
+@router.get("/{year}/{month}.html", response_class=HTMLResponse, responses=_PAGE,
+            summary="One month of the calendar as an HTML page")
+async def calendar_month_page(year: Year, month: MonthNumber, loaded: LoadedCalendar) -> HTMLResponse:
+    try:
+        return HTMLResponse(render_calendar(loaded.calendar, loaded.policy, month=month_key(year, month)))
+    except ValueError as err:
+        raise ApiError(422, "invalid_request", str(err)) from err
+
+
+@router.get("/{year}", response_model=CalendarYear,
+            responses={200: {"content": {"text/html": {}},
+                             "description": "the calendar; the page when Accept prefers text/html"}})
+async def calendar(year: Year, loaded: LoadedCalendar, request: Request,
+                   response: Response) -> CalendarYear | HTMLResponse:
+    """JSON by default; the year page for a client that prefers text/html (a browser)."""
+    if prefers_html(request.headers.get("accept")):
+        return HTMLResponse(render_calendar(loaded.calendar, loaded.policy), headers=_VARY)
+    response.headers.update(_VARY)
+    return loaded.calendar

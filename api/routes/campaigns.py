@@ -1,0 +1,109 @@
+"""Campaigns: submit one (starts its workflow), list them (read model), read one (the
+workflow's query) and its events (the log)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from api import campaign_workflow as wf
+from api.auth import may_see, require_role
+from api.deps import AppDeps, CurrentActor, Deps
+from api.errors import ApiError
+from api.models import CampaignEvent, CampaignList, CampaignSummary
+from domain.campaign import CampaignRequest, campaign_id_for
+from domain.dates import choose_burst_start, local_date
+from domain.months import MONTH_PATTERN
+from domain.status import Status
+from domain.tiers import Tier
+from store import reads, reference
+from workflows.campaign import CampaignWorkflow
+from workflows.messages import CampaignInput, CampaignState
+
+log = logging.getLogger("promoflow.api")
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+@router.post("", status_code=201, response_model=CampaignState,
+             responses={200: {"description": "the same request_id again: the existing campaign"}})
+async def submit(body: CampaignRequest, response: Response, actor: CurrentActor, d: AppDeps) -> CampaignState:
+    require_role(actor, "business_line")
+    if body.business_line != actor.business_line:
+        raise ApiError(403, "forbidden", f"{actor.name} submits for {actor.business_line}, not {body.business_line}")
+    campaign_id = campaign_id_for(body.business_line, body.request_id)
+    response.headers["Location"] = f"/campaigns/{campaign_id}"
+    handle = d.client.get_workflow_handle(campaign_id)
+    if await wf.exists(handle):
+        response.status_code = 200
+        return await wf.state(handle)
+    await _check_request(d, body)
+    try:
+        await d.client.start_workflow(
+            CampaignWorkflow.run, CampaignInput(request=body, owner=actor), id=campaign_id,
+            task_queue=d.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    except WorkflowAlreadyStartedError:  # a concurrent duplicate won the race
+        response.status_code = 200
+        return await wf.state(handle)
+    log.info("campaign started", extra={"campaign_id": campaign_id})
+    return CampaignState.initial(campaign_id, body, actor)
+
+
+@router.get("", response_model=CampaignList)
+async def list_campaigns(
+    actor: CurrentActor, d: AppDeps,
+    status: Status | None = None, tier: Tier | None = None,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    business_line: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+) -> CampaignList:
+    if actor.role == "business_line":
+        if business_line not in (None, actor.business_line):
+            raise ApiError(403, "forbidden", f"{actor.name} may list only {actor.business_line} campaigns")
+        business_line = actor.business_line
+    rows, total = await reads.list_campaigns(
+        d.pool, status=status.value if status else None, tier=tier.value if tier else None, month=month,
+        business_line=business_line, limit=limit, offset=offset)
+    return CampaignList(items=[CampaignSummary.model_validate(r) for r in rows], total=total, limit=limit,
+                        offset=offset)
+
+
+@router.get("/{campaign_id}", response_model=CampaignState)
+async def get_campaign(campaign_id: str, actor: CurrentActor, d: AppDeps) -> CampaignState:
+    state = await wf.state(d.client.get_workflow_handle(campaign_id))
+    may_see(actor, state.business_line)
+    return state
+
+
+@router.get("/{campaign_id}/events", response_model=list[CampaignEvent])
+async def campaign_events(campaign_id: str, actor: CurrentActor, d: AppDeps) -> list[CampaignEvent]:
+    owner = await reads.campaign_owner(d.pool, campaign_id)
+    if owner is None:
+        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+    may_see(actor, owner)
+    return [CampaignEvent.model_validate(e) for e in await reads.campaign_events(d.pool, campaign_id)]
+
+
+async def _check_request(d: Deps, body: CampaignRequest) -> None:
+    """Rules that need the engine's data: nothing is started when one fails."""
+    problems = []
+    if body.business_line not in await reference.known_business_lines(d.pool):
+        problems.append(f"unknown business line {body.business_line!r}")
+    policy = await reference.policy_for(d.pool, body.year)
+    today = local_date(policy, datetime.now(timezone.utc))
+    if body.month < today.strftime("%Y-%m"):
+        problems.append(f"month {body.month} is in the past")
+    elif body.burst_start is not None:
+        choice = choose_burst_start(policy, body.requested_tier or Tier.B, body.month, body.burst_start, today,
+                                    body.hot_topic)
+        if choice.burst_start is None:
+            problems.extend(choice.reasons)
+    if problems:
+        raise ApiError(422, "invalid_request", "; ".join(problems), problems)

@@ -1,0 +1,64 @@
+"""Configuration from the environment, one place, typed (pydantic-settings).
+
+Each field names its environment variable (README "Configuration"); a bad value fails at
+start with an error naming that variable (`API_PORT: Input should be a valid integer`).
+Tests build `Settings(task_queue=...)` with field names; processes read the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="ignore", env_ignore_empty=True)
+
+    data_dir: Path = Field(default=ROOT / ".data", validation_alias="PROMOFLOW_DATA_DIR")
+    # Unset -> `make run` starts the embedded servers and fills these in for its children.
+    temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field(default="default", validation_alias="TEMPORAL_NAMESPACE")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    task_queue: str = Field(default="promoflow", validation_alias="PROMOFLOW_TASK_QUEUE")
+    api_host: str = Field(default="127.0.0.1", validation_alias="API_HOST")
+    api_port: int = Field(default=8000, validation_alias="API_PORT")
+    temporal_port: int = Field(default=7233, validation_alias="TEMPORAL_PORT")
+    temporal_ui_port: int = Field(default=8233, validation_alias="TEMPORAL_UI_PORT")
+    worker_metrics_host: str = Field(default="127.0.0.1", validation_alias="WORKER_METRICS_HOST")
+    worker_metrics_port: int = Field(default=9464, validation_alias="WORKER_METRICS_PORT")
+    tokens_file: Path | None = Field(default=None, validation_alias="PROMOFLOW_TOKENS_FILE")
+
+    @property
+    def tokens_path(self) -> Path:
+        """What the API reads: PROMOFLOW_TOKENS_FILE, or the embedded stack's digests file."""
+        return self.tokens_file or self.data_dir / "tokens.sha256.json"
+
+    @property
+    def demo_tokens_path(self) -> Path:
+        """The embedded stack's demo tokens in clear, for people and starter.py."""
+        return self.data_dir / "tokens.json"
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise SystemExit("DATABASE_URL is not set (make run sets it for the embedded PostgreSQL)")
+        return self.database_url
+
+    def require_temporal_address(self) -> str:
+        if not self.temporal_address:
+            raise SystemExit("TEMPORAL_ADDRESS is not set (make run sets it for the embedded Temporal)")
+        return self.temporal_address
+
+
+def load_settings() -> Settings:
+    """The settings of a process, for entry points: a bad variable stops it with one line
+    per problem, naming the variable, instead of a traceback."""
+    try:
+        return Settings()
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}={e.get('input')!r}: {e['msg']}"
+                             for e in err.errors())
+        raise SystemExit(f"invalid configuration: {problems}") from err
