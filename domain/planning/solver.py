@@ -113,7 +113,12 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         if v.pin_cut:
             rule(f"{pin}: cut", m.Add(sum(xs) == 0))
         if v.pin_month and not v.s_month:
-            rule(f"{pin}: month {v.pin_month}", m.Add(sum(x[k] for k in v.options if opts[k].month != v.pin_month) == 0))
+            # pinned to a month: it runs there (as C when it can be no more there)
+            here = [x[k] for k in v.options if opts[k].month == v.pin_month]
+            runs = 1 if v.ceiling.get(v.pin_month, Tier.C) != Tier.C and v.pin_tier != Tier.C else 0
+            rule(f"{pin}: month {v.pin_month}", m.Add(sum(here) == runs))
+            if len(here) < len(xs):
+                m.Add(sum(xs) == sum(here))
         if v.pin_tier is not None and not v.s_month:
             if v.pin_tier == Tier.C:
                 rule(f"{pin}: tier C", m.Add(sum(xs) == 0))
@@ -141,7 +146,8 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         others = [x[p.index] for mo in touched for t in PLACEABLE for p in by_month_tier.get((mo, t), [])
                   if p.intent != o.intent]
         if others:
-            ct = m.Add(sum(others) == 0).OnlyEnforceIf(x[o.index])
+            ct = m.Add(sum(others) == 0)
+            ct.OnlyEnforceIf(x[o.index])
             rule(f"S {c.views[o.intent].intent.request_id} closes {', '.join(touched)} to other S, A and B", ct)
     # the budget less the reserve
     limit = pol.yearly_budget_days - pol.hot_topic_reserve_days
