@@ -261,6 +261,9 @@ def parse_intents(raw: Any, what: str = "intents") -> list[Intent]:
             out.append(Intent.model_validate(item))
         except ValidationError as e:
             field, msg = _first_error(e)
+            if field == "month" and not item.get("month"):  # `month` comes from `months`
+                months = item.get("months")
+                field, msg = ("months[0]", msg) if months else ("months", "list at least one month, preferred first")
             raise PlanInputError(_name(what, i, item), field, msg) from None
     return out
 
