@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from domain.festivals import supported_years
-from domain.planning import PlanInput, PlanInputError, parse_intents, parse_pins, parse_s, parse_settings, plan
+from domain.planning import (
+    PlanInput,
+    PlanInputError,
+    parse_intents,
+    parse_pins,
+    parse_s,
+    parse_settings,
+    plan,
+)
 from domain.policy import Policy
 
 

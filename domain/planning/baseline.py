@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from domain.balancing import BalancingRequest, YearCalendar, apply, balance
 from domain.dates import Burst, choose_burst_start, months_touched, plan_phases
@@ -79,24 +80,24 @@ def first_come_first_served(inp: PlanInput, order: Sequence[int] | None = None) 
                 for m in touched:
                     closed[m] = cid
             cal = apply(cal.without(displaced), breq, dec)
-            for d in displaced:
-                bursts.pop(d, None)
-                k = next(k for k, v in enumerate(inp.intents) if v.request_id == d)
-                got.pop(k, None)
+            for gone in displaced:
+                bursts.pop(gone, None)
+                got.pop(next(j for j, v in enumerate(inp.intents) if v.request_id == gone), None)
             bursts[cid] = b
             got[i] = (tier, month, score)
             break
     out = []
-    for i, it in enumerate(inp.intents):
-        base = {"intent_id": it.key, "request_id": it.request_id, "business_line": it.business_line,
-                "category": it.category, "requested_tier": it.requested_tier, "preferred_month": it.months[0]}
-        if i not in got:
+    for k, it in enumerate(inp.intents):
+        base: dict[str, Any] = {"intent_id": it.key, "request_id": it.request_id, "business_line": it.business_line,
+                                "category": it.category, "requested_tier": it.requested_tier,
+                                "preferred_month": it.months[0]}
+        if k not in got:
             out.append(Decision(**base, score=0.0, decision="cut", tier=None, month=None, burst_start=None,
                                 reason="first come, first served: refused"))
             continue
-        tier, month, score = got[i]
-        b = bursts.get(it.request_id)
-        start = b.start if b else None
+        tier, month, score = got[k]
+        own = bursts.get(it.request_id)
+        start = own.start if own else None
         out.append(Decision(**base, score=score, decision="placed", tier=tier, month=month, burst_start=start,
                             phases=plan_phases(pol, tier, start) if start else [],
                             reason="first come, first served"))

@@ -231,7 +231,7 @@ class PlanSolution(BaseModel):
 
 # --- parsing raw JSON (lists of dicts) with errors that name the item -----------------
 
-def _loc(err: dict[str, Any]) -> str:
+def _loc(err: Any) -> str:
     return ".".join(str(x) for x in err.get("loc", ())) or "(item)"
 
 

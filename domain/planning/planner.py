@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from domain.dates import choose_burst_start, plan_phases
 from domain.months import month_key
 from domain.planning import calibration, merges, reasons
-from domain.planning.candidates import PLACEABLE, build, planning_day
+from domain.planning.candidates import PLACEABLE, Option, build, planning_day
 from domain.planning.model import (
     Decision,
+    DecisionKind,
     PlanInput,
     PlanSolution,
+    Status,
     Summary,
     check_input,
     effective_policy,
@@ -48,7 +50,7 @@ def plan(inp: PlanInput, time_limit: float | None = None,
         return _infeasible(solved.conflicts, solved.seconds, limit, thresholds, suggestions, solved.search, status)
 
     board = reasons.Board(c=c, limit=limit)
-    chosen: dict[int, Any] = {}
+    chosen: dict[int, Option] = {}
     for o in c.options:
         if solved.x[o.index]:
             chosen[o.intent] = o
@@ -72,12 +74,14 @@ def plan(inp: PlanInput, time_limit: float | None = None,
     decisions: list[Decision] = []
     for v in c.views:
         it = v.intent
-        base = {"intent_id": it.key, "request_id": it.request_id, "business_line": it.business_line,
+        base: dict[str, Any] = {"intent_id": it.key, "request_id": it.request_id, "business_line": it.business_line,
                 "category": it.category, "requested_tier": it.requested_tier, "preferred_month": it.months[0]}
-        o = chosen.get(v.index)
-        if o is not None:
+        got = chosen.get(v.index)
+        if got is not None:
+            o = got
             d = starts[v.index]
-            kind = "downgraded" if o.tier.rank < v.asked.rank else ("moved" if o.month != it.months[0] else "placed")
+            kind: DecisionKind = ("downgraded" if o.tier.rank < v.asked.rank
+                                  else "moved" if o.month != it.months[0] else "placed")
             why = reasons.placed_reason(board, v, o.month, o.tier, d, o.start is not None and o.tier != Tier.S)
             decisions.append(Decision(**base, score=o.score, decision=kind, tier=o.tier, month=o.month,
                                       burst_start=d, phases=plan_phases(policy, o.tier, d), reason=why))
@@ -85,7 +89,7 @@ def plan(inp: PlanInput, time_limit: float | None = None,
         home = v.pin_month or it.months[0]
         if not v.pin_cut and (v.pin_tier == Tier.C or v.ceiling.get(home, Tier.C) == Tier.C):
             ch = choose_burst_start(policy, Tier.C, home, it.burst_start if home == it.month else None, today)
-            kind = "downgraded" if v.asked != Tier.C else ("moved" if home != it.months[0] else "placed")
+            kind = "downgraded" if v.asked != Tier.C else ("moved" if home != it.months[0] else "placed")  # type: ignore[assignment]
             decisions.append(Decision(**base, score=v.scores[home], decision=kind, tier=Tier.C, month=home,
                                       burst_start=ch.burst_start, phases=[], reason=reasons.c_reason(board, v, home)))
             continue
@@ -95,12 +99,12 @@ def plan(inp: PlanInput, time_limit: float | None = None,
     value = round(sum(d.score * policy.rule(d.tier).counted_days for d in decisions
                       if d.tier in PLACEABLE), 6)
     counted = sum(policy.rule(d.tier).counted_days for d in decisions if d.tier is not None)
-    kinds = defaultdict(int)
-    for d in decisions:
-        kinds[d.decision] += 1
+    kinds: dict[str, int] = defaultdict(int)
+    for dec in decisions:
+        kinds[dec.decision] += 1
     tiers = {t.value: sum(1 for d in decisions if d.tier == t) for t in Tier}
     summary = Summary(
-        status=solved.status, objective=round(solved.objective, 6) if solved.objective is not None else None,
+        status=cast(Status, solved.status), objective=round(solved.objective, 6) if solved.objective is not None else None,
         bound=round(solved.bound, 6) if solved.bound is not None else None, value=value,
         seconds=round(solved.seconds, 4), counted_days=counted, tiers=tiers,
         placed=kinds["placed"], moved=kinds["moved"], downgraded=kinds["downgraded"], cut=kinds["cut"],
@@ -111,7 +115,7 @@ def plan(inp: PlanInput, time_limit: float | None = None,
 
 def _infeasible(conflicts: list[str], seconds: float, limit: int, thresholds: dict, suggestions: list,
                 search: str, status: str = "infeasible") -> PlanSolution:
-    summary = Summary(status=status, objective=None, bound=None, value=0.0, seconds=round(seconds, 4),
+    summary = Summary(status=cast(Status, status), objective=None, bound=None, value=0.0, seconds=round(seconds, 4),
                       counted_days=0, tiers={t.value: 0 for t in Tier}, placed=0, moved=0, downgraded=0, cut=0,
                       budget_for_planned=limit, conflicts=conflicts, thresholds=thresholds,
                       merge_suggestions=suggestions, search=search)

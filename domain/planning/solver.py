@@ -68,10 +68,10 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self.solutions += 1
-        obj, bound = self.ObjectiveValue(), self.BestObjectiveBound()
+        obj, bound = self.objective_value, self.best_objective_bound
         gap = abs(bound - obj) / max(1.0, abs(obj))
         self._progress({"stage": self._stage, "solution": self.solutions, "objective": obj / self._scale,
-                        "bound": bound / self._scale, "gap": gap, "seconds": self.WallTime()})
+                        "bound": bound / self._scale, "gap": gap, "seconds": self.wall_time})
 
 
 def solver_for(time_limit: float | None) -> cp_model.CpSolver:
@@ -92,11 +92,11 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     def rule(name: str, ct: Any) -> None:
         if guarded:
             if name not in guards:
-                guards[name] = m.NewBoolVar(name)
-            ct.OnlyEnforceIf(guards[name])
+                guards[name] = m.new_bool_var(name)
+            ct.only_enforce_if(guards[name])
 
     opts = c.options
-    x = [m.NewBoolVar(f"x{o.index}") for o in opts]
+    x = [m.new_bool_var(f"x{o.index}") for o in opts]
     by_month_tier: dict[tuple[str, Tier], list[Option]] = defaultdict(list)
     for o in opts:
         by_month_tier[(o.month, o.tier)].append(o)
@@ -105,61 +105,61 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     for v in c.views:
         xs = [x[k] for k in v.options]
         if len(xs) > 1:
-            m.Add(sum(xs) <= 1)
+            m.add(sum(xs) <= 1)
         rid = v.intent.request_id
         if v.s_month:
-            rule(f"leadership's S {rid} in {v.s_month} (S whatever its score)", m.Add(sum(xs) == 1))
+            rule(f"leadership's S {rid} in {v.s_month} (S whatever its score)", m.add(sum(xs) == 1))
         pin = f"pin {rid}"
         if v.pin_cut:
-            rule(f"{pin}: cut", m.Add(sum(xs) == 0))
+            rule(f"{pin}: cut", m.add(sum(xs) == 0))
         if v.pin_month and not v.s_month:
             # pinned to a month: it runs there (as C when it can be no more there)
             here = [x[k] for k in v.options if opts[k].month == v.pin_month]
             runs = 1 if v.ceiling.get(v.pin_month, Tier.C) != Tier.C and v.pin_tier != Tier.C else 0
-            rule(f"{pin}: month {v.pin_month}", m.Add(sum(here) == runs))
+            rule(f"{pin}: month {v.pin_month}", m.add(sum(here) == runs))
             if len(here) < len(xs):
-                m.Add(sum(xs) == sum(here))
+                m.add(sum(xs) == sum(here))
         if v.pin_tier is not None and not v.s_month:
             if v.pin_tier == Tier.C:
-                rule(f"{pin}: tier C", m.Add(sum(xs) == 0))
+                rule(f"{pin}: tier C", m.add(sum(xs) == 0))
             else:
                 what = f"{pin}: tier {v.pin_tier.value}" + (f" in {v.pin_month}" if v.pin_month else "")
-                rule(what, m.Add(sum(x[k] for k in v.options if opts[k].tier == v.pin_tier) == 1))
+                rule(what, m.add(sum(x[k] for k in v.options if opts[k].tier == v.pin_tier) == 1))
 
     # caps
     s_rule = pol.rule(Tier.S)
     s_opts = [o for o in opts if o.tier == Tier.S]
     if s_rule.max_per_year is not None and len(s_opts) > s_rule.max_per_year:
-        rule(f"S at most {s_rule.max_per_year} a year", m.Add(sum(x[o.index] for o in s_opts) <= s_rule.max_per_year))
+        rule(f"S at most {s_rule.max_per_year} a year", m.add(sum(x[o.index] for o in s_opts) <= s_rule.max_per_year))
     for month, caps in c.caps.items():
         for t in (Tier.A, Tier.B):
             os_ = by_month_tier.get((month, t), [])
             if len(os_) > caps[t]:
-                rule(f"{t.value} cap of {month} ({caps[t]})", m.Add(sum(x[o.index] for o in os_) <= caps[t]))
+                rule(f"{t.value} cap of {month} ({caps[t]})", m.add(sum(x[o.index] for o in os_) <= caps[t]))
         ss = by_month_tier.get((month, Tier.S), [])
         if s_rule.max_per_month is not None and len(ss) > s_rule.max_per_month:
             rule(f"S at most {s_rule.max_per_month} a month ({month})",
-                 m.Add(sum(x[o.index] for o in ss) <= s_rule.max_per_month))
+                 m.add(sum(x[o.index] for o in ss) <= s_rule.max_per_month))
     # an S closes every month its burst touches to any other S, A or B
     for o in s_opts:
         _, touched, _ = c.s_bursts[o.intent]
         others = [x[p.index] for mo in touched for t in PLACEABLE for p in by_month_tier.get((mo, t), [])
                   if p.intent != o.intent]
         if others:
-            ct = m.Add(sum(others) == 0)
-            ct.OnlyEnforceIf(x[o.index])
+            ct = m.add(sum(others) == 0)
+            ct.only_enforce_if(x[o.index])
             rule(f"S {c.views[o.intent].intent.request_id} closes {', '.join(touched)} to other S, A and B", ct)
     # the budget less the reserve
     limit = pol.yearly_budget_days - pol.hot_topic_reserve_days
     counted = {t: pol.rule(t).counted_days for t in Tier}
     rule(f"counted days within the budget less the reserve ({pol.yearly_budget_days} - "
-         f"{pol.hot_topic_reserve_days} = {limit})", m.Add(sum(counted[o.tier] * x[o.index] for o in opts) <= limit))
+         f"{pol.hot_topic_reserve_days} = {limit})", m.add(sum(counted[o.tier] * x[o.index] for o in opts) <= limit))
     # targets (calibration): the placed A and B at most the targets
     tg = inp.settings.targets
     if tg is not None:
         for t, n in ((Tier.A, tg.A), (Tier.B, tg.B)):
             if n is not None:
-                rule(f"target: at most {n} {t.value}", m.Add(sum(x[o.index] for o in opts if o.tier == t) <= n))
+                rule(f"target: at most {n} {t.value}", m.add(sum(x[o.index] for o in opts if o.tier == t) <= n))
 
     # burst slots per month, days shared by no two bursts, resources per day
     y: dict[tuple[str, Tier, date], Any] = {}
@@ -173,10 +173,10 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
             continue
         ys = []
         for d in c.slots[month].starts[t]:
-            y[(month, t, d)] = m.NewBoolVar(f"y{month}{t.value}{d.day}")
+            y[(month, t, d)] = m.new_bool_var(f"y{month}{t.value}{d.day}")
             ys.append(y[(month, t, d)])
             carriers.append((y[(month, t, d)], t, d))
-        m.Add(sum(ys) == sum(x[o.index] for o in floating))
+        m.add(sum(ys) == sum(x[o.index] for o in floating))
     occupancy: dict[date, list[Any]] = defaultdict(list)
     for lit, t, d in carriers:
         for day in burst_days(pol, t, d):
@@ -184,7 +184,7 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     for day in sorted(occupancy):
         lits = occupancy[day]
         if len(lits) > 1:
-            rule(f"bursts of {day:%Y-%m} on distinct days", m.Add(sum(lits) <= 1))
+            rule(f"bursts of {day:%Y-%m} on distinct days", m.add(sum(lits) <= 1))
 
     units = {r.key: r.units for r in pol.resources}
     usage: dict[tuple[str, date], list[tuple[Any, int]]] = defaultdict(list)
@@ -206,12 +206,12 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     for (res, day), terms in sorted(usage.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         if sum(u for _, u in terms) <= units[res]:
             continue
-        key = (tuple(sorted((lit.Index(), u) for lit, u in terms)), units[res])
+        key = (tuple(sorted((lit.index, u) for lit, u in terms)), units[res])
         if key in seen and not guarded:
             continue
         seen.add(key)
         rows += 1
-        rule(f"resource {res}: {units[res]} unit(s) a day", m.Add(sum(u * lit for lit, u in terms) <= units[res]))
+        rule(f"resource {res}: {units[res]} unit(s) a day", m.add(sum(u * lit for lit, u in terms) <= units[res]))
 
     # objective parts
     value = sum(round(o.score * SCALE) * counted[o.tier] * x[o.index] for o in opts if counted[o.tier])
@@ -222,8 +222,8 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         by_cat[(o.month, c.views[o.intent].intent.category)].append(x[o.index])
     for (month, cat), xs in sorted(by_cat.items()):
         if len(xs) > 1:
-            r = m.NewIntVar(0, len(xs) - 1, f"rep{month}{cat}")
-            m.Add(r >= sum(xs) - 1)
+            r = m.new_int_var(0, len(xs) - 1, f"rep{month}{cat}")
+            m.add(r >= sum(xs) - 1)
             reps.append(r)
     repeats = sum(reps)
     weekday = sum(c.weekday_rank[d.weekday()] * lit for (_, _, d), lit in y.items())
@@ -258,41 +258,41 @@ def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Pro
     b = build_model(inp, c)
     search = "CP-SAT, random_seed=7, num_workers=1 (sequential, repeatable); stages: value, then tie-breaks"
     # stage 1: the value
-    b.model.Maximize(b.value)
+    b.model.maximize(b.value)
     s1 = solver_for(time_limit)
     cb1 = _Callback(progress, 1, SCALE) if progress else None
-    st1 = s1.Solve(b.model, cb1) if cb1 else s1.Solve(b.model)
-    seconds = s1.WallTime()
+    st1 = s1.solve(b.model, cb1) if cb1 else s1.solve(b.model)
+    seconds = s1.wall_time
     if st1 == cp_model.INFEASIBLE:
         conflicts, more = diagnose(inp, c, None if time_limit is None else max(1.0, time_limit - seconds))
         return Solved("infeasible", [], {}, None, None, seconds + more, {}, conflicts, search)
     if st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solved(_NAMES.get(st1, "unknown"), [], {}, None, None, seconds, {}, [], search)
-    v1 = round(s1.ObjectiveValue())
-    obj, bound = s1.ObjectiveValue() / SCALE, s1.BestObjectiveBound() / SCALE
-    xs1 = [bool(s1.Value(v)) for v in b.x]
-    ys1 = {k: bool(s1.Value(v)) for k, v in b.y.items()}
+    v1 = round(s1.objective_value)
+    obj, bound = s1.objective_value / SCALE, s1.best_objective_bound / SCALE
+    xs1 = [bool(s1.value(v)) for v in b.x]
+    ys1 = {k: bool(s1.value(v)) for k, v in b.y.items()}
     # stage 2: hold the value, then fewest moves, repeats, best weekdays
-    b.model.ClearObjective()
-    b.model.Add(b.value >= v1)
-    b.model.Minimize(b.tie)
+    b.model.clear_objective()
+    b.model.add(b.value >= v1)
+    b.model.minimize(b.tie)
     for var, val in zip(b.x, xs1):
-        b.model.AddHint(var, val)
+        b.model.add_hint(var, val)
     for k, var in b.y.items():
-        b.model.AddHint(var, ys1[k])
+        b.model.add_hint(var, ys1[k])
     left = None if time_limit is None else max(0.05, time_limit - seconds)
     s2 = solver_for(left)
     cb2 = _Callback(progress, 2, 1) if progress else None
-    st2 = s2.Solve(b.model, cb2) if cb2 else s2.Solve(b.model)
-    seconds += s2.WallTime()
+    st2 = s2.solve(b.model, cb2) if cb2 else s2.solve(b.model)
+    seconds += s2.wall_time
     if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        xs = [bool(s2.Value(v)) for v in b.x]
-        ys = {k: bool(s2.Value(v)) for k, v in b.y.items()}
-        ties = {k: int(s2.Value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
+        xs = [bool(s2.value(v)) for v in b.x]
+        ys = {k: bool(s2.value(v)) for k, v in b.y.items()}
+        ties = {k: int(s2.value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
         both_optimal = st1 == cp_model.OPTIMAL and st2 == cp_model.OPTIMAL
     else:  # the tie-break stage found nothing in the time left: keep stage 1's answer
         xs, ys = xs1, ys1
-        ties = {k: int(s1.Value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
+        ties = {k: int(s1.value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
         both_optimal = False
     return Solved("optimal" if both_optimal else "feasible", xs, ys, obj, bound, seconds, ties, [], search)
 
@@ -300,23 +300,23 @@ def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Pro
 def diagnose(inp: PlanInput, c: Candidates, time_limit: float | None) -> tuple[list[str], float]:
     """The named rule groups that cannot all hold (a small, not always minimum, set)."""
     b = build_model(inp, c, guarded=True)
-    names = {g.Index(): n for n, g in b.guards.items()}
+    names = {g.index: n for n, g in b.guards.items()}
     spent = 0.0
 
     def infeasible_with(lits: list[Any]) -> tuple[bool, list[int]]:
         nonlocal spent
-        b.model.ClearAssumptions()
-        b.model.AddAssumptions(lits)
+        b.model.clear_assumptions()
+        b.model.add_assumptions(lits)
         s = solver_for(time_limit)
-        st = s.Solve(b.model)
-        spent += s.WallTime()
-        return st == cp_model.INFEASIBLE, list(s.SufficientAssumptionsForInfeasibility()) if st == cp_model.INFEASIBLE else []
+        st = s.solve(b.model)
+        spent += s.wall_time
+        return st == cp_model.INFEASIBLE, list(s.sufficient_assumptions_for_infeasibility()) if st == cp_model.INFEASIBLE else []
 
     all_lits = list(b.guards.values())
     bad, core = infeasible_with(all_lits)
     if not bad:
         return ["the model is infeasible but no named rule group explains it"], spent
-    core_lits = [lit for lit in all_lits if lit.Index() in set(core)] or all_lits
+    core_lits = [lit for lit in all_lits if lit.index in set(core)] or all_lits
     # shrink: drop a rule while the rest still conflicts
     i = 0
     while i < len(core_lits) and len(core_lits) > 1:
@@ -326,4 +326,4 @@ def diagnose(inp: PlanInput, c: Candidates, time_limit: float | None) -> tuple[l
             core_lits = trial
         else:
             i += 1
-    return sorted(names[lit.Index()] for lit in core_lits), spent
+    return sorted(names[lit.index] for lit in core_lits), spent

@@ -14,7 +14,7 @@ DECISION_KEYS = {"intent_id", "request_id", "business_line", "score", "decision"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "planner", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "planner", *args], check=False, cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
 
 

@@ -4,14 +4,14 @@ import json
 from pathlib import Path
 
 import pytest
+from planner_checker import plan_value, violations
+from planner_gen import intent, plan_input
 
 from domain.months import months_of_year
 from domain.planning import Pin, PlanInput, Settings, parse_intents, parse_s, plan
 from domain.planning.baseline import first_come_first_served
 from domain.policy import Policy
 from domain.tiers import Tier
-from planner_checker import plan_value, violations
-from planner_gen import intent, plan_input
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "plan-2027"
 

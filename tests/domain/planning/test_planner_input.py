@@ -1,9 +1,16 @@
 """Bad input: a clear error naming the item and field; never a crash or a partial plan."""
 
 import pytest
-
-from domain.planning import PlanInputError, parse_intents, parse_pins, parse_s, parse_settings, plan
 from planner_gen import intent, plan_input
+
+from domain.planning import (
+    PlanInputError,
+    parse_intents,
+    parse_pins,
+    parse_s,
+    parse_settings,
+    plan,
+)
 
 GOOD = {
     "request_id": "r1", "name": "n", "business_line": "food", "category": "food", "requested_tier": "A",

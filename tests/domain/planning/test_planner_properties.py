@@ -1,12 +1,13 @@
 """For random intent sets: every hard rule holds (independent checker), one decision with a
 reason per intent, and the value is never below first come, first served."""
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from planner_checker import effective, plan_value, violations
+from planner_gen import intent, plan_input
 
 from domain.planning import Settings, plan
 from domain.planning.baseline import first_come_first_served
-from planner_checker import effective, plan_value, violations
-from planner_gen import intent, plan_input
 
 S_MONTHS = [3, 6, 9, 12]  # three months apart: one S burst never closes another S's month
 FESTIVALS = ["2027-06-18", "2027-11-11", "2027-12-12", "2027-11-26"]
