@@ -63,7 +63,8 @@ def generated_year(n: int, seed: int, n_lines: int | None = None) -> PlanInput:
             "gross_margin": round(rnd.uniform(0.05, 0.5), 3),
             "forecast": {"traffic": int(traffic), "avg_order_value": 100.0, "conversion_rate": 0.05},
         }))
-    s = [SFix(request_id=intents[k].request_id, month=m) for k, m in zip(range(3), ("2027-06", "2027-09", "2027-11"))]
+    s = [SFix(request_id=intents[k].request_id, month=m)
+         for k, m in enumerate(("2027-06", "2027-09", "2027-11"))]
     return PlanInput(year=YEAR, policy=Policy.for_year(YEAR), intents=intents, s_fixed=s, lines=lines)
 
 
@@ -126,7 +127,8 @@ def main() -> None:
     for name, inp in (("example year", example_year()), ("generated, 80 intents", generated_year(80, args.seed))):
         v = plan(inp, args.time_limit).summary.value
         c = orders_comparison(inp, args.orders, args.seed, v)
-        print(f"{name}: planner {c['planner']:.3f}; {args.orders} shuffled arrival orders: best {c['arrival_best']:.3f}, "
+        print(f"{name}: planner {c['planner']:.3f}; {args.orders} shuffled arrival orders: "
+              f"best {c['arrival_best']:.3f}, "
               f"worst {c['arrival_worst']:.3f} (S refused in {c['arrival_s_refused']}); planner / best "
               f"{c['planner_over_arrival_best']:.3f}, / worst {c['planner_over_arrival_worst']:.3f}; "
               f"S booked first: best {c['s_first_best']:.3f}, worst {c['s_first_worst']:.3f}; planner / best "

@@ -35,7 +35,7 @@ class Api:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> "Api":
+    def __enter__(self) -> Api:
         return self
 
     def __exit__(self, *exc) -> None:

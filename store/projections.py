@@ -73,7 +73,8 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
         case ev.MonthReserved():
             await release_everything(conn, body.displaced)
             await conn.execute(
-                """INSERT INTO calendar_entries (campaign_id, year, month, tier, category, counted_days, hot_topic, phases)
+                """INSERT INTO calendar_entries
+                       (campaign_id, year, month, tier, category, counted_days, hot_topic, phases)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
                 cid, int(body.month[:4]), body.month, body.tier.value, body.category, body.counted_days,
                 body.hot_topic, [p.model_dump(mode="json") for p in body.phases],
@@ -99,7 +100,8 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
             status = phase.value
         case ev.PhaseEnded(phase=phase):
             await conn.execute(
-                "UPDATE bookings SET status = 'released' WHERE campaign_id = $1 AND phase = $2 AND status <> 'released'",
+                "UPDATE bookings SET status = 'released' "
+                "WHERE campaign_id = $1 AND phase = $2 AND status <> 'released'",
                 cid, phase.value,
             )
         case ev.DisplacedBySCampaign():
@@ -132,7 +134,7 @@ async def rebuild(pool: asyncpg.Pool, batch: int = 2000) -> int:
         await conn.execute(f"TRUNCATE {', '.join(_PROJECTION_TABLES)}")
         after = (0, 0)
         while rows := await read_all(conn, after, batch, below_xmin=False):
-            for after, stored in rows:
+            for after, stored in rows:  # noqa: B007 - the last position read is where the next batch starts
                 await apply(conn, stored.to_event(), stored.position)
                 count += 1
         await conn.execute(

@@ -4,7 +4,7 @@ workflow's query) and its events (the log)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -97,7 +97,7 @@ async def _check_request(d: Deps, body: CampaignRequest) -> None:
     if body.business_line not in await reference.known_business_lines(d.pool):
         problems.append(f"unknown business line {body.business_line!r}")
     policy = await reference.policy_for(d.pool, body.year)
-    today = local_date(policy, datetime.now(timezone.utc))
+    today = local_date(policy, datetime.now(UTC))
     if body.month < today.strftime("%Y-%m"):
         problems.append(f"month {body.month} is in the past")
     elif body.burst_start is not None:

@@ -17,8 +17,8 @@ import asyncio
 import contextlib
 import socket
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import uvicorn
 
@@ -55,7 +55,7 @@ async def serving(app, *, host: str = "127.0.0.1", start_timeout: float = 15.0,
         server.should_exit = True
         try:
             await asyncio.wait_for(asyncio.shield(task), stop_timeout)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - stop at any cost, then clean up
+        except (TimeoutError, Exception):  # noqa: BLE001 - stop at any cost, then clean up
             server.force_exit = True
             task.cancel()
             with contextlib.suppress(BaseException):
