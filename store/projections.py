@@ -11,21 +11,22 @@ import asyncpg
 
 from domain import events as ev
 from domain.events import Event
+from domain.status import Status
 from domain.tiers import Tier
 
 PROJECTION = "all"
 _PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints")
 
 # Campaign status after each event type (None: the event does not move the status).
-_STATUS = {
-    "CampaignSubmitted": "submitted",
-    "ReviewScored": "in_review",
-    "MonthAlternativesOffered": "awaiting_month_choice",
-    "ResourcesAllocated": "scheduled",
-    "CampaignCompleted": "completed",
-    "CampaignRejected": "rejected",
-    "RequestExpired": "expired",
-    "CampaignCancelled": "cancelled",
+_STATUS: dict[str, str] = {
+    "CampaignSubmitted": Status.SUBMITTED,
+    "ReviewScored": Status.IN_REVIEW,
+    "MonthAlternativesOffered": Status.AWAITING_MONTH_CHOICE,
+    "ResourcesAllocated": Status.SCHEDULED,
+    "CampaignCompleted": Status.COMPLETED,
+    "CampaignRejected": Status.REJECTED,
+    "RequestExpired": Status.EXPIRED,
+    "CampaignCancelled": Status.CANCELLED,
 }
 _ENDS_HOLDING = ("CampaignCancelled", "CampaignRejected", "RequestExpired", "DisplacedBySCampaign")
 
@@ -80,7 +81,7 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
                 body.hot_topic, [p.model_dump(mode="json") for p in body.phases],
             )
             if body.tier == Tier.C:
-                status = "scheduled"  # C books nothing: reserved is scheduled
+                status = Status.SCHEDULED  # C books nothing: reserved is scheduled
             await _update_campaign(conn, event, status, month=body.month, tier=body.tier.value)
             return
         case ev.MonthChosen(month=month):
@@ -105,7 +106,7 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
                 cid, phase.value,
             )
         case ev.DisplacedBySCampaign():
-            status = "awaiting_month_choice"
+            status = Status.AWAITING_MONTH_CHOICE
     if event.type in _ENDS_HOLDING:
         await release_everything(conn, [cid])
     await _update_campaign(conn, event, status)
