@@ -88,6 +88,7 @@ class CampaignWorkflow:
         self.balancing_rounds = 0  # counts month outcomes (scheduled / new offer): choose_month waits for one
         self.fidelity = False  # PLAYBOOK_FIDELITY, decided once at the start of run()
         self.month_chosen = False  # after a month choice the engine picks the date: the owner's one was refused
+        self.review_recorded = False  # ReviewScored is in the log: `scored` may answer
 
     # ---------------------------------------------------------------- the life
     @workflow.run
@@ -130,6 +131,7 @@ class CampaignWorkflow:
             score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
             target_reachable=review.revenue.reachable, leadership_decides=leadership), SYSTEM, s.revenue_flag)
+        self.review_recorded = True
         if review.proposed_tier == Tier.C and not leadership:  # C: recorded only, no review, no company resources
             s.tier = Tier.C
             await self._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
@@ -355,6 +357,15 @@ class CampaignWorkflow:
     # ---------------------------------------------------------------- queries
     @workflow.query
     def state_query(self) -> CampaignState:
+        return self.state
+
+    @workflow.update
+    async def scored(self) -> CampaignState:
+        """Answer once the request is scored and recorded: in review with its score and
+        proposed tier, or past review (C), or ended. `POST /campaigns` starts the workflow
+        with this update, so the submitter sees what an approver will see."""
+        await workflow.wait_condition(lambda: self.state.status.is_final or (
+            self.review_recorded and self.state.status != Status.SUBMITTED))
         return self.state
 
     # ---------------------------------------------------------------- decisions (updates)
