@@ -22,6 +22,8 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 
+from infra.settings import Settings
+
 
 def bind_free_port(host: str = "127.0.0.1") -> socket.socket:
     """A listening-ready socket on a port the OS picked."""
@@ -38,7 +40,8 @@ async def serving(app, *, host: str = "127.0.0.1", start_timeout: float = 15.0,
     """Run `app` with uvicorn as a task of the running loop; yield its base URL."""
     sock = bind_free_port(host)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
+                            timeout_keep_alive=Settings().api_keepalive_s)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn-{port}")
     try:
