@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import asyncpg
 from temporalio import activity
 
-from activities.messages import AllocateResources, EventSlot, ReserveMonth
+from activities.messages import AllocateResources, EventSlot, LoadContext, ReserveMonth, ReviewContext
 from domain import events as ev
 from domain.balancing import BalancingDecision, YearCalendar, balance, other_months
 from domain.campaign import Phase, PhaseName
@@ -53,9 +53,26 @@ class CampaignActivities:
         return line
 
     @activity.defn
+    async def load_context(self, inp: LoadContext) -> ReviewContext:
+        """The year's overrides and the business line in one round trip (a local activity)."""
+        async with self.pool.acquire() as conn:
+            overrides = await reference.overrides_for(conn, inp.year)
+            line = await reference.business_line(conn, inp.business_line)
+        if line is None:
+            raise ValueError(f"unknown business line {inp.business_line!r}")
+        return ReviewContext(overrides=overrides, line=line)
+
+    @activity.defn
     async def record_event(self, event: ev.Event) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             await _append_and_project(conn, event)
+
+    @activity.defn
+    async def record_events(self, events: list[ev.Event]) -> None:
+        """Several events of one stream that always go together, in one transaction."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            for event in events:
+                await _append_and_project(conn, event)
 
     @activity.defn
     async def reserve_month(self, inp: ReserveMonth) -> BalancingDecision:

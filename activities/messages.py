@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.balancing import BalancingRequest
 from domain.campaign import Phase
+from domain.lines import BusinessLineContext
 from domain.tiers import Tier
 
 
@@ -32,6 +33,18 @@ class ReserveMonth(BaseModel):
     # owner's date, checked against those bursts instead of picked.
     spread: bool = False
     requested_burst_start: date | None = None
+
+
+class LoadContext(BaseModel):
+    """What a review needs from the database: the year's policy overrides and the line."""
+
+    year: int
+    business_line: str
+
+
+class ReviewContext(BaseModel):
+    overrides: dict
+    line: BusinessLineContext
 
 
 class AllocateResources(BaseModel):

@@ -21,11 +21,12 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
-    from activities.messages import AllocateResources, EventSlot, ReserveMonth
+    from activities.messages import AllocateResources, EventSlot, LoadContext, ReserveMonth
     from domain import events as ev
     from domain.balancing import BalancingDecision, BalancingRequest
     from domain.campaign import CampaignRequest, Phase
     from domain.dates import choose_burst_start, local_date, phase_start_instant
+    from domain.lines import BusinessLineContext
     from domain.policy import Policy
     from domain.scoring import score_request
     from domain.tiers import Tier
@@ -50,9 +51,20 @@ POLICY_OVERRIDES_ONLY = "policy-overrides-only"  # workflow.patched id, see READ
 # it S whatever the score), and burst dates are picked under the year lock, spread among
 # the month's other bursts (the activity picks or checks them).
 PLAYBOOK_FIDELITY = "playbook-fidelity"
+# workflow.patched id: fewer state transitions per campaign: the context is loaded and the
+# short event appends run as local activities, Submitted + ReviewScored are one append,
+# and search attributes are upserted only when they change.
+LEAN_CAMPAIGN = "lean-campaign"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=10),
+    retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
+)
+# Local activities (LEAN_CAMPAIGN): short reads and appends run in the worker's own task,
+# recorded as one marker each instead of three events and a workflow task. Appends are
+# idempotent (the seq is assigned here), so a retry after a lost worker writes nothing twice.
+_LOCAL: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=10),
     retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
 )
@@ -89,11 +101,34 @@ class CampaignWorkflow:
         self.fidelity = False  # PLAYBOOK_FIDELITY, decided once at the start of run()
         self.month_chosen = False  # after a month choice the engine picks the date: the owner's one was refused
         self.review_recorded = False  # ReviewScored is in the log: `scored` may answer
+        self.lean = False  # LEAN_CAMPAIGN, decided once at the start of run()
+        self.search_attributes: tuple[str, ...] | None = None  # the last upserted values (lean)
 
     # ---------------------------------------------------------------- the life
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignState:
         self.fidelity = workflow.patched(PLAYBOOK_FIDELITY)
+        self.lean = workflow.patched(LEAN_CAMPAIGN)
+        if self.lean:  # one local activity; Submitted is recorded with the review
+            ctx = await workflow.execute_local_activity_method(
+                CampaignActivities.load_context,
+                LoadContext(year=self.request.year, business_line=self.request.business_line), **_LOCAL)
+            self.policy = Policy.for_year(self.request.year, ctx.overrides)
+            line: BusinessLineContext | None = ctx.line
+        else:
+            await self._load_policy_and_submit()
+            line = None
+        try:
+            if await self._review(line) and await self._schedule():
+                await self._run_phases()
+        except _Interrupted:
+            await self._compensate()
+        self._upsert_search_attributes()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state
+
+    async def _load_policy_and_submit(self) -> None:
+        """Before LEAN_CAMPAIGN: the policy, then CampaignSubmitted on its own."""
         if workflow.patched(POLICY_OVERRIDES_ONLY):
             # Only the year's overrides enter history; the policy is built (memoized) from them.
             overrides = await workflow.execute_activity_method(
@@ -103,18 +138,12 @@ class CampaignWorkflow:
             self.policy = await workflow.execute_activity_method(
                 CampaignActivities.load_policy, self.request.year, **_ACTIVITY)
         await self._record(ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name)
-        try:
-            if await self._review() and await self._schedule():
-                await self._run_phases()
-        except _Interrupted:
-            await self._compensate()
-        self._upsert_search_attributes()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.state
 
-    async def _review(self) -> bool:
-        line = await workflow.execute_activity_method(
-            CampaignActivities.load_business_line, self.request.business_line, **_ACTIVITY)
+    async def _review(self, line: BusinessLineContext | None) -> bool:
+        if line is None:  # before LEAN_CAMPAIGN: loaded here, on its own
+            loaded: BusinessLineContext = await workflow.execute_activity_method(
+                CampaignActivities.load_business_line, self.request.business_line, **_ACTIVITY)
+            line = loaded
         review = score_request(self._policy, line, self.request)
         s = self.state
         s.score, s.proposed_tier = review.score, review.proposed_tier
@@ -127,10 +156,16 @@ class CampaignWorkflow:
             # ReviewScored is visible is accepted (and recorded after it). Search attributes
             # follow below, after the record, where they always were (command order).
             s.status, s.pending = Status.IN_REVIEW, "approval"
-        await self._record(ev.ReviewScored(
+        scored = ev.ReviewScored(
             score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
-            target_reachable=review.revenue.reachable, leadership_decides=leadership), SYSTEM, s.revenue_flag)
+            target_reachable=review.revenue.reachable, leadership_decides=leadership)
+        if self.lean:  # one append for what always goes together
+            await self._record_all([
+                (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
+                (scored, SYSTEM, s.revenue_flag)])
+        else:
+            await self._record(scored, SYSTEM, s.revenue_flag)
         self.review_recorded = True
         if review.proposed_tier == Tier.C and not leadership:  # C: recorded only, no review, no company resources
             s.tier = Tier.C
@@ -281,11 +316,23 @@ class CampaignWorkflow:
         return False
 
     async def _record(self, body: ev.EventBody, actor: str, reason: str | None = None) -> None:
+        if self.lean:
+            await self._record_all([(body, actor, reason)])
+            return
         slot = self._next_slot(actor, reason)
         event = ev.Event(campaign_id=slot.campaign_id, seq=slot.seq, at=slot.at, actor=actor, reason=reason,
                          body=body)
         await workflow.execute_activity_method(CampaignActivities.record_event, event, **_ACTIVITY)
         self._remember(slot, body.type)
+
+    async def _record_all(self, items: list[tuple[ev.EventBody, str, str | None]]) -> None:
+        """LEAN_CAMPAIGN: append events in one transaction, as a local activity."""
+        slots = [self._next_slot(actor, reason) for _, actor, reason in items]
+        events = [ev.Event(campaign_id=slot.campaign_id, seq=slot.seq, at=slot.at, actor=slot.actor,
+                           reason=slot.reason, body=body) for slot, (body, _, _) in zip(slots, items, strict=True)]
+        await workflow.execute_local_activity_method(CampaignActivities.record_events, events, **_LOCAL)
+        for slot, event in zip(slots, events, strict=True):
+            self._remember(slot, event.body.type)
 
     def _remember(self, slot: EventSlot, event_type: str) -> None:
         self.state.history.append(HistoryItem(seq=slot.seq, type=event_type, at=slot.at, actor=slot.actor,
@@ -346,6 +393,10 @@ class CampaignWorkflow:
 
     def _upsert_search_attributes(self) -> None:
         s = self.state
+        values = (s.status.value, (s.tier or s.proposed_tier or s.requested_tier or Tier.C).value, s.month)
+        if self.lean and values == self.search_attributes:
+            return  # LEAN_CAMPAIGN: nothing changed, no command
+        self.search_attributes = values
         workflow.upsert_search_attributes([
             sa.CAMPAIGN_STATUS.value_set(s.status.value),
             sa.CAMPAIGN_TIER.value_set((s.tier or s.proposed_tier or s.requested_tier or Tier.C).value),
