@@ -167,7 +167,7 @@ def _check_requested(
     return problems
 
 
-def candidate_days(policy: Policy, tier: Tier, month: str) -> list[date]:
+def candidate_days(policy: Policy, tier: Tier, month: str, festival_first: bool = True) -> list[date]:
     """Days of the month in preference order: all preferred weekdays first, each earliest first.
 
     C runs whenever the line decides: any working day, earliest first. An S in the month
@@ -177,7 +177,7 @@ def candidate_days(policy: Policy, tier: Tier, month: str) -> list[date]:
     if tier == Tier.C:
         return [d for d in days if not is_day_off(policy, d)]
     ordered = [d for w in policy.burst_weekdays for d in days if d.weekday() == w]
-    if tier == Tier.S:
+    if tier == Tier.S and festival_first:
         fests = [day for name, day in festival_dates(first_day(month).year).items()
                  if name in S_FESTIVALS and month_of_date(day) == month]
         if fests:
@@ -208,10 +208,11 @@ def _clash_text(policy: Policy, tier: Tier, d: date, hard: list[Burst], soft: li
             f"({', '.join(map(str, free))}): one campaign reaching a million beats four reaching half a million")
 
 
-def _usable(policy: Policy, tier: Tier, month: str, today: date, hot_topic: bool) -> list[date]:
+def _usable(policy: Policy, tier: Tier, month: str, today: date, hot_topic: bool,
+            festival_first: bool = True) -> list[date]:
     """Engine-pickable starts of `month`, best first: preferred weekday, lead met, burst free of days off."""
     first = earliest_warmup(policy, tier, today, hot_topic)
-    return [d for d in candidate_days(policy, tier, month)
+    return [d for d in candidate_days(policy, tier, month, festival_first)
             if _warmup_start(policy, tier, d) >= first
             and not any(is_day_off(policy, x) for x in _burst_days(policy, tier, d))]
 
@@ -230,6 +231,7 @@ def choose_burst_start(
     today: date,
     hot_topic: bool = False,
     taken: Sequence[Burst] = (),
+    festival_first: bool = True,
 ) -> DateChoice:
     """Validate a requested burst start, or pick the best one in `month`.
 
@@ -238,7 +240,8 @@ def choose_burst_start(
     get a date but no phases: they book nothing and run no timers. `taken` holds the
     bursts already reserved around this month: a picked date shares no day with them
     while a free one exists, and never overlaps an A or S burst; a requested date that
-    would is refused with the free days named.
+    would is refused with the free days named. `festival_first=False` replays campaigns
+    started before S bursts were made to cover 618 / Double 11.
     """
     taken = [] if tier == Tier.C else list(taken)
     if requested is not None:
@@ -256,7 +259,7 @@ def choose_burst_start(
         why = [f"requested burst start {requested} accepted" + (f" (pinned to {festival})" if festival else "")]
         return DateChoice(burst_start=requested, phases=plan_phases(policy, tier, requested), reasons=why)
 
-    usable = _usable(policy, tier, month, today, hot_topic)
+    usable = _usable(policy, tier, month, today, hot_topic, festival_first)
     # no clash first; else share only with B bursts, as few as possible; never an A or S burst
     ranked = sorted(
         ((len(soft), i, d) for i, d in enumerate(usable)

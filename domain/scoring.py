@@ -144,7 +144,10 @@ def propose_tier(policy: Policy, score: float, month: int, requested: Tier | Non
     return proposed
 
 
-def score_request(policy: Policy, line: BusinessLineContext, request: CampaignRequest) -> ReviewScore:
+def score_request(policy: Policy, line: BusinessLineContext, request: CampaignRequest, *,
+                  minimums: bool = True) -> ReviewScore:
+    """Score and proposed tier. `minimums=False` replays campaigns started before the explicit
+    A/B minimums (their workflow took its path on the score alone)."""
     f = factors(policy, line, request)
     weights = policy.score_weights.model_dump()
     score = _unit(sum(weights[k] * f[k] for k in FACTORS))
@@ -153,6 +156,7 @@ def score_request(policy: Policy, line: BusinessLineContext, request: CampaignRe
     return ReviewScore(
         score=score,
         factors=f,
-        proposed_tier=propose_tier(policy, score, request.month_number, request.requested_tier, request),
+        proposed_tier=propose_tier(policy, score, request.month_number, request.requested_tier,
+                                   request if minimums else None),
         revenue=revenue_check(request),
     )

@@ -48,8 +48,10 @@ with workflow.unsafe.imports_passed_through():
 SYSTEM = "promoflow"
 POLICY_OVERRIDES_ONLY = "policy-overrides-only"  # workflow.patched id, see README "Changing workflow code"
 # workflow.patched id: S is leadership's choice (a leader's approval of an S request makes
-# it S whatever the score), and burst dates are picked under the year lock, spread among
-# the month's other bursts (the activity picks or checks them).
+# it S whatever the score); the explicit A/B minimums gate the proposed tier; burst dates
+# are picked under the year lock, spread among the month's other bursts (the activity
+# picks or checks them), an S burst covering 618 / Double 11. Campaigns started before
+# replay on the old rules (the domain functions take a switch for it).
 PLAYBOOK_FIDELITY = "playbook-fidelity"
 # workflow.patched id: fewer state transitions per campaign: the context is loaded and the
 # short event appends run as local activities, Submitted + ReviewScored are one append,
@@ -144,7 +146,7 @@ class CampaignWorkflow:
             loaded: BusinessLineContext = await workflow.execute_activity_method(
                 CampaignActivities.load_business_line, self.request.business_line, **_ACTIVITY)
             line = loaded
-        review = score_request(self._policy, line, self.request)
+        review = score_request(self._policy, line, self.request, minimums=self.fidelity)
         s = self.state
         s.score, s.proposed_tier = review.score, review.proposed_tier
         if not review.revenue.reachable:
@@ -208,7 +210,8 @@ class CampaignWorkflow:
         assert s.tier is not None, "scheduled before a tier was decided"
         while True:
             requested = self.request.burst_start if s.month == self.request.month and not self.month_chosen else None
-            choice = choose_burst_start(self._policy, s.tier, s.month, requested, self._today(), self.request.hot_topic)
+            choice = choose_burst_start(self._policy, s.tier, s.month, requested, self._today(), self.request.hot_topic,
+                                        festival_first=self.fidelity)
             if choice.burst_start is not None:
                 self._check_interrupts()
                 decision = await self._reserve(choice.phases, requested)
