@@ -70,6 +70,11 @@ def plan(inp: PlanInput, time_limit: float | None = None,
         for o, d in zip(os_, days):
             starts[o.intent] = d
 
+    merged_into = {a: b for a, b in solved.z}  # merged intent -> its carrier
+    carries: dict[int, list[str]] = defaultdict(list)
+    for a, b in sorted(merged_into.items()):
+        carries[b].append(c.views[a].intent.request_id)
+
     today = planning_day(inp.year)
     decisions: list[Decision] = []
     for v in c.views:
@@ -83,8 +88,17 @@ def plan(inp: PlanInput, time_limit: float | None = None,
             kind: DecisionKind = ("downgraded" if o.tier.rank < v.asked.rank
                                   else "moved" if o.month != it.months[0] else "placed")
             why = reasons.placed_reason(board, v, o.month, o.tier, d, o.start is not None and o.tier != Tier.S)
+            if carries.get(v.index):
+                why += f"; carries the merged {', '.join(carries[v.index])} (one campaign, its value counted once)"
             decisions.append(Decision(**base, score=o.score, decision=kind, tier=o.tier, month=o.month,
                                       burst_start=d, phases=plan_phases(policy, o.tier, d), reason=why))
+            continue
+        if v.index in merged_into:
+            carrier = c.views[merged_into[v.index]]
+            o = chosen[carrier.index]
+            decisions.append(Decision(**base, score=v.scores[o.month], decision="merged", tier=None, month=o.month,
+                                      burst_start=None, phases=[], merged_with=carrier.intent.request_id,
+                                      reason=reasons.merged_reason(board, v, carrier, o.month, o.tier)))
             continue
         home = v.pin_month or it.months[0]
         if not v.pin_cut and (v.pin_tier == Tier.C or v.ceiling.get(home, Tier.C) == Tier.C):
