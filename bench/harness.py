@@ -11,9 +11,10 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable, Iterable
+from typing import Self
 
 import asyncpg
 import psutil
@@ -88,7 +89,7 @@ class DevServer:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    async def start(self) -> "DevServer":
+    async def start(self) -> DevServer:
         self.proc = start_temporal(self.data_dir, self.port, free_port(), headless=True, log=self.log)
         await wait_for_temporal(self.address, "default", self.proc, timeout=60)
         return self
@@ -132,7 +133,7 @@ class Meter:
     def __init__(self, temporal_pid: int | None = None, postgres_pid: int | None = None):
         self.temporal_pid, self.postgres_pid = temporal_pid, postgres_pid
 
-    def __enter__(self) -> "Meter":
+    def __enter__(self) -> Self:
         self.t0 = time.perf_counter()
         self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
         self.tcpu0 = _proc_cpu(self.temporal_pid)
@@ -210,7 +211,7 @@ def machine() -> dict:
     import temporalio
 
     temporal_version = subprocess.run(
-        [str(Path(sys.executable).parent / "temporal"), "--version"], capture_output=True, text=True).stdout.strip()
+        [str(Path(sys.executable).parent / "temporal"), "--version"], check=False, capture_output=True, text=True).stdout.strip()
     cpu_model = ""
     try:
         cpu_model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()

@@ -5,6 +5,7 @@ reserve_month and allocate_resources, and where approve -> scheduled spends its 
 from __future__ import annotations
 
 import asyncio
+from typing import Self
 
 from bench.harness import percentile
 
@@ -16,7 +17,7 @@ class LockSampler:
     def __init__(self, dsn: str):
         self.dsn, self.samples = dsn, []
 
-    async def __aenter__(self) -> "LockSampler":
+    async def __aenter__(self) -> Self:
         import asyncpg
         self.conn = await asyncpg.connect(self.dsn)
         self.task = asyncio.create_task(self._run())
