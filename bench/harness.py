@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
 
 import asyncpg
 import psutil
@@ -133,7 +132,7 @@ class Meter:
     def __init__(self, temporal_pid: int | None = None, postgres_pid: int | None = None):
         self.temporal_pid, self.postgres_pid = temporal_pid, postgres_pid
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> Meter:
         self.t0 = time.perf_counter()
         self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
         self.tcpu0 = _proc_cpu(self.temporal_pid)
@@ -211,7 +210,7 @@ def machine() -> dict:
     import temporalio
 
     temporal_version = subprocess.run(
-        [str(Path(sys.executable).parent / "temporal"), "--version"], check=False, capture_output=True, text=True).stdout.strip()
+        [str(Path(sys.executable).parent / "temporal"), "--version"], capture_output=True, text=True).stdout.strip()
     cpu_model = ""
     try:
         cpu_model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()

@@ -5,7 +5,6 @@ reserve_month and allocate_resources, and where approve -> scheduled spends its 
 from __future__ import annotations
 
 import asyncio
-from typing import Self
 
 from bench.harness import percentile
 
@@ -17,7 +16,7 @@ class LockSampler:
     def __init__(self, dsn: str):
         self.dsn, self.samples = dsn, []
 
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self) -> LockSampler:
         import asyncpg
         self.conn = await asyncpg.connect(self.dsn)
         self.task = asyncio.create_task(self._run())

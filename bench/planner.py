@@ -65,7 +65,8 @@ def generated_year(n: int, seed: int, n_lines: int | None = None) -> PlanInput:
             "gross_margin": round(rnd.uniform(0.05, 0.5), 3),
             "forecast": {"traffic": int(traffic), "avg_order_value": 100.0, "conversion_rate": 0.05},
         }))
-    s = [SFix(request_id=intents[k].request_id, month=m) for k, m in zip(range(3), ("2027-06", "2027-09", "2027-11"))]
+    s = [SFix(request_id=intents[k].request_id, month=m)
+         for k, m in enumerate(("2027-06", "2027-09", "2027-11"))]
     return PlanInput(year=YEAR, policy=Policy.for_year(YEAR), intents=intents, s_fixed=s, lines=lines)
 
 
@@ -126,8 +127,8 @@ def lines(r: dict) -> list[str]:
     for x in r["rows"].values():
         t = x["tiers"]
         out.append(f"| {x['case']} | {x['intents']} | {x['status']} | {x['gap']:.4%} | {x['solver_s']:.3f} | "
-                   f"{x['total_s']:.2f} | {x['value']:.3f} | {x['counted_days']} | {t['S']}/{t['A']}/{t['B']}/{t['C']} | "
-                   f"{x['cut']} |")
+                   f"{x['total_s']:.2f} | {x['value']:.3f} | {x['counted_days']} | "
+                   f"{t['S']}/{t['A']}/{t['B']}/{t['C']} | {x['cut']} |")
     out.append("")
     names = {"example": "example year", "80": "generated, 80 intents"}
     for key, c in r["versus_fcfs"].items():

@@ -79,7 +79,7 @@ def _plan(inp: PlanInput, policy: Policy, time_limit: float | None,
         days = [d for d in c.slots[month].starts[tier] if solved.y.get((month, tier, d))]
         os_.sort(key=lambda o: (-o.score, c.views[o.intent].intent.request_id))
         assert len(days) == len(os_), f"slots of {month} {tier}: {len(days)} days for {len(os_)} bursts"
-        for o, d in zip(os_, days):
+        for o, d in zip(os_, days, strict=False):
             starts[o.intent] = d
 
     merged_into = {a: b for a, b in solved.z}  # merged intent -> its carrier
@@ -115,7 +115,7 @@ def _plan(inp: PlanInput, policy: Policy, time_limit: float | None,
         home = v.pin_month or it.months[0]
         if not v.pin_cut and (v.pin_tier == Tier.C or v.ceiling.get(home, Tier.C) == Tier.C):
             ch = choose_burst_start(policy, Tier.C, home, it.burst_start if home == it.month else None, today)
-            kind = "downgraded" if v.asked != Tier.C else ("moved" if home != it.months[0] else "placed")  # type: ignore[assignment]
+            kind = "downgraded" if v.asked != Tier.C else ("moved" if home != it.months[0] else "placed")
             decisions.append(Decision(**base, score=v.scores[home], decision=kind, tier=Tier.C, month=home,
                                       burst_start=ch.burst_start, phases=[], reason=reasons.c_reason(board, v, home)))
             continue
@@ -130,7 +130,8 @@ def _plan(inp: PlanInput, policy: Policy, time_limit: float | None,
         kinds[dec.decision] += 1
     tiers = {t.value: sum(1 for d in decisions if d.tier == t) for t in Tier}
     summary = Summary(
-        status=cast(Status, solved.status), objective=round(solved.objective, 6) if solved.objective is not None else None,
+        status=cast(Status, solved.status),
+        objective=round(solved.objective, 6) if solved.objective is not None else None,
         bound=round(solved.bound, 6) if solved.bound is not None else None, value=value,
         seconds=round(solved.seconds, 4), counted_days=counted, tiers=tiers,
         placed=kinds["placed"], moved=kinds["moved"], downgraded=kinds["downgraded"], cut=kinds["cut"],

@@ -207,7 +207,7 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
                     day += timedelta(days=1)
     seen: set[tuple[Any, ...]] = set()
     rows = 0
-    for (res, day), terms in sorted(usage.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+    for (res, _day), terms in sorted(usage.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         if sum(u for _, u in terms) <= units[res]:
             continue
         key = (tuple(sorted((lit.index, u) for lit, u in terms)), units[res])
@@ -296,7 +296,7 @@ def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Pro
     b.model.clear_objective()
     b.model.add(b.value >= v1)
     b.model.minimize(b.tie)
-    for var, val in zip(b.x, xs1):
+    for var, val in zip(b.x, xs1, strict=False):
         b.model.add_hint(var, val)
     for k, var in b.y.items():
         b.model.add_hint(var, ys1[k])
@@ -333,7 +333,8 @@ def diagnose(inp: PlanInput, c: Candidates, time_limit: float | None) -> tuple[l
         s = solver_for(time_limit)
         st = s.solve(b.model)
         spent += s.wall_time
-        return st == cp_model.INFEASIBLE, list(s.sufficient_assumptions_for_infeasibility()) if st == cp_model.INFEASIBLE else []
+        infeasible = st == cp_model.INFEASIBLE
+        return infeasible, list(s.sufficient_assumptions_for_infeasibility()) if infeasible else []
 
     all_lits = list(b.guards.values())
     bad, core = infeasible_with(all_lits)

@@ -29,7 +29,7 @@ def years(draw):
             draw(st.one_of(st.none(), st.sampled_from(FESTIVALS)))))
     s_count = draw(st.integers(0, min(2, n)))
     s_months = draw(st.permutations(S_MONTHS))[:s_count]
-    s = {intents[k].request_id: f"2027-{m:02d}" for k, m in zip(range(s_count), s_months)}
+    s = {intents[k].request_id: f"2027-{m:02d}" for k, m in zip(range(s_count), s_months, strict=False)}
     budget = draw(st.sampled_from([None, 60, 90]))
     stt = Settings(budget=budget, reserve=None if budget is None else 6, merge=draw(st.booleans()))
     order = draw(st.permutations(list(range(n))))
