@@ -1,4 +1,4 @@
-"""Projections of the log: campaigns list, calendar, bookings, audit trail.
+"""Projections of the log: campaigns list, calendar, bookings (the audit trail is a view).
 
 `apply` folds one event into every projection. The live path calls it in the same
 transaction as the append; `rebuild` truncates the projections and folds the whole
@@ -15,7 +15,8 @@ from domain.status import Status
 from domain.tiers import Tier
 
 PROJECTION = "all"
-_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints")
+# (the audit trail is a view over `events`: nothing to fold, nothing to rebuild)
+_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "projection_checkpoints")
 
 # Campaign status after each event type (None: the event does not move the status).
 _STATUS: dict[str, str] = {
@@ -42,16 +43,12 @@ async def release_everything(conn: asyncpg.Connection, campaign_ids: list[str]) 
 
 async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
     """Fold one event into every projection, in the caller's transaction (few round trips:
-    the audit row, the event's own rows, then one UPDATE of the campaign row).
+    the event's own rows, then one UPDATE of the campaign row; the audit trail is a view).
 
     These projections are inline: they commit with the event, so they are never behind the
     log and need no per-event checkpoint (a single checkpoint row updated by every append
     would be a hot row serializing all writers). `rebuild` records where it read up to."""
     body, cid = event.body, event.campaign_id
-    await conn.execute(
-        "INSERT INTO audit_trail (position, campaign_id, seq, type, actor, reason, at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-        position, cid, event.seq, event.type, event.actor, event.reason, event.at,
-    )
     status = _STATUS.get(event.type)
     match body:
         case ev.CampaignSubmitted(request=r, owner=owner):
