@@ -13,9 +13,11 @@ from domain import events as ev
 from domain.events import Event
 from domain.status import Status
 from domain.tiers import Tier
+from store import results_projection
 
 PROJECTION = "all"
-_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints")
+_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints",
+                      *results_projection.TABLES)
 
 # Campaign status after each event type (None: the event does not move the status).
 _STATUS: dict[str, str] = {
@@ -107,6 +109,8 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
             )
         case ev.DisplacedBySCampaign():
             status = Status.AWAITING_MONTH_CHOICE
+        case ev.ActualsRecorded() | ev.ActualsCorrected() | ev.CampaignOutcome():
+            await results_projection.apply(conn, event)
     if event.type in _ENDS_HOLDING:
         await release_everything(conn, [cid])
     await _update_campaign(conn, event, status)
