@@ -14,11 +14,12 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.campaign import Forecast
+from domain.campaign import CampaignRequest, Forecast
 from domain.lines import BusinessLineContext
 from domain.months import number_of
 from domain.policy import Policy
 from domain.results.outcome import FACTORS, Figures
+from domain.scoring import ReviewScore, propose_tier
 from domain.tiers import Tier
 
 
@@ -118,3 +119,14 @@ def context_from_results(seeded: BusinessLineContext, annual_revenue: float | No
         "month_revenue": month_revenue if month_revenue is not None else seeded.month_revenue,
         "source": "results",
     })
+
+
+def weigh_forecast_check(policy: Policy, review: ReviewScore, check: ForecastCheck | None,
+                         request: CampaignRequest) -> ReviewScore:
+    """With the policy switch on (off by default), an optimistic forecast lowers the score
+    by the policy's penalty and the tier is proposed again from the lowered score."""
+    if check is None or not check.optimistic or not policy.results.optimistic_in_score:
+        return review
+    score = round(max(0.0, review.score - policy.results.optimistic_penalty), 6)
+    tier = propose_tier(policy, score, request.month_number, request.requested_tier, request)
+    return review.model_copy(update={"score": score, "proposed_tier": tier})
