@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.results.actuals import ActualRow
 from domain.tiers import Tier
-from tests.workflows.helpers import OPS, owner_of, record_histories, request
+from tests.workflows.helpers import OPS, owner_of, request
 from tests.workflows.test_lifecycle import POLICY, approved, engine, log_types, skip_to, until_status  # noqa: F401
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import RecordActuals, Status
