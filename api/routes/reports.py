@@ -69,7 +69,7 @@ async def report_page(year: int, actor: CurrentActor, d: AppDeps) -> HTMLRespons
     return HTMLResponse(render_report(await year_report(d, actor, year)))
 
 
-@router.get("/{year}", responses={200: {"content": {"text/html": {}}}})
+@router.get("/{year}", response_model=None, responses={200: {"content": {"text/html": {}}}})
 async def report(year: int, request: Request, actor: CurrentActor, d: AppDeps) -> Response | dict[str, Any]:
     data = await year_report(d, actor, year)
     if prefers_html(request.headers.get("accept")):
