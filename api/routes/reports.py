@@ -35,7 +35,7 @@ async def year_report(d: Deps, actor: Any, year: int) -> dict[str, Any]:
 
 
 def _money(v: float | None) -> str:
-    return "–" if v is None else f"{v:,.0f}"
+    return "–" if v is None else f"{(v if abs(v) >= 0.5 else 0.0):,.0f}"  # no "-0" from rounding residue
 
 
 def _num(v: float | None) -> str:
