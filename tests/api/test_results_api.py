@@ -106,3 +106,32 @@ async def test_history_outcome_report_and_forecast_check(api):
     live = await rows()
     await rebuild(api.pool)
     assert await rows() == live
+
+
+async def test_starter_history_and_actuals_import(api, tmp_path):
+    import asyncio
+    import io
+    import json
+
+    from cli.main import main
+
+    hist = tmp_path / "history.json"
+    hist.write_text(json.dumps({"campaigns": [history_item("cli-1", "2026-09", date(2026, 9, 7), 100_000.0)]}))
+    csv_file = tmp_path / "actuals.csv"
+    lines = ["campaign_id,date,traffic,orders,gmv,gross_profit",
+             "campaign-food-cli-1,2026-09-07,100000,2000,120000,24000",   # a correction
+             "campaign-food-cli-1,2026-09-20,100000,2000,90000,18000",    # the last day after the end
+             "campaign-food-nope,2026-09-07,1,1,1,1"]                     # no such campaign
+    csv_file.write_text("\n".join(lines) + "\n")
+
+    def run(*argv: str) -> tuple[int, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["--api", api.url, "--token", "yan.ops", *argv], out=out, err=err)
+        return code, out.getvalue()
+
+    code, text = await asyncio.to_thread(run, "history", "import", str(hist), "--no-progress")
+    assert code == 0 and "1 created" in text
+    code, text = await asyncio.to_thread(run, "actuals", "import", str(csv_file), "--no-progress")
+    assert code == 1 and "2 rows stored, 1 refused" in text and "row 4" in text and "not_found" in text
+    o = await api.pool.fetchval("SELECT outcome FROM campaign_outcomes WHERE campaign_id = 'campaign-food-cli-1'")
+    assert o["actual"]["sales"] == 6 * 100_000 + 120_000 and o["fatigue"]["after"] == 100_000.0 * 6 / 7 + 90_000 / 7
