@@ -89,8 +89,8 @@ def import_actuals(api: Api, path: str, out: TextIO, err: TextIO, *, chunk: int 
                     problems += [f"row {numbers[d['row']]} ({res['campaign_id']}): {d.get('message')}"
                                  for d in named if d["row"] < len(numbers)]
                 else:
-                    problems.append(f"rows {numbers[0]}..{numbers[-1]} ({res['campaign_id']}): "
-                                    f"{e.get('code')}: {e.get('message')}")
+                    where = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}..{numbers[-1]}"
+                    problems.append(f"{where} ({res['campaign_id']}): {e.get('code')}: {e.get('message')}")
             for _ in numbers:
                 bar.step()
     bar.finish()
