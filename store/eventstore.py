@@ -58,7 +58,12 @@ def _stored(row: asyncpg.Record) -> StoredEvent:
 
 async def append(conn: asyncpg.Connection, event: Event) -> int | None:
     """Append inside the caller's transaction. Returns the new global position, or None
-    when this exact event is already in the log (a retry: nothing to do)."""
+    when this event is already in the log (a retry: nothing to do).
+
+    "This event" is the same seq with the same type, data, actor and reason; its time may
+    differ. A local activity's retry after a lost workflow task is decided again in a new
+    task, at a new `workflow.now()`: the same event, decided a little later. The first
+    time stands in the log."""
     position = await conn.fetchval(
         """
         INSERT INTO events (campaign_id, seq, type, schema_version, data, actor, reason, at)
@@ -74,9 +79,9 @@ async def append(conn: asyncpg.Connection, event: Event) -> int | None:
         return position
     row = await conn.fetchrow(
         f"""SELECT {_COLUMNS}, (type = $3 AND data = $4::jsonb AND actor = $5
-                   AND reason IS NOT DISTINCT FROM $6 AND at = $7) AS same
+                   AND reason IS NOT DISTINCT FROM $6) AS same
             FROM events WHERE campaign_id = $1 AND seq = $2""",
-        event.campaign_id, event.seq, event.type, event.data(), event.actor, event.reason, event.at,
+        event.campaign_id, event.seq, event.type, event.data(), event.actor, event.reason,
     )
     if row is None:
         raise SeqGap(f"{event.campaign_id}: seq {event.seq} would leave a gap (seq {event.seq - 1} is missing)")

@@ -91,3 +91,15 @@ async def test_old_schema_versions_are_upcast_on_read(pool, monkeypatch):
     [stored] = await eventstore.read_stream(pool, "c-7")
     assert stored.schema_version == 1
     assert stored.to_event().body.stage == "month_choice"
+
+
+async def test_the_same_event_decided_again_later_is_a_no_op_and_the_first_time_stands(pool):
+    """A local activity retried after a lost workflow task carries a later workflow.now()."""
+    from datetime import timedelta
+
+    first = submitted("c-7")
+    assert isinstance(await _append(pool, first), int)
+    again = first.model_copy(update={"at": first.at + timedelta(seconds=12)})
+    assert await _append(pool, again) is None
+    [row] = await eventstore.read_stream(pool, "c-7")
+    assert row.at == first.at
