@@ -40,7 +40,7 @@ def campaign_activities(pool) -> list:
     acts = CampaignActivities(pool)
     return [acts.load_policy, acts.load_policy_overrides, acts.load_business_line, acts.record_event,
             acts.load_context, acts.record_events,
-            acts.reserve_month, acts.allocate_resources]
+            acts.reserve_month, acts.allocate_resources, acts.forecast_history]
 
 
 def build_worker(client: Client, pool, task_queue: str, **options) -> Worker:

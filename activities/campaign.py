@@ -3,21 +3,29 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 from temporalio import activity
 
-from activities.messages import AllocateResources, EventSlot, LoadContext, ReserveMonth, ReviewContext
+from activities.messages import (
+    AllocateResources,
+    EventSlot,
+    ForecastHistory,
+    LoadContext,
+    ReserveMonth,
+    ReviewContext,
+)
 from domain import events as ev
 from domain.balancing import BalancingDecision, YearCalendar, balance, other_months
 from domain.campaign import Phase, PhaseName
 from domain.dates import DateChoice, burst_span, choose_burst_start, local_date
 from domain.months import month_of_date, year_of
 from domain.policy import Policy
+from domain.results.forecast import HistoryForecast, context_from_results, history_forecast
 from domain.scoring import BusinessLineContext
 from domain.tiers import Tier
-from store import bookings, calendar, eventstore, projections, reference
+from store import bookings, calendar, eventstore, projections, reference, results
 
 
 def _event(slot: EventSlot, body: ev.EventBody) -> ev.Event:
@@ -47,20 +55,22 @@ class CampaignActivities:
 
     @activity.defn
     async def load_business_line(self, business_line: str) -> BusinessLineContext:
-        line = await reference.business_line(self.pool, business_line)
-        if line is None:
-            raise ValueError(f"unknown business line {business_line!r}")
-        return line
+        """The line's context; annual progress and month revenue from recorded results
+        (actuals plus the revenue feed) when there are any, else the seeded figures."""
+        return await _line_context(self.pool, business_line)
+
+    @activity.defn
+    async def forecast_history(self, inp: ForecastHistory) -> HistoryForecast | None:
+        """The line's past results as a forecast (same tier and season first, then wider)."""
+        policy = await reference.policy_for(self.pool, int(inp.month[:4]))
+        past = await results.past_results(self.pool, inp.business_line)
+        return history_forecast(policy, inp.business_line, inp.tier, inp.month, past)
 
     @activity.defn
     async def load_context(self, inp: LoadContext) -> ReviewContext:
         """The year's overrides and the business line in one round trip (a local activity)."""
-        async with self.pool.acquire() as conn:
-            overrides = await reference.overrides_for(conn, inp.year)
-            line = await reference.business_line(conn, inp.business_line)
-        if line is None:
-            raise ValueError(f"unknown business line {inp.business_line!r}")
-        return ReviewContext(overrides=overrides, line=line)
+        overrides = await reference.overrides_for(self.pool, inp.year)
+        return ReviewContext(overrides=overrides, line=await _line_context(self.pool, inp.business_line))
 
     @activity.defn
     async def record_event(self, event: ev.Event) -> None:
@@ -124,6 +134,17 @@ class CampaignActivities:
             body = ev.ResourcesAllocated(bookings=picked, shortfall=shortfall)
             await _append_and_project(conn, _event(inp.slot, body))
             return body
+
+
+async def _line_context(pool: asyncpg.Pool, business_line: str) -> BusinessLineContext:
+    """The seeded context, with annual progress and month revenue from recorded results
+    (actuals plus the revenue feed) when there are any."""
+    line = await reference.business_line(pool, business_line)
+    if line is None:
+        raise ValueError(f"unknown business line {business_line!r}")
+    policy = await reference.policy_for(pool, datetime.now(UTC).year)
+    annual, month = await results.line_revenue(pool, business_line, local_date(policy, datetime.now(UTC)))
+    return context_from_results(line, annual, month)
 
 
 def _burst_start(phases: list[Phase]) -> date | None:

@@ -51,3 +51,9 @@ class AllocateResources(BaseModel):
     slot: EventSlot
     tier: Tier
     phases: list[Phase]
+
+
+class ForecastHistory(BaseModel):
+    business_line: str
+    tier: Tier | None
+    month: str

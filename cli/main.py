@@ -14,6 +14,7 @@ from cli.client import Api
 from cli.commands import DECISIONS, cmd_import, cmd_list, cmd_show, cmd_submit
 from cli.errors import CliError
 from cli.parser import build_parser
+from cli.results import import_actuals, import_history
 from cli.tokens import load_tokens, token_for_name
 
 
@@ -47,6 +48,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                 return cmd_show(api, args, out)
             if args.command == "list":
                 return cmd_list(api, args, out)
+            if args.command in ("history", "actuals"):
+                run = import_history if args.command == "history" else import_actuals
+                return run(api, args.file, out, err, progress=not args.no_progress)
             return DECISIONS[args.command](api, args, out)
     except CliError as e:
         print(str(e), file=err)

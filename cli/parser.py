@@ -104,4 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cancel", parents=[common], help="withdraw or cancel; releases every booking")
     c.add_argument("id")
     c.add_argument("--reason", required=True)
+    for name, what in (("history", "campaigns that already ran (JSON: POST /history items)"),
+                       ("actuals", "daily actuals (CSV or JSON: campaign_id,date,traffic,orders,gmv,gross_profit)")):
+        h = sub.add_parser(name, parents=[common], help=f"import {what}")
+        h.add_argument("action", choices=["import"])
+        h.add_argument("file")
+        h.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     return parser

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.campaign import CampaignRequest, Phase, PhaseName
+from domain.results.actuals import ActualRow, Correction
+from domain.results.outcome import Outcome
 from domain.tiers import Tier
 
 
@@ -60,6 +62,10 @@ class ReviewScored(_Body):
     target_reachable: bool
     # an S request goes to leadership whatever the score proposes (even C): S is their choice
     leadership_decides: bool = False
+    # where the line's annual progress and month revenue came from: "seeded" or "results"
+    source: str = "seeded"
+    # the forecast against the line's history (domain.results.forecast.ForecastCheck), when there is one
+    forecast_check: dict[str, Any] | None = None
 
 
 class ApprovalEscalated(_Body):
@@ -143,6 +149,29 @@ class CampaignCancelled(_Body):
     stage: str
 
 
+class ActualsRecorded(_Body):
+    """Daily actuals of days not recorded before (one accepted batch)."""
+
+    type: Literal["ActualsRecorded"] = "ActualsRecorded"
+    rows: list[ActualRow]
+
+
+class ActualsCorrected(_Body):
+    """Days whose figures changed: the old figures stay in the log next to the new ones."""
+
+    type: Literal["ActualsCorrected"] = "ActualsCorrected"
+    corrections: list[Correction]
+
+
+class CampaignOutcome(_Body):
+    """Forecast against actual, the LMDI split, fatigue and gross profit (domain.results.outcome).
+    Recorded when the results window closes, and again when late actuals change it."""
+
+    type: Literal["CampaignOutcome"] = "CampaignOutcome"
+    outcome: Outcome
+    days: int = Field(ge=0, description="the campaign's own days, warm-up through the end")
+
+
 EventBody = Annotated[
     CampaignSubmitted
     | ReviewScored
@@ -159,7 +188,10 @@ EventBody = Annotated[
     | PhaseStarted
     | PhaseEnded
     | CampaignCompleted
-    | CampaignCancelled,
+    | CampaignCancelled
+    | ActualsRecorded
+    | ActualsCorrected
+    | CampaignOutcome,
     Field(discriminator="type"),
 ]
 _BODY = TypeAdapter(EventBody)

@@ -16,3 +16,5 @@ class BusinessLineContext(BaseModel):
     annual_progress: float = Field(ge=0, description="revenue so far this year, yuan")
     month_revenue: float = Field(ge=0, description="revenue of the current month, yuan")
     month_revenue_norm: float = Field(ge=0, description="a typical month's revenue, to normalise")
+    # where annual_progress and month_revenue came from: the seeded table, or recorded results
+    source: str = Field(default="seeded", pattern="^(seeded|results)$")

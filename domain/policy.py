@@ -21,7 +21,7 @@ from domain.resources import Entitlement, ResourceSpec, default_entitlements, de
 from domain.tiers import Tier
 
 __all__ = [
-    "BusinessLineContext", "Entitlement", "Policy", "ResourceSpec", "ScoreWeights", "ScoringScales",
+    "BusinessLineContext", "Entitlement", "Policy", "ResourceSpec", "ResultsRules", "ScoreWeights", "ScoringScales",
     "ThresholdRaise", "Thresholds", "TierMinimum", "TierRule", "festival_dates",
 ]
 
@@ -77,6 +77,31 @@ class TierMinimum(_Frozen):
 
     revenue_target: float = Field(ge=0, description="yuan")
     forecast_traffic: int = Field(ge=0, description="visits")
+
+
+class ResultsRules(_Frozen):
+    """Results (DOMAIN.md "Results: which part makes money"): the actuals window, how long a
+    campaign waits for late figures, the slump windows, and when a forecast is optimistic."""
+
+    margin_days: int = Field(default=7, ge=0, description="actuals are taken this many days before warm-up "
+                                                          "and after the end")
+    results_window_days: int = Field(default=14, ge=0, description="the workflow waits this long after its "
+                                                                   "last phase for actuals, then records the outcome")
+    slump_window_days: int = Field(default=7, ge=1, description="fatigue: average daily GMV of this many days "
+                                                                "after the end / before warm-up")
+    optimistic_ratio: float = Field(default=1.5, gt=0, description="a forecast above the line's history by more "
+                                                                   "than this ratio is optimistic")
+    optimistic_in_score: bool = Field(default=False, description="let an optimistic forecast lower the score")
+    optimistic_penalty: float = Field(default=0.1, ge=0, le=1, description="subtracted from the score when "
+                                                                           "optimistic_in_score")
+    accuracy_tolerance: float = Field(default=0.1, ge=0, description="a factor within this share of its forecast "
+                                                                    "counts as accurate in the report")
+    max_rows: int = Field(default=10_000, ge=1, description="rows per actuals batch")
+    slump_claim_days: int = Field(default=3, ge=0, description="the playbook's claim: A campaigns longer than "
+                                                               "this slump after the end")
+    seasons: dict[str, list[int]] = Field(
+        default={"winter": [12, 1, 2], "spring": [3, 4, 5], "summer": [6, 7, 8], "autumn": [9, 10, 11]},
+        description="forecasts from history look at the same tier in the same season first")
 
 
 class ScoreWeights(_Frozen):
@@ -228,6 +253,7 @@ class Policy(_Frozen):
     resources: list[ResourceSpec] = []
     entitlements: dict[Tier, list[Entitlement]] = {}
     business_lines: dict[str, BusinessLineContext] = {}
+    results: ResultsRules = ResultsRules()
 
     @model_validator(mode="before")
     @classmethod

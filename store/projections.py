@@ -13,10 +13,12 @@ from domain import events as ev
 from domain.events import Event
 from domain.status import Status
 from domain.tiers import Tier
+from store import results_projection
 
 PROJECTION = "all"
 # (the audit trail is a view over `events`: nothing to fold, nothing to rebuild)
-_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "projection_checkpoints")
+_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "projection_checkpoints",
+                      *results_projection.TABLES)
 
 # Campaign status after each event type (None: the event does not move the status).
 _STATUS: dict[str, str] = {
@@ -104,6 +106,8 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
             )
         case ev.DisplacedBySCampaign():
             status = Status.AWAITING_MONTH_CHOICE
+        case ev.ActualsRecorded() | ev.ActualsCorrected() | ev.CampaignOutcome():
+            await results_projection.apply(conn, event)
     if event.type in _ENDS_HOLDING:
         await release_everything(conn, [cid])
     await _update_campaign(conn, event, status)

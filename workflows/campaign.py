@@ -21,18 +21,22 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
-    from activities.messages import AllocateResources, EventSlot, LoadContext, ReserveMonth
+    from activities.messages import AllocateResources, EventSlot, ForecastHistory, LoadContext, ReserveMonth
     from domain import events as ev
     from domain.balancing import BalancingDecision, BalancingRequest
     from domain.campaign import CampaignRequest, Phase
     from domain.dates import choose_burst_start, local_date, phase_start_instant
     from domain.lines import BusinessLineContext
     from domain.policy import Policy
+    from domain.results.actuals import ActualRow, check_rows, errors_message, own_days, split_batch
+    from domain.results.forecast import check_forecast, weigh_forecast_check
+    from domain.results.outcome import compute_outcome
     from domain.scoring import score_request
     from domain.tiers import Tier
     from workflows import search_attributes as sa
     from workflows.messages import (
         Actor,
+        ActualsAnswer,
         Approve,
         CampaignInput,
         CampaignState,
@@ -41,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         Displaced,
         Downgrade,
         HistoryItem,
+        RecordActuals,
         Reject,
         Status,
     )
@@ -57,6 +62,10 @@ PLAYBOOK_FIDELITY = "playbook-fidelity"
 # short event appends run as local activities, Submitted + ReviewScored are one append,
 # and search attributes are upserted only when they change.
 LEAN_CAMPAIGN = "lean-campaign"
+# workflow.patched id (issue #13): the review checks the forecast against the line's history,
+# and after its last phase the campaign stays open for the results window (actuals arrive
+# as the `record_actuals` update), then records its CampaignOutcome.
+RESULTS_WINDOW = "results-window"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY: dict[str, Any] = dict(
@@ -105,11 +114,16 @@ class CampaignWorkflow:
         self.review_recorded = False  # ReviewScored is in the log: `scored` may answer
         self.lean = False  # LEAN_CAMPAIGN, decided once at the start of run()
         self.search_attributes: tuple[str, ...] | None = None  # the last upserted values (lean)
+        self.results = False  # RESULTS_WINDOW, decided once at the start of run()
+        self.actuals: dict[date, ActualRow] = {}
+        self.actuals_busy = False  # one batch at a time: each is split against what is recorded
+        self.results_closed = False
 
     # ---------------------------------------------------------------- the life
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignState:
         self.fidelity = workflow.patched(PLAYBOOK_FIDELITY)
+        self.results = workflow.patched(RESULTS_WINDOW)
         self.lean = workflow.patched(LEAN_CAMPAIGN)
         if self.lean:  # one local activity; Submitted is recorded with the review
             ctx = await workflow.execute_local_activity_method(
@@ -148,6 +162,15 @@ class CampaignWorkflow:
             line = loaded
         review = score_request(self._policy, line, self.request, minimums=self.fidelity)
         s = self.state
+        if self.results:
+            history = await workflow.execute_activity_method(
+                CampaignActivities.forecast_history, ForecastHistory(
+                    business_line=self.request.business_line, tier=self.request.requested_tier or review.proposed_tier,
+                    month=self.request.month), **_ACTIVITY)
+            check = check_forecast(self._policy, self.request.forecast, history) if history is not None else None
+            s.forecast_check = check.model_dump(mode="json") if check is not None else None
+            s.score_source = line.source
+            review = weigh_forecast_check(self._policy, review, check, self.request)
         s.score, s.proposed_tier = review.score, review.proposed_tier
         if not review.revenue.reachable:
             s.revenue_flag = (f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
@@ -161,7 +184,8 @@ class CampaignWorkflow:
         scored = ev.ReviewScored(
             score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
-            target_reachable=review.revenue.reachable, leadership_decides=leadership)
+            target_reachable=review.revenue.reachable, leadership_decides=leadership,
+            source=line.source, forecast_check=s.forecast_check)
         if self.lean:  # one append for what always goes together
             await self._record_all([
                 (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
@@ -260,6 +284,24 @@ class CampaignWorkflow:
             await self._record(ev.PhaseEnded(phase=phase.phase), SYSTEM)
         await self._record(ev.CampaignCompleted(), SYSTEM)
         self._set_status(Status.COMPLETED)
+        if self.results:
+            await self._results_window()
+
+    async def _results_window(self) -> None:
+        """Wait the policy's results window after the last phase for actuals (the
+        `record_actuals` update), then record the outcome and close."""
+        span = own_days(self.state.phases)
+        if span is None:  # nothing ran on any day: no window, no outcome
+            return
+        await self._sleep_until(span[1] + timedelta(days=self._policy.results.results_window_days))
+        self.results_closed = True
+        await workflow.wait_condition(lambda: not self.actuals_busy)
+        rows = sorted(self.actuals.values(), key=lambda r: r.date)
+        outcome = compute_outcome(self._policy, self.request.forecast, self.state.phases,
+                                  self._policy.rule(self.state.tier or Tier.C).counted_days, rows)
+        await self._record(ev.CampaignOutcome(outcome=outcome, days=(span[1] - span[0]).days), SYSTEM,
+                           f"results window of {self._policy.results.results_window_days} days closed")
+        self.state.outcome_recorded = True
 
     async def _compensate(self) -> None:
         """Cancelled: the event's projection releases the calendar place and every booking.
@@ -506,6 +548,38 @@ class CampaignWorkflow:
         if s.status.is_final or self.cancel_request is not None:
             raise _invalid_state(f"campaign is already {s.status.value}" +
                                  (" (cancel pending)" if self.cancel_request is not None else ""))
+
+    # ---------------------------------------------------------------- results (update)
+    @workflow.update
+    async def record_actuals(self, inp: RecordActuals) -> ActualsAnswer:
+        await workflow.wait_condition(lambda: not self.actuals_busy)
+        self.actuals_busy = True
+        try:
+            new, changed = split_batch(self.actuals, inp.rows)
+            if new:
+                await self._record(ev.ActualsRecorded(rows=new), inp.actor.name)
+            if changed:
+                await self._record(ev.ActualsCorrected(corrections=changed), inp.actor.name)
+            self.actuals.update({r.date: r for r in new})
+            self.actuals.update({c.new.date: c.new for c in changed})
+        finally:
+            self.actuals_busy = False
+        return ActualsAnswer(campaign_id=self.state.campaign_id, recorded=len(new), corrected=len(changed),
+                             unchanged=len(inp.rows) - len(new) - len(changed))
+
+    @record_actuals.validator
+    def _validate_record_actuals(self, inp: RecordActuals) -> None:
+        s = self.state
+        if inp.actor.role != "ops" and inp.actor.business_line != s.business_line:
+            raise _forbidden("only the owning business line or ops may record actuals")
+        if self.results_closed or s.outcome_recorded:
+            raise ApplicationError("the results window is closed", type="results_closed", non_retryable=True)
+        if self.policy is None or s.status in (Status.REJECTED, Status.CANCELLED, Status.EXPIRED) or not s.phases:
+            raise _invalid_state(f"campaign is {s.status.value} without phases; no day takes actuals")
+        errors = check_rows(self._policy, inp.rows, s.phases, self._today())
+        if errors:
+            raise ApplicationError(errors_message(errors), [e.model_dump() for e in errors],
+                                   type="invalid_actuals", non_retryable=True)
 
     # ---------------------------------------------------------------- signals (CLI, peers)
     def _signal(self, validate: Callable[[], None], accept: Callable[[], None]) -> None:

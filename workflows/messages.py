@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.campaign import CampaignRequest, Phase
 from domain.events import Booking, Shortfall
+from domain.results.actuals import ActualRow
 from domain.status import Status
 from domain.tiers import Tier
 
@@ -96,6 +98,11 @@ class CampaignState(BaseModel):
     shortfall: list[Shortfall] = []
     pending: str | None = None
     history: list[HistoryItem] = []
+    # results (issue #13): the forecast against the line's history (shared/API.md), where the
+    # review's line figures came from ("seeded" or "results"), whether the outcome is recorded
+    forecast_check: dict[str, Any] | None = None
+    score_source: str | None = None
+    outcome_recorded: bool = False
 
     @classmethod
     def initial(cls, campaign_id: str, req: CampaignRequest, owner: Actor) -> CampaignState:
@@ -104,3 +111,18 @@ class CampaignState(BaseModel):
             category=req.category, owner=owner.name, status=Status.SUBMITTED, requested_tier=req.requested_tier,
             month=req.month, burst_start=req.burst_start, hot_topic=req.hot_topic,
         )
+
+
+class RecordActuals(BaseModel):
+    """A batch of daily actuals for the campaign (owner or ops)."""
+
+    actor: Actor
+    rows: list[ActualRow]
+
+
+class ActualsAnswer(BaseModel):
+    campaign_id: str
+    recorded: int = Field(description="new days")
+    corrected: int = Field(description="days whose figures changed (the old ones stay in the log)")
+    unchanged: int = Field(description="rows equal to what was recorded: nothing to do")
+    outcome_recorded: bool = False

@@ -14,6 +14,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api import campaign_workflow as wf
 from api.auth import may_see, require_role
+from api.campaign_read import state_from_log
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
 from api.models import CampaignEvent, CampaignList, CampaignSummary
@@ -83,7 +84,13 @@ async def list_campaigns(
 
 @router.get("/{campaign_id}", response_model=CampaignState)
 async def get_campaign(campaign_id: str, actor: CurrentActor, d: AppDeps) -> CampaignState:
-    state = await wf.state(d.client.get_workflow_handle(campaign_id))
+    try:
+        state = await wf.state(d.client.get_workflow_handle(campaign_id))
+    except ApiError as err:  # no workflow (imported, or past retention): answer from the read model
+        found = await state_from_log(d.pool, campaign_id) if err.status == 404 else None
+        if found is None:
+            raise
+        state = found
     may_see(actor, state.business_line)
     return state
 

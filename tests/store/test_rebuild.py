@@ -16,6 +16,8 @@ TABLES = {
     "calendar_entries": "campaign_id",
     "bookings": "campaign_id, resource, unit, phase",
     "audit_trail": "position",
+    "campaign_actuals": "campaign_id, day",
+    "campaign_outcomes": "campaign_id",
 }
 
 

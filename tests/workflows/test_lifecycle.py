@@ -94,7 +94,7 @@ async def test_approve_runs_warmup_burst_encore_and_releases_at_the_end(engine):
     assert final.status == Status.COMPLETED
     assert await log_types(pool, h) == [
         "CampaignSubmitted", "ReviewScored", "CampaignApproved", "MonthReserved", "ResourcesAllocated",
-        "PhaseStarted", "PhaseEnded", "PhaseStarted", "PhaseEnded", "CampaignCompleted"]
+        "PhaseStarted", "PhaseEnded", "PhaseStarted", "PhaseEnded", "CampaignCompleted", "CampaignOutcome"]
     assert await live_bookings(pool, h) == []
     assert (await calendar_place(pool, h))["counted_days"] == POLICY.rule(Tier.A).counted_days
 

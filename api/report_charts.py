@@ -1,0 +1,64 @@
+"""The report's charts, drawn server-side as inline SVG with matplotlib (Agg backend, text
+kept as text with `svg.fonttype: none`): the page needs no script and no network, prints,
+and a screen reader reads the labels. Each figure is closed after drawing (no leaks in a
+long-running API process).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+
+_STYLE: Any = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
+          "svg.hashsalt": "promoflow"}
+_LABELS = {"traffic": "traffic", "avg_order_value": "order value", "conversion_rate": "conversion"}
+_GAIN, _LOSS, _TOTAL = "#2e7d32", "#c62828", "#546e7a"
+
+
+def _svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    return re.sub(r"^.*?(<svg)", r"\1", text, count=1, flags=re.S)  # drop the XML prolog and doctype
+
+
+def waterfall(forecast: float, contributions: dict[str, float], actual: float, title: str) -> str:
+    """Forecast sales, each factor's LMDI part as a step, actual sales."""
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(4.2, 2.4))
+        labels, bottoms, heights, colors = ["forecast"], [0.0], [forecast], [_TOTAL]
+        level = forecast
+        for key, value in contributions.items():
+            labels.append(_LABELS.get(key, key))
+            bottoms.append(level if value >= 0 else level + value)
+            heights.append(abs(value))
+            colors.append(_GAIN if value >= 0 else _LOSS)
+            level += value
+        labels.append("actual")
+        bottoms.append(0.0)
+        heights.append(actual)
+        colors.append(_TOTAL)
+        ax.bar(labels, heights, bottom=bottoms, color=colors)
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.ticklabel_format(axis="y", style="plain")
+        ax.set_ylabel("sales, yuan")
+        return _svg(fig)
+
+
+def bars(labels: Sequence[str], values: Sequence[float], title: str, unit: str) -> str:
+    """A horizontal bar per label (best first at the top)."""
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(5.2, 0.4 + 0.3 * max(1, len(labels))))
+        ax.barh(list(labels)[::-1], list(values)[::-1], color=[_GAIN if v >= 0 else _LOSS for v in values][::-1])
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_xlabel(unit)
+        ax.ticklabel_format(axis="x", style="plain")
+        return _svg(fig)

@@ -1,0 +1,73 @@
+"""Typed bodies of the results routes (shared/API.md "Results and forecasts"), kept apart
+from api/models.py so the results work adds a file instead of editing a shared one."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.campaign import CampaignRequest, Phase
+from domain.results.actuals import ActualRow
+from domain.tiers import Tier
+
+
+class ActualsBody(BaseModel):
+    rows: list[ActualRow] = Field(min_length=1, max_length=10_000)
+
+
+class ActualsResultBody(BaseModel):
+    campaign_id: str
+    recorded: int
+    corrected: int
+    unchanged: int
+    outcome_recorded: bool = False
+    via: Literal["workflow", "store"] = Field(description="the live workflow, or the store for a campaign "
+                                                          "whose workflow is gone")
+
+
+class BulkActualsItem(BaseModel):
+    campaign_id: str
+    rows: list[ActualRow] = Field(min_length=1, max_length=10_000)
+
+
+class BulkActualsBody(BaseModel):
+    campaigns: list[BulkActualsItem] = Field(min_length=1, max_length=2_000)
+
+
+class BulkActualsResult(BaseModel):
+    campaign_id: str
+    status: Literal["stored", "invalid"]
+    result: ActualsResultBody | None = None
+    error: dict[str, Any] | None = None
+
+
+class HistoryCampaign(CampaignRequest):
+    """A campaign that already ran: the request body plus its tier, phases and actuals."""
+
+    tier: Tier
+    phases: list[Phase] = Field(min_length=1)
+    actuals: list[ActualRow] = []
+
+
+class HistoryResult(BaseModel):
+    request_id: str | None
+    campaign_id: str | None
+    status: Literal["created", "exists", "invalid"]
+    error: dict[str, Any] | None = None
+
+
+class Results(BaseModel):
+    results: list[Any]
+
+
+class RevenueEntry(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    date: date
+    revenue: float = Field(ge=0, le=1e13)
+
+
+class RevenueBody(BaseModel):
+    entries: list[RevenueEntry] = Field(min_length=1, max_length=10_000)

@@ -1,0 +1,77 @@
+"""`GET /reports/{year}`: campaigns, lines and tiers ranked by gross profit per counted day,
+with forecast accuracy and the slump; `text/html` (or `/reports/{year}.html`) gives the page
+with its charts drawn server-side as inline SVG (no script, no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from api.auth import READERS, require_role
+from api.calendar_page import prefers_html
+from api.deps import AppDeps, CurrentActor, Deps
+from api.errors import ApiError
+from api.report_charts import bars, waterfall
+from domain.results.report import build_report
+from store import reference, results
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+WATERFALLS = 12  # the page draws the best campaigns' waterfalls; the table lists them all
+_ENV = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+                   autoescape=select_autoescape(["html"]))
+
+
+async def year_report(d: Deps, actor: Any, year: int) -> dict[str, Any]:
+    require_role(actor, *READERS)
+    if not 2000 <= year <= 2100:
+        raise ApiError(422, "invalid_request", f"year {year} is outside 2000..2100")
+    policy = await reference.policy_for(d.pool, year)
+    return build_report(policy, year, await results.report_items(d.pool, year))
+
+
+def _money(v: float | None) -> str:
+    return "–" if v is None else f"{(v if abs(v) >= 0.5 else 0.0):,.0f}"  # no "-0" from rounding residue
+
+
+def _num(v: float | None) -> str:
+    return "–" if v is None else f"{v:.2f}"
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{v:.0%}"
+
+
+def _ratio(a: float, b: float) -> str:
+    return "–" if not b else f"{a / b:.2f}"
+
+
+def render_report(report: dict[str, Any]) -> str:
+    lines = report["business_lines"]
+    line_chart = bars([row["business_line"] for row in lines],
+                      [row["gross_profit_per_counted_day"] or 0.0 for row in lines],
+                      "gross profit per counted day, by line", "yuan per counted day") if lines else ""
+    falls = [waterfall(c["forecast_sales"], c["contributions"], c["sales"], f"#{c['rank']} {c['name']}")
+             for c in report["campaigns"][:WATERFALLS]]
+    a_claim = next((t for t in report["tiers"] if t["tier"] == "A"), None)
+    return _ENV.get_template("report.html").render(
+        year=report["year"], campaigns=report["campaigns"], lines=lines, tiers=report["tiers"], a_claim=a_claim,
+        line_chart=Markup(line_chart), waterfalls=[Markup(f) for f in falls],  # noqa: S704 - our own SVG
+        money=_money, num=_num, pct=_pct, ratio=_ratio)
+
+
+@router.get("/{year}.html", response_class=HTMLResponse)
+async def report_page(year: int, actor: CurrentActor, d: AppDeps) -> HTMLResponse:
+    return HTMLResponse(render_report(await year_report(d, actor, year)))
+
+
+@router.get("/{year}", response_model=None, responses={200: {"content": {"text/html": {}}}})
+async def report(year: int, request: Request, actor: CurrentActor, d: AppDeps) -> Response | dict[str, Any]:
+    data = await year_report(d, actor, year)
+    if prefers_html(request.headers.get("accept")):
+        return HTMLResponse(render_report(data))
+    return data

