@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import asyncpg
 from temporalio import activity
@@ -17,9 +17,9 @@ from activities.messages import (
     ReviewContext,
 )
 from domain import events as ev
-from domain.balancing import BalancingDecision, YearCalendar, balance, other_months
+from domain.balancing import BalancingDecision, BalancingRequest, YearCalendar, balance, other_months
 from domain.campaign import Phase, PhaseName
-from domain.dates import DateChoice, burst_span, choose_burst_start, local_date
+from domain.dates import burst_span, choose_burst_start, local_date
 from domain.months import month_of_date, year_of
 from domain.policy import Policy
 from domain.results.forecast import HistoryForecast, context_from_results, history_forecast
@@ -86,22 +86,27 @@ class CampaignActivities:
 
     @activity.defn
     async def reserve_month(self, inp: ReserveMonth) -> BalancingDecision:
-        """Decide the month under the year lock; the decision event and the calendar row
-        commit together, so concurrent requests can never overfill a month or the year.
-        With `spread`, the burst dates are chosen here too, with the month's reserved
-        bursts in view, so two campaigns never take the same free day."""
+        """Decide the month inside the transaction that records the decision, so concurrent
+        requests can never overfill a month or the year: the month's rules under the locks
+        of the months it can touch, then the year's budget and S cap under the year lock,
+        taken last (a short section: one sum and the append). With `spread`, the burst
+        dates are chosen here too, among the month's reserved bursts."""
         year = year_of(inp.request.month)
-        policy = await reference.policy_for(self.pool, year)  # before the lock: keep it short
+        policy = await reference.policy_for(self.pool, year)  # before the locks: keep them short
         async with self.pool.acquire() as conn, conn.transaction():
-            await calendar.lock_year(conn, year)
+            await calendar.lock_months(conn, calendar.months_to_lock(inp.request.month))
             stored = await eventstore.event_at(conn, inp.slot.campaign_id, inp.slot.seq)
             if stored is not None:  # a retry after commit: the first decision stands
                 return _decision_of(stored.to_event().body)
-            year_cal = await calendar.load_year(conn, year)
-            if inp.spread:
-                decision = await _reserve_with_dates(conn, policy, year_cal, inp)
-            else:  # the workflow chose the dates (campaigns started before the spreading patch)
-                decision = _reserve(policy, year_cal, inp)
+            window = await calendar.load_window(conn, inp.request.month)
+            decision, request = (_with_dates if inp.spread else _as_chosen)(policy, window, inp)
+            if decision.accepted:  # the year's budget and S cap, on totals read under the year lock
+                await calendar.lock_year(conn, year)
+                totals = await calendar.year_totals(conn, year)
+                final = balance(policy, window.with_totals(*totals), request, with_alternatives=False)
+                decision = final.model_copy(update={"phases": decision.phases}) if final.accepted else final
+            if not decision.accepted:
+                decision = await _with_alternatives(conn, policy, inp, request, decision)
             body: ev.EventBody
             if decision.accepted:
                 # the answer a retry rebuilds from the event (_decision_of): the reserved phases
@@ -151,48 +156,56 @@ def _burst_start(phases: list[Phase]) -> date | None:
     return next((p.start for p in phases if p.phase == PhaseName.BURST), None)
 
 
-def _reserve(policy: Policy, year_cal: YearCalendar, inp: ReserveMonth) -> BalancingDecision:
-    """Balance with the dates the workflow chose; alternatives where the tier's dates fit."""
-    today = local_date(policy, inp.slot.at)
+def _as_chosen(policy: Policy, window: YearCalendar, inp: ReserveMonth) -> tuple[BalancingDecision, BalancingRequest]:
+    """The workflow chose the dates (campaigns started before playbook-fidelity)."""
     r = inp.request
-    return balance(policy, year_cal, r, earliest_month=month_of_date(today),
-                   month_fits=lambda m: choose_burst_start(policy, r.tier, m, None, today, r.hot_topic)
-                   .burst_start is not None)
-
-
-async def _reserve_with_dates(conn: asyncpg.Connection, policy: Policy, year_cal: YearCalendar,
-                              inp: ReserveMonth) -> BalancingDecision:
-    """Pick (or check the owner's) burst dates among the month's reserved bursts, then balance
-    with them: an S is judged on every month its burst touches. A date that does not fit
-    offers other months, and the same month first when only the owner's date clashed."""
-    today = local_date(policy, inp.slot.at)
-    r = inp.request
-    taken = [] if r.tier == Tier.S else year_cal.bursts(exclude=r.campaign_id)  # an S displaces them
-
-    def dates(month: str, requested: date | None = None) -> DateChoice:
-        return choose_burst_start(policy, r.tier, month, requested, today, r.hot_topic, taken)
-
-    def burst_for(month: str) -> tuple[date, date] | None:
-        choice = dates(month)
-        return None if choice.burst_start is None else (burst_span(choice.phases) or (choice.burst_start,) * 2)
-
-    earliest = month_of_date(today)
-    choice = dates(r.month, inp.requested_burst_start)
-    if choice.burst_start is None:
-        others = other_months(policy, year_cal, r, earliest_month=earliest, burst_for=burst_for)
-        if inp.requested_burst_start is not None and dates(r.month).burst_start is not None:
-            others = [r.month, *others][: max(1, policy.max_alternatives)]  # let the engine pick a free day
-        return BalancingDecision(accepted=False, month=r.month, counted_days=policy.rule(r.tier).counted_days,
-                                 alternatives=others, reasons=choice.reasons)
-    span = burst_span(choice.phases)
-    if span is not None:
+    if span := burst_span(inp.phases):
         r = r.model_copy(update={"burst_start": span[0], "burst_end": span[1]})
-        if year_of(month_of_date(span[1] - timedelta(days=1))) != year_cal.year:
-            # an S burst into January: lock next year too, and read its January under that lock
-            await calendar.lock_year(conn, year_cal.year + 1)
-            year_cal = await calendar.load_year(conn, year_cal.year)
-    decision = balance(policy, year_cal, r, earliest_month=earliest, burst_for=burst_for)
-    return decision.model_copy(update={"phases": choice.phases}) if decision.accepted else decision
+    return balance(policy, window, r, with_alternatives=False), r
+
+
+def _with_dates(policy: Policy, window: YearCalendar, inp: ReserveMonth) -> tuple[BalancingDecision, BalancingRequest]:
+    """Pick (or check the owner's) burst dates among the reserved bursts around the month,
+    then judge the month with them: an S on every month its burst touches. When only the
+    owner's date clashed, the same month is offered first (the engine then picks a day)."""
+    today = local_date(policy, inp.slot.at)
+    r = inp.request
+    taken = [] if r.tier == Tier.S else window.bursts(exclude=r.campaign_id)  # an S displaces them
+    choice = choose_burst_start(policy, r.tier, r.month, inp.requested_burst_start, today, r.hot_topic, taken)
+    if choice.burst_start is None:
+        free = choose_burst_start(policy, r.tier, r.month, None, today, r.hot_topic, taken).burst_start
+        same = [r.month] if inp.requested_burst_start is not None and free is not None else []
+        return BalancingDecision(accepted=False, month=r.month, counted_days=policy.rule(r.tier).counted_days,
+                                 alternatives=same, reasons=choice.reasons), r
+    if span := burst_span(choice.phases):
+        r = r.model_copy(update={"burst_start": span[0], "burst_end": span[1]})
+    decision = balance(policy, window, r, with_alternatives=False)
+    return (decision.model_copy(update={"phases": choice.phases}) if decision.accepted else decision), r
+
+
+async def _with_alternatives(conn: asyncpg.Connection, policy: Policy, inp: ReserveMonth, r: BalancingRequest,
+                             refused: BalancingDecision) -> BalancingDecision:
+    """Other months that would take the request, from the whole year read without their
+    locks: an offer, not a reservation (the chosen month is judged again under its locks)."""
+    full = await calendar.load_year(conn, year_of(r.month))
+    today = local_date(policy, inp.slot.at)
+    earliest = month_of_date(today)
+    if inp.spread:
+        taken = [] if r.tier == Tier.S else full.bursts(exclude=r.campaign_id)
+
+        def burst_for(month: str) -> tuple[date, date] | None:
+            choice = choose_burst_start(policy, r.tier, month, None, today, r.hot_topic, taken)
+            if choice.burst_start is None:
+                return None
+            return burst_span(choice.phases) or (choice.burst_start, choice.burst_start)
+
+        others = other_months(policy, full, r, earliest_month=earliest, burst_for=burst_for)
+    else:
+        others = other_months(policy, full, r, earliest_month=earliest, month_fits=lambda m: choose_burst_start(
+            policy, r.tier, m, None, today, r.hot_topic).burst_start is not None)
+    alternatives = [*refused.alternatives, *(m for m in others if m not in refused.alternatives)]
+    return refused.model_copy(update={"alternatives": alternatives[: max(1, policy.max_alternatives)]
+                                      if refused.alternatives else alternatives})
 
 
 def _decision_of(body: ev.EventBody) -> BalancingDecision:

@@ -58,12 +58,20 @@ def _months(month: str, start: date | None, end: date | None) -> list[str]:
 
 
 class YearCalendar(BaseModel):
-    """The live (reserved) campaigns of one year."""
+    """The live (reserved) campaigns of one year, or of the months around one request.
+
+    A window of months (`entries` of some months only) carries the whole year's totals in
+    `used_days` and `s_count`, so the budget and the yearly S cap are judged on the year."""
 
     model_config = ConfigDict(frozen=True)
 
     year: int
     entries: list[CalendarEntry] = []
+    used_days: int | None = None  # the year's counted days when `entries` is a window
+    s_count: int | None = None  # the year's S campaigns when `entries` is a window
+
+    def with_totals(self, used_days: int, s_count: int) -> YearCalendar:
+        return self.model_copy(update={"used_days": used_days, "s_count": s_count})
 
     def without(self, campaign_ids: set[str] | list[str]) -> YearCalendar:
         ids = set(campaign_ids)
@@ -182,7 +190,10 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
     displaced: list[str] = []
 
     if tier == Tier.S:
-        s_year = sum(1 for e in entries if e.tier == Tier.S and year_of(e.month) == year)
+        s_year = (sum(1 for e in entries if e.tier == Tier.S and year_of(e.month) == year)
+                  if calendar.s_count is None else
+                  calendar.s_count - sum(1 for e in calendar.entries
+                                         if e.campaign_id == request.campaign_id and e.tier == Tier.S))
         if rule.max_per_year is not None and s_year >= rule.max_per_year:
             problems.append(f"{year} already holds {_plural(s_year, 'S campaign')} (cap {rule.max_per_year} a year)")
         for m in months:
@@ -216,7 +227,12 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
             problems.append(f"category {request.category} already runs in {month} ({', '.join(same)}): "
                             "rotate categories, or give a category_reason")
 
-    used = sum(e.counted_days for e in entries if e.campaign_id not in displaced and year_of(e.month) == year)
+    if calendar.used_days is None:
+        used = sum(e.counted_days for e in entries if e.campaign_id not in displaced and year_of(e.month) == year)
+    else:  # a window: the year's total, less the request's own place and what it displaces
+        freed = sum(e.counted_days for e in calendar.entries if year_of(e.month) == year
+                    and (e.campaign_id in displaced or e.campaign_id == request.campaign_id))
+        used = calendar.used_days - freed
     days = rule.counted_days
     limit = policy.yearly_budget_days - (0 if request.hot_topic else policy.hot_topic_reserve_days)
     if used + days > limit:
@@ -246,8 +262,10 @@ def balance(
     earliest_month: str | None = None,
     month_fits: Callable[[str], bool] | None = None,
     burst_for: Callable[[str], tuple[date, date] | None] | None = None,
+    with_alternatives: bool = True,
 ) -> BalancingDecision:
-    """Accept `request` in its month, or refuse it with reasons and alternative months.
+    """Accept `request` in its month, or refuse it with reasons and alternative months
+    (none with `with_alternatives=False`: the caller judged a window of months only).
 
     `earliest_month` (YYYY-MM, optional) keeps past months out of the alternatives;
     `month_fits` (optional) keeps out months where the campaign's dates cannot fit;
@@ -265,7 +283,7 @@ def balance(
                                  displaced=displaced, reasons=reasons)
 
     alternatives = other_months(policy, calendar, request, earliest_month=earliest_month,
-                                month_fits=month_fits, burst_for=burst_for)
+                                month_fits=month_fits, burst_for=burst_for) if with_alternatives else []
     return BalancingDecision(accepted=False, month=request.month, counted_days=rule.counted_days,
                              alternatives=alternatives, reasons=problems)
 

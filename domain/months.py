@@ -50,6 +50,11 @@ def months_of_year(year: int) -> list[str]:
     return [month_key(year, m) for m in range(1, 13)]
 
 
+def previous_month(month: str) -> str:
+    y, m = year_of(month), number_of(month)
+    return month_key(y - 1, 12) if m == 1 else month_key(y, m - 1)
+
+
 def next_month(month: str) -> str:
     y, m = year_of(month), number_of(month)
     return month_key(y + 1, 1) if m == 12 else month_key(y, m + 1)

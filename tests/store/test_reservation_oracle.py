@@ -1,0 +1,73 @@
+"""Differential test: the SQL path (month locks, a window of months, the year's totals
+under the year lock) decides exactly as the pure `balance()` oracle on the whole year."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timezone
+
+import pytest
+
+from activities.campaign import CampaignActivities
+from activities.messages import EventSlot, ReserveMonth
+from domain.balancing import BalancingRequest, YearCalendar, apply, balance
+from domain.dates import burst_span, choose_burst_start, plan_phases
+from domain.policy import Policy
+from domain.tiers import Tier
+from store import eventstore
+from tests.store.helpers import submitted
+
+TIGHT = {"yearly_budget_days": 60, "hot_topic_reserve_days": 10}  # the budget refuses too
+AT = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)  # every tier's lead is met
+TODAY = date(2026, 6, 1)
+CATEGORIES = ["food", "apparel", "beauty", "toys"]
+
+
+def _requests(seed: int, n: int = 40) -> list[BalancingRequest]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        tier = rng.choice([Tier.S, Tier.A, Tier.A, Tier.B, Tier.B, Tier.B, Tier.C])
+        month = f"2027-{rng.randint(1, 12):02d}"
+        out.append(BalancingRequest(campaign_id=f"o{seed}-{i}", month=month, tier=tier,
+                                    category=rng.choice(CATEGORIES), hot_topic=rng.random() < 0.1,
+                                    category_reason="rotation noted" if rng.random() < 0.3 else None))
+    return out
+
+
+def _oracle(policy: Policy, cal: YearCalendar, r: BalancingRequest):
+    taken = [] if r.tier == Tier.S else cal.bursts(exclude=r.campaign_id)
+    choice = choose_burst_start(policy, r.tier, r.month, None, TODAY, r.hot_topic, taken)
+    if choice.burst_start is None:
+        return None, r
+    if span := burst_span(choice.phases):
+        r = r.model_copy(update={"burst_start": span[0], "burst_end": span[1]})
+    return balance(policy, cal, r, with_alternatives=False), r
+
+
+@pytest.mark.parametrize("seed,overrides", [(1, {}), (2, {}), (3, {}), (4, TIGHT), (5, TIGHT)])
+async def test_the_sql_path_decides_as_the_oracle(pool, seed, overrides):
+    await pool.execute("INSERT INTO policy_overrides (year, overrides) VALUES (2027, $1::jsonb) "
+                       "ON CONFLICT (year) DO UPDATE SET overrides = excluded.overrides", overrides)
+    policy = Policy.for_year(2027, overrides)
+    acts = CampaignActivities(pool)
+    cal = YearCalendar(year=2027)
+    for r in _requests(seed):
+        async with pool.acquire() as conn, conn.transaction():
+            await eventstore.append(conn, submitted(r.campaign_id))
+        got = await acts.reserve_month(ReserveMonth(
+            slot=EventSlot(campaign_id=r.campaign_id, seq=2, at=AT, actor="promoflow"),
+            phases=plan_phases(policy, r.tier, date.fromisoformat(f"{r.month}-16")), spread=True, request=r))
+        want, placed = _oracle(policy, cal, r)
+        if want is None:
+            assert not got.accepted, (r, got)
+            continue
+        assert (got.accepted, sorted(got.displaced)) == (want.accepted, sorted(want.displaced)), (r, got, want)
+        if want.accepted:
+            assert got.burst_start == placed.burst_start or r.tier == Tier.C, (r, got, placed)
+            cal = apply(cal, placed, want)
+        else:
+            assert got.reasons == want.reasons
+    used = await pool.fetchval("SELECT coalesce(sum(counted_days), 0) FROM calendar_entries WHERE year = 2027")
+    assert used == sum(e.counted_days for e in cal.entries)
+    assert used <= policy.yearly_budget_days
