@@ -4,7 +4,7 @@ under the year lock) decides exactly as the pure `balance()` oracle on the whole
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -18,7 +18,7 @@ from store import eventstore
 from tests.store.helpers import submitted
 
 TIGHT = {"yearly_budget_days": 60, "hot_topic_reserve_days": 10}  # the budget refuses too
-AT = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)  # every tier's lead is met
+AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # every tier's lead is met
 TODAY = date(2026, 6, 1)
 CATEGORIES = ["food", "apparel", "beauty", "toys"]
 
