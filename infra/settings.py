@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # after CLIENT_KEEPALIVE_S): when both used 5 s, a client could send on a connection the
     # server was closing at that instant -> httpx.ReadError (the load test's flake).
     api_keepalive_s: int = Field(default=75, validation_alias="API_KEEPALIVE_S", ge=1)
+    # POST /campaigns waits this long for the score; past it (a worker away) it answers the
+    # campaign as submitted, to be scored when a worker runs it.
+    score_wait_s: float = Field(default=10.0, validation_alias="PROMOFLOW_SCORE_WAIT_S", gt=0)
     temporal_port: int = Field(default=7233, validation_alias="TEMPORAL_PORT")
     temporal_ui_port: int = Field(default=8233, validation_alias="TEMPORAL_UI_PORT")
     worker_metrics_host: str = Field(default="127.0.0.1", validation_alias="WORKER_METRICS_HOST")

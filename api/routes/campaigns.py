@@ -4,11 +4,11 @@ workflow's query) and its events (the log)."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from temporalio.client import WithStartWorkflowOperation
+from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -55,10 +55,17 @@ async def submit(body: CampaignRequest, response: Response, actor: CurrentActor,
     )
     try:
         state = await d.client.execute_update_with_start_workflow(
-            CampaignWorkflow.scored, start_workflow_operation=start)
+            CampaignWorkflow.scored, start_workflow_operation=start,
+            rpc_timeout=timedelta(seconds=d.settings.score_wait_s))
     except WorkflowAlreadyStartedError:  # it ended meanwhile (a concurrent duplicate, then cancelled)
         response.status_code = 200
         return await wf.state(handle)
+    except WorkflowUpdateRPCTimeoutOrCancelledError:  # no worker scored it in time: say what is known
+        if not await wf.exists(handle):
+            raise ApiError(503, "unavailable", "the engine did not answer in time and nothing was started; "
+                                               "send the same request again") from None
+        log.warning("campaign started, not yet scored", extra={"campaign_id": campaign_id})
+        return CampaignState.initial(campaign_id, body, actor)
     log.info("campaign started", extra={"campaign_id": campaign_id, "status": state.status.value})
     return state
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import httpx
 from temporalio.service import RPCError, RPCStatusCode
 
 from tests.api.conftest import A_EXTRA, body
@@ -202,3 +203,31 @@ async def test_the_answer_to_a_submission_is_scored_and_an_approver_may_act_at_o
         assert r.status_code == 200 and r.json()["status"] == "scheduled", r.text
         again = await food.post("/campaigns", json=body("scored-1"))
         assert again.status_code == 200 and again.json()["status"] == "scheduled"
+
+
+async def test_with_no_worker_the_submission_answers_submitted_within_the_wait_and_is_scored_later(dev_env, pool):
+    """A worker away must not hang the caller: past PROMOFLOW_SCORE_WAIT_S the answer is the
+    campaign as submitted (it started), and a worker that comes scores it."""
+    import time
+
+    from api.app import Deps, create_app
+    from api.auth import TokenBook
+    from infra.settings import Settings
+    from tests.api.conftest import TOKENS
+    from tests.api.serve import serving
+    from tests.conftest import new_task_queue
+    from tests.workflows.helpers import running_worker
+
+    tq = new_task_queue()
+    app = create_app(Deps(Settings(task_queue=tq, score_wait_s=1.0), dev_env.client, pool, TokenBook(TOKENS)))
+    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30,
+                                                      headers={"Authorization": "Bearer lin.food"}) as food:
+        t = time.monotonic()
+        r = await food.post("/campaigns", json=body("no-worker-1"))
+        assert r.status_code == 201 and r.json()["status"] == "submitted", r.text
+        assert time.monotonic() - t < 10
+        cid = r.json()["campaign_id"]
+        async with running_worker(dev_env.client, pool, tq):
+            async def scored() -> bool:
+                return (await food.get(f"/campaigns/{cid}")).json()["status"] == "in_review"
+            await wait_until(scored, what=f"{cid} scored once a worker runs")
