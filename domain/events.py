@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.campaign import CampaignRequest, Phase, PhaseName
+from domain.people import Milestone, MilestoneMove
 from domain.tiers import Tier
 
 
@@ -143,6 +144,36 @@ class CampaignCancelled(_Body):
     stage: str
 
 
+class MilestonesPlanned(_Body):
+    """The tier's milestones, worked back from the reserved burst (workflow.patched "milestones")."""
+
+    type: Literal["MilestonesPlanned"] = "MilestonesPlanned"
+    burst_start: date
+    milestones: list[Milestone]
+
+
+class MilestonesMoved(_Body):
+    """The campaign moved to a new burst: its open milestones moved with it."""
+
+    type: Literal["MilestonesMoved"] = "MilestonesMoved"
+    burst_start: date
+    moves: list[MilestoneMove]
+
+
+class MilestoneDone(_Body):
+    """Marked done: who and when are the envelope's actor and time, a comment its reason."""
+
+    type: Literal["MilestoneDone"] = "MilestoneDone"
+    key: str
+
+
+class MilestoneOverdue(_Body):
+    type: Literal["MilestoneOverdue"] = "MilestoneOverdue"
+    key: str
+    due: date
+    team: str
+
+
 EventBody = Annotated[
     CampaignSubmitted
     | ReviewScored
@@ -159,7 +190,11 @@ EventBody = Annotated[
     | PhaseStarted
     | PhaseEnded
     | CampaignCompleted
-    | CampaignCancelled,
+    | CampaignCancelled
+    | MilestonesPlanned
+    | MilestonesMoved
+    | MilestoneDone
+    | MilestoneOverdue,
     Field(discriminator="type"),
 ]
 _BODY = TypeAdapter(EventBody)

@@ -13,9 +13,11 @@ from domain import events as ev
 from domain.events import Event
 from domain.status import Status
 from domain.tiers import Tier
+from store import milestones
 
 PROJECTION = "all"
-_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints")
+_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints",
+                      "milestones")
 
 # Campaign status after each event type (None: the event does not move the status).
 _STATUS: dict[str, str] = {
@@ -52,6 +54,7 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
         "INSERT INTO audit_trail (position, campaign_id, seq, type, actor, reason, at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
         position, cid, event.seq, event.type, event.actor, event.reason, event.at,
     )
+    await milestones.apply(conn, event)  # the preparation milestones (store/milestones.py)
     status = _STATUS.get(event.type)
     match body:
         case ev.CampaignSubmitted(request=r, owner=owner):
@@ -90,7 +93,9 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
         case ev.ResourcesAllocated(bookings=bookings) if bookings:
             await conn.executemany(
                 """INSERT INTO bookings (campaign_id, resource, unit, phase, during, status)
-                   VALUES ($1, $2, $3, $4, daterange($5, $6), 'held')""",
+                   VALUES ($1, $2, $3, $4, daterange($5, $6), 'held')
+                   ON CONFLICT (campaign_id, resource, unit, phase) DO UPDATE
+                       SET during = EXCLUDED.during, status = 'held' WHERE bookings.status = 'released'""",
                 [(cid, b.resource, b.unit, b.phase.value, b.start, b.end) for b in bookings],
             )
         case ev.PhaseStarted(phase=phase):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.campaign import CampaignRequest, Phase
 from domain.events import Booking, Shortfall
+from domain.people import Milestone
 from domain.status import Status
 from domain.tiers import Tier
 
@@ -55,6 +56,14 @@ class Cancel(BaseModel):
     reason: str = Field(min_length=1)
 
 
+class MarkMilestoneDone(BaseModel):
+    """`POST /campaigns/{id}/milestones/{key}/done`: the owner or ops."""
+
+    actor: Actor
+    key: str
+    comment: str | None = Field(default=None, max_length=1000)
+
+
 class Displaced(BaseModel):
     """Sent by an S campaign that took this campaign's month."""
 
@@ -95,6 +104,7 @@ class CampaignState(BaseModel):
     bookings: list[Booking] = []
     shortfall: list[Shortfall] = []
     pending: str | None = None
+    milestones: list[Milestone] = []  # by due date (workflow.patched "milestones")
     history: list[HistoryItem] = []
 
     @classmethod
