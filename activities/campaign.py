@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import asyncpg
 from temporalio import activity
 
+from activities import teams
 from activities.messages import AllocateResources, EventSlot, LoadContext, ReserveMonth, ReviewContext
 from domain import events as ev
 from domain.balancing import BalancingDecision, YearCalendar, balance, other_months
@@ -92,6 +93,7 @@ class CampaignActivities:
                 decision = await _reserve_with_dates(conn, policy, year_cal, inp)
             else:  # the workflow chose the dates (campaigns started before the spreading patch)
                 decision = _reserve(policy, year_cal, inp)
+            decision = await teams.check(conn, policy, year_cal, inp, decision)  # a full week is a full month
             body: ev.EventBody
             if decision.accepted:
                 # the answer a retry rebuilds from the event (_decision_of): the reserved phases
