@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import asyncpg
 from temporalio import activity
 
+from activities import teams
 from activities.messages import (
     AllocateResources,
     EventSlot,
@@ -105,6 +106,8 @@ class CampaignActivities:
                 totals = await calendar.year_totals(conn, year)
                 final = balance(policy, window.with_totals(*totals), request, with_alternatives=False)
                 decision = final.model_copy(update={"phases": decision.phases}) if final.accepted else final
+                if decision.accepted and policy.team_needs.get(request.tier):  # team weeks cross months: here
+                    decision = await teams.check(conn, policy, await calendar.load_year(conn, year), inp, decision)
             if not decision.accepted:
                 decision = await _with_alternatives(conn, policy, inp, request, decision)
             body: ev.EventBody

@@ -20,15 +20,16 @@ from fastapi import FastAPI
 from api import errors, metrics
 from api.auth import TokenBook
 from api.deps import Deps
-from api.routes import bookings, calendar, campaigns, decisions, health, reports, results
+from api.routes import bookings, calendar, campaigns, decisions, exports, health, preparation, reports, results
 from infra.logs import configure as configure_logging
 from infra.settings import Settings, load_settings
 from infra.temporal import connect
 from store.db import create_pool
 
 __all__ = ["Deps", "create_app"]
-ROUTERS = (health.router, campaigns.router, decisions.router, calendar.router, bookings.router,
-           results.router, reports.router)
+# exports before calendar: /calendar/{year}.ics must not reach /calendar/{year}
+ROUTERS = (health.router, campaigns.router, decisions.router, exports.router, calendar.router, bookings.router,
+           results.router, reports.router, preparation.router)
 
 
 def create_app(deps: Deps | None = None, settings: Settings | None = None) -> FastAPI:

@@ -17,7 +17,8 @@ from workflows.messages import CampaignState
 
 log = logging.getLogger("promoflow.api")
 # The workflow's update validators refuse with these ApplicationError types.
-_CODE_STATUS = {"invalid_state": 409, "forbidden": 403, "separation_of_duties": 403, "invalid_tier": 422}
+_CODE_STATUS = {"invalid_state": 409, "forbidden": 403, "separation_of_duties": 403, "invalid_tier": 422,
+                "not_found": 404}
 
 
 async def exists(handle: WorkflowHandle) -> bool:

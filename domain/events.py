@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.campaign import CampaignRequest, Phase, PhaseName
+from domain.people import Milestone, MilestoneMove
 from domain.results.actuals import ActualRow, Correction
 from domain.results.outcome import Outcome
 from domain.tiers import Tier
@@ -172,6 +173,36 @@ class CampaignOutcome(_Body):
     days: int = Field(ge=0, description="the campaign's own days, warm-up through the end")
 
 
+class MilestonesPlanned(_Body):
+    """The tier's milestones, worked back from the reserved burst (workflow.patched "milestones")."""
+
+    type: Literal["MilestonesPlanned"] = "MilestonesPlanned"
+    burst_start: date
+    milestones: list[Milestone]
+
+
+class MilestonesMoved(_Body):
+    """The campaign moved to a new burst: its open milestones moved with it."""
+
+    type: Literal["MilestonesMoved"] = "MilestonesMoved"
+    burst_start: date
+    moves: list[MilestoneMove]
+
+
+class MilestoneDone(_Body):
+    """Marked done: who and when are the envelope's actor and time, a comment its reason."""
+
+    type: Literal["MilestoneDone"] = "MilestoneDone"
+    key: str
+
+
+class MilestoneOverdue(_Body):
+    type: Literal["MilestoneOverdue"] = "MilestoneOverdue"
+    key: str
+    due: date
+    team: str
+
+
 EventBody = Annotated[
     CampaignSubmitted
     | ReviewScored
@@ -191,7 +222,11 @@ EventBody = Annotated[
     | CampaignCancelled
     | ActualsRecorded
     | ActualsCorrected
-    | CampaignOutcome,
+    | CampaignOutcome
+    | MilestonesPlanned
+    | MilestonesMoved
+    | MilestoneDone
+    | MilestoneOverdue,
     Field(discriminator="type"),
 ]
 _BODY = TypeAdapter(EventBody)

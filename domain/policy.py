@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.festivals import festival_dates, qixi, supported_years
 from domain.holiday_data import CHINA_DAYS_OFF, SPRING_FESTIVAL
 from domain.lines import BusinessLineContext
+from domain.people import MilestoneSpec, TeamNeed, TeamSpec
 from domain.resources import Entitlement, ResourceSpec, default_entitlements, default_resources
 from domain.tiers import Tier
 
@@ -154,6 +155,32 @@ _DEFAULT_MINIMUMS: dict[Tier, dict[str, float]] = {
     Tier.B: dict(revenue_target=500_000, forecast_traffic=100_000),
 }
 
+# DOMAIN.md "Preparation and people": milestones worked back from the burst start T
+# (key, name, team, days from T), teams' people-days per ISO week, and what each tier's
+# phases need from them per week (B: "on its day", its one-day burst).
+_DEFAULT_MILESTONES: dict[Tier, list[tuple[str, str, str, int]]] = {
+    Tier.S: [("plan", "plan fixed", "leadership", -90),
+             ("registration", "platform registration", "business_line", -60),
+             ("brief", "creative brief", "operations", -45), ("creative", "creative due", "design", -21),
+             ("stock", "stock and prices confirmed", "business_line", -14),
+             ("setup", "site set up", "operations", -3), ("retro", "retrospective", "promotion", 14)],
+    Tier.A: [("brief", "creative brief", "operations", -21), ("creative", "creative due", "design", -10),
+             ("stock", "stock and prices confirmed", "business_line", -7),
+             ("setup", "site set up", "operations", -2), ("retro", "retrospective", "promotion", 7)],
+    Tier.B: [("creative", "creative due", "design", -7), ("setup", "site set up", "operations", -1)],
+    Tier.C: [],
+}
+_DEFAULT_TEAMS: list[tuple[str, str, int]] = [
+    ("design", "design", 40), ("operations", "operations", 30), ("customer_service", "customer service", 60),
+    ("tech_on_call", "tech on call", 10)]
+_DEFAULT_TEAM_NEEDS: dict[Tier, list[tuple[str, str, int]]] = {
+    Tier.S: [("design", "warmup", 15), ("operations", "warmup", 10), ("operations", "burst", 20),
+             ("customer_service", "burst", 40), ("tech_on_call", "burst", 8)],
+    Tier.A: [("design", "burst", 5), ("operations", "burst", 5), ("customer_service", "burst", 10)],
+    Tier.B: [("operations", "burst", 2), ("customer_service", "burst", 4)],
+    Tier.C: [],
+}
+
 # Seeded demo context of the business lines (yuan): strategic weight, annual target, annual
 # progress, this month's revenue, a typical month's revenue.
 _LINE_FIELDS = ("strategic_weight", "annual_target", "annual_progress", "month_revenue", "month_revenue_norm")
@@ -254,6 +281,9 @@ class Policy(_Frozen):
     entitlements: dict[Tier, list[Entitlement]] = {}
     business_lines: dict[str, BusinessLineContext] = {}
     results: ResultsRules = ResultsRules()
+    milestones: dict[Tier, list[MilestoneSpec]] = Field(default={}, description="per tier, worked back from T")
+    teams: list[TeamSpec] = Field(default=[], description="capacity in people-days per ISO week")
+    team_needs: dict[Tier, list[TeamNeed]] = Field(default={}, description="per tier: people-days per week")
 
     @model_validator(mode="before")
     @classmethod
@@ -299,6 +329,13 @@ class Policy(_Frozen):
                     raise ValueError(f"{tier} entitlement names unknown resource {e.resource!r}")
                 if e.units > catalog[e.resource]:
                     raise ValueError(f"{tier} wants {e.units} units of {e.resource}, catalog has {catalog[e.resource]}")
+        known_teams = {t.key for t in self.teams}
+        for tier, needs in self.team_needs.items():
+            if unknown := sorted({n.team for n in needs} - known_teams):
+                raise ValueError(f"{tier} team needs name unknown teams {unknown}")
+        for tier, specs in self.milestones.items():
+            if len({m.key for m in specs}) != len(specs):
+                raise ValueError(f"{tier} milestones repeat a key")
         return self
 
     def thresholds_for(self, month: int) -> Thresholds:
@@ -360,6 +397,11 @@ class Policy(_Frozen):
             "resources": [r.model_dump() for r in default_resources()],
             "entitlements": {t: [e.model_dump() for e in es] for t, es in default_entitlements().items()},
             "business_lines": {k: {"business_line": k, **v} for k, v in _DEFAULT_LINES.items()},
+            "milestones": {t: [dict(key=k, name=n, team=team, offset_days=o) for k, n, team, o in ms]
+                           for t, ms in _DEFAULT_MILESTONES.items()},
+            "teams": [dict(key=k, name=n, capacity=c) for k, n, c in _DEFAULT_TEAMS],
+            "team_needs": {t: [dict(team=team, phase=p, people_days=n) for team, p, n in needs]
+                           for t, needs in _DEFAULT_TEAM_NEEDS.items()},
         }
 
     @classmethod

@@ -13,11 +13,11 @@ from domain import events as ev
 from domain.events import Event
 from domain.status import Status
 from domain.tiers import Tier
-from store import results_projection
+from store import milestones, results_projection
 
 PROJECTION = "all"
 # (the audit trail is a view over `events`: nothing to fold, nothing to rebuild)
-_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "projection_checkpoints",
+_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "projection_checkpoints", "milestones",
                       *results_projection.TABLES)
 
 # Campaign status after each event type (None: the event does not move the status).
@@ -51,6 +51,7 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
     log and need no per-event checkpoint (a single checkpoint row updated by every append
     would be a hot row serializing all writers). `rebuild` records where it read up to."""
     body, cid = event.body, event.campaign_id
+    await milestones.apply(conn, event)  # the preparation milestones (store/milestones.py)
     status = _STATUS.get(event.type)
     match body:
         case ev.CampaignSubmitted(request=r, owner=owner):
@@ -89,7 +90,9 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
         case ev.ResourcesAllocated(bookings=bookings) if bookings:
             await conn.executemany(
                 """INSERT INTO bookings (campaign_id, resource, unit, phase, during, status)
-                   VALUES ($1, $2, $3, $4, daterange($5, $6), 'held')""",
+                   VALUES ($1, $2, $3, $4, daterange($5, $6), 'held')
+                   ON CONFLICT (campaign_id, resource, unit, phase) DO UPDATE
+                       SET during = EXCLUDED.during, status = 'held' WHERE bookings.status = 'released'""",
                 [(cid, b.resource, b.unit, b.phase.value, b.start, b.end) for b in bookings],
             )
         case ev.PhaseStarted(phase=phase):

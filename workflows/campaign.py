@@ -45,10 +45,12 @@ with workflow.unsafe.imports_passed_through():
         Displaced,
         Downgrade,
         HistoryItem,
+        MarkMilestoneDone,
         RecordActuals,
         Reject,
         Status,
     )
+    from workflows.milestones import MILESTONES, MilestoneKeeper
 
 SYSTEM = "promoflow"
 POLICY_OVERRIDES_ONLY = "policy-overrides-only"  # workflow.patched id, see README "Changing workflow code"
@@ -118,6 +120,7 @@ class CampaignWorkflow:
         self.actuals: dict[date, ActualRow] = {}
         self.actuals_busy = False  # one batch at a time: each is split against what is recorded
         self.results_closed = False
+        self.prep = MilestoneKeeper(self)  # MILESTONES: enabled at the start of run()
 
     # ---------------------------------------------------------------- the life
     @workflow.run
@@ -125,6 +128,7 @@ class CampaignWorkflow:
         self.fidelity = workflow.patched(PLAYBOOK_FIDELITY)
         self.results = workflow.patched(RESULTS_WINDOW)
         self.lean = workflow.patched(LEAN_CAMPAIGN)
+        self.prep.enabled = workflow.patched(MILESTONES)
         if self.lean:  # one local activity; Submitted is recorded with the review
             ctx = await workflow.execute_local_activity_method(
                 CampaignActivities.load_context,
@@ -249,6 +253,7 @@ class CampaignWorkflow:
                         await self._notify_displaced(displaced)
                     if s.tier != Tier.C:
                         await self._allocate()
+                    self.prep.on_scheduled(s.tier, s.burst_start, self._today())
                     self._set_status(Status.SCHEDULED)
                     self.balancing_rounds += 1
                     return True
@@ -276,6 +281,7 @@ class CampaignWorkflow:
         return True
 
     async def _run_phases(self) -> None:
+        await self.prep.record_plan()
         for phase in self.state.phases:
             await self._sleep_until(phase.start)
             await self._record(ev.PhaseStarted(phase=phase.phase), SYSTEM)
@@ -284,6 +290,8 @@ class CampaignWorkflow:
             await self._record(ev.PhaseEnded(phase=phase.phase), SYSTEM)
         await self._record(ev.CampaignCompleted(), SYSTEM)
         self._set_status(Status.COMPLETED)
+        if self.prep.enabled:
+            await self.prep.settle()
         if self.results:
             await self._results_window()
 
@@ -309,6 +317,7 @@ class CampaignWorkflow:
         if self.cancel_request is not None:
             c = self.cancel_request
             await self._record(ev.CampaignCancelled(stage=self.state.status.value), c.actor.name, c.reason)
+            self.prep.close()
             self.state.bookings = []
             self._set_status(Status.CANCELLED)
             return
@@ -357,6 +366,7 @@ class CampaignWorkflow:
 
     async def _expire(self, stage: str, reason: str) -> bool:
         await self._record(ev.RequestExpired(stage=stage), SYSTEM, reason)
+        self.prep.close()
         self._set_status(Status.EXPIRED)
         return False
 
@@ -401,6 +411,10 @@ class CampaignWorkflow:
         return True
 
     async def _sleep_until(self, day) -> None:
+        if self.prep.enabled:  # MILESTONES: the same wait, also keeping the milestones' timers
+            await self.prep.wait_until(phase_start_instant(self._policy, day))
+            self._check_interrupts()
+            return
         delay = phase_start_instant(self._policy, day) - workflow.now()
         if delay > timedelta(0):
             await self._wait(lambda: False, delay)
@@ -580,6 +594,15 @@ class CampaignWorkflow:
         if errors:
             raise ApplicationError(errors_message(errors), [e.model_dump() for e in errors],
                                    type="invalid_actuals", non_retryable=True)
+
+    @workflow.update
+    async def milestone_done(self, inp: MarkMilestoneDone) -> CampaignState:
+        await self.prep.done(inp)
+        return self.state
+
+    @milestone_done.validator
+    def _validate_milestone_done(self, inp: MarkMilestoneDone) -> None:
+        self.prep.validate_done(inp)
 
     # ---------------------------------------------------------------- signals (CLI, peers)
     def _signal(self, validate: Callable[[], None], accept: Callable[[], None]) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.campaign import CampaignRequest, Phase
 from domain.events import Booking, Shortfall
+from domain.people import Milestone
 from domain.results.actuals import ActualRow
 from domain.status import Status
 from domain.tiers import Tier
@@ -57,6 +58,14 @@ class Cancel(BaseModel):
     reason: str = Field(min_length=1)
 
 
+class MarkMilestoneDone(BaseModel):
+    """`POST /campaigns/{id}/milestones/{key}/done`: the owner or ops."""
+
+    actor: Actor
+    key: str
+    comment: str | None = Field(default=None, max_length=1000)
+
+
 class Displaced(BaseModel):
     """Sent by an S campaign that took this campaign's month."""
 
@@ -97,6 +106,7 @@ class CampaignState(BaseModel):
     bookings: list[Booking] = []
     shortfall: list[Shortfall] = []
     pending: str | None = None
+    milestones: list[Milestone] = []  # by due date (workflow.patched "milestones")
     history: list[HistoryItem] = []
     # results (issue #13): the forecast against the line's history (shared/API.md), where the
     # review's line figures came from ("seeded" or "results"), whether the outcome is recorded

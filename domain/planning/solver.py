@@ -45,6 +45,7 @@ from domain.dates import plan_phases
 from domain.planning import merges
 from domain.planning.candidates import PLACEABLE, Candidates, Option, burst_days
 from domain.planning.model import PlanInput
+from domain.planning.teams import team_rows
 from domain.tiers import Tier
 
 SCALE = 1_000_000  # scores are rounded to 6 decimals by score_request
@@ -216,6 +217,10 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         seen.add(key)
         rows += 1
         rule(f"resource {res}: {units[res]} unit(s) a day", m.add(sum(u * lit for lit, u in terms) <= units[res]))
+    # team capacity per ISO week (domain/planning/teams.py), on the same carriers
+    for name, terms_, cap in team_rows(pol, carriers, keep_duplicates=guarded):
+        rows += 1
+        rule(name, m.add(sum(n * lit for lit, n in terms_) <= cap))
 
     # merges (settings "merge": true): the carrier runs in a common month, the merged has no slot
     z: dict[tuple[int, int], Any] = {}

@@ -30,6 +30,12 @@ def routes(cid: str):
         ("calendar", "GET", "/calendar/2027", None, {"approver", "leader", "ops"}),
         ("calendar page", "GET", "/calendar/2027.html", None, {"approver", "leader", "ops"}),
         ("bookings", "GET", "/bookings", None, {"approver", "leader", "ops"}),
+        ("milestones of one", "GET", f"/campaigns/{cid}/milestones", None, {"owner", "approver", "leader", "ops"}),
+        ("milestone done", "POST", f"/campaigns/{NOPE}/milestones/setup/done", {}, {"owner", "other_line", "ops"}),
+        ("milestones", "GET", "/milestones", None, {"approver", "leader", "ops"}),
+        ("team load", "GET", "/teams/load?year=2027", None, {"approver", "leader", "ops"}),
+        ("ics", "GET", "/calendar/2027.ics", None, {"approver", "leader", "ops"}),
+        ("csv", "GET", "/campaigns.csv", None, {"owner", "other_line", "approver", "leader", "ops"}),
     ]
 
 

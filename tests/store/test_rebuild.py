@@ -18,6 +18,7 @@ TABLES = {
     "audit_trail": "position",
     "campaign_actuals": "campaign_id, day",
     "campaign_outcomes": "campaign_id",
+    "milestones": "campaign_id, key",
 }
 
 
@@ -66,6 +67,7 @@ async def test_rebuilt_projections_equal_the_live_ones_after_many_campaigns(ts_e
 
     live = await snapshot(pool)
     assert live["bookings"] and live["calendar_entries"] and len(live["campaigns"]) == 25
+    assert {m["status"] for m in live["milestones"]} >= {"overdue", "closed"}
     events = await pool.fetchval("SELECT count(*) FROM events")
     assert await rebuild(pool) == events
     assert await snapshot(pool) == live

@@ -21,6 +21,9 @@ def test_there_are_histories_of_every_path():
     assert any(".playbook-fidelity" in p.name for p in HISTORIES), "no history of the playbook-fidelity patch"
     assert any(".lean-campaign" in p.name for p in HISTORIES), "no history of the lean-campaign patch"
     assert any(".results-window" in p.name for p in HISTORIES), "no history of the results-window patch"
+    milestones = {p.name for p in HISTORIES if p.name.endswith(".milestones.json")}
+    for path in ("done_one_overdue_then_cancel", "moves_its_open_milestones", "waits_for_its_retrospective"):
+        assert any(path in n for n in milestones), f"no history of the milestones patch for {path}"
     for path in ("approve", "reject", "sla", "choose_month", "window_expires", "displaces", "cancel", "hot_topic",
                  "c_tier", "downgrades"):
         assert any(path in n for n in names), f"no committed history for the {path} path"

@@ -209,6 +209,19 @@ def violations(inp: PlanInput, decisions: list, value: float | None = None) -> l
     for (r, x), n in sorted(use.items()):
         if n > units[r]:
             bad.append(f"resource {r} on {x}: {n} > {units[r]}")
+    # team people-days per ISO week: each phase needs its per-week figure in every week it touches
+    capacity = {t.key: t.capacity for t in pol.teams}
+    team_use: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
+    for _, d, _ in placed:
+        for ph in d.phases:
+            weeks = {(ph.start + timedelta(days=i)).isocalendar()[:2] for i in range(max(1, (ph.end - ph.start).days))}
+            for need in pol.team_needs.get(d.tier, []):
+                if need.phase == ph.phase:
+                    for w in weeks:
+                        team_use[(need.team, w)] += need.people_days
+    for (team, w), n in sorted(team_use.items()):
+        if team in capacity and n > capacity[team]:
+            bad.append(f"team {team} in {w[0]}-W{w[1]:02d}: {n} > {capacity[team]}")
     if value is not None:
         total = sum(d.score * pol.rule(d.tier).counted_days for _, d, _ in placed)
         if abs(total - value) > 1e-6:

@@ -1,0 +1,79 @@
+"""Exports (shared/API.md "Preparation, people and exports"): `GET /calendar/{year}.ics`
+and `GET /campaigns.csv` (plus `GET /campaigns.xlsx`, the same rows as a workbook).
+
+Included before the calendar router (api/app.py), so `/calendar/{year}` never sees
+`2027.ics`. The campaign files take the list's filters and its role rule: a business
+line exports its own campaigns only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from api.auth import READERS, require_role
+from api.deps import AppDeps, CurrentActor, Deps
+from api.errors import ApiError
+from api.exports import campaigns_csv, campaigns_xlsx, ics
+from domain.months import MONTH_PATTERN
+from domain.status import Status
+from domain.tiers import Tier
+from store import milestones, reads, reference
+
+router = APIRouter(tags=["exports"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/calendar/{year}.ics", response_class=Response,
+            responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}})
+async def calendar_ics(actor: CurrentActor, d: AppDeps,
+                       year: Annotated[int, Path(ge=2000, le=2100)], team: str | None = None) -> Response:
+    require_role(actor, *READERS)
+    policy = await reference.policy_for(d.pool, year)
+    entries = [r for r in await reads.calendar_rows(d.pool, year) if r["tier"] != Tier.C.value or team is None]
+    stamps = {r["campaign_id"]: r["updated_at"] for r in await d.pool.fetch(
+        "SELECT campaign_id, updated_at FROM campaigns WHERE campaign_id = ANY($1::text[])",
+        [e["campaign_id"] for e in entries])}
+    entries = [{**e, "updated_at": stamps.get(e["campaign_id"])} for e in entries]
+    ms = [{**m, "updated_at": stamps.get(m["campaign_id"])}
+          for m in await milestones.of_year(d.pool, year, team=team)]
+    body = ics(year, policy, entries, ms, team)
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="promoflow-{year}.ics"'})
+
+
+async def _campaign_rows(d: Deps, actor, status: Status | None, tier: Tier | None, month: str | None,
+                         business_line: str | None) -> list[dict[str, Any]]:
+    if actor.role == "business_line":
+        if business_line not in (None, actor.business_line):
+            raise ApiError(403, "forbidden", f"{actor.name} may list only {actor.business_line} campaigns")
+        business_line = actor.business_line
+    out: list[dict[str, Any]] = []
+    while True:  # every row, a page at a time
+        rows, total = await reads.list_campaigns(
+            d.pool, status=status.value if status else None, tier=tier.value if tier else None, month=month,
+            business_line=business_line, limit=500, offset=len(out))
+        out.extend(rows)
+        if not rows or len(out) >= total:
+            return out
+
+
+Month = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
+
+
+@router.get("/campaigns.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "the campaign list, UTF-8, header row"}})
+async def campaigns_as_csv(actor: CurrentActor, d: AppDeps, status: Status | None = None, tier: Tier | None = None,
+                           month: Month = None, business_line: str | None = None) -> Response:
+    rows = await _campaign_rows(d, actor, status, tier, month, business_line)
+    return Response(campaigns_csv(rows).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="campaigns.csv"'})
+
+
+@router.get("/campaigns.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}, "description": "the campaign list as a workbook"}})
+async def campaigns_as_xlsx(actor: CurrentActor, d: AppDeps, status: Status | None = None, tier: Tier | None = None,
+                            month: Month = None, business_line: str | None = None) -> Response:
+    rows = await _campaign_rows(d, actor, status, tier, month, business_line)
+    return Response(campaigns_xlsx(rows), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="campaigns.xlsx"'})

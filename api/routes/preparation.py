@@ -1,0 +1,86 @@
+"""Preparation and people (shared/API.md): a campaign's milestones and marking one done
+(the workflow's update), the ops view of pending milestones across campaigns, and the
+teams' load per ISO week. Milestones of one campaign come from its workflow (the truth,
+current right after an update); the lists across campaigns from the read model."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api import campaign_workflow as wf
+from api.auth import READERS, may_see, require_role
+from api.deps import AppDeps, CurrentActor
+from domain.people import Milestone
+from domain.preparation import TeamWeekLoad, week_loads, weeks_of_year
+from store import milestones, reference, teams
+from workflows.campaign import CampaignWorkflow
+from workflows.messages import MarkMilestoneDone
+
+router = APIRouter(tags=["preparation"])
+
+
+class MilestoneList(BaseModel):
+    items: list[Milestone]
+
+
+class DoneBody(BaseModel):
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class PendingMilestone(BaseModel):
+    campaign_id: str
+    campaign_name: str
+    business_line: str
+    key: str
+    name: str
+    team: str
+    due: date
+    status: Literal["open", "overdue"]
+
+
+class PendingList(BaseModel):
+    items: list[PendingMilestone]
+
+
+class TeamLoadList(BaseModel):
+    items: list[TeamWeekLoad]
+
+
+@router.get("/campaigns/{campaign_id}/milestones", response_model=MilestoneList)
+async def campaign_milestones(campaign_id: str, actor: CurrentActor, d: AppDeps) -> MilestoneList:
+    state = await wf.state(d.client.get_workflow_handle(campaign_id))
+    may_see(actor, state.business_line)
+    return MilestoneList(items=sorted(state.milestones, key=lambda m: m.due))
+
+
+@router.post("/campaigns/{campaign_id}/milestones/{key}/done", response_model=MilestoneList)
+async def mark_done(campaign_id: str, key: str, actor: CurrentActor, d: AppDeps,
+                    body: DoneBody | None = None) -> MilestoneList:
+    """Owner or ops; the workflow's validator refuses what does not fit (409, 403, 404)."""
+    require_role(actor, "business_line", "ops")
+    inp = MarkMilestoneDone(actor=actor, key=key, comment=body.comment if body else None)
+    state = await wf.decide(d, campaign_id, CampaignWorkflow.milestone_done, inp)
+    return MilestoneList(items=sorted(state.milestones, key=lambda m: m.due))
+
+
+@router.get("/milestones", response_model=PendingList)
+async def pending_milestones(actor: CurrentActor, d: AppDeps, team: str | None = None,
+                             status: Literal["open", "overdue"] | None = None,
+                             due_before: date | None = None) -> PendingList:
+    require_role(actor, *READERS)
+    rows = await milestones.pending(d.pool, team=team, status=status, due_before=due_before)
+    return PendingList(items=[PendingMilestone.model_validate(r) for r in rows])
+
+
+@router.get("/teams/load", response_model=TeamLoadList)
+async def team_load(actor: CurrentActor, d: AppDeps,
+                    year: Annotated[int, Query(ge=2000, le=2100, description="the ISO year")]) -> TeamLoadList:
+    require_role(actor, *READERS)
+    policy = await reference.policy_for(d.pool, year)
+    return TeamLoadList(items=week_loads(policy, await teams.holders(d.pool, year), weeks_of_year(year)))
+
+
