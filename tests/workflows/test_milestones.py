@@ -98,7 +98,8 @@ async def test_a_b_runs_to_the_end_its_milestones_done_or_overdue(engine):
     assert final.status == Status.COMPLETED
     assert {m.key: m.status for m in final.milestones} == {"creative": "overdue", "setup": "done"}
     log = await types(pool, h)
-    assert log.count("MilestoneOverdue") == 1 and log[-1] == "CampaignCompleted"
+    # then the results window: the outcome closes the log (issue #13)
+    assert log.count("MilestoneOverdue") == 1 and log[-2:] == ["CampaignCompleted", "CampaignOutcome"]
     assert log.index("MilestoneOverdue") < log.index("PhaseStarted")
 
 
@@ -117,7 +118,7 @@ async def test_an_a_waits_for_its_retrospective_after_the_burst(engine):
                                 MarkMilestoneDone(actor=owner_of("food"), key="retro", comment="sales +12%"))
     final = await h.result()
     assert next(m for m in final.milestones if m.key == "retro").status == MilestoneStatus.DONE
-    assert (await types(pool, h))[-1] == "MilestoneDone"
+    assert (await types(pool, h))[-2:] == ["MilestoneDone", "CampaignOutcome"]  # then the results window
 
 
 async def test_a_displaced_campaign_moves_its_open_milestones_to_the_chosen_month(engine):

@@ -20,6 +20,7 @@ def test_there_are_histories_of_every_path():
     assert any(".policy-overrides-only" in p.name for p in HISTORIES), "no history of the patched code"
     assert any(".playbook-fidelity" in p.name for p in HISTORIES), "no history of the playbook-fidelity patch"
     assert any(".lean-campaign" in p.name for p in HISTORIES), "no history of the lean-campaign patch"
+    assert any(".all-patches" in p.name for p in HISTORIES), "no history with every patch of today"
     assert any(".results-window" in p.name for p in HISTORIES), "no history of the results-window patch"
     milestones = {p.name for p in HISTORIES if p.name.endswith(".milestones.json")}
     for path in ("done_one_overdue_then_cancel", "moves_its_open_milestones", "waits_for_its_retrospective"):
