@@ -1,0 +1,137 @@
+"""Bench of the year planner (#11): the example year, generated years of 80, 1,000 and 5,000
+intents, and planner vs first come, first served over 20 shuffled arrival orders.
+
+    .venv/bin/python -m bench.planner [--sizes 80,1000,5000] [--orders 20] [--seed 11] [--time-limit 60]
+
+Prints a Markdown table (for docs/BENCHMARKS.md). Not wired into bench/run.py yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import time
+from pathlib import Path
+
+from domain.lines import BusinessLineContext
+from domain.planning import Intent, PlanInput, SFix, parse_intents, parse_s, plan
+from domain.planning.baseline import first_come_first_served
+from domain.planning.model import effective_policy
+from domain.policy import Policy
+from domain.tiers import Tier
+
+YEAR = 2027
+ROOT = Path(__file__).resolve().parents[1]
+CATEGORIES = ["food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_border", "fmcg",
+              "stationery", "accessories", "fresh"]
+
+
+def example_year() -> PlanInput:
+    ex = ROOT / "examples" / "plan-2027"
+    return PlanInput(year=YEAR, policy=Policy.for_year(YEAR),
+                     intents=parse_intents(json.loads((ex / "intents.json").read_text())),
+                     s_fixed=parse_s(json.loads((ex / "s.json").read_text())))
+
+
+def generated_year(n: int, seed: int, n_lines: int | None = None) -> PlanInput:
+    """n intents from many lines, each with 3 months (its own and two near it), 3 leadership S."""
+    rnd = random.Random(seed)
+    n_lines = n_lines or max(6, n // 25)
+    lines = {}
+    for k in range(n_lines):
+        target = rnd.uniform(2e8, 1.5e9)
+        norm = rnd.uniform(2e7, 1.2e8)
+        lines[f"line{k:03d}"] = BusinessLineContext(
+            business_line=f"line{k:03d}", strategic_weight=round(rnd.uniform(0.3, 0.95), 2), annual_target=target,
+            annual_progress=target * rnd.uniform(0.1, 0.7), month_revenue=norm * rnd.uniform(0.6, 1.3),
+            month_revenue_norm=norm)
+    intents = []
+    for i in range(n):
+        line = f"line{rnd.randrange(n_lines):03d}"
+        first = rnd.randint(1, 12)
+        near = [m for m in (first - 1, first + 1, first - 2, first + 2) if 1 <= m <= 12]
+        months = [first] + rnd.sample(near, 2)
+        tier = rnd.choices(["A", "B", "C", None], weights=[3, 6, 1, 1])[0]
+        revenue = rnd.choice([4e5, 8e5, 1.5e6, 3e6, 6e6, 1.2e7, 3e7])
+        traffic = rnd.choice([8e4, 2e5, 4e5, 8e5, 2e6, 6e6])
+        intents.append(Intent.model_validate({
+            "request_id": f"gen-{i:05d}", "name": f"generated {i}", "business_line": line,
+            "category": rnd.choice(CATEGORIES), "requested_tier": tier,
+            "months": [f"{YEAR}-{m:02d}" for m in months], "revenue_target": revenue,
+            "gross_margin": round(rnd.uniform(0.05, 0.5), 3),
+            "forecast": {"traffic": int(traffic), "avg_order_value": 100.0, "conversion_rate": 0.05},
+        }))
+    s = [SFix(request_id=intents[k].request_id, month=m) for k, m in zip(range(3), ("2027-06", "2027-09", "2027-11"))]
+    return PlanInput(year=YEAR, policy=Policy.for_year(YEAR), intents=intents, s_fixed=s, lines=lines)
+
+
+def fcfs_value(inp: PlanInput, order: list[int]) -> tuple[float, bool]:
+    pol = effective_policy(inp)
+    ds = first_come_first_served(inp, order)
+    s_ok = all(any(d.request_id == s.request_id and d.tier == Tier.S for d in ds) for s in inp.s_fixed)
+    return sum(d.score * pol.rule(d.tier).counted_days for d in ds if d.tier in (Tier.S, Tier.A, Tier.B)), s_ok
+
+
+def time_plan(name: str, inp: PlanInput, time_limit: float) -> dict:
+    t0 = time.perf_counter()
+    sol = plan(inp, time_limit)
+    wall = time.perf_counter() - t0
+    s = sol.summary
+    gap = abs((s.bound or 0) - (s.objective or 0)) / max(1e-9, abs(s.objective or 1))
+    return {"case": name, "intents": len(inp.intents), "status": s.status, "value": s.value,
+            "gap": gap, "solver_s": s.seconds, "total_s": round(wall, 3), "counted_days": s.counted_days,
+            "tiers": s.tiers, "cut": s.cut}
+
+
+def orders_comparison(inp: PlanInput, n_orders: int, seed: int, planner_value: float) -> dict:
+    rnd = random.Random(seed)
+    s_ids = {s.request_id for s in inp.s_fixed}
+    base = list(range(len(inp.intents)))
+    arrival, s_first = [], []
+    for _ in range(n_orders):
+        order = base[:]
+        rnd.shuffle(order)
+        arrival.append(fcfs_value(inp, order))
+        s_first.append(fcfs_value(inp, sorted(order, key=lambda i: inp.intents[i].request_id not in s_ids)))
+    av = [v for v, _ in arrival]
+    sv = [v for v, _ in s_first]
+    return {"planner": planner_value, "arrival_best": max(av), "arrival_worst": min(av),
+            "arrival_s_refused": sum(1 for _, ok in arrival if not ok),
+            "s_first_best": max(sv), "s_first_worst": min(sv),
+            "planner_over_arrival_best": planner_value / max(av), "planner_over_arrival_worst": planner_value / min(av),
+            "planner_over_s_first_best": planner_value / max(sv), "planner_over_s_first_worst": planner_value / min(sv)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.planner")
+    ap.add_argument("--sizes", default="80,1000,5000")
+    ap.add_argument("--orders", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    args = ap.parse_args()
+    rows = [time_plan("example year (examples/plan-2027)", example_year(), args.time_limit)]
+    for n in (int(x) for x in args.sizes.split(",") if x):
+        rows.append(time_plan(f"generated, {n} intents", generated_year(n, args.seed), args.time_limit))
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
+    print("| case | intents | status | gap | solver s | total s | value | counted days | S/A/B/C | cut |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---|---:|")
+    for r in rows:
+        t = r["tiers"]
+        print(f"| {r['case']} | {r['intents']} | {r['status']} | {r['gap']:.4%} | {r['solver_s']:.3f} | "
+              f"{r['total_s']:.2f} | {r['value']:.3f} | {r['counted_days']} | {t['S']}/{t['A']}/{t['B']}/{t['C']} | "
+              f"{r['cut']} |")
+    print()
+    for name, inp in (("example year", example_year()), ("generated, 80 intents", generated_year(80, args.seed))):
+        v = plan(inp, args.time_limit).summary.value
+        c = orders_comparison(inp, args.orders, args.seed, v)
+        print(f"{name}: planner {c['planner']:.3f}; {args.orders} shuffled arrival orders: best {c['arrival_best']:.3f}, "
+              f"worst {c['arrival_worst']:.3f} (S refused in {c['arrival_s_refused']}); planner / best "
+              f"{c['planner_over_arrival_best']:.3f}, / worst {c['planner_over_arrival_worst']:.3f}; "
+              f"S booked first: best {c['s_first_best']:.3f}, worst {c['s_first_worst']:.3f}; planner / best "
+              f"{c['planner_over_s_first_best']:.3f}, / worst {c['planner_over_s_first_worst']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

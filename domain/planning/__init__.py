@@ -1,0 +1,27 @@
+"""The year planner (DOMAIN.md "The annual planning procedure", steps 4-7): pure, deterministic.
+
+No I/O, no clock, no randomness: time limits and progress callbacks are passed in, the
+solve time is the solver's own wall time. Entry point: `plan(inp, time_limit, progress)`.
+"""
+
+from domain.planning.model import (
+    Decision,
+    Intent,
+    Pin,
+    PlanInput,
+    PlanInputError,
+    PlanSolution,
+    Settings,
+    SFix,
+    Summary,
+    parse_intents,
+    parse_pins,
+    parse_s,
+    parse_settings,
+)
+from domain.planning.planner import plan
+
+__all__ = [
+    "Decision", "Intent", "Pin", "PlanInput", "PlanInputError", "PlanSolution", "SFix", "Settings", "Summary",
+    "parse_intents", "parse_pins", "parse_s", "parse_settings", "plan",
+]

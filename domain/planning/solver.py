@@ -1,0 +1,329 @@
+"""The year as one CP-SAT model: (intent, month, tier) booleans plus per-month burst slots.
+
+How the model stays small: CP-SAT never chooses a burst day per intent. It chooses one
+boolean per candidate (intent, month, tier) - at most 12 x 2 per intent, in practice 2-6 -
+and, per month, one boolean per allowed start day and tier (`y[m, A, d]`, `y[m, B, d]`,
+9-15 Mon-Wed starts free of days off). A month's chosen starts must number its chosen
+A/B intents (`sum y == sum x`), bursts never share a day (one linear constraint per day),
+and resources are counted per day on the slots, because what a burst books depends only
+on its tier and start day, never on which intent runs it. Which intent gets which of its
+month's chosen days is decided afterwards (best score, best weekday): the days are
+interchangeable. So the model holds ~3 booleans per intent plus ~12 x 25 slot booleans,
+~400 day constraints and the resource rows that can bind at all (rows whose worst case
+fits the catalog are left out, identical rows are kept once) - whatever the number of
+intents. Requested festival dates (Double 12) and leadership's S bursts are fixed starts.
+
+Objective, lexicographic, in two stages: (1) maximise value = sum score x counted days
+(score x 10^6, integers); (2) with the value held at its optimum, minimise
+moves x w2 + category repeats x w3 + weekday rank, weights that make it lexicographic
+(w3 > the largest weekday total, w2 > the largest repeats x w3 + weekday total).
+
+Determinism: `random_seed` fixed and one search worker (`num_workers=1`): the search is
+then sequential and repeatable, and this 2-core machine is shared, so a portfolio of
+parallel workers would mostly compete for the same cores. The same input gives the same
+output whenever the solve ends before its time limit.
+
+Infeasible (leadership's S or pins make the year impossible): the model is rebuilt with
+one enforcement literal per named rule group and solved with those as assumptions;
+CP-SAT's sufficient assumptions, shrunk one by one, name the conflicting rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from domain.campaign import PhaseName
+from domain.dates import plan_phases
+from domain.planning.candidates import PLACEABLE, Candidates, Option, burst_days
+from domain.planning.model import PlanInput
+from domain.tiers import Tier
+
+SCALE = 1_000_000  # scores are rounded to 6 decimals by score_request
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Built:
+    model: cp_model.CpModel
+    x: list[Any]
+    y: dict[tuple[str, Tier, date], Any]
+    value: Any
+    tie: Any
+    tie_parts: dict[str, Any]
+    guards: dict[str, Any] = field(default_factory=dict)
+    n_resource_rows: int = 0
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress: Progress, stage: int, scale: float) -> None:
+        super().__init__()
+        self._progress, self._stage, self._scale = progress, stage, scale
+        self.solutions = 0
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        obj, bound = self.objective_value, self.best_objective_bound
+        gap = abs(bound - obj) / max(1.0, abs(obj))
+        self._progress({"stage": self._stage, "solution": self.solutions, "objective": obj / self._scale,
+                        "bound": bound / self._scale, "gap": gap, "seconds": self.wall_time})
+
+
+def solver_for(time_limit: float | None) -> cp_model.CpSolver:
+    s = cp_model.CpSolver()
+    s.parameters.random_seed = 7
+    s.parameters.num_workers = 1
+    if time_limit is not None:
+        s.parameters.max_time_in_seconds = max(0.01, float(time_limit))
+    return s
+
+
+def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
+    """The CP-SAT model; with `guarded`, every named rule group is enforced by a literal."""
+    pol = c.policy
+    m = cp_model.CpModel()
+    guards: dict[str, Any] = {}
+
+    def rule(name: str, ct: Any) -> None:
+        if guarded:
+            if name not in guards:
+                guards[name] = m.new_bool_var(name)
+            ct.only_enforce_if(guards[name])
+
+    opts = c.options
+    x = [m.new_bool_var(f"x{o.index}") for o in opts]
+    by_month_tier: dict[tuple[str, Tier], list[Option]] = defaultdict(list)
+    for o in opts:
+        by_month_tier[(o.month, o.tier)].append(o)
+
+    # one decision per intent; leadership's S; pins
+    for v in c.views:
+        xs = [x[k] for k in v.options]
+        if len(xs) > 1:
+            m.add(sum(xs) <= 1)
+        rid = v.intent.request_id
+        if v.s_month:
+            rule(f"leadership's S {rid} in {v.s_month} (S whatever its score)", m.add(sum(xs) == 1))
+        pin = f"pin {rid}"
+        if v.pin_cut:
+            rule(f"{pin}: cut", m.add(sum(xs) == 0))
+        if v.pin_month and not v.s_month:
+            # pinned to a month: it runs there (as C when it can be no more there)
+            here = [x[k] for k in v.options if opts[k].month == v.pin_month]
+            runs = 1 if v.ceiling.get(v.pin_month, Tier.C) != Tier.C and v.pin_tier != Tier.C else 0
+            rule(f"{pin}: month {v.pin_month}", m.add(sum(here) == runs))
+            if len(here) < len(xs):
+                m.add(sum(xs) == sum(here))
+        if v.pin_tier is not None and not v.s_month:
+            if v.pin_tier == Tier.C:
+                rule(f"{pin}: tier C", m.add(sum(xs) == 0))
+            else:
+                what = f"{pin}: tier {v.pin_tier.value}" + (f" in {v.pin_month}" if v.pin_month else "")
+                rule(what, m.add(sum(x[k] for k in v.options if opts[k].tier == v.pin_tier) == 1))
+
+    # caps
+    s_rule = pol.rule(Tier.S)
+    s_opts = [o for o in opts if o.tier == Tier.S]
+    if s_rule.max_per_year is not None and len(s_opts) > s_rule.max_per_year:
+        rule(f"S at most {s_rule.max_per_year} a year", m.add(sum(x[o.index] for o in s_opts) <= s_rule.max_per_year))
+    for month, caps in c.caps.items():
+        for t in (Tier.A, Tier.B):
+            os_ = by_month_tier.get((month, t), [])
+            if len(os_) > caps[t]:
+                rule(f"{t.value} cap of {month} ({caps[t]})", m.add(sum(x[o.index] for o in os_) <= caps[t]))
+        ss = by_month_tier.get((month, Tier.S), [])
+        if s_rule.max_per_month is not None and len(ss) > s_rule.max_per_month:
+            rule(f"S at most {s_rule.max_per_month} a month ({month})",
+                 m.add(sum(x[o.index] for o in ss) <= s_rule.max_per_month))
+    # an S closes every month its burst touches to any other S, A or B
+    for o in s_opts:
+        _, touched, _ = c.s_bursts[o.intent]
+        others = [x[p.index] for mo in touched for t in PLACEABLE for p in by_month_tier.get((mo, t), [])
+                  if p.intent != o.intent]
+        if others:
+            ct = m.add(sum(others) == 0)
+            ct.only_enforce_if(x[o.index])
+            rule(f"S {c.views[o.intent].intent.request_id} closes {', '.join(touched)} to other S, A and B", ct)
+    # the budget less the reserve
+    limit = pol.yearly_budget_days - pol.hot_topic_reserve_days
+    counted = {t: pol.rule(t).counted_days for t in Tier}
+    rule(f"counted days within the budget less the reserve ({pol.yearly_budget_days} - "
+         f"{pol.hot_topic_reserve_days} = {limit})", m.add(sum(counted[o.tier] * x[o.index] for o in opts) <= limit))
+    # targets (calibration): the placed A and B at most the targets
+    tg = inp.settings.targets
+    if tg is not None:
+        for t, n in ((Tier.A, tg.A), (Tier.B, tg.B)):
+            if n is not None:
+                rule(f"target: at most {n} {t.value}", m.add(sum(x[o.index] for o in opts if o.tier == t) <= n))
+
+    # burst slots per month, days shared by no two bursts, resources per day
+    y: dict[tuple[str, Tier, date], Any] = {}
+    carriers: list[tuple[Any, Tier, date]] = []  # (literal, tier, start)
+    for (month, t), os_ in sorted(by_month_tier.items(), key=lambda kv: (kv[0][0], kv[0][1].rank)):
+        floating = [o for o in os_ if o.start is None]
+        for o in os_:
+            if o.start is not None:
+                carriers.append((x[o.index], t, o.start))
+        if not floating or t == Tier.S:
+            continue
+        ys = []
+        for d in c.slots[month].starts[t]:
+            y[(month, t, d)] = m.new_bool_var(f"y{month}{t.value}{d.day}")
+            ys.append(y[(month, t, d)])
+            carriers.append((y[(month, t, d)], t, d))
+        m.add(sum(ys) == sum(x[o.index] for o in floating))
+    occupancy: dict[date, list[Any]] = defaultdict(list)
+    for lit, t, d in carriers:
+        for day in burst_days(pol, t, d):
+            occupancy[day].append(lit)
+    for day in sorted(occupancy):
+        lits = occupancy[day]
+        if len(lits) > 1:
+            rule(f"bursts of {day:%Y-%m} on distinct days", m.add(sum(lits) <= 1))
+
+    units = {r.key: r.units for r in pol.resources}
+    usage: dict[tuple[str, date], list[tuple[Any, int]]] = defaultdict(list)
+    for lit, t, d in carriers:
+        phases = {p.phase: p for p in plan_phases(pol, t, d)}
+        for e in pol.needs(t):
+            if not e.required:
+                continue  # optional entitlements are booked when free (as the live path does)
+            for ph in e.phases:
+                p = phases.get(PhaseName(ph))
+                if p is None:
+                    continue
+                day = p.start
+                while day < p.end:
+                    usage[(e.resource, day)].append((lit, e.units))
+                    day += timedelta(days=1)
+    seen: set[tuple[Any, ...]] = set()
+    rows = 0
+    for (res, day), terms in sorted(usage.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        if sum(u for _, u in terms) <= units[res]:
+            continue
+        key = (tuple(sorted((lit.index, u) for lit, u in terms)), units[res])
+        if key in seen and not guarded:
+            continue
+        seen.add(key)
+        rows += 1
+        rule(f"resource {res}: {units[res]} unit(s) a day", m.add(sum(u * lit for lit, u in terms) <= units[res]))
+
+    # objective parts
+    value = sum(round(o.score * SCALE) * counted[o.tier] * x[o.index] for o in opts if counted[o.tier])
+    moves = sum(x[o.index] for o in opts if o.month != c.views[o.intent].preferred)
+    reps = []
+    by_cat: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for o in opts:
+        by_cat[(o.month, c.views[o.intent].intent.category)].append(x[o.index])
+    for (month, cat), xs in sorted(by_cat.items()):
+        if len(xs) > 1:
+            r = m.new_int_var(0, len(xs) - 1, f"rep{month}{cat}")
+            m.add(r >= sum(xs) - 1)
+            reps.append(r)
+    repeats = sum(reps)
+    weekday = sum(c.weekday_rank[d.weekday()] * lit for (_, _, d), lit in y.items())
+    n = sum(min(cp[Tier.A], 1000) + min(cp[Tier.B], 1000) for cp in c.caps.values()) + len(s_opts)
+    n = min(n, len(c.views))
+    wd = max(c.weekday_rank.values(), default=0)
+    w3 = wd * n + 1
+    w2 = n * w3 + wd * n + 1
+    tie = moves * w2 + repeats * w3 + weekday
+    return Built(model=m, x=x, y=y, value=value, tie=tie, guards=guards, n_resource_rows=rows,
+                 tie_parts={"moves": moves, "category_repeats": repeats, "weekday_rank": weekday})
+
+
+@dataclass
+class Solved:
+    status: str
+    x: list[bool]
+    y: dict[tuple[str, Tier, date], bool]
+    objective: float | None
+    bound: float | None
+    seconds: float
+    tie_breaks: dict[str, int]
+    conflicts: list[str]
+    search: str
+
+
+_NAMES = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible",
+          cp_model.MODEL_INVALID: "invalid", cp_model.UNKNOWN: "unknown"}
+
+
+def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Progress | None) -> Solved:
+    b = build_model(inp, c)
+    search = "CP-SAT, random_seed=7, num_workers=1 (sequential, repeatable); stages: value, then tie-breaks"
+    # stage 1: the value
+    b.model.maximize(b.value)
+    s1 = solver_for(time_limit)
+    cb1 = _Callback(progress, 1, SCALE) if progress else None
+    st1 = s1.solve(b.model, cb1) if cb1 else s1.solve(b.model)
+    seconds = s1.wall_time
+    if st1 == cp_model.INFEASIBLE:
+        conflicts, more = diagnose(inp, c, None if time_limit is None else max(1.0, time_limit - seconds))
+        return Solved("infeasible", [], {}, None, None, seconds + more, {}, conflicts, search)
+    if st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Solved(_NAMES.get(st1, "unknown"), [], {}, None, None, seconds, {}, [], search)
+    v1 = round(s1.objective_value)
+    obj, bound = s1.objective_value / SCALE, s1.best_objective_bound / SCALE
+    xs1 = [bool(s1.value(v)) for v in b.x]
+    ys1 = {k: bool(s1.value(v)) for k, v in b.y.items()}
+    # stage 2: hold the value, then fewest moves, repeats, best weekdays
+    b.model.clear_objective()
+    b.model.add(b.value >= v1)
+    b.model.minimize(b.tie)
+    for var, val in zip(b.x, xs1):
+        b.model.add_hint(var, val)
+    for k, var in b.y.items():
+        b.model.add_hint(var, ys1[k])
+    left = None if time_limit is None else max(0.05, time_limit - seconds)
+    s2 = solver_for(left)
+    cb2 = _Callback(progress, 2, 1) if progress else None
+    st2 = s2.solve(b.model, cb2) if cb2 else s2.solve(b.model)
+    seconds += s2.wall_time
+    if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        xs = [bool(s2.value(v)) for v in b.x]
+        ys = {k: bool(s2.value(v)) for k, v in b.y.items()}
+        ties = {k: int(s2.value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
+        both_optimal = st1 == cp_model.OPTIMAL and st2 == cp_model.OPTIMAL
+    else:  # the tie-break stage found nothing in the time left: keep stage 1's answer
+        xs, ys = xs1, ys1
+        ties = {k: int(s1.value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
+        both_optimal = False
+    return Solved("optimal" if both_optimal else "feasible", xs, ys, obj, bound, seconds, ties, [], search)
+
+
+def diagnose(inp: PlanInput, c: Candidates, time_limit: float | None) -> tuple[list[str], float]:
+    """The named rule groups that cannot all hold (a small, not always minimum, set)."""
+    b = build_model(inp, c, guarded=True)
+    names = {g.index: n for n, g in b.guards.items()}
+    spent = 0.0
+
+    def infeasible_with(lits: list[Any]) -> tuple[bool, list[int]]:
+        nonlocal spent
+        b.model.clear_assumptions()
+        b.model.add_assumptions(lits)
+        s = solver_for(time_limit)
+        st = s.solve(b.model)
+        spent += s.wall_time
+        return st == cp_model.INFEASIBLE, list(s.sufficient_assumptions_for_infeasibility()) if st == cp_model.INFEASIBLE else []
+
+    all_lits = list(b.guards.values())
+    bad, core = infeasible_with(all_lits)
+    if not bad:
+        return ["the model is infeasible but no named rule group explains it"], spent
+    core_lits = [lit for lit in all_lits if lit.index in set(core)] or all_lits
+    # shrink: drop a rule while the rest still conflicts
+    i = 0
+    while i < len(core_lits) and len(core_lits) > 1:
+        trial = core_lits[:i] + core_lits[i + 1:]
+        still, _ = infeasible_with(trial)
+        if still:
+            core_lits = trial
+        else:
+            i += 1
+    return sorted(names[lit.index] for lit in core_lits), spent

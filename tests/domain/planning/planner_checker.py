@@ -1,0 +1,186 @@
+"""An independent checker of a year plan: every hard rule re-checked from the decisions.
+
+It reads only the input, the policy and the decisions (never the model), and recomputes
+scores, allowed tiers, burst days, months an S closes, counted days and resource use
+with the domain's own functions. `violations(...)` lists what is broken ([] = valid).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from domain.dates import is_day_off, months_touched, plan_phases
+from domain.months import month_key
+from domain.planning import PlanInput
+from domain.policy import Policy
+from domain.scoring import propose_tier, score_request
+from domain.tiers import Tier
+
+PLACED = (Tier.S, Tier.A, Tier.B)
+
+
+def effective(inp: PlanInput) -> Policy:
+    over = {}
+    st = inp.settings
+    if st.budget is not None:
+        over["yearly_budget_days"] = st.budget
+    if st.reserve is not None:
+        over["hot_topic_reserve_days"] = st.reserve
+    return Policy.for_year(inp.year, over) if over else inp.policy
+
+
+def caps(inp: PlanInput, pol: Policy, month: str) -> dict[Tier, int]:
+    a, b = pol.rule(Tier.A).max_per_month, pol.rule(Tier.B).max_per_month
+    c = inp.settings.month_caps.get(month)
+    if c is not None:
+        a = c.A if c.A is not None else a
+        b = c.B if c.B is not None else b
+    return {Tier.A: 0 if pol.is_spring_festival_month(month) else a, Tier.B: b}
+
+
+def score_in(pol: Policy, inp: PlanInput, it, month: str) -> float:
+    req = it.model_copy(update={"month": month, "burst_start": it.burst_start if month == it.month else None})
+    return score_request(pol, inp.contexts[it.business_line], req).score
+
+
+def top_tier(pol: Policy, inp: PlanInput, it, month: str) -> Tier:
+    req = it.model_copy(update={"month": month, "burst_start": it.burst_start if month == it.month else None})
+    asked = it.requested_tier or Tier.A
+    if asked == Tier.S:
+        asked = Tier.A
+    return propose_tier(pol, score_in(pol, inp, it, month), int(month[5:7]), asked, req)
+
+
+def burst(pol: Policy, tier: Tier, start: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range(pol.rule(tier).burst_days)]
+
+
+def violations(inp: PlanInput, decisions: list, value: float | None = None) -> list[str]:
+    pol = effective(inp)
+    bad: list[str] = []
+    by_id = defaultdict(list)
+    for d in decisions:
+        by_id[d.request_id].append(d)
+    s_of = {s.request_id: s.month for s in inp.s_fixed}
+    pins = {p.request_id: p for p in inp.pins}
+    ids = {it.request_id for it in inp.intents}
+    if set(by_id) != ids:
+        bad.append(f"decisions for {sorted(set(by_id) ^ ids)} do not match the intents")
+    placed = []
+    for it in inp.intents:
+        ds = by_id.get(it.request_id, [])
+        if len(ds) != 1:
+            bad.append(f"{it.request_id}: {len(ds)} decisions")
+            continue
+        d = ds[0]
+        if not d.reason or not d.reason.strip():
+            bad.append(f"{it.request_id}: no reason")
+        if d.decision == "cut":
+            if d.tier is not None or d.month is not None:
+                bad.append(f"{it.request_id}: cut with a tier or month")
+            if it.request_id in s_of:
+                bad.append(f"{it.request_id}: leadership's S cut")
+            continue
+        if d.tier is None or d.month is None:
+            bad.append(f"{it.request_id}: {d.decision} without tier or month")
+            continue
+        # S only for leadership's S, in its month; leadership's S always S
+        if it.request_id in s_of:
+            if d.tier != Tier.S or d.month != s_of[it.request_id]:
+                bad.append(f"{it.request_id}: leadership's S in {s_of[it.request_id]} is {d.tier} in {d.month}")
+        elif d.tier == Tier.S:
+            bad.append(f"{it.request_id}: S without leadership")
+        if d.tier != Tier.S and d.month not in it.months:
+            bad.append(f"{it.request_id}: month {d.month} not in {it.months}")
+        if abs(d.score - score_in(pol, inp, it, d.month)) > 1e-9:
+            bad.append(f"{it.request_id}: score {d.score} is not its score in {d.month}")
+        if d.tier in (Tier.A, Tier.B) and d.tier.rank > top_tier(pol, inp, it, d.month).rank:
+            bad.append(f"{it.request_id}: {d.tier} above what the thresholds/minimums allow in {d.month}")
+        if d.tier == Tier.A and pol.is_spring_festival_month(d.month):
+            bad.append(f"{it.request_id}: A in the Spring Festival month")
+        p = pins.get(it.request_id)
+        if p is not None:
+            if p.month and d.month != p.month:
+                bad.append(f"{it.request_id}: pinned to {p.month}, got {d.month}")
+            if p.tier and d.tier != p.tier:
+                bad.append(f"{it.request_id}: pinned to tier {p.tier}, got {d.tier}")
+        if d.tier == Tier.C:
+            if d.phases:
+                bad.append(f"{it.request_id}: C with phases")
+            continue
+        if d.burst_start is None:
+            bad.append(f"{it.request_id}: {d.tier} without a burst start")
+            continue
+        if [(ph.phase, ph.start, ph.end) for ph in d.phases] != \
+                [(ph.phase, ph.start, ph.end) for ph in plan_phases(pol, d.tier, d.burst_start)]:
+            bad.append(f"{it.request_id}: phases are not the tier's")
+        requested = it.burst_start is not None and d.burst_start == it.burst_start and d.month == it.month
+        days = burst(pol, d.tier, d.burst_start)
+        if d.tier in (Tier.A, Tier.B) and not requested:
+            if d.burst_start.weekday() not in pol.burst_weekdays:
+                bad.append(f"{it.request_id}: burst on weekday {d.burst_start.weekday()}")
+            if any(is_day_off(pol, x) for x in days):
+                bad.append(f"{it.request_id}: burst on a day off")
+            if any(month_key(x.year, x.month) != d.month for x in days):
+                bad.append(f"{it.request_id}: burst leaves {d.month}")
+        if month_key(d.burst_start.year, d.burst_start.month) != d.month:
+            bad.append(f"{it.request_id}: burst start {d.burst_start} outside {d.month}")
+        placed.append((it, d, days))
+    # caps, S per year / month, S closes the months its burst touches
+    per = defaultdict(lambda: defaultdict(list))
+    for it, d, _ in placed:
+        per[d.month][d.tier].append(it.request_id)
+    s_rule = pol.rule(Tier.S)
+    if sum(len(v[Tier.S]) for v in per.values()) > (s_rule.max_per_year or 99):
+        bad.append("too many S in the year")
+    for month, tiers in per.items():
+        cp = caps(inp, pol, month)
+        for t in (Tier.A, Tier.B):
+            if len(tiers[t]) > cp[t]:
+                bad.append(f"{month}: {len(tiers[t])} {t} over cap {cp[t]}")
+        if len(tiers[Tier.S]) > (s_rule.max_per_month or 99):
+            bad.append(f"{month}: {len(tiers[Tier.S])} S")
+    for it, d, days in placed:
+        if d.tier != Tier.S:
+            continue
+        for month in months_touched(days[0], days[-1] + timedelta(days=1)):
+            others = [r for t in PLACED for r in per[month][t] if r != it.request_id]
+            if others:
+                bad.append(f"S {it.request_id} touches {month} where {others} also run")
+    # budget less reserve
+    used = sum(pol.rule(d.tier).counted_days for _, d, _ in placed)
+    if used > pol.yearly_budget_days - pol.hot_topic_reserve_days:
+        bad.append(f"counted days {used} > {pol.yearly_budget_days - pol.hot_topic_reserve_days}")
+    # bursts never share a day
+    owner: dict[date, str] = {}
+    for it, _, days in placed:
+        for x in days:
+            if x in owner:
+                bad.append(f"{x}: bursts of {owner[x]} and {it.request_id} share the day")
+            owner[x] = it.request_id
+    # resources per day (required entitlements)
+    units = {r.key: r.units for r in pol.resources}
+    use: dict[tuple[str, date], int] = defaultdict(int)
+    for _, d, _ in placed:
+        for e in pol.needs(d.tier):
+            if not e.required:
+                continue
+            for ph in d.phases:
+                if ph.phase in e.phases:
+                    x = ph.start
+                    while x < ph.end:
+                        use[(e.resource, x)] += e.units
+                        x += timedelta(days=1)
+    for (r, x), n in sorted(use.items()):
+        if n > units[r]:
+            bad.append(f"resource {r} on {x}: {n} > {units[r]}")
+    if value is not None:
+        total = sum(d.score * pol.rule(d.tier).counted_days for _, d, _ in placed)
+        if abs(total - value) > 1e-6:
+            bad.append(f"value {value} != {total} from the decisions")
+    return bad
+
+
+def plan_value(pol: Policy, decisions: list) -> float:
+    return sum(d.score * pol.rule(d.tier).counted_days for d in decisions if d.tier in PLACED)
