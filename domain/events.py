@@ -14,6 +14,10 @@ from typing import Annotated, Any, Callable, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.campaign import CampaignRequest, Phase, PhaseName
+from domain.plan_events import (
+    IntakeClosed, IntentPinned, IntentsPublished, IntentsSubmitted, IntentUnpinned, PlanOpened, PlanPublished,
+    PlanSettingsChanged, PlanSolved, PublishStarted, ScenarioSolved, SFixed,
+)
 from domain.tiers import Tier
 
 
@@ -148,6 +152,9 @@ EventBody = Annotated[
         CampaignRejected, RequestExpired, MonthReserved, MonthAlternativesOffered, MonthChosen,
         DisplacedBySCampaign, ResourcesAllocated, PhaseStarted, PhaseEnded, CampaignCompleted,
         CampaignCancelled,
+        # the year plan's stream (domain.plan_events)
+        PlanOpened, IntentsSubmitted, IntakeClosed, SFixed, PlanSettingsChanged, IntentPinned, IntentUnpinned,
+        PlanSolved, ScenarioSolved, PublishStarted, IntentsPublished, PlanPublished,
     ],
     Field(discriminator="type"),
 ]

@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncpg
 
 from domain import events as ev
+from domain.plan_events import PLAN_EVENT_TYPES
 from domain.events import Event
 from domain.tiers import Tier
+from store import plans
 
 PROJECTION = "all"
-_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints")
+_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints",
+                      "plan_intents")
 
 # Campaign status after each event type (None: the event does not move the status).
 _STATUS = {
@@ -51,6 +54,9 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
         "INSERT INTO audit_trail (position, campaign_id, seq, type, actor, reason, at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
         position, cid, event.seq, event.type, event.actor, event.reason, event.at,
     )
+    if event.type in PLAN_EVENT_TYPES:  # a year plan's stream: its own projection
+        await plans.apply(conn, event)
+        return
     status = _STATUS.get(event.type)
     match body:
         case ev.CampaignSubmitted(request=r, owner=owner):

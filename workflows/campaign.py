@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.messages import (
         Actor, Approve, CampaignInput, CampaignState, Cancel, ChooseMonth, Displaced, Downgrade,
-        HistoryItem, Reject, Status,
+        HistoryItem, PlannedCampaign, Reject, Status,
     )
 
 SYSTEM = "promoflow"
@@ -41,6 +41,9 @@ POLICY_OVERRIDES_ONLY = "policy-overrides-only"  # workflow.patched id, see READ
 # it S whatever the score), and burst dates are picked under the year lock, spread among
 # the month's other bursts (the activity picks or checks them).
 PLAYBOOK_FIDELITY = "playbook-fidelity"
+# workflow.patched id: a campaign started by a published year plan (CampaignInput.planned)
+# skips review: it is approved at the plan's tier by the leader who published.
+PLANNED_CAMPAIGNS = "planned-campaigns"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY = dict(
@@ -94,7 +97,11 @@ class CampaignWorkflow:
                 CampaignActivities.load_policy, self.request.year, **_ACTIVITY)
         await self._record(ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name)
         try:
-            if await self._review() and await self._schedule():
+            if inp.planned is not None and workflow.patched(PLANNED_CAMPAIGNS):
+                reviewed = await self._approve_planned(inp.planned)
+            else:
+                reviewed = await self._review()
+            if reviewed and await self._schedule():
                 await self._run_phases()
         except _Interrupted:
             await self._compensate()
@@ -152,6 +159,17 @@ class CampaignWorkflow:
                                else f"S is leadership's choice (the score proposed {review.proposed_tier.value})"
                                + (f"; {d.comment}" if d.comment else ""))
             s.tier = tier
+        self.decision_recorded = True
+        return True
+
+    async def _approve_planned(self, planned: PlannedCampaign) -> bool:
+        """A published plan's campaign: approved by the plan at its tier, month and dates."""
+        s = self.state
+        s.tier, s.proposed_tier, s.score = planned.tier, planned.tier, planned.score
+        s.month, s.burst_start = planned.month, planned.burst_start
+        why = f"planned by {planned.plan_id}, published by {planned.approved_by}"
+        await self._record(ev.CampaignApproved(tier=planned.tier), planned.approved_by,
+                           why + (f": {planned.reason}" if planned.reason else ""))
         self.decision_recorded = True
         return True
 

@@ -1,0 +1,154 @@
+"""The year plan's life on the time-skipping server with real activities and PostgreSQL:
+intake (durable timer), leadership's S, settings, pins, solves, a scenario, publishing into
+campaigns, roles and states refused before history, continue-as-new."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from domain.planning.model import Settings
+from domain.plan_events import PlanPin
+from tests.conftest import new_task_queue, wait_until
+from tests.workflows.helpers import LEADER, OPS, owner_of, record_histories, running_worker
+from tests.workflows.plan_helpers import example_intents, example_s, open_plan
+from workflows.plan_messages import (
+    ChangePin, CloseIntake, FixS, PlanStatus, Publish, RunScenario, SetSettings, Solve, SubmitIntents,
+)
+from workflows.year_plan import YearPlanWorkflow
+
+YEAR = 2027
+
+
+@pytest.fixture
+async def engine(ts_env, pool, request):
+    tq = new_task_queue()
+    async with running_worker(ts_env.client, pool, tq):
+        yield ts_env, pool, tq
+        await record_histories(request.node.name)
+
+
+async def refused(coro, kind: str) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await coro
+    assert err.value.cause.type == kind, err.value.cause
+    return err.value.cause.message
+
+
+async def view(h):
+    return await h.query(YearPlanWorkflow.state_query)
+
+
+async def test_a_season_from_intake_to_published_campaigns(engine):
+    env, pool, tq = engine
+    now = await env.get_current_time()
+    closes = (now + timedelta(days=10)).date()
+    h = await open_plan(env.client, YEAR, tq, intake_closes=closes)
+    intents = example_intents()
+    food = [it for it in intents if it.business_line == "food"]
+    others = [it for it in intents if it.business_line != "food"]
+
+    # a line submits its own; the same intents again are "exists"; another line's is refused
+    res = await h.execute_update(YearPlanWorkflow.submit_intents, SubmitIntents(actor=owner_of("food"), intents=food))
+    assert {r.status for r in res} == {"created"}
+    await refused(h.execute_update(YearPlanWorkflow.submit_intents,
+                                   SubmitIntents(actor=owner_of("food"), intents=others[:1])), "forbidden")
+    res = await h.execute_update(YearPlanWorkflow.submit_intents,
+                                 SubmitIntents(actor=OPS, intents=others + food[:2]))
+    assert [r.status for r in res] == ["created"] * len(others) + ["exists", "exists"]
+    assert (await view(h)).intents == len(intents)
+    rows = await pool.fetchval("SELECT count(*) FROM plan_intents WHERE year = $1", YEAR)
+    assert rows == len(intents)
+
+    # roles: only the leader fixes S, only ops solve; publish before a solve is out of state
+    s = example_s(intents)
+    await refused(h.execute_update(YearPlanWorkflow.fix_s, FixS(actor=OPS, campaigns=s)), "forbidden")
+    await refused(h.execute_update(YearPlanWorkflow.solve, Solve(actor=LEADER)), "forbidden")
+    await refused(h.execute_update(YearPlanWorkflow.publish, Publish(actor=LEADER)), "invalid_state")
+    await h.execute_update(YearPlanWorkflow.fix_s, FixS(actor=LEADER, campaigns=s))
+    await h.execute_update(YearPlanWorkflow.set_settings, SetSettings(actor=OPS, settings=Settings(budget=150, reserve=12)))
+
+    # a draft solve while the intake is open
+    summary = await h.execute_update(YearPlanWorkflow.solve, Solve(actor=OPS))
+    assert summary.status == "optimal" and summary.tiers["S"] == 3
+    assert (await view(h)).status == PlanStatus.INTAKE
+
+    # the durable timer closes the intake
+    await env.sleep(timedelta(days=12))
+    await wait_until(lambda: _status_is(h, PlanStatus.SOLVED), what="intake closed by its timer")
+    await refused(h.execute_update(YearPlanWorkflow.submit_intents,
+                                   SubmitIntents(actor=OPS, intents=intents[:1])), "invalid_state")
+
+    # pin one placed intent out; the plan is stale until solved again
+    sol = await pool.fetchrow("SELECT decisions FROM plan_solutions WHERE solution_id = $1", (await view(h)).solution_id)
+    b = next(d for d in sol["decisions"] if d["tier"] == "B")
+    await h.execute_update(YearPlanWorkflow.pin, ChangePin(actor=OPS, pin=PlanPin(intent_id=b["intent_id"], cut=True)))
+    assert (await view(h)).status == PlanStatus.INTAKE_CLOSED
+    await refused(h.execute_update(YearPlanWorkflow.publish, Publish(actor=LEADER)), "invalid_state")
+    resolved = await h.execute_update(YearPlanWorkflow.solve, Solve(actor=OPS))
+    sol = await pool.fetchrow("SELECT decisions FROM plan_solutions WHERE solution_id = $1", (await view(h)).solution_id)
+    assert next(d for d in sol["decisions"] if d["intent_id"] == b["intent_id"])["decision"] == "cut"
+
+    # a scenario changes nothing of the plan
+    rec = await h.execute_update(YearPlanWorkflow.scenario, RunScenario(actor=LEADER, name="tight",
+                                                                         settings=Settings(budget=100, reserve=12)))
+    assert rec.summary.counted_days <= 88
+    v = await view(h)
+    assert v.solution == resolved and v.scenarios == ["tight"]
+
+    # publish: every placed intent a scheduled campaign, cut ones closed
+    await refused(h.execute_update(YearPlanWorkflow.publish, Publish(actor=OPS)), "forbidden")
+    acc = await h.execute_update(YearPlanWorkflow.publish, Publish(actor=LEADER))
+    assert acc.status == PlanStatus.PUBLISHING
+    await wait_until(lambda: _status_is(h, PlanStatus.PUBLISHED), timeout=60, what="published")
+    v = await view(h)
+    placed = resolved.placed + resolved.moved + resolved.downgraded
+    assert v.publish.campaigns == placed and v.publish.scheduled == placed and v.publish.cut == resolved.cut
+    used = await pool.fetchval("SELECT coalesce(sum(counted_days), 0) FROM calendar_entries WHERE year = $1", YEAR)
+    assert used == resolved.counted_days
+    cut = await pool.fetchval("SELECT count(*) FROM plan_intents WHERE year = $1 AND status = 'cut' "
+                              "AND closed_reason <> ''", YEAR)
+    assert cut == resolved.cut
+    approvals = await pool.fetch("SELECT actor, reason FROM events WHERE type = 'CampaignApproved'")
+    assert len(approvals) == placed and all(a["actor"] == LEADER.name and "plan-2027" in a["reason"]
+                                            for a in approvals)
+    # publishing again creates nothing
+    campaigns = await pool.fetchval("SELECT count(*) FROM campaigns")
+    acc = await h.execute_update(YearPlanWorkflow.publish, Publish(actor=LEADER))
+    assert acc.status == PlanStatus.PUBLISHED
+    assert await pool.fetchval("SELECT count(*) FROM campaigns") == campaigns
+    # the plan's settings are the year's policy overrides
+    over = await pool.fetchval("SELECT overrides FROM policy_overrides WHERE year = $1", YEAR)
+    assert over["yearly_budget_days"] == 150 and over["hot_topic_reserve_days"] == 12
+
+
+async def _status_is(h, status) -> bool:
+    return (await view(h)).status == status
+
+
+async def test_close_intake_early_and_out_of_state_calls(engine):
+    env, pool, tq = engine
+    h = await open_plan(env.client, YEAR, tq)
+    await refused(h.execute_update(YearPlanWorkflow.solve, Solve(actor=OPS)), "invalid_state")  # nothing to plan
+    await refused(h.execute_update(YearPlanWorkflow.close_intake, CloseIntake(actor=LEADER)), "forbidden")
+    await h.execute_update(YearPlanWorkflow.close_intake, CloseIntake(actor=OPS))
+    await refused(h.execute_update(YearPlanWorkflow.close_intake, CloseIntake(actor=OPS)), "invalid_state")
+    await refused(h.execute_update(YearPlanWorkflow.submit_intents,
+                                   SubmitIntents(actor=OPS, intents=example_intents()[:1])), "invalid_state")
+    types = [r["type"] for r in await pool.fetch("SELECT type FROM events WHERE campaign_id = 'plan-2027' ORDER BY seq")]
+    assert types == ["PlanOpened", "IntakeClosed"]
+
+
+async def test_history_stays_bounded_by_continue_as_new(engine):
+    env, pool, tq = engine
+    h = await open_plan(env.client, YEAR, tq, max_history_events=100)
+    intents = example_intents()
+    for it in intents:  # one batch each: many updates
+        await h.execute_update(YearPlanWorkflow.submit_intents, SubmitIntents(actor=OPS, intents=[it]))
+    v = await view(h)
+    assert v.runs > 1 and v.intents == len(intents)
+    assert v.history_events < 100
+    seqs = [r["seq"] for r in await pool.fetch("SELECT seq FROM events WHERE campaign_id = 'plan-2027' ORDER BY seq")]
+    assert seqs == list(range(1, len(intents) + 2))
