@@ -170,7 +170,6 @@ class PlanningActivities:
             if d["tier"] != "C":
                 key = (d["month"], d["category"])
                 repeats[key] = repeats.get(key, 0) + 1
-        seen: dict[tuple[str, str], int] = {}
         done_before = int((activity.info().heartbeat_details or [0])[0])
         started = 0
         published = []
@@ -182,13 +181,12 @@ class PlanningActivities:
             published.append(pe.PublishedIntent(intent_id=d["intent_id"], campaign_id=campaign_id,
                                                 tier=Tier(d["tier"]), month=d["month"]))
             key = (d["month"], d["category"])
-            seen[key] = seen.get(key, 0) + (1 if d["tier"] != "C" else 0)
             if i < done_before:
                 continue
             burst = date.fromisoformat(d["burst_start"]) if d.get("burst_start") else None
             fields = intent.model_dump(exclude={"months", "intent_id"})
             fields.update(month=d["month"], burst_start=burst)
-            if d["tier"] != "C" and repeats[key] > 1 and seen[key] > 1:
+            if d["tier"] != "C" and repeats[key] > 1:  # each may reserve first: all carry the plan's reason
                 fields["category_reason"] = f"{plan_id} accepted this category repeat in {d['month']}"
             request = CampaignRequest.model_validate(fields)
             owner = Actor(name=row["submitted_by"], role="business_line", business_line=intent.business_line)
