@@ -11,6 +11,7 @@ from temporalio.worker import Replayer
 
 from worker import SANDBOX
 from workflows.campaign import CampaignWorkflow
+from workflows.year_plan import YearPlanWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
 
@@ -19,6 +20,9 @@ def test_there_are_histories_of_every_path():
     names = {p.name.rsplit("-", 1)[0] for p in HISTORIES}
     assert any(".policy-overrides-only" in p.name for p in HISTORIES), "no history of the patched code"
     assert any(".playbook-fidelity" in p.name for p in HISTORIES), "no history of the playbook-fidelity patch"
+    plan = [p.name for p in HISTORIES if ".year-plan" in p.name]
+    for path in ("season", "close_intake", "continue_as_new"):
+        assert any(path in n for n in plan), f"no committed year-plan history for the {path} path"
     for path in ("approve", "reject", "sla", "choose_month", "window_expires", "displaces", "cancel", "hot_topic",
                  "c_tier", "downgrades"):
         assert any(path in n for n in names), f"no committed history for the {path} path"
@@ -26,7 +30,7 @@ def test_there_are_histories_of_every_path():
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_committed_history_replays_with_current_code(path: Path):
-    replayer = Replayer(workflows=[CampaignWorkflow], data_converter=pydantic_data_converter,
+    replayer = Replayer(workflows=[CampaignWorkflow, YearPlanWorkflow], data_converter=pydantic_data_converter,
                         workflow_runner=SANDBOX)
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)

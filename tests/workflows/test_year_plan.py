@@ -12,7 +12,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from domain.planning.model import Settings
 from domain.plan_events import PlanPin
 from tests.conftest import new_task_queue, wait_until
-from tests.workflows.helpers import LEADER, OPS, owner_of, record_histories, running_worker
+from tests.workflows.helpers import LEADER, OPS, STARTED, owner_of, record_histories, running_worker
 from tests.workflows.plan_helpers import example_intents, example_s, open_plan
 from workflows.plan_messages import (
     ChangePin, CloseIntake, FixS, PlanStatus, Publish, RunScenario, SetSettings, Solve, SubmitIntents,
@@ -114,6 +114,9 @@ async def test_a_season_from_intake_to_published_campaigns(engine):
     approvals = await pool.fetch("SELECT actor, reason FROM events WHERE type = 'CampaignApproved'")
     assert len(approvals) == placed and all(a["actor"] == LEADER.name and "plan-2027" in a["reason"]
                                             for a in approvals)
+    for tier in ("S", "B"):  # planned campaigns' histories too (tests/histories)
+        cid = await pool.fetchval("SELECT campaign_id FROM campaigns WHERE tier = $1 ORDER BY campaign_id LIMIT 1", tier)
+        STARTED.append(env.client.get_workflow_handle(cid))
     # publishing again creates nothing
     campaigns = await pool.fetchval("SELECT count(*) FROM campaigns")
     acc = await h.execute_update(YearPlanWorkflow.publish, Publish(actor=LEADER))
