@@ -124,6 +124,9 @@ async def test_season_end_to_end(api):
         cut_for_food = [i for i in (await line.get("/plans/2027/intents")).json()["items"] if i["status"] == "cut"]
         assert all(i["closed_reason"] for i in cut_for_food)
 
+        page = await leader.get("/plans/2027.html")
+        assert page.status_code == 200 and "Year plan 2027" in page.text and "published" in page.text
+
         total = (await ops.get("/campaigns", params={"limit": 500})).json()["total"]
         assert (await leader.post("/plans/2027/publish")).status_code == 202
         assert (await ops.get("/campaigns", params={"limit": 500})).json()["total"] == total
