@@ -46,6 +46,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                 return cmd_show(api, args, out)
             if args.command == "list":
                 return cmd_list(api, args, out)
+            if args.command == "plan":
+                from cli import plan
+
+                return plan.run(api, args, out, err)
             return DECISIONS[args.command](api, args, out)
     except CliError as e:
         print(str(e), file=err)

@@ -104,4 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cancel", parents=[common], help="withdraw or cancel; releases every booking")
     c.add_argument("id")
     c.add_argument("--reason", required=True)
+
+    from cli import plan
+
+    plan.add_parser(sub, common)
     return parser
