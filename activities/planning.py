@@ -129,8 +129,9 @@ class PlanningActivities:
             raise ApplicationError(str(err), type="invalid_plan", non_retryable=True) from None
         data = season.from_planner(solution, intents)
         solution_id = f"{inp.slot.campaign_id}-{inp.slot.seq}"
-        body: Any = (pe.PlanSolved(solution_id=solution_id, summary=solution.summary) if inp.kind == "plan" else
-                     pe.ScenarioSolved(name=inp.name or "", solution_id=solution_id, summary=solution.summary))
+        summary = season.compact(solution.summary)  # the stored solution keeps the whole summary
+        body: Any = (pe.PlanSolved(solution_id=solution_id, summary=summary) if inp.kind == "plan" else
+                     pe.ScenarioSolved(name=inp.name or "", solution_id=solution_id, summary=summary))
         inputs = {"s_fixed": [s.model_dump(mode="json") for s in inp.s_fixed],
                   "settings": inp.settings.model_dump(mode="json"),
                   "pins": [p.model_dump(mode="json") for p in inp.pins]}
@@ -138,7 +139,7 @@ class PlanningActivities:
             await plans.save_solution(conn, solution_id=solution_id, year=inp.year, kind=inp.kind, name=inp.name,
                                       solution=data, inputs=inputs, at=inp.slot.at)
             await _append_and_project(conn, _event(inp.slot, body))
-        return solution.summary
+        return summary
 
     @activity.defn
     async def publish_campaigns(self, inp: PublishCampaigns) -> PublishOutcome:

@@ -18,7 +18,7 @@ from domain.lines import BusinessLineContext
 from domain.months import months_of_year
 from domain.plan_events import PlanPin, SChoice
 from domain.planning.model import (
-    Intent, Pin, PlanInput, PlanInputError, PlanSolution, SFix, Settings, check_input, effective_policy,
+    Intent, Pin, PlanInput, PlanInputError, PlanSolution, SFix, Settings, Summary, check_input, effective_policy,
 )
 from domain.policy import Policy
 from domain.tiers import Tier
@@ -71,6 +71,18 @@ def check(inp: PlanInput) -> None:
 
 def check_settings(year: int, policy: Policy, settings: Settings) -> None:
     check(PlanInput(year=year, policy=policy, intents=[], settings=settings))
+
+
+MERGE_SUGGESTIONS_KEPT = 10
+
+
+def compact(summary: Summary) -> Summary:
+    """The summary a workflow, an event and an update answer carry: the planner's merge
+    suggestions grow with pairs of intents (MBs for 1,000), so only the first few travel;
+    the stored solution keeps them all."""
+    if len(summary.merge_suggestions) <= MERGE_SUGGESTIONS_KEPT:
+        return summary
+    return summary.model_copy(update={"merge_suggestions": summary.merge_suggestions[:MERGE_SUGGESTIONS_KEPT]})
 
 
 def from_planner(solution: PlanSolution, intents: list[Intent]) -> dict[str, Any]:

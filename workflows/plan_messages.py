@@ -69,6 +69,7 @@ class YearPlanInput(BaseModel):
     carry: PlanCarry | None = None
     # continue-as-new once the history holds this many events (or the server suggests it)
     max_history_events: int = Field(default=5000, ge=100)
+    max_history_bytes: int = Field(default=4_000_000, ge=100_000)
     solve_time_limit: float = Field(default=60.0, gt=0)
 
 

@@ -103,7 +103,8 @@ class YearPlanWorkflow:
     def _history_full(self) -> bool:
         info = workflow.info()
         return not self.lock.locked() and (info.is_continue_as_new_suggested()
-                                           or info.get_current_history_length() >= self.inp.max_history_events)
+                                           or info.get_current_history_length() >= self.inp.max_history_events
+                                           or info.get_current_history_size() >= self.inp.max_history_bytes)
 
     def _until_intake_closes(self) -> timedelta | None:
         if not self.c.intake_open or self.c.intake_closes is None:
@@ -152,7 +153,12 @@ class YearPlanWorkflow:
         slot = self._next_slot(actor, reason)
         event = ev.Event(campaign_id=slot.campaign_id, seq=slot.seq, at=slot.at, actor=actor, reason=reason,
                          body=body)
-        await workflow.execute_activity_method(PlanningActivities.record_plan_event, event, **_ACTIVITY)
+        if isinstance(body, pe.IntentsSubmitted):
+            # a local activity: its input (the intents) stays out of the history, which then
+            # holds each batch once (the update's input), not twice; the append is idempotent
+            await workflow.execute_local_activity_method(PlanningActivities.record_plan_event, event, **_ACTIVITY)
+        else:
+            await workflow.execute_activity_method(PlanningActivities.record_plan_event, event, **_ACTIVITY)
 
     async def _solve(self, actor: Actor, kind: str, name: str | None, settings, pins) -> tuple[str, Summary]:
         slot = self._next_slot(actor.name)

@@ -265,7 +265,10 @@ def _for(actor: Actor, sol: dict[str, Any]) -> PlanSolutionBody:
     decisions = sol["decisions"]
     if actor.role == "business_line":
         decisions = [x for x in decisions if x["business_line"] == actor.business_line]
-    return PlanSolutionBody(summary=sol["summary"], decisions=decisions)
+    summary = dict(sol["summary"])
+    merges = summary.get("merge_suggestions") or []
+    summary["merge_suggestions"], summary["merge_suggestions_total"] = merges[:season.MERGE_SUGGESTIONS_KEPT], len(merges)
+    return PlanSolutionBody(summary=summary, decisions=decisions)
 
 
 @router.get("/{year}/solution", response_model=PlanSolutionBody)

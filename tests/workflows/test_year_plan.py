@@ -17,6 +17,7 @@ from tests.workflows.plan_helpers import example_intents, example_s, open_plan
 from workflows.plan_messages import (
     ChangePin, CloseIntake, FixS, PlanStatus, Publish, RunScenario, SetSettings, Solve, SubmitIntents,
 )
+from worker import build_worker
 from workflows.year_plan import YearPlanWorkflow
 
 YEAR = 2027
@@ -155,3 +156,67 @@ async def test_history_stays_bounded_by_continue_as_new(engine):
     assert v.history_events < 100
     seqs = [r["seq"] for r in await pool.fetch("SELECT seq FROM events WHERE campaign_id = 'plan-2027' ORDER BY seq")]
     assert seqs == list(range(1, len(intents) + 2))
+
+
+async def _season_ready(h, intents):
+    await h.execute_update(YearPlanWorkflow.submit_intents, SubmitIntents(actor=OPS, intents=intents))
+    await h.execute_update(YearPlanWorkflow.fix_s, FixS(actor=LEADER, campaigns=example_s(intents)))
+    return await h.execute_update(YearPlanWorkflow.solve, Solve(actor=OPS))
+
+
+async def test_a_worker_lost_during_publish_loses_nothing_and_duplicates_nothing(ts_env, pool, request):
+    env, tq = ts_env, new_task_queue()
+    intents = example_intents()
+    # no sticky cache on the first worker: the time-skipping server does not move a dead
+    # worker's sticky queue back to the shared one (the dev server does, after 5 s)
+    async with build_worker(env.client, pool, tq, max_cached_workflows=0):
+        h = await open_plan(env.client, YEAR, tq)
+        summary = await _season_ready(h, intents)
+        await h.execute_update(YearPlanWorkflow.publish, Publish(actor=LEADER))
+
+        async def some_started():
+            return await pool.fetchval("SELECT count(*) FROM campaigns") > 0
+        await wait_until(some_started, what="publishing under way")
+    # the worker is gone mid-publish; another one takes over
+    async with running_worker(env.client, pool, tq):
+        await wait_until(lambda: _status_is(h, PlanStatus.PUBLISHED), timeout=90, what="published by the next worker")
+    placed = summary.placed + summary.moved + summary.downgraded
+    assert await pool.fetchval("SELECT count(*) FROM campaigns") == placed
+    assert await pool.fetchval("SELECT count(*) FROM events WHERE type = 'CampaignSubmitted'") == placed
+    assert await pool.fetchval("SELECT count(*) FROM events WHERE type = 'IntentsPublished'") == 1
+    used = await pool.fetchval("SELECT coalesce(sum(counted_days), 0) FROM calendar_entries WHERE year = $1", YEAR)
+    assert used == summary.counted_days
+    await record_histories(request.node.name)
+
+
+async def test_history_size_for_1000_intents(engine, capsys):
+    """Intents are events in the plan's stream; the workflow's history carries each batch once
+    (the update's input and the recording activity's input) and continue-as-new bounds it."""
+    import random
+
+    from domain import season
+    from tests.domain.planning.planner_gen import intent
+
+    env, pool, tq = engine
+    BATCH = 200
+    rnd = random.Random(5)
+    intents = []
+    for n in range(1000):
+        first = rnd.randint(1, 12)
+        months = sorted({first, min(12, first + 1)}, key=lambda m: m != first)
+        it = intent(n, rnd.randrange(6), months, rnd.choice(["A", "B", "B", "C"]),
+                    rnd.uniform(5e5, 3e7), rnd.randint(2e5, 8e6))
+        intents.append(it.model_copy(update={"intent_id": season.intent_id_for(it.business_line, it.request_id)}))
+    h = await open_plan(env.client, YEAR, tq)
+    for i in range(0, 1000, BATCH):
+        await h.execute_update(YearPlanWorkflow.submit_intents, SubmitIntents(actor=OPS, intents=intents[i:i + BATCH]))
+    summary = await h.execute_update(YearPlanWorkflow.solve, Solve(actor=OPS))
+    assert summary.status in ("optimal", "feasible")
+    history = await h.fetch_history()
+    size = len(history.to_json())
+    v = await view(h)
+    with capsys.disabled():
+        print(f"\n[history] 1,000 intents in {1000 // BATCH} batches + a solve: {len(history.events)} events, {size / 1e6:.2f} MB "
+              f"of JSON, workflow state {len(v.model_dump_json()) / 1e3:.1f} kB")
+    assert v.intents == 1000 and size < 3_000_000
+    STARTED.remove(h)  # too big to commit as a replay history
