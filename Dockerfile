@@ -17,4 +17,4 @@ RUN useradd --system --uid 10001 --home-dir /app --no-create-home promoflow
 USER promoflow
 
 EXPOSE 8000
-CMD ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000", "--timeout-keep-alive", "75"]

@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(shell cat requirements.lock requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast bench rebuild lock clean chromium
+.PHONY: install run test test-fast lint bench rebuild lock clean chromium
 
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,8 +21,13 @@ run: install
 
 # Every test: domain units, storage on a real PostgreSQL, workflows on real Temporal
 # servers (time-skipping and dev), the HTTP API end to end, the calendar in Chromium.
-test: install chromium
+test: install chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff (style, imports, bugbear, pyupgrade) and mypy (--check-untyped-defs), configured in pyproject.toml.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-fast: install
 	$(BIN)/python -m pytest tests/domain $(PYTEST_ARGS)

@@ -15,8 +15,8 @@ from domain.campaign import Phase, PhaseName
 from domain.dates import DateChoice, burst_span, choose_burst_start, local_date
 from domain.months import month_of_date, year_of
 from domain.policy import Policy
-from domain.tiers import Tier
 from domain.scoring import BusinessLineContext
+from domain.tiers import Tier
 from store import bookings, calendar, eventstore, projections, reference
 
 
@@ -99,7 +99,8 @@ class CampaignActivities:
                 body = stored.to_event().body
                 assert isinstance(body, ev.ResourcesAllocated), f"seq {inp.slot.seq} holds {body.type}"
                 return body
-            picked, shortfall = [], []
+            picked: list[ev.Booking] = []
+            shortfall: list[ev.Shortfall] = []
             if inp.phases:  # a C campaign has nothing to book
                 policy = await reference.policy_for(conn, inp.phases[0].start.year)
                 picked, shortfall = await bookings.pick_units(conn, policy.needs(inp.tier), inp.phases)

@@ -11,8 +11,9 @@ the app: its lifespan (settings, logging, the pool and the Temporal client, all 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 

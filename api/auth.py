@@ -27,7 +27,7 @@ class TokenBook:
             self._by_digest[key] = Actor(name=e["name"], role=e["role"], business_line=e.get("business_line"))
 
     @classmethod
-    def load(cls, path: Path) -> "TokenBook":
+    def load(cls, path: Path) -> TokenBook:
         return cls(json.loads(path.read_text()))
 
     def actor(self, token: str | None) -> Actor:

@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from domain import events as ev
@@ -33,7 +33,7 @@ from stack.embedded import create_database, prepare_runtime_dir
 from store import eventstore, projections
 from store.db import create_pool
 
-AT = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)
+AT = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
 def stream(cid: str, i: int) -> list[ev.Event]:

@@ -11,9 +11,9 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable, Iterable
 
 import asyncpg
 import psutil
@@ -88,7 +88,7 @@ class DevServer:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    async def start(self) -> "DevServer":
+    async def start(self) -> DevServer:
         self.proc = start_temporal(self.data_dir, self.port, free_port(), headless=True, log=self.log)
         await wait_for_temporal(self.address, "default", self.proc, timeout=60)
         return self
@@ -132,7 +132,7 @@ class Meter:
     def __init__(self, temporal_pid: int | None = None, postgres_pid: int | None = None):
         self.temporal_pid, self.postgres_pid = temporal_pid, postgres_pid
 
-    def __enter__(self) -> "Meter":
+    def __enter__(self) -> Meter:
         self.t0 = time.perf_counter()
         self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
         self.tcpu0 = _proc_cpu(self.temporal_pid)

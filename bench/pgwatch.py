@@ -16,7 +16,7 @@ class LockSampler:
     def __init__(self, dsn: str):
         self.dsn, self.samples = dsn, []
 
-    async def __aenter__(self) -> "LockSampler":
+    async def __aenter__(self) -> LockSampler:
         import asyncpg
         self.conn = await asyncpg.connect(self.dsn)
         self.task = asyncio.create_task(self._run())

@@ -3,7 +3,9 @@ intents, and planner vs first come, first served over 20 shuffled arrival orders
 
     .venv/bin/python -m bench.planner [--sizes 80,1000,5000] [--orders 20] [--seed 11] [--time-limit 60]
 
-Prints a Markdown table (for docs/BENCHMARKS.md). Not wired into bench/run.py yet.
+Prints a Markdown table (for docs/BENCHMARKS.md). It is also rung 7 of the ladder
+(`make bench`, `python -m bench.run --only-planner` for this rung alone): `rung_planner`
+returns the figures, `lines` turns them into text; pure CPU, no server.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def generated_year(n: int, seed: int, n_lines: int | None = None) -> PlanInput:
             "gross_margin": round(rnd.uniform(0.05, 0.5), 3),
             "forecast": {"traffic": int(traffic), "avg_order_value": 100.0, "conversion_rate": 0.05},
         }))
-    s = [SFix(request_id=intents[k].request_id, month=m) for k, m in zip(range(3), ("2027-06", "2027-09", "2027-11"))]
+    s = [SFix(request_id=intents[k].request_id, month=m)
+         for k, m in enumerate(("2027-06", "2027-09", "2027-11"))]
     return PlanInput(year=YEAR, policy=Policy.for_year(YEAR), intents=intents, s_fixed=s, lines=lines)
 
 
@@ -104,6 +107,40 @@ def orders_comparison(inp: PlanInput, n_orders: int, seed: int, planner_value: f
             "planner_over_s_first_best": planner_value / max(sv), "planner_over_s_first_worst": planner_value / min(sv)}
 
 
+def rung_planner(sizes: list[int], n_orders: int = 20, seed: int = 11, time_limit: float = 60.0) -> dict:
+    """The planner's figures: one row per year, and planner vs first come, first served."""
+    t0 = time.perf_counter()
+    cases = [("example", "example year (examples/plan-2027)", example_year())]
+    cases += [(str(n), f"generated, {n} intents", generated_year(n, seed)) for n in sizes]
+    rows = {key: time_plan(name, inp, time_limit) for key, name, inp in cases}
+    versus = {}
+    for key, inp in (("example", cases[0][2]), ("80", generated_year(80, seed))):
+        value = rows[key]["value"] if key in rows else plan(inp, time_limit).summary.value
+        versus[key] = orders_comparison(inp, n_orders, seed, value)
+    return {"rows": rows, "versus_fcfs": versus, "orders": n_orders, "seed": seed, "time_limit_s": time_limit,
+            "wall_s": round(time.perf_counter() - t0, 1)}
+
+
+def lines(r: dict) -> list[str]:
+    out = ["| case | intents | status | gap | solver s | total s | value | counted days | S/A/B/C | cut |",
+           "|---|---:|---|---:|---:|---:|---:|---:|---|---:|"]
+    for x in r["rows"].values():
+        t = x["tiers"]
+        out.append(f"| {x['case']} | {x['intents']} | {x['status']} | {x['gap']:.4%} | {x['solver_s']:.3f} | "
+                   f"{x['total_s']:.2f} | {x['value']:.3f} | {x['counted_days']} | "
+                   f"{t['S']}/{t['A']}/{t['B']}/{t['C']} | {x['cut']} |")
+    out.append("")
+    names = {"example": "example year", "80": "generated, 80 intents"}
+    for key, c in r["versus_fcfs"].items():
+        out.append(f"{names.get(key, key)}: planner {c['planner']:.3f}; {r['orders']} shuffled arrival orders: "
+                   f"best {c['arrival_best']:.3f}, worst {c['arrival_worst']:.3f} (S refused in "
+                   f"{c['arrival_s_refused']}); planner / best {c['planner_over_arrival_best']:.3f}, / worst "
+                   f"{c['planner_over_arrival_worst']:.3f}; S booked first: best {c['s_first_best']:.3f}, worst "
+                   f"{c['s_first_worst']:.3f}; planner / best {c['planner_over_s_first_best']:.3f}, / worst "
+                   f"{c['planner_over_s_first_worst']:.3f}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.planner")
     ap.add_argument("--sizes", default="80,1000,5000")
@@ -111,26 +148,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--time-limit", type=float, default=60.0)
     args = ap.parse_args()
-    rows = [time_plan("example year (examples/plan-2027)", example_year(), args.time_limit)]
-    for n in (int(x) for x in args.sizes.split(",") if x):
-        rows.append(time_plan(f"generated, {n} intents", generated_year(n, args.seed), args.time_limit))
+    r = rung_planner([int(x) for x in args.sizes.split(",") if x], args.orders, args.seed, args.time_limit)
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
-    print("| case | intents | status | gap | solver s | total s | value | counted days | S/A/B/C | cut |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---|---:|")
-    for r in rows:
-        t = r["tiers"]
-        print(f"| {r['case']} | {r['intents']} | {r['status']} | {r['gap']:.4%} | {r['solver_s']:.3f} | "
-              f"{r['total_s']:.2f} | {r['value']:.3f} | {r['counted_days']} | {t['S']}/{t['A']}/{t['B']}/{t['C']} | "
-              f"{r['cut']} |")
-    print()
-    for name, inp in (("example year", example_year()), ("generated, 80 intents", generated_year(80, args.seed))):
-        v = plan(inp, args.time_limit).summary.value
-        c = orders_comparison(inp, args.orders, args.seed, v)
-        print(f"{name}: planner {c['planner']:.3f}; {args.orders} shuffled arrival orders: best {c['arrival_best']:.3f}, "
-              f"worst {c['arrival_worst']:.3f} (S refused in {c['arrival_s_refused']}); planner / best "
-              f"{c['planner_over_arrival_best']:.3f}, / worst {c['planner_over_arrival_worst']:.3f}; "
-              f"S booked first: best {c['s_first_best']:.3f}, worst {c['s_first_worst']:.3f}; planner / best "
-              f"{c['planner_over_s_first_best']:.3f}, / worst {c['planner_over_s_first_worst']:.3f}")
+    print("\n".join(lines(r)))
 
 
 if __name__ == "__main__":

@@ -88,7 +88,8 @@ async def rung_playbook(pg_server, data: Path) -> dict:
             if f.status == Status.COMPLETED:
                 tiers[f.tier.value] = tiers.get(f.tier.value, 0) + 1
         # the shape of one completed B campaign: what the floor workflow mirrors
-        b = next(h for h, f in zip(handles, finals) if f.status == Status.COMPLETED and f.tier and f.tier.value == "B")
+        b = next(h for h, f in zip(handles, finals, strict=True)
+                 if f.status == Status.COMPLETED and f.tier and f.tier.value == "B")
         kinds: dict[str, int] = {}
         async for e in b.fetch_history_events():
             k = e.WhichOneof("attributes").replace("_event_attributes", "")

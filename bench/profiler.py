@@ -5,6 +5,7 @@ so the report says where the worker's CPU goes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import cProfile
 import io
 import pstats
@@ -27,7 +28,6 @@ def profile_all_threads() -> tuple[list[cProfile.Profile], callable]:
         p = cProfile.Profile()
         profiles.append(p)
         p.enable()  # replaces this hook for the thread
-        return None
 
     threading.setprofile(boot)
     main = cProfile.Profile()
@@ -37,10 +37,8 @@ def profile_all_threads() -> tuple[list[cProfile.Profile], callable]:
     def stop() -> None:
         threading.setprofile(None)
         for p in profiles:
-            try:
+            with contextlib.suppress(Exception):  # a profile of a finished thread
                 p.disable()
-            except Exception:  # noqa: BLE001 - a profile of a finished thread
-                pass
     return profiles, stop
 
 

@@ -3,6 +3,8 @@ and the table printed at the end of a run (the JSON keeps every number)."""
 
 from __future__ import annotations
 
+from bench.planner import lines as planner_lines
+
 
 def ratios(o: dict) -> dict:
     r = {}
@@ -21,6 +23,10 @@ def ratios(o: dict) -> dict:
             o["floor"]["workflows_per_s"] / o["floor_memory"]["workflows_per_s"], 3)
     if "eventstore" in o:
         r["appends_over_pgbench_inserts"] = o["eventstore"]["ratio"]
+    for key, c in o.get("planner", {}).get("versus_fcfs", {}).items():
+        r[f"planner_over_fcfs_best_{key}"] = round(c["planner_over_arrival_best"], 3)
+        r[f"planner_over_fcfs_worst_{key}"] = round(c["planner_over_arrival_worst"], 3)
+        r[f"planner_over_s_first_best_{key}"] = round(c["planner_over_s_first_best"], 3)
     return r
 
 
@@ -32,7 +38,22 @@ TARGETS = [
     ("approve→scheduled p95, 50 concurrent (ms)", lambda o: o["latency"]["p95_ms"], "<", 500),
     ("playbook year wall time (s)", lambda o: o["playbook"]["wall_s"], "<", 15),
     ("worker RSS with the open campaigns (MiB)", lambda o: o["open"]["worker_rss_mib"], "<", 600),
+    ("planner, example year: solver s (optimal)", lambda o: _optimal(o, "example"), "<=", 2),
+    ("planner, 80 intents: solver s (optimal)", lambda o: _optimal(o, "80"), "<=", 2),
+    ("planner, 1,000 intents: solver s (optimal)", lambda o: _optimal(o, "1000"), "<=", 10),
+    ("planner, 5,000 intents: solver s", lambda o: o["planner"]["rows"]["5000"]["solver_s"], "<=", 60),
+    ("planner, 5,000 intents: gap to the bound", lambda o: round(o["planner"]["rows"]["5000"]["gap"], 6), "<=", 0.001),
+    ("planner ÷ best first come, first served (example)",
+     lambda o: round(o["planner"]["versus_fcfs"]["example"]["planner_over_arrival_best"], 3), ">=", 1.0),
+    ("planner ÷ best first come, first served (80)",
+     lambda o: round(o["planner"]["versus_fcfs"]["80"]["planner_over_arrival_best"], 3), ">=", 1.0),
 ]
+
+
+def _optimal(o: dict, key: str) -> float:
+    """The solver seconds of a planner year, infinite unless proven optimal."""
+    row = o["planner"]["rows"][key]
+    return row["solver_s"] if row["status"] == "optimal" else float("inf")
 
 
 def table(o: dict) -> str:
@@ -41,8 +62,28 @@ def table(o: dict) -> str:
     add(f"machine: {o['machine']['cores']} cores, {o['machine']['ram_gib']} GiB, Python {o['machine']['python']}, "
         f"{o['machine']['temporal_cli'].splitlines()[0] if o['machine']['temporal_cli'] else 'temporal ?'}")
     add("")
-    add(f"{'rung':<26}{'n':>6}{'wall s':>9}{'wf/s':>9}{'trans/s':>10}{'trans/wf':>10}"
-        f"{'worker cpu%':>12}{'temporal s':>11}{'pg s':>7}{'RSS MiB':>9}")
+    _rungs(o, add)
+    if "planner" in o:
+        p = o["planner"]
+        add(f"  7 planner (CP-SAT, {p['orders']} first-come-first-served orders, seed {p['seed']}, "
+            f"limit {p['time_limit_s']} s; rung {p['wall_s']} s):")
+        lines.extend("    " + x for x in planner_lines(p))
+    add("")
+    add("targets:")
+    for label, get, op, limit in TARGETS:
+        try:
+            v = get(o)
+        except KeyError:
+            continue
+        ok = v >= limit if op == ">=" else v <= limit if op == "<=" else v < limit
+        add(f"  {'MET ' if ok else 'MISS'} {label}: {v} (target {op} {limit})")
+    return "\n".join(lines)
+
+
+def _rungs(o: dict, add) -> None:
+    if any(k in o for k in ("noop", "floor", "floor_memory", "campaign")):
+        add(f"{'rung':<26}{'n':>6}{'wall s':>9}{'wf/s':>9}{'trans/s':>10}{'trans/wf':>10}"
+            f"{'worker cpu%':>12}{'temporal s':>11}{'pg s':>7}{'RSS MiB':>9}")
     for key, label in (("noop", "1 noop (WAL)"), ("floor", "2 floor (WAL)"), ("floor_memory", "2m floor (memory)"),
                        ("campaign", "3 campaign (WAL, PG)")):
         if key in o:
@@ -85,13 +126,3 @@ def table(o: dict) -> str:
             + ", ".join(f"{g} {v}%" for g, v in list(p["busy_by_group_pct"].items())[:8]))
         for t in p["top_tottime"][:10]:
             add(f"    {t['tottime_s']:>8.2f} s  {t['calls']:>9}  {t['fn']}")
-    add("")
-    add("targets:")
-    for label, get, op, limit in TARGETS:
-        try:
-            v = get(o)
-        except KeyError:
-            continue
-        ok = v >= limit if op == ">=" else v < limit
-        add(f"  {'MET ' if ok else 'MISS'} {label}: {v} (target {op} {limit})")
-    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The ladder: `python -m bench.run [--quick] [--open N] [--no-profile]`.
+"""The ladder: `python -m bench.run [--quick] [--open N] [--no-profile] [--only-planner]`.
 
 One run starts, once, an embedded Temporal dev server with a SQLite file (WAL), a
 second one in memory, an embedded PostgreSQL (18) and, for the playbook year, the
@@ -15,12 +15,15 @@ time-skipping test server; every rung uses the same worker settings
   4 open       N campaigns left in review on timers; the worker's RSS as they accumulate
   5 playbook   examples/year-2027.json (3 S + 9 A + 27 B) through every phase, time-skipping
   6 eventstore appends/s through store.eventstore.append + projections.apply vs pgbench
+  7 planner    the year planner (pure CPU, after the servers stop): the example year, 80, 1,000
+               and 5,000 generated intents; planner vs first come, first served (20 orders)
 
 Prints a table; writes bench/results/latest.json (and profile-campaign.txt).
 
 This module is the run: sizes, the servers' lifetime, the order of the rungs, the
 files it writes. The rungs are bench.rungs (1 to 4), bench.profiler (3p),
-bench.playbook (5) and bench.eventstore (6); bench.report turns the results into text.
+bench.playbook (5), bench.eventstore (6) and bench.planner (7, also runnable alone);
+bench.report turns the results into text.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from pathlib import Path
 
 from bench import eventstore as es_bench
 from bench.harness import BENCH_OVERRIDES, DevServer, Meter, build_bench_worker, machine, new_queue, say, set_overrides
+from bench.planner import rung_planner
 from bench.playbook import rung_playbook
 from bench.profiler import rung_profile
 from bench.report import ratios, table
@@ -47,8 +51,16 @@ from store.db import create_pool
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-FULL = dict(noop=500, floor=300, campaign=300, latency=50, profile=100, open=2000, es_seconds=10)
-QUICK = dict(noop=50, floor=30, campaign=30, latency=20, profile=20, open=100, es_seconds=3)
+FULL = {"noop": 500, "floor": 300, "campaign": 300, "latency": 50, "profile": 100, "open": 2000, "es_seconds": 10,
+        "planner": [80, 1000, 5000], "planner_orders": 20}
+QUICK = {"noop": 50, "floor": 30, "campaign": 30, "latency": 20, "profile": 20, "open": 100, "es_seconds": 3,
+         "planner": [80, 1000], "planner_orders": 5}
+
+
+def planner_rung(sizes: dict) -> dict:
+    say(f"7 planner: example year, {', '.join(map(str, sizes['planner']))} intents; "
+        f"{sizes['planner_orders']} first-come-first-served orders")
+    return rung_planner(sizes["planner"], sizes["planner_orders"])
 
 
 async def ladder(args, sizes: dict, data: Path) -> dict:
@@ -140,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile rung")
     ap.add_argument("--only-open", action="store_true", help="run only the open-campaigns RSS rung "
                     "(writes results/open-N.json, leaves latest.json alone)")
+    ap.add_argument("--only-planner", action="store_true", help="run only the planner rung, no server "
+                    "(writes results/planner.json, leaves latest.json alone)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = ap.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
@@ -147,15 +161,25 @@ def main(argv: list[str] | None = None) -> int:
         sizes["open"] = args.open
     if args.campaigns is not None:
         sizes["floor"] = sizes["campaign"] = args.campaigns
+    RESULTS.mkdir(exist_ok=True)
+    if args.only_planner:
+        t0 = time.perf_counter()
+        out = {"machine": machine(), "quick": args.quick, "sizes": sizes, "planner": planner_rung(sizes)}
+        out["total_wall_s"] = round(time.perf_counter() - t0, 1)
+        (RESULTS / "planner.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
+        print(table(out))
+        return 0
     data = Path(tempfile.mkdtemp(prefix="promoflow-bench-"))
     data.chmod(0o755)
-    RESULTS.mkdir(exist_ok=True)
     t0 = time.perf_counter()
     try:
         out = asyncio.run(_until_terminated(ladder(args, sizes, data)))
     finally:
         if not args.keep:
             shutil.rmtree(data, ignore_errors=True)
+    if not args.only_open:
+        out["planner"] = planner_rung(sizes)  # CPU only: once the servers are stopped
+        out["ratios"] = ratios(out)
     out["total_wall_s"] = round(time.perf_counter() - t0, 1)
     if args.only_open:
         (RESULTS / f"open-{sizes['open']}.json").write_text(json.dumps(out, indent=2, default=str) + "\n")

@@ -195,7 +195,7 @@ async def rung_open(client: Client, pool, tq: str, n: int, prefix: str) -> dict:
         ids = [campaign_id_for(r.business_line, r.request_id) for r in reqs]
         await bounded((start_campaign(client, r, tq) for r in reqs), 64)
 
-        async def in_review() -> bool:
+        async def in_review(ids: list[str] = ids) -> bool:
             return await pool.fetchval("SELECT count(*) FROM campaigns WHERE status = 'in_review' "
                                        "AND campaign_id = ANY($1::text[])", ids) == len(ids)
         await poll(in_review, 900, f"{len(ids)} campaigns in review", every=0.2)

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from temporalio import activity, workflow
 
-_FAST = dict(start_to_close_timeout=timedelta(seconds=30))
+_FAST = {"start_to_close_timeout": timedelta(seconds=30)}
 
 
 @activity.defn(name="bench_noop")

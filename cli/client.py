@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from cli.errors import CliError
+from infra.settings import CLIENT_KEEPALIVE_S
 
 RETRY_STATUSES = {502, 503, 504}
 
@@ -30,12 +31,13 @@ class Api:
                  transport: httpx.BaseTransport | None = None, max_connections: int = 10):
         self.base_url, self.token, self.retries = base_url.rstrip("/"), token, retries
         self.http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
-                                 limits=httpx.Limits(max_connections=max_connections))
+                                 limits=httpx.Limits(max_connections=max_connections,
+                                                     keepalive_expiry=CLIENT_KEEPALIVE_S))
 
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> "Api":
+    def __enter__(self) -> Api:
         return self
 
     def __exit__(self, *exc) -> None:

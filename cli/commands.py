@@ -4,7 +4,8 @@ its result and returns the exit code; failures are raised as CliError for cli.ma
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from cli.client import Api, api_error
 from cli.errors import CliError
@@ -42,6 +43,7 @@ def cmd_submit(api: Api, args, out: TextIO) -> int:
             for name, flag in _SUBMIT_FLAGS.items():
                 message = message.replace(name, flag)
             raise CliError("bad_request", message) from None
+    assert body is not None  # a row without an error has a body
     response = api.submit(body)
     if response.status_code >= 400:
         raise api_error(response)

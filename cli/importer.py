@@ -3,9 +3,10 @@ reported without stopping the others, and the summary the `import` command print
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable, TextIO
+from typing import TextIO
 
 from cli.client import Api, api_error
 from cli.errors import CliError

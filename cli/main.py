@@ -5,7 +5,8 @@ stderr with exit code 1. starter.py calls `main`; tests call it in-process."""
 from __future__ import annotations
 
 import sys
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 import httpx
 

@@ -9,10 +9,10 @@ import os
 import cli
 from cli.parsing import TIERS
 from cli.tokens import default_tokens_file
+from domain.status import Status
 
 DEFAULT_API = "http://127.0.0.1:8000"
-STATUSES = ("submitted", "in_review", "awaiting_month_choice", "scheduled", "warmup", "burst", "encore",
-            "completed", "rejected", "cancelled", "expired")
+STATUSES = tuple(s.value for s in Status)
 
 
 def _help_text(value: object) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Iterable, Sequence, TextIO
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO) -> None:

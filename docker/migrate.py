@@ -27,7 +27,7 @@ async def main() -> int:
             conn = await asyncpg.connect(dsn, timeout=5)
             await conn.close()
             break
-        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as err:
+        except (TimeoutError, OSError, asyncpg.PostgresError) as err:
             if time.monotonic() > deadline:
                 print(f"PostgreSQL did not answer: {err}", file=sys.stderr)
                 return 1

@@ -13,8 +13,8 @@ accept it, in-season months first, then nearest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -65,12 +65,13 @@ class YearCalendar(BaseModel):
     year: int
     entries: list[CalendarEntry] = []
 
-    def without(self, campaign_ids: set[str] | list[str]) -> "YearCalendar":
+    def without(self, campaign_ids: set[str] | list[str]) -> YearCalendar:
         ids = set(campaign_ids)
         # entries are already validated: no need to validate them again
-        return YearCalendar.model_construct(year=self.year, entries=[e for e in self.entries if e.campaign_id not in ids])
+        kept = [e for e in self.entries if e.campaign_id not in ids]
+        return YearCalendar.model_construct(year=self.year, entries=kept)
 
-    def with_entry(self, entry: CalendarEntry) -> "YearCalendar":
+    def with_entry(self, entry: CalendarEntry) -> YearCalendar:
         return YearCalendar.model_construct(year=self.year, entries=[*self.without({entry.campaign_id}).entries, entry])
 
     def bursts(self, exclude: str | None = None) -> list[Burst]:
@@ -217,7 +218,7 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
 
     used = sum(e.counted_days for e in entries if e.campaign_id not in displaced and year_of(e.month) == year)
     days = rule.counted_days
-    limit = policy.yearly_budget_days if request.hot_topic else policy.yearly_budget_days - policy.hot_topic_reserve_days
+    limit = policy.yearly_budget_days - (0 if request.hot_topic else policy.hot_topic_reserve_days)
     if used + days > limit:
         who = "a hot topic may use the whole budget" if request.hot_topic else (
             f"planned campaigns may use {limit}, {policy.hot_topic_reserve_days} are kept for hot topics")

@@ -43,7 +43,8 @@ class CampaignRequest(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     business_line: str = Field(pattern=_SLUG)
     category: str = Field(pattern=_SLUG)
-    requested_tier: Tier | None = Field(default=None, description="an upper bound; the engine proposes one when omitted")
+    requested_tier: Tier | None = Field(
+        default=None, description="an upper bound; the engine proposes one when omitted")
     month: str = Field(description="the burst month, YYYY-MM")
     burst_start: date | None = Field(default=None, description="first burst day; the engine picks one when omitted")
     revenue_target: float = Field(ge=0, le=MAX_YUAN, description="yuan")
@@ -72,13 +73,13 @@ class CampaignRequest(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _burst_in_month(self) -> "CampaignRequest":
+    def _burst_in_month(self) -> CampaignRequest:
         if self.burst_start is not None and month_of_date(self.burst_start) != self.month:
             raise ValueError(f"burst_start {self.burst_start} is not in month {self.month}")
         return self
 
     @model_validator(mode="after")
-    def _hot_topic_never_s(self) -> "CampaignRequest":
+    def _hot_topic_never_s(self) -> CampaignRequest:
         if self.hot_topic and self.requested_tier == Tier.S:
             raise ValueError("a hot topic cannot be S: an S is planned by leadership at least 3 months ahead; "
                              "ask for A or lower, or drop hot_topic")

@@ -13,7 +13,7 @@ Dates are calendar days in the policy time zone; ranges are start-inclusive, end
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
 
@@ -190,7 +190,8 @@ def _clashes(policy: Policy, tier: Tier, d: date, taken: Sequence[Burst]) -> tup
     """(hard, soft) clashes of a burst starting `d`: hard when it overlaps an A or S burst
     or is itself A or S over another burst; soft when it only shares a day with a B burst."""
     days = set(_burst_days(policy, tier, d))
-    hard, soft = [], []
+    hard: list[Burst] = []
+    soft: list[Burst] = []
     for b in taken:
         if days & b.days:
             (hard if b.exclusive or tier in (Tier.S, Tier.A) else soft).append(b)
@@ -263,17 +264,18 @@ def choose_burst_start(
     if ranked:
         shared, _, d = ranked[0]
         if tier == Tier.C:
-            why = f"picked {d} ({_WEEKDAY_NAMES[d.weekday()]}), the first working day meeting the lead"
+            text = f"picked {d} ({_WEEKDAY_NAMES[d.weekday()]}), the first working day meeting the lead"
         else:
-            why = f"picked {d} ({_WEEKDAY_NAMES[d.weekday()]}), the first preferred weekday whose burst avoids days off"
+            text = (f"picked {d} ({_WEEKDAY_NAMES[d.weekday()]}), "
+                    "the first preferred weekday whose burst avoids days off")
             if taken:
-                why += (" and the month's other bursts" if shared == 0 else
+                text += (" and the month's other bursts" if shared == 0 else
                         f"; it shares a day with {shared} B burst(s): no free day is left")
             fests = [n for n, day in festival_dates(d.year).items()
                      if n in S_FESTIVALS and tier == Tier.S and day in _burst_days(policy, tier, d)]
             if fests:
-                why += f", covering {fests[0]}"
-        return DateChoice(burst_start=d, phases=plan_phases(policy, tier, d), reasons=[why])
+                text += f", covering {fests[0]}"
+        return DateChoice(burst_start=d, phases=plan_phases(policy, tier, d), reasons=[text])
 
     allowed = "/".join(_WEEKDAY_NAMES[w] for w in policy.burst_weekdays)
     first = earliest_warmup(policy, tier, today, hot_topic)
@@ -292,7 +294,7 @@ def choose_burst_start(
 def phase_start_instant(policy: Policy, d: date) -> datetime:
     """Midnight of `d` in the policy time zone, as an aware UTC datetime (for workflow timers)."""
     tz = timezone(timedelta(hours=policy.utc_offset_hours))
-    return datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(timezone.utc)
+    return datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(UTC)
 
 
 def local_date(policy: Policy, instant: datetime) -> date:

@@ -8,8 +8,9 @@ Stored events carry a schema version; `upcast` lifts old payloads to the current
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Callable, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -147,15 +148,35 @@ class CampaignCancelled(_Body):
 
 
 EventBody = Annotated[
-    Union[
-        CampaignSubmitted, ReviewScored, ApprovalEscalated, CampaignApproved, CampaignDowngraded,
-        CampaignRejected, RequestExpired, MonthReserved, MonthAlternativesOffered, MonthChosen,
-        DisplacedBySCampaign, ResourcesAllocated, PhaseStarted, PhaseEnded, CampaignCompleted,
-        CampaignCancelled,
-        # the year plan's stream (domain.plan_events)
-        PlanOpened, IntentsSubmitted, IntakeClosed, SFixed, PlanSettingsChanged, IntentPinned, IntentUnpinned,
-        PlanSolved, ScenarioSolved, PublishStarted, IntentsPublished, PlanPublished,
-    ],
+    CampaignSubmitted
+    | ReviewScored
+    | ApprovalEscalated
+    | CampaignApproved
+    | CampaignDowngraded
+    | CampaignRejected
+    | RequestExpired
+    | MonthReserved
+    | MonthAlternativesOffered
+    | MonthChosen
+    | DisplacedBySCampaign
+    | ResourcesAllocated
+    | PhaseStarted
+    | PhaseEnded
+    | CampaignCompleted
+    | CampaignCancelled
+    # the year plan's stream (domain.plan_events)
+    | PlanOpened
+    | IntentsSubmitted
+    | IntakeClosed
+    | SFixed
+    | PlanSettingsChanged
+    | IntentPinned
+    | IntentUnpinned
+    | PlanSolved
+    | ScenarioSolved
+    | PublishStarted
+    | IntentsPublished
+    | PlanPublished,
     Field(discriminator="type"),
 ]
 _BODY = TypeAdapter(EventBody)

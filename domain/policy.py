@@ -8,9 +8,8 @@ of the business: functions take the policy as their first argument.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -45,7 +44,7 @@ class TierRule(_Frozen):
     min_lead_months: int = Field(default=0, ge=0, description="calendar months of lead (S: planned 3 months ahead)")
 
     @model_validator(mode="after")
-    def _counted_fits(self) -> "TierRule":
+    def _counted_fits(self) -> TierRule:
         if self.counted_days > self.warmup_days + self.burst_days:
             raise ValueError("counted_days cannot exceed warm-up + burst days")
         return self
@@ -59,7 +58,7 @@ class Thresholds(_Frozen):
     s: float = Field(default=0.65, ge=0, le=1)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Thresholds":
+    def _ordered(self) -> Thresholds:
         if not self.b <= self.a <= self.s:
             raise ValueError(f"thresholds must satisfy b <= a <= s (got b={self.b}, a={self.a}, s={self.s})")
         return self
@@ -89,7 +88,7 @@ class ScoreWeights(_Frozen):
     seasonality: float = Field(default=0.15, ge=0)
 
     @model_validator(mode="after")
-    def _sum_to_one(self) -> "ScoreWeights":
+    def _sum_to_one(self) -> ScoreWeights:
         total = sum(self.model_dump().values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"score weights must sum to 1 (got {total})")
@@ -130,14 +129,18 @@ _DEFAULT_MINIMUMS: dict[Tier, dict[str, float]] = {
     Tier.B: dict(revenue_target=500_000, forecast_traffic=100_000),
 }
 
-# Seeded demo context of the business lines (yuan).
+# Seeded demo context of the business lines (yuan): strategic weight, annual target, annual
+# progress, this month's revenue, a typical month's revenue.
+_LINE_FIELDS = ("strategic_weight", "annual_target", "annual_progress", "month_revenue", "month_revenue_norm")
 _DEFAULT_LINES: dict[str, dict[str, float]] = {
-    "food": dict(strategic_weight=0.8, annual_target=1.2e9, annual_progress=4.2e8, month_revenue=8.0e7, month_revenue_norm=1.0e8),
-    "apparel": dict(strategic_weight=0.6, annual_target=9.0e8, annual_progress=5.0e8, month_revenue=9.0e7, month_revenue_norm=7.5e7),
-    "beauty": dict(strategic_weight=0.7, annual_target=6.0e8, annual_progress=2.0e8, month_revenue=4.0e7, month_revenue_norm=5.0e7),
-    "mother_baby": dict(strategic_weight=0.5, annual_target=4.0e8, annual_progress=2.5e8, month_revenue=3.5e7, month_revenue_norm=3.3e7),
-    "home_appliances": dict(strategic_weight=0.9, annual_target=1.5e9, annual_progress=5.0e8, month_revenue=1.1e8, month_revenue_norm=1.25e8),
-    "cross_border": dict(strategic_weight=0.4, annual_target=3.0e8, annual_progress=6.0e7, month_revenue=2.0e7, month_revenue_norm=2.5e7),
+    line: dict(zip(_LINE_FIELDS, values, strict=True)) for line, values in {
+        "food": (0.8, 1.2e9, 4.2e8, 8.0e7, 1.0e8),
+        "apparel": (0.6, 9.0e8, 5.0e8, 9.0e7, 7.5e7),
+        "beauty": (0.7, 6.0e8, 2.0e8, 4.0e7, 5.0e7),
+        "mother_baby": (0.5, 4.0e8, 2.5e8, 3.5e7, 3.3e7),
+        "home_appliances": (0.9, 1.5e9, 5.0e8, 1.1e8, 1.25e8),
+        "cross_border": (0.4, 3.0e8, 6.0e7, 2.0e7, 2.5e7),
+    }.items()
 }
 
 # How the default season table finds the New Year goods festival: the weeks before Spring Festival.
@@ -240,15 +243,15 @@ class Policy(_Frozen):
         raises = dict(data.get("month_threshold_raises") or {})
         for m, t in (data.pop("month_thresholds") or {}).items():
             t = t.model_dump() if isinstance(t, BaseModel) else dict(t)
-            before = next((v for k, v in raises.items() if str(k) == str(m)), {})
-            before = before.model_dump() if isinstance(before, BaseModel) else dict(before)
+            found: Any = next((v for k, v in raises.items() if str(k) == str(m)), {})
+            before = found.model_dump() if isinstance(found, BaseModel) else dict(found)
             raises = {k: v for k, v in raises.items() if str(k) != str(m)}
             raises[int(m)] = {**before, **{k: round(float(v) - getattr(base, k), 9) for k, v in t.items()}}
         data["month_threshold_raises"] = raises
         return data
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Policy":
+    def _consistent(self) -> Policy:
         missing = [t for t in Tier if t not in self.tiers]
         if missing:
             raise ValueError(f"policy lacks rules for tiers {missing}")
@@ -342,7 +345,7 @@ class Policy(_Frozen):
         }
 
     @classmethod
-    def for_year(cls, year: int, overrides: dict | None = None) -> "Policy":
+    def for_year(cls, year: int, overrides: dict | None = None) -> Policy:
         """Defaults for `year`, deep-merged with `overrides` (dicts merge, lists and scalars replace).
 
         Memoized: a Policy is frozen and a pure function of its arguments, and building one
@@ -350,7 +353,7 @@ class Policy(_Frozen):
         return _policy_for(year, json.dumps(overrides or {}, sort_keys=True, default=str))
 
     @classmethod
-    def _build(cls, year: int, overrides: dict) -> "Policy":
+    def _build(cls, year: int, overrides: dict) -> Policy:
         data = _deep_merge(cls.defaults(year), overrides)
         data["year"] = year
         return cls.model_validate(data)

@@ -29,3 +29,5 @@ class Status(StrEnum):
 
 
 FINAL = frozenset({Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED})
+# Not yet in warm-up: such a campaign can still make way for an S.
+NOT_STARTED = (Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_MONTH_CHOICE, Status.SCHEDULED)

@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# How long our HTTP clients keep an idle connection: well below the server's keep-alive.
+CLIENT_KEEPALIVE_S = 2.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="ignore", env_ignore_empty=True)
 
@@ -26,6 +30,10 @@ class Settings(BaseSettings):
     task_queue: str = Field(default="promoflow", validation_alias="PROMOFLOW_TASK_QUEUE")
     api_host: str = Field(default="127.0.0.1", validation_alias="API_HOST")
     api_port: int = Field(default=8000, validation_alias="API_PORT")
+    # The server keeps an idle connection longer than any of our clients does (they drop it
+    # after CLIENT_KEEPALIVE_S): when both used 5 s, a client could send on a connection the
+    # server was closing at that instant -> httpx.ReadError (the load test's flake).
+    api_keepalive_s: int = Field(default=75, validation_alias="API_KEEPALIVE_S", ge=1)
     temporal_port: int = Field(default=7233, validation_alias="TEMPORAL_PORT")
     temporal_ui_port: int = Field(default=8233, validation_alias="TEMPORAL_UI_PORT")
     worker_metrics_host: str = Field(default="127.0.0.1", validation_alias="WORKER_METRICS_HOST")

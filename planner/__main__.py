@@ -68,7 +68,11 @@ def _parse(args: argparse.Namespace) -> PlanInput:
 
 
 def _progress(p: dict[str, Any]) -> None:
-    if p["stage"] == 1:
+    if p["stage"] == "calibration":
+        placed = p["placed"] or {}
+        print(f"[planner] calibration: base a {p['a']:.6f}  b {p['b']:.6f}  -> A {placed.get('A', '-')}  "
+              f"B {placed.get('B', '-')}  {p['seconds']:.2f}s", file=sys.stderr, flush=True)
+    elif p["stage"] == 1:
         print(f"[planner] value {p['objective']:.4f}  bound {p['bound']:.4f}  gap {p['gap']:.2%}  "
               f"{p['seconds']:.2f}s", file=sys.stderr, flush=True)
     else:

@@ -47,7 +47,8 @@ def build(years=YEARS) -> tuple[dict[int, list[tuple[str, str]]], dict[int, str]
         cal = holidays.China(years=y, language="en_US")
         days_off[y] = [(d.isoformat(), name) for d, name in sorted(cal.items())]
         # Spring Festival day = first day named Spring Festival (later ones are its holiday days)
-        spring[y] = min(d for d, name in cal.items() if SPRING_FESTIVAL_NAME in name and "observed" not in name).isoformat()
+        spring[y] = min(d for d, name in cal.items()
+                        if SPRING_FESTIVAL_NAME in name and "observed" not in name).isoformat()
     return days_off, spring
 
 

@@ -84,7 +84,8 @@ def main() -> int:
         for name, cmd in (
             ("worker", [sys.executable, str(ROOT / "worker.py")]),
             ("api", [sys.executable, "-m", "uvicorn", "api.app:app", "--host", settings.api_host,
-                     "--port", str(settings.api_port), "--log-level", "warning"]),
+                     "--port", str(settings.api_port), "--log-level", "warning",
+                     "--timeout-keep-alive", str(settings.api_keepalive_s)]),
         ):
             children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True,
                                              stdout=open(logs / f"{name}.log", "ab"), stderr=subprocess.STDOUT))

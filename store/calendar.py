@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from domain.balancing import CalendarEntry, YearCalendar
+from domain.status import NOT_STARTED
 from domain.tiers import Tier
 
 # Advisory lock namespaces (first key of pg_advisory_xact_lock(int, int)).
@@ -23,8 +24,7 @@ async def load_year(conn: asyncpg.Connection, year: int) -> YearCalendar:
     entries (they count in their own year's budget and caps, not in this one's)."""
     rows = await conn.fetch(
         """SELECT e.campaign_id, e.month, e.tier, e.category, e.counted_days, e.hot_topic,
-                  coalesce(c.status NOT IN ('submitted', 'in_review', 'awaiting_month_choice', 'scheduled'), false)
-                      AS started,
+                  coalesce(c.status <> ALL($2::text[]), false) AS started,
                   b.burst_start, b.burst_end
            FROM calendar_entries e LEFT JOIN campaigns c USING (campaign_id)
            LEFT JOIN LATERAL (
@@ -34,7 +34,7 @@ async def load_year(conn: asyncpg.Connection, year: int) -> YearCalendar:
               OR (e.year = $1 - 1 AND e.month = ($1 - 1)::text || '-12' AND e.tier = 'S')
               OR (e.year = $1 + 1 AND e.month = ($1 + 1)::text || '-01')
            ORDER BY e.month, e.campaign_id""",
-        year,
+        year, [s.value for s in NOT_STARTED],
     )
     # Rows of our own table, read under the year lock: built without re-validation, which
     # was the costliest step of that section once a year holds thousands of entries.

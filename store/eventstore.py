@@ -19,7 +19,7 @@ from domain.events import Event, parse_body, schema_version
 class EventConflict(RuntimeError):
     """A different event already holds (campaign_id, seq)."""
 
-    def __init__(self, new: Event, existing: "StoredEvent"):
+    def __init__(self, new: Event, existing: StoredEvent):
         self.new, self.existing = new, existing
         super().__init__(
             f"{new.campaign_id} seq {new.seq}: cannot append {new.type} by {new.actor}, "

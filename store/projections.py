@@ -12,6 +12,7 @@ import asyncpg
 from domain import events as ev
 from domain.plan_events import PLAN_EVENT_TYPES
 from domain.events import Event
+from domain.status import Status
 from domain.tiers import Tier
 from store import plans
 
@@ -20,15 +21,15 @@ _PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail"
                       "plan_intents")
 
 # Campaign status after each event type (None: the event does not move the status).
-_STATUS = {
-    "CampaignSubmitted": "submitted",
-    "ReviewScored": "in_review",
-    "MonthAlternativesOffered": "awaiting_month_choice",
-    "ResourcesAllocated": "scheduled",
-    "CampaignCompleted": "completed",
-    "CampaignRejected": "rejected",
-    "RequestExpired": "expired",
-    "CampaignCancelled": "cancelled",
+_STATUS: dict[str, str] = {
+    "CampaignSubmitted": Status.SUBMITTED,
+    "ReviewScored": Status.IN_REVIEW,
+    "MonthAlternativesOffered": Status.AWAITING_MONTH_CHOICE,
+    "ResourcesAllocated": Status.SCHEDULED,
+    "CampaignCompleted": Status.COMPLETED,
+    "CampaignRejected": Status.REJECTED,
+    "RequestExpired": Status.EXPIRED,
+    "CampaignCancelled": Status.CANCELLED,
 }
 _ENDS_HOLDING = ("CampaignCancelled", "CampaignRejected", "RequestExpired", "DisplacedBySCampaign")
 
@@ -79,13 +80,14 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
         case ev.MonthReserved():
             await release_everything(conn, body.displaced)
             await conn.execute(
-                """INSERT INTO calendar_entries (campaign_id, year, month, tier, category, counted_days, hot_topic, phases)
+                """INSERT INTO calendar_entries
+                       (campaign_id, year, month, tier, category, counted_days, hot_topic, phases)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
                 cid, int(body.month[:4]), body.month, body.tier.value, body.category, body.counted_days,
                 body.hot_topic, [p.model_dump(mode="json") for p in body.phases],
             )
             if body.tier == Tier.C:
-                status = "scheduled"  # C books nothing: reserved is scheduled
+                status = Status.SCHEDULED  # C books nothing: reserved is scheduled
             await _update_campaign(conn, event, status, month=body.month, tier=body.tier.value)
             return
         case ev.MonthChosen(month=month):
@@ -105,11 +107,12 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
             status = phase.value
         case ev.PhaseEnded(phase=phase):
             await conn.execute(
-                "UPDATE bookings SET status = 'released' WHERE campaign_id = $1 AND phase = $2 AND status <> 'released'",
+                "UPDATE bookings SET status = 'released' "
+                "WHERE campaign_id = $1 AND phase = $2 AND status <> 'released'",
                 cid, phase.value,
             )
         case ev.DisplacedBySCampaign():
-            status = "awaiting_month_choice"
+            status = Status.AWAITING_MONTH_CHOICE
     if event.type in _ENDS_HOLDING:
         await release_everything(conn, [cid])
     await _update_campaign(conn, event, status)
@@ -138,7 +141,7 @@ async def rebuild(pool: asyncpg.Pool, batch: int = 2000) -> int:
         await conn.execute(f"TRUNCATE {', '.join(_PROJECTION_TABLES)}")
         after = (0, 0)
         while rows := await read_all(conn, after, batch, below_xmin=False):
-            for after, stored in rows:
+            for after, stored in rows:  # noqa: B007 - the last position read is where the next batch starts
                 await apply(conn, stored.to_event(), stored.position)
                 count += 1
         await conn.execute(

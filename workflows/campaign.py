@@ -11,9 +11,9 @@ one event at the seq this workflow assigns (so retries never write twice).
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Callable
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -31,8 +31,18 @@ with workflow.unsafe.imports_passed_through():
     from domain.tiers import Tier
     from workflows import search_attributes as sa
     from workflows.messages import (
-        Actor, Approve, CampaignInput, CampaignState, Cancel, ChooseMonth, Displaced, Downgrade,
-        HistoryItem, PlannedCampaign, Reject, Status,
+        Actor,
+        Approve,
+        CampaignInput,
+        CampaignState,
+        Cancel,
+        ChooseMonth,
+        Displaced,
+        Downgrade,
+        HistoryItem,
+        PlannedCampaign,
+        Reject,
+        Status,
     )
 
 SYSTEM = "promoflow"
@@ -46,7 +56,7 @@ PLAYBOOK_FIDELITY = "playbook-fidelity"
 PLANNED_CAMPAIGNS = "planned-campaigns"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
-_ACTIVITY = dict(
+_ACTIVITY: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=10),
     retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
 )
@@ -82,6 +92,7 @@ class CampaignWorkflow:
         self.balancing_rounds = 0  # counts month outcomes (scheduled / new offer): choose_month waits for one
         self.fidelity = False  # PLAYBOOK_FIDELITY, decided once at the start of run()
         self.month_chosen = False  # after a month choice the engine picks the date: the owner's one was refused
+        self.review_recorded = False  # ReviewScored is in the log: `scored` may answer
 
     # ---------------------------------------------------------------- the life
     @workflow.run
@@ -128,6 +139,7 @@ class CampaignWorkflow:
             score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
             target_reachable=review.revenue.reachable, leadership_decides=leadership), SYSTEM, s.revenue_flag)
+        self.review_recorded = True
         if review.proposed_tier == Tier.C and not leadership:  # C: recorded only, no review, no company resources
             s.tier = Tier.C
             await self._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
@@ -154,6 +166,7 @@ class CampaignWorkflow:
                                d.actor.name, d.reason)
             s.tier = d.to_tier
         else:
+            assert isinstance(d, Approve)
             tier = self._decision_tier()
             await self._record(ev.CampaignApproved(tier=tier), d.actor.name, d.comment if tier == review.proposed_tier
                                else f"S is leadership's choice (the score proposed {review.proposed_tier.value})"
@@ -167,6 +180,7 @@ class CampaignWorkflow:
         s = self.state
         s.tier, s.proposed_tier, s.score = planned.tier, planned.tier, planned.score
         s.month, s.burst_start = planned.month, planned.burst_start
+        self.review_recorded = True  # nothing to score: `scored` answers once it is scheduled
         why = f"planned by {planned.plan_id}, published by {planned.approved_by}"
         await self._record(ev.CampaignApproved(tier=planned.tier), planned.approved_by,
                            why + (f": {planned.reason}" if planned.reason else ""))
@@ -176,6 +190,7 @@ class CampaignWorkflow:
     async def _schedule(self) -> bool:
         """Find a month and dates, reserve them, allocate resources. False: it ended."""
         s = self.state
+        assert s.tier is not None, "scheduled before a tier was decided"
         while True:
             requested = self.request.burst_start if s.month == self.request.month and not self.month_chosen else None
             choice = choose_burst_start(self._policy, s.tier, s.month, requested, self._today(), self.request.hot_topic)
@@ -211,6 +226,7 @@ class CampaignWorkflow:
         if not await self._wait(lambda: self.chosen_month is not None, window):
             return await self._expire("month_choice", f"no month chosen within {window}")
         choice = self.chosen_month
+        assert choice is not None
         await self._record(ev.MonthChosen(month=choice.month), choice.actor.name)
         self.month_chosen = True
         self.state.month = choice.month
@@ -307,7 +323,7 @@ class CampaignWorkflow:
         cancel or displacement; returns False on timeout."""
         try:
             await workflow.wait_condition(lambda: condition() or self._interrupted(), timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         self._check_interrupts()
         return True
@@ -361,6 +377,15 @@ class CampaignWorkflow:
     # ---------------------------------------------------------------- queries
     @workflow.query
     def state_query(self) -> CampaignState:
+        return self.state
+
+    @workflow.update
+    async def scored(self) -> CampaignState:
+        """Answer once the request is scored and recorded: in review with its score and
+        proposed tier, or past review (C), or ended. `POST /campaigns` starts the workflow
+        with this update, so the submitter sees what an approver will see."""
+        await workflow.wait_condition(lambda: self.state.status.is_final or (
+            self.review_recorded and self.state.status != Status.SUBMITTED))
         return self.state
 
     # ---------------------------------------------------------------- decisions (updates)

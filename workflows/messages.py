@@ -12,7 +12,6 @@ from domain.status import Status
 from domain.tiers import Tier
 
 
-
 class Actor(BaseModel):
     """Who acts, as the API authenticated them (the CLI passes the same fields)."""
 
@@ -113,7 +112,7 @@ class CampaignState(BaseModel):
     history: list[HistoryItem] = []
 
     @classmethod
-    def initial(cls, campaign_id: str, req: CampaignRequest, owner: Actor) -> "CampaignState":
+    def initial(cls, campaign_id: str, req: CampaignRequest, owner: Actor) -> CampaignState:
         return cls(
             campaign_id=campaign_id, request_id=req.request_id, name=req.name, business_line=req.business_line,
             category=req.category, owner=owner.name, status=Status.SUBMITTED, requested_tier=req.requested_tier,

@@ -4,10 +4,11 @@ workflow's query) and its events (the log)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -42,18 +43,23 @@ async def submit(body: CampaignRequest, response: Response, actor: CurrentActor,
         response.status_code = 200
         return await wf.state(handle)
     await _check_request(d, body)
+    # Start and wait for the score in one call (update-with-start): the answer shows the
+    # campaign in review with its score and proposed tier, so an approver may act at once.
+    # A concurrent duplicate joins the running workflow (USE_EXISTING) instead of failing.
+    start = WithStartWorkflowOperation(
+        CampaignWorkflow.run, CampaignInput(request=body, owner=actor), id=campaign_id,
+        task_queue=d.settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
     try:
-        await d.client.start_workflow(
-            CampaignWorkflow.run, CampaignInput(request=body, owner=actor), id=campaign_id,
-            task_queue=d.settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        )
-    except WorkflowAlreadyStartedError:  # a concurrent duplicate won the race
+        state = await d.client.execute_update_with_start_workflow(
+            CampaignWorkflow.scored, start_workflow_operation=start)
+    except WorkflowAlreadyStartedError:  # it ended meanwhile (a concurrent duplicate, then cancelled)
         response.status_code = 200
         return await wf.state(handle)
-    log.info("campaign started", extra={"campaign_id": campaign_id})
-    return CampaignState.initial(campaign_id, body, actor)
+    log.info("campaign started", extra={"campaign_id": campaign_id, "status": state.status.value})
+    return state
 
 
 @router.get("", response_model=CampaignList)
@@ -97,7 +103,7 @@ async def _check_request(d: Deps, body: CampaignRequest) -> None:
     if body.business_line not in await reference.known_business_lines(d.pool):
         problems.append(f"unknown business line {body.business_line!r}")
     policy = await reference.policy_for(d.pool, body.year)
-    today = local_date(policy, datetime.now(timezone.utc))
+    today = local_date(policy, datetime.now(UTC))
     if body.month < today.strftime("%Y-%m"):
         problems.append(f"month {body.month} is in the past")
     elif body.burst_start is not None:

@@ -1,23 +1,63 @@
 """Step 4, merges: intents of one line and category whose months overlap, tiers at most A.
 
-Listed as suggestions (the solver does not merge yet): the promotion team merges them by
-hand, or a later version lets the planner choose a merged candidate when settings say
-`"merge": true`.
+Two such intents can run as one campaign: the partner (the carrier) runs it in one of
+their common months at its own tier, the merged intent rides along. `pairs` lists the
+directed pairs (merged -> carrier, common months) the model may use. With `"merge": true`
+in settings the solver gets one boolean per pair (domain.planning.solver): a merge needs
+the carrier placed (A or B) in a common month, the merged intent then has no slot, uses no
+days and adds no value (the campaign's value counts once, the carrier's). Merging never
+raises the value, so the first stage ignores it (a merged intent is an intent cut in
+value terms, which frees its place for another); the second stage prefers a merge to a
+cut before it looks at moves. Only intents that would otherwise be cut are merged: not
+leadership's S, not pinned, A or B possible in their preferred month. Without the flag the
+same pairs are listed as suggestions for the promotion team to merge by hand.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from domain.planning.candidates import Candidates
+from domain.planning.candidates import Candidates, IntentView
 from domain.planning.model import PlanInput
 from domain.tiers import Tier
 
 
+def _at_most_a(v: IntentView) -> bool:
+    return v.s_month is None and (v.intent.requested_tier or Tier.A) != Tier.S and bool(v.options)
+
+
+def mergeable(v: IntentView) -> bool:
+    """May be merged into a partner: at most A, not pinned, cut if it does not run (A/B possible at home)."""
+    pinned = v.pin_cut or v.pin_month is not None or v.pin_tier is not None
+    home = v.intent.months[0]
+    return _at_most_a(v) and not pinned and v.ceiling.get(home, Tier.C) != Tier.C
+
+
+def pairs(c: Candidates) -> list[tuple[int, int, list[str]]]:
+    """(merged, carrier, common months): same line and category, overlapping months, at most A."""
+    groups: dict[tuple[str, str], list[IntentView]] = {}
+    for v in c.views:
+        if _at_most_a(v):
+            groups.setdefault((v.intent.business_line, v.intent.category), []).append(v)
+    out = []
+    for _, vs in sorted(groups.items()):
+        for a in vs:
+            if not mergeable(a):
+                continue
+            for b in vs:
+                common = [m for m in a.intent.months if m in b.intent.months and b.ceiling.get(m, Tier.C) != Tier.C]
+                if b.index != a.index and common:
+                    out.append((a.index, b.index, common))
+    return out
+
+
 def suggestions(inp: PlanInput, c: Candidates) -> list[dict[str, Any]]:
+    """Without `"merge": true`: the pairs the team could merge by hand (with it: none, the planner merges)."""
+    if inp.settings.merge:
+        return []
     out = []
     views = [v for v in c.views if v.s_month is None and (v.intent.requested_tier or Tier.A) != Tier.S]
-    by_key: dict[tuple[str, str], list] = {}
+    by_key: dict[tuple[str, str], list[IntentView]] = {}
     for v in views:
         by_key.setdefault((v.intent.business_line, v.intent.category), []).append(v)
     for (line, cat), vs in sorted(by_key.items()):
@@ -27,5 +67,6 @@ def suggestions(inp: PlanInput, c: Candidates) -> list[dict[str, Any]]:
                 if common:
                     out.append({"intents": [a.intent.request_id, b.intent.request_id], "business_line": line,
                                 "category": cat, "months": common, "merged": False,
-                                "note": "same line and category, overlapping months: merge by hand"})
+                                "note": "same line and category, overlapping months: merge by hand, "
+                                        "or let the planner merge with \"merge\": true"})
     return out

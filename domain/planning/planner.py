@@ -5,6 +5,8 @@ names the bad item), builds the candidates, solves the CP-SAT model (domain.plan
 .solver), gives the chosen slots to the intents (best score first, best weekday first),
 and writes one decision per intent with its reason. `value` is computed from the
 decisions (score x counted days of the placed tier), never read back from the objective.
+With targets, calibration (step 7) chooses the thresholds first, then plans with them;
+with `"merge": true` a cut intent may ride on a partner's campaign (step 4, merged).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from domain.planning.model import (
     effective_policy,
 )
 from domain.planning.solver import solve
+from domain.policy import Policy
 from domain.tiers import Tier
 
 __all__ = ["plan"]
@@ -38,6 +41,15 @@ def plan(inp: PlanInput, time_limit: float | None = None,
          progress: Callable[[dict[str, Any]], None] | None = None) -> PlanSolution:
     check_input(inp)
     policy = effective_policy(inp)
+    if inp.settings.targets is not None and (inp.settings.targets.A is not None or inp.settings.targets.B is not None):
+        # step 7: thresholds searched for the targets, then the plan with them (domain.planning.calibration)
+        return calibration.calibrate(inp, policy, time_limit, progress,
+                                     lambda chosen: _plan(chosen, effective_policy(chosen), time_limit, progress))
+    return _plan(inp, policy, time_limit, progress)
+
+
+def _plan(inp: PlanInput, policy: Policy, time_limit: float | None,
+          progress: Callable[[dict[str, Any]], None] | None) -> PlanSolution:
     c = build(inp, policy)
     thresholds = {month_key(inp.year, m): policy.thresholds_for(m).model_dump() for m in range(1, 13)}
     limit = policy.yearly_budget_days - policy.hot_topic_reserve_days
@@ -67,8 +79,13 @@ def plan(inp: PlanInput, time_limit: float | None = None,
         days = [d for d in c.slots[month].starts[tier] if solved.y.get((month, tier, d))]
         os_.sort(key=lambda o: (-o.score, c.views[o.intent].intent.request_id))
         assert len(days) == len(os_), f"slots of {month} {tier}: {len(days)} days for {len(os_)} bursts"
-        for o, d in zip(os_, days):
+        for o, d in zip(os_, days, strict=False):
             starts[o.intent] = d
+
+    merged_into = {a: b for a, b in solved.z}  # merged intent -> its carrier
+    carries: dict[int, list[str]] = defaultdict(list)
+    for a, b in sorted(merged_into.items()):
+        carries[b].append(c.views[a].intent.request_id)
 
     today = planning_day(inp.year)
     decisions: list[Decision] = []
@@ -83,13 +100,22 @@ def plan(inp: PlanInput, time_limit: float | None = None,
             kind: DecisionKind = ("downgraded" if o.tier.rank < v.asked.rank
                                   else "moved" if o.month != it.months[0] else "placed")
             why = reasons.placed_reason(board, v, o.month, o.tier, d, o.start is not None and o.tier != Tier.S)
+            if carries.get(v.index):
+                why += f"; carries the merged {', '.join(carries[v.index])} (one campaign, its value counted once)"
             decisions.append(Decision(**base, score=o.score, decision=kind, tier=o.tier, month=o.month,
                                       burst_start=d, phases=plan_phases(policy, o.tier, d), reason=why))
+            continue
+        if v.index in merged_into:
+            carrier = c.views[merged_into[v.index]]
+            o = chosen[carrier.index]
+            decisions.append(Decision(**base, score=v.scores[o.month], decision="merged", tier=None, month=o.month,
+                                      burst_start=None, phases=[], merged_with=carrier.intent.request_id,
+                                      reason=reasons.merged_reason(board, v, carrier, o.month, o.tier)))
             continue
         home = v.pin_month or it.months[0]
         if not v.pin_cut and (v.pin_tier == Tier.C or v.ceiling.get(home, Tier.C) == Tier.C):
             ch = choose_burst_start(policy, Tier.C, home, it.burst_start if home == it.month else None, today)
-            kind = "downgraded" if v.asked != Tier.C else ("moved" if home != it.months[0] else "placed")  # type: ignore[assignment]
+            kind = "downgraded" if v.asked != Tier.C else ("moved" if home != it.months[0] else "placed")
             decisions.append(Decision(**base, score=v.scores[home], decision=kind, tier=Tier.C, month=home,
                                       burst_start=ch.burst_start, phases=[], reason=reasons.c_reason(board, v, home)))
             continue
@@ -104,12 +130,13 @@ def plan(inp: PlanInput, time_limit: float | None = None,
         kinds[dec.decision] += 1
     tiers = {t.value: sum(1 for d in decisions if d.tier == t) for t in Tier}
     summary = Summary(
-        status=cast(Status, solved.status), objective=round(solved.objective, 6) if solved.objective is not None else None,
+        status=cast(Status, solved.status),
+        objective=round(solved.objective, 6) if solved.objective is not None else None,
         bound=round(solved.bound, 6) if solved.bound is not None else None, value=value,
         seconds=round(solved.seconds, 4), counted_days=counted, tiers=tiers,
         placed=kinds["placed"], moved=kinds["moved"], downgraded=kinds["downgraded"], cut=kinds["cut"],
         merged=kinds["merged"], budget_for_planned=limit, tie_breaks=solved.tie_breaks, thresholds=thresholds,
-        calibration=calibration.report(inp, decisions), merge_suggestions=suggestions, search=solved.search)
+        merge_suggestions=suggestions, search=solved.search)
     return PlanSolution(summary=summary, decisions=decisions)
 
 

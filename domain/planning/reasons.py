@@ -147,6 +147,14 @@ def cut_reason(board: Board, v: IntentView) -> str:
     return "cut: " + " | ".join(seen)
 
 
+def merged_reason(board: Board, v: IntentView, carrier: IntentView, month: str, tier: Tier) -> str:
+    it = v.intent
+    alone = cut_reason(board, v).removeprefix("cut: ")
+    return (f"merged into {who(carrier, month)}, {tier.value} in {month}: same line ({it.business_line}) and "
+            f"category ({it.category}), both can run in {month}; the partner carries the campaign, its value "
+            f"counts once, this one uses no days; on its own: {alone}")
+
+
 def intents_of(board: Board) -> dict[str, list[str]]:
     return {m: [h.intent.request_id for t in PLACEABLE for h in board.holders.get((m, t), [])]
             for m in board.c.caps}

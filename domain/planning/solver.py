@@ -15,8 +15,10 @@ intents. Requested festival dates (Double 12) and leadership's S bursts are fixe
 
 Objective, lexicographic, in two stages: (1) maximise value = sum score x counted days
 (score x 10^6, integers); (2) with the value held at its optimum, minimise
-moves x w2 + category repeats x w3 + weekday rank, weights that make it lexicographic
-(w3 > the largest weekday total, w2 > the largest repeats x w3 + weekday total).
+-merges x w1 + moves x w2 + category repeats x w3 + weekday rank, weights that make it
+lexicographic (w3 > the largest weekday total, w2 > the largest repeats x w3 + weekday
+total, w1 > the largest of all that): with `"merge": true`, an intent merged into a
+partner rather than cut comes first (domain.planning.merges), then fewest moves.
 
 Determinism: `random_seed` fixed and one search worker (`num_workers=1`): the search is
 then sequential and repeatable, and this 2-core machine is shared, so a portfolio of
@@ -40,6 +42,7 @@ from ortools.sat.python import cp_model
 
 from domain.campaign import PhaseName
 from domain.dates import plan_phases
+from domain.planning import merges
 from domain.planning.candidates import PLACEABLE, Candidates, Option, burst_days
 from domain.planning.model import PlanInput
 from domain.tiers import Tier
@@ -58,6 +61,7 @@ class Built:
     tie_parts: dict[str, Any]
     guards: dict[str, Any] = field(default_factory=dict)
     n_resource_rows: int = 0
+    z: dict[tuple[int, int], Any] = field(default_factory=dict)  # (merged, carrier) -> merge literal
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -203,7 +207,7 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
                     day += timedelta(days=1)
     seen: set[tuple[Any, ...]] = set()
     rows = 0
-    for (res, day), terms in sorted(usage.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+    for (res, _day), terms in sorted(usage.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         if sum(u for _, u in terms) <= units[res]:
             continue
         key = (tuple(sorted((lit.index, u) for lit, u in terms)), units[res])
@@ -212,6 +216,17 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         seen.add(key)
         rows += 1
         rule(f"resource {res}: {units[res]} unit(s) a day", m.add(sum(u * lit for lit, u in terms) <= units[res]))
+
+    # merges (settings "merge": true): the carrier runs in a common month, the merged has no slot
+    z: dict[tuple[int, int], Any] = {}
+    if inp.settings.merge:
+        into: dict[int, list[Any]] = defaultdict(list)
+        for a, b, common in merges.pairs(c):
+            z[(a, b)] = m.new_bool_var(f"z{a}_{b}")
+            m.add(z[(a, b)] <= sum(x[k] for k in c.views[b].options if opts[k].month in common))
+            into[a].append(z[(a, b)])
+        for a, zs in sorted(into.items()):
+            m.add(sum(x[k] for k in c.views[a].options) + sum(zs) <= 1)
 
     # objective parts
     value = sum(round(o.score * SCALE) * counted[o.tier] * x[o.index] for o in opts if counted[o.tier])
@@ -232,9 +247,13 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     wd = max(c.weekday_rank.values(), default=0)
     w3 = wd * n + 1
     w2 = n * w3 + wd * n + 1
-    tie = moves * w2 + repeats * w3 + weekday
-    return Built(model=m, x=x, y=y, value=value, tie=tie, guards=guards, n_resource_rows=rows,
-                 tie_parts={"moves": moves, "category_repeats": repeats, "weekday_rank": weekday})
+    w1 = (n + 1) * w2
+    merged = sum(z.values())
+    tie = moves * w2 + repeats * w3 + weekday - merged * w1
+    parts = {"moves": moves, "category_repeats": repeats, "weekday_rank": weekday}
+    if z:
+        parts["merges"] = merged
+    return Built(model=m, x=x, y=y, value=value, tie=tie, guards=guards, n_resource_rows=rows, tie_parts=parts, z=z)
 
 
 @dataclass
@@ -248,6 +267,7 @@ class Solved:
     tie_breaks: dict[str, int]
     conflicts: list[str]
     search: str
+    z: dict[tuple[int, int], bool] = field(default_factory=dict)
 
 
 _NAMES = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible",
@@ -276,7 +296,7 @@ def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Pro
     b.model.clear_objective()
     b.model.add(b.value >= v1)
     b.model.minimize(b.tie)
-    for var, val in zip(b.x, xs1):
+    for var, val in zip(b.x, xs1, strict=False):
         b.model.add_hint(var, val)
     for k, var in b.y.items():
         b.model.add_hint(var, ys1[k])
@@ -289,12 +309,15 @@ def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Pro
         xs = [bool(s2.value(v)) for v in b.x]
         ys = {k: bool(s2.value(v)) for k, v in b.y.items()}
         ties = {k: int(s2.value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
+        zs = {k: bool(s2.value(v)) for k, v in b.z.items()}
         both_optimal = st1 == cp_model.OPTIMAL and st2 == cp_model.OPTIMAL
     else:  # the tie-break stage found nothing in the time left: keep stage 1's answer
         xs, ys = xs1, ys1
         ties = {k: int(s1.value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
+        zs = {k: bool(s1.value(v)) for k, v in b.z.items()}
         both_optimal = False
-    return Solved("optimal" if both_optimal else "feasible", xs, ys, obj, bound, seconds, ties, [], search)
+    return Solved("optimal" if both_optimal else "feasible", xs, ys, obj, bound, seconds, ties, [], search,
+                  {k: True for k, on in zs.items() if on})
 
 
 def diagnose(inp: PlanInput, c: Candidates, time_limit: float | None) -> tuple[list[str], float]:
@@ -310,7 +333,8 @@ def diagnose(inp: PlanInput, c: Candidates, time_limit: float | None) -> tuple[l
         s = solver_for(time_limit)
         st = s.solve(b.model)
         spent += s.wall_time
-        return st == cp_model.INFEASIBLE, list(s.sufficient_assumptions_for_infeasibility()) if st == cp_model.INFEASIBLE else []
+        infeasible = st == cp_model.INFEASIBLE
+        return infeasible, list(s.sufficient_assumptions_for_infeasibility()) if infeasible else []
 
     all_lits = list(b.guards.values())
     bad, core = infeasible_with(all_lits)

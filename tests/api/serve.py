@@ -17,10 +17,12 @@ import asyncio
 import contextlib
 import socket
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import uvicorn
+
+from infra.settings import Settings
 
 
 def bind_free_port(host: str = "127.0.0.1") -> socket.socket:
@@ -38,7 +40,8 @@ async def serving(app, *, host: str = "127.0.0.1", start_timeout: float = 15.0,
     """Run `app` with uvicorn as a task of the running loop; yield its base URL."""
     sock = bind_free_port(host)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
+                            timeout_keep_alive=Settings().api_keepalive_s)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn-{port}")
     try:
@@ -55,7 +58,7 @@ async def serving(app, *, host: str = "127.0.0.1", start_timeout: float = 15.0,
         server.should_exit = True
         try:
             await asyncio.wait_for(asyncio.shield(task), stop_timeout)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - stop at any cost, then clean up
+        except (TimeoutError, Exception):  # noqa: BLE001 - stop at any cost, then clean up
             server.force_exit = True
             task.cancel()
             with contextlib.suppress(BaseException):

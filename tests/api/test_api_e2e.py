@@ -188,3 +188,17 @@ async def test_request_metrics_are_exposed_with_route_templates(api):
         text = (await ops.get("/metrics")).text
     assert 'promoflow_api_requests_total{method="GET",route="/campaigns/{campaign_id}",status="404"} 1.0' in text
     assert "campaign-food-x" not in text
+
+
+async def test_the_answer_to_a_submission_is_scored_and_an_approver_may_act_at_once(api):
+    """POST answers in review with score and proposed tier (update-with-start), not 'submitted'."""
+    async with api.as_("lin.food") as food, api.as_("jun.approver") as approver:
+        r = await food.post("/campaigns", json=body("scored-1"))
+        assert r.status_code == 201, r.text
+        st = r.json()
+        assert st["status"] == "in_review" and st["proposed_tier"] == "B" and 0 < st["score"] <= 1
+        # no waiting: the approver acts on what the submitter was told
+        r = await approver.post(f"/campaigns/{st['campaign_id']}/approve", json={})
+        assert r.status_code == 200 and r.json()["status"] == "scheduled", r.text
+        again = await food.post("/campaigns", json=body("scored-1"))
+        assert again.status_code == 200 and again.json()["status"] == "scheduled"

@@ -1,7 +1,13 @@
 import pytest
 
 from domain.balancing import (
-    BalancingRequest, CalendarEntry, YearCalendar, apply, balance, budget, month_load,
+    BalancingRequest,
+    CalendarEntry,
+    YearCalendar,
+    apply,
+    balance,
+    budget,
+    month_load,
 )
 from domain.policy import Policy
 from domain.tiers import Tier

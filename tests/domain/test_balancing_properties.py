@@ -1,6 +1,7 @@
 """Whatever order requests arrive in, balancing never breaks a cap."""
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from domain.balancing import BalancingRequest, YearCalendar, apply, balance, budget
 from domain.policy import Policy

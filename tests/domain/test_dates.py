@@ -1,11 +1,19 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.campaign import PhaseName
 from domain.dates import (
-    Burst, add_months, choose_burst_start, earliest_warmup, free_days, is_day_off, phase_start_instant, plan_phases,
+    Burst,
+    add_months,
+    choose_burst_start,
+    earliest_warmup,
+    free_days,
+    is_day_off,
+    phase_start_instant,
+    plan_phases,
 )
 from domain.policy import Policy
 from domain.tiers import Tier
@@ -185,9 +193,9 @@ def test_picked_bursts_respect_every_rule(tier, month, today, hot):
 
 def test_phase_start_instant_is_policy_midnight_in_utc(policy):
     t = phase_start_instant(policy, D("2027-09-14"))
-    assert t == datetime(2027, 9, 13, 16, 0, tzinfo=timezone.utc) and t.tzinfo == timezone.utc
+    assert t == datetime(2027, 9, 13, 16, 0, tzinfo=UTC) and t.tzinfo == UTC
     utc = Policy.for_year(2027, {"utc_offset_hours": 0})
-    assert phase_start_instant(utc, D("2027-09-14")) == datetime(2027, 9, 14, tzinfo=timezone.utc)
+    assert phase_start_instant(utc, D("2027-09-14")) == datetime(2027, 9, 14, tzinfo=UTC)
 
 
 def test_add_months_clamps():
@@ -203,11 +211,11 @@ def test_lead_in_calendar_months_counts_on_its_own():
 
 
 def test_local_date_is_the_day_in_the_policy_time_zone(policy):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from domain.dates import local_date, phase_start_instant
 
-    late_utc = datetime(2027, 3, 1, 17, 30, tzinfo=timezone.utc)  # 01:30 on 2 March in UTC+8
+    late_utc = datetime(2027, 3, 1, 17, 30, tzinfo=UTC)  # 01:30 on 2 March in UTC+8
     assert local_date(policy, late_utc) == date(2027, 3, 2)
     assert local_date(policy, phase_start_instant(policy, date(2027, 5, 4))) == date(2027, 5, 4)
 

@@ -5,13 +5,13 @@ poison the log")."""
 from datetime import date
 
 import pytest
+from domain_helpers import make_request
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from domain.campaign import CampaignRequest
 from domain.festivals import supported_years
-from domain_helpers import make_request
 
 _BASE = make_request().model_dump(mode="json")
 

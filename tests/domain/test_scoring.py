@@ -1,13 +1,12 @@
 import pytest
-from hypothesis import given, settings, strategies as st
+from domain_helpers import make_request
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from domain.policy import Policy
 from domain.campaign import Forecast
+from domain.policy import Policy
 from domain.scoring import FACTORS, BusinessLineContext, gate_tier, revenue_check, score_request
 from domain.tiers import Tier
-
-from domain_helpers import make_request
-
 
 POLICY = Policy.for_year(2027)
 

@@ -10,11 +10,11 @@ import os
 import socket
 import sys
 import time
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import asyncpg
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -123,7 +123,7 @@ async def start_fifty(client: Client, task_queue: str, prefix: str, n: int = 50)
     await asyncio.gather(*(client.start_workflow(
         CampaignWorkflow.run, CampaignInput(request=r, owner=Actor(
             name=f"someone.{r.business_line}", role="business_line", business_line=r.business_line)),
-        id=cid, task_queue=task_queue) for r, cid in zip(reqs, ids)))
+        id=cid, task_queue=task_queue) for r, cid in zip(reqs, ids, strict=False)))
     return Run(ids)
 
 
@@ -207,7 +207,7 @@ async def until_all_scheduled(client: Client, dsn: str, run: Run, timeout: float
     async def projected() -> bool:
         try:
             return await count_status(dsn, run.ids, "scheduled") == len(run.ids)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, asyncpg.PostgresError):
             return False  # the database is still coming back
     try:
         await wait_until(projected, timeout=timeout, what="every campaign scheduled in the read model")

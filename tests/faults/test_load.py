@@ -17,7 +17,7 @@ from api.app import Deps, create_app
 from api.auth import TokenBook
 from domain.policy import Policy
 from domain.tiers import Tier
-from infra.settings import Settings
+from infra.settings import CLIENT_KEEPALIVE_S, Settings
 from tests.api.serve import serving
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import running_worker
@@ -60,7 +60,8 @@ async def test_200_concurrent_submissions_and_approvals_for_one_month(dev_env, p
         return r
 
     async with running_worker(dev_env.client, pool, tq), serving(app) as base:
-        limits = httpx.Limits(max_connections=N + 10, max_keepalive_connections=N + 10)
+        limits = httpx.Limits(max_connections=N + 10, max_keepalive_connections=N + 10,
+                              keepalive_expiry=CLIENT_KEEPALIVE_S)
         async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as http:
             bodies = [body(i) for i in range(N)]
             submitted = await asyncio.gather(*(call(http, "submit", "POST", "/campaigns", tokens[b["business_line"]],

@@ -13,8 +13,16 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from stack.embedded import start_temporal, stop_process, wait_for_temporal
 from tests.conftest import ARTIFACTS, new_task_queue
 from tests.faults.common import (
-    approve_all, assert_log_and_bookings_exact, fault_mid_allocation, free_port, lift_caps, progress,
-    start_fifty, until_all_scheduled, until_in_review, worker_process,
+    approve_all,
+    assert_log_and_bookings_exact,
+    fault_mid_allocation,
+    free_port,
+    lift_caps,
+    progress,
+    start_fifty,
+    until_all_scheduled,
+    until_in_review,
+    worker_process,
 )
 
 pytestmark = pytest.mark.faults

@@ -7,8 +7,15 @@ import pytest
 
 from tests.conftest import new_task_queue
 from tests.faults.common import (
-    approve_all, assert_log_and_bookings_exact, fault_mid_allocation, lift_caps, progress, start_fifty,
-    until_all_scheduled, until_in_review, worker_process,
+    approve_all,
+    assert_log_and_bookings_exact,
+    fault_mid_allocation,
+    lift_caps,
+    progress,
+    start_fifty,
+    until_all_scheduled,
+    until_in_review,
+    worker_process,
 )
 
 pytestmark = pytest.mark.faults

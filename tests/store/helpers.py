@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from activities.messages import EventSlot
 from domain import events as ev
 from tests.workflows.helpers import request
 
-AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def slot(campaign_id: str, seq: int, actor: str = "tester") -> EventSlot:

@@ -6,8 +6,8 @@ import asyncio
 
 from domain.tiers import Tier
 from store.projections import rebuild
-from tests.workflows.helpers import APPROVER, LEADER, OPS, owner_of, request, running_worker, s_request, start
 from tests.conftest import new_task_queue, wait_until
+from tests.workflows.helpers import APPROVER, LEADER, OPS, request, running_worker, s_request, start
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Approve, Cancel, Reject, Status
 
@@ -41,7 +41,7 @@ async def test_rebuilt_projections_equal_the_live_ones_after_many_campaigns(ts_e
             line = lines[i % len(lines)]
             handles.append(await start(env.client, request(Tier.B, months[i % len(months)], line=line), tq))
         statuses = await asyncio.gather(*(_reviewed(h) for h in handles))
-        for i, (h, status) in enumerate(zip(handles, statuses)):
+        for i, (h, status) in enumerate(zip(handles, statuses, strict=False)):
             if status != Status.IN_REVIEW:
                 continue
             if i % 6 == 0:

@@ -11,8 +11,8 @@ from domain.balancing import BalancingRequest
 from domain.dates import plan_phases
 from domain.policy import Policy
 from domain.tiers import Tier
-from tests.store.helpers import slot, submitted
 from store import eventstore
+from tests.store.helpers import slot, submitted
 
 POLICY = Policy.for_year(2027)
 CATEGORIES = ["food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_border", "digital", "sports"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from activities.campaign import CampaignActivities
@@ -21,7 +21,7 @@ from store import eventstore
 from tests.store.helpers import submitted
 
 POLICY = Policy.for_year(2027)
-EARLY = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)  # every tier's lead is met
+EARLY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # every tier's lead is met
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "year-2027.json"
 
 

@@ -15,7 +15,16 @@ from domain.policy import Policy
 from domain.tiers import Tier
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import (
-    APPROVER, FOOD_APPROVER, LEADER, OPS, owner_of, record_histories, request, running_worker, s_request, start,
+    APPROVER,
+    FOOD_APPROVER,
+    LEADER,
+    OPS,
+    owner_of,
+    record_histories,
+    request,
+    running_worker,
+    s_request,
+    start,
 )
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Approve, Cancel, ChooseMonth, Downgrade, Reject, Status

@@ -1,4 +1,3 @@
-from datetime import timedelta
 
 from domain.tiers import Tier
 from tests.conftest import new_task_queue, wait_until

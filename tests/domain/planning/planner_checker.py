@@ -3,6 +3,9 @@
 It reads only the input, the policy and the decisions (never the model), and recomputes
 scores, allowed tiers, burst days, months an S closes, counted days and resource use
 with the domain's own functions. `violations(...)` lists what is broken ([] = valid).
+A `merged` decision (settings "merge": true) rides on its partner's campaign: the partner
+is placed as A or B in one of the merged intent's months, of the same line and category;
+the merged one has no tier, no burst, no days and no value of its own.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ def violations(inp: PlanInput, decisions: list, value: float | None = None) -> l
     if set(by_id) != ids:
         bad.append(f"decisions for {sorted(set(by_id) ^ ids)} do not match the intents")
     placed = []
+    merged = []
     for it in inp.intents:
         ds = by_id.get(it.request_id, [])
         if len(ds) != 1:
@@ -82,6 +86,11 @@ def violations(inp: PlanInput, decisions: list, value: float | None = None) -> l
             if it.request_id in s_of:
                 bad.append(f"{it.request_id}: leadership's S cut")
             continue
+        if d.decision == "merged":
+            merged.append((it, d))
+            continue
+        if d.merged_with is not None:
+            bad.append(f"{it.request_id}: {d.decision} names a merge partner {d.merged_with}")
         if d.tier is None or d.month is None:
             bad.append(f"{it.request_id}: {d.decision} without tier or month")
             continue
@@ -127,6 +136,31 @@ def violations(inp: PlanInput, decisions: list, value: float | None = None) -> l
         if month_key(d.burst_start.year, d.burst_start.month) != d.month:
             bad.append(f"{it.request_id}: burst start {d.burst_start} outside {d.month}")
         placed.append((it, d, days))
+    # merges: the partner carries the campaign in one of the merged intent's months
+    by_rid = {it.request_id: it for it in inp.intents}
+    for it, d in merged:
+        rid = it.request_id
+        if not inp.settings.merge:
+            bad.append(f"{rid}: merged without \"merge\": true in settings")
+        if d.tier is not None or d.burst_start is not None or d.phases:
+            bad.append(f"{rid}: merged with a tier, burst or phases of its own")
+        if rid in s_of or it.requested_tier == Tier.S or rid in pins:
+            bad.append(f"{rid}: leadership's S, asked S or pinned, yet merged")
+        if d.month not in it.months:
+            bad.append(f"{rid}: merged in {d.month}, not one of its months {it.months}")
+        elif abs(d.score - score_in(pol, inp, it, d.month)) > 1e-9:
+            bad.append(f"{rid}: score {d.score} is not its score in {d.month}")
+        partner = by_id.get(d.merged_with or "", [])
+        if d.merged_with == rid or len(partner) != 1:
+            bad.append(f"{rid}: merged with {d.merged_with!r}, not another intent")
+            continue
+        p, other = partner[0], by_rid[d.merged_with or ""]
+        if p.decision not in ("placed", "moved", "downgraded") or p.tier not in (Tier.A, Tier.B):
+            bad.append(f"{rid}: partner {p.request_id} is {p.decision} {p.tier}, not a placed A or B")
+        if p.month != d.month:
+            bad.append(f"{rid}: merged in {d.month}, its partner {p.request_id} runs in {p.month}")
+        if (other.business_line, other.category) != (it.business_line, it.category):
+            bad.append(f"{rid}: partner {p.request_id} is of another line or category")
     # caps, S per year / month, S closes the months its burst touches
     per = defaultdict(lambda: defaultdict(list))
     for it, d, _ in placed:

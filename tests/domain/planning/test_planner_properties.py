@@ -1,5 +1,6 @@
-"""For random intent sets: every hard rule holds (independent checker), one decision with a
-reason per intent, and the value is never below first come, first served."""
+"""For random intent sets (with and without merges): every hard rule holds (independent
+checker), one decision with a reason per intent, and the value is never below first come,
+first served."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,9 +29,9 @@ def years(draw):
             draw(st.one_of(st.none(), st.sampled_from(FESTIVALS)))))
     s_count = draw(st.integers(0, min(2, n)))
     s_months = draw(st.permutations(S_MONTHS))[:s_count]
-    s = {intents[k].request_id: f"2027-{m:02d}" for k, m in zip(range(s_count), s_months)}
+    s = {intents[k].request_id: f"2027-{m:02d}" for k, m in zip(range(s_count), s_months, strict=False)}
     budget = draw(st.sampled_from([None, 60, 90]))
-    stt = Settings(budget=budget, reserve=None if budget is None else 6)
+    stt = Settings(budget=budget, reserve=None if budget is None else 6, merge=draw(st.booleans()))
     order = draw(st.permutations(list(range(n))))
     return plan_input(intents, s, settings=stt), order
 
@@ -44,7 +45,9 @@ def test_every_solution_keeps_every_rule_and_beats_first_come_first_served(year)
     assert violations(inp, sol.decisions, sol.summary.value) == []
     assert [d.request_id for d in sol.decisions] == [it.request_id for it in inp.intents]
     assert all(d.reason for d in sol.decisions)
-    assert sol.summary.placed + sol.summary.moved + sol.summary.downgraded + sol.summary.cut == len(inp.intents)
+    s = sol.summary
+    assert s.placed + s.moved + s.downgraded + s.cut + s.merged == len(inp.intents)
+    assert s.merged == 0 or inp.settings.merge
     pol = effective(inp)
     s_ids = {s.request_id for s in inp.s_fixed}
     for arrival in (order, sorted(order, key=lambda i: inp.intents[i].request_id not in s_ids)):
