@@ -83,7 +83,8 @@ async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None
 
 
 async def _lines(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, BusinessLineContext]:
-    return {r["business_line"]: BusinessLineContext(**dict(r)) for r in await conn.fetch("SELECT * FROM business_lines")}
+    rows = await conn.fetch("SELECT * FROM business_lines")
+    return {r["business_line"]: BusinessLineContext(**dict(r)) for r in rows}
 
 
 class PlanningActivities:
@@ -103,9 +104,9 @@ class PlanningActivities:
         append PlanSolved / ScenarioSolved at the slot. Heartbeats while CP-SAT runs."""
         stored = await eventstore.event_at(self.pool, inp.slot.campaign_id, inp.slot.seq)
         if stored is not None:  # a retry after the commit: the stored solve stands
-            body = stored.to_event().body
-            assert isinstance(body, (pe.PlanSolved, pe.ScenarioSolved)), f"seq {inp.slot.seq} holds {body.type}"
-            return body.summary
+            before = stored.to_event().body
+            assert isinstance(before, (pe.PlanSolved, pe.ScenarioSolved)), f"seq {inp.slot.seq} holds {before.type}"
+            return before.summary
         intents = [Intent.model_validate(r["intent"]) for r in await plans.intents(self.pool, inp.year)]
         policy = await reference.policy_for(self.pool, inp.year)
         try:
@@ -205,10 +206,10 @@ class PlanningActivities:
             activity.heartbeat(i + 1)
         closed = [pe.ClosedIntent(intent_id=d["intent_id"], reason=d["reason"]) for d in decisions
                   if d.get("tier") is None]
-        body = pe.IntentsPublished(solution_id=inp.solution_id, campaigns=published, closed=closed,
+        done = pe.IntentsPublished(solution_id=inp.solution_id, campaigns=published, closed=closed,
                                    policy_overrides=overrides)
         async with self.pool.acquire() as conn, conn.transaction():
-            await _append_and_project(conn, _event(inp.slot, body))
+            await _append_and_project(conn, _event(inp.slot, done))
         return PublishOutcome(campaigns=len(published), started=started, cut=len(closed))
 
     @activity.defn

@@ -149,7 +149,7 @@ def load_intents(path: str) -> list[Row]:
         raws = [r for r in csv.DictReader(text.splitlines())
                 if any((v or "").strip() for k, v in r.items() if k is not None)]
         out = []
-        for row, raw in zip(rows, raws):
+        for row, raw in zip(rows, raws, strict=True):
             try:
                 out.append(Row(row.number, row.request_id, body=row_to_body(_intent_raw(raw))))
             except RowError as err:
@@ -201,13 +201,13 @@ def run(api: Api, args, out: TextIO, err: TextIO) -> int:
     if a == "show":
         return _show(api, args, out)
     if a == "scenario":
-        body: dict[str, Any] = {"name": args.name}
+        scenario: dict[str, Any] = {"name": args.name}
         settings = _settings(args)
         if settings:
-            body["settings"] = settings
+            scenario["settings"] = settings
         if args.pins:
-            body["pins"] = _load_json(args.pins, "pins")
-        data = api.json("POST", f"/plans/{y}/scenarios", json=body, timeout=None)
+            scenario["pins"] = _load_json(args.pins, "pins")
+        data = api.json("POST", f"/plans/{y}/scenarios", json=scenario, timeout=None)
         print(f"scenario {data['name']}:", file=out)
         _summary(data["summary"], out)
         return 0
@@ -313,7 +313,7 @@ def _import(api: Api, args, out: TextIO, err: TextIO) -> int:
             # safe to retry: the same request_id is `exists`, never a second intent
             data = api.json("POST", f"/plans/{args.year}/intents", json={"intents": [r.body for r in batch]},
                             token=token, idempotent=True)
-            for r, res in zip(batch, data["results"]):
+            for r, res in zip(batch, data["results"], strict=True):
                 results[r.number] = (res["status"], res.get("intent_id") or "" if res["status"] != "invalid"
                                      else f"{res['error']['code']}: {res['error']['message']}")
                 progress.step()

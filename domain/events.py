@@ -16,8 +16,18 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.campaign import CampaignRequest, Phase, PhaseName
 from domain.plan_events import (
-    IntakeClosed, IntentPinned, IntentsPublished, IntentsSubmitted, IntentUnpinned, PlanOpened, PlanPublished,
-    PlanSettingsChanged, PlanSolved, PublishStarted, ScenarioSolved, SFixed,
+    IntakeClosed,
+    IntentPinned,
+    IntentsPublished,
+    IntentsSubmitted,
+    IntentUnpinned,
+    PlanOpened,
+    PlanPublished,
+    PlanSettingsChanged,
+    PlanSolved,
+    PublishStarted,
+    ScenarioSolved,
+    SFixed,
 )
 from domain.tiers import Tier
 

@@ -18,7 +18,16 @@ from domain.lines import BusinessLineContext
 from domain.months import months_of_year
 from domain.plan_events import PlanPin, SChoice
 from domain.planning.model import (
-    Intent, Pin, PlanInput, PlanInputError, PlanSolution, SFix, Settings, Summary, check_input, effective_policy,
+    Intent,
+    Pin,
+    PlanInput,
+    PlanInputError,
+    PlanSolution,
+    Settings,
+    SFix,
+    Summary,
+    check_input,
+    effective_policy,
 )
 from domain.policy import Policy
 from domain.tiers import Tier
@@ -110,7 +119,8 @@ def policy_overrides(settings: Settings, policy: Policy) -> dict[str, Any]:
             over["thresholds"] = settings.thresholds.base.model_dump()
         if settings.thresholds.raises:
             over["month_threshold_raises"] = {
-                str(int(k[5:7]) if len(k) == 7 else int(k)): r.model_dump() for k, r in settings.thresholds.raises.items()}
+                str(int(k[5:7]) if len(k) == 7 else int(k)): r.model_dump()
+                for k, r in settings.thresholds.raises.items()}
     caps: dict[str, dict[str, int]] = {}
     for month, cap in settings.month_caps.items():
         c = {t: n for t, n in (("A", cap.A), ("B", cap.B)) if n is not None}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -31,16 +32,31 @@ with workflow.unsafe.imports_passed_through():
     from domain import season
     from domain.dates import phase_start_instant
     from domain.months import year_of
+    from domain.planning.model import Intent, Summary
     from domain.policy import Policy
     from workflows.messages import Actor
     from workflows.plan_messages import (
-        ChangePin, CloseIntake, FixS, IntakeResult, PlanCarry, PlanStatus, PlanView, Publish, PublishAccepted,
-        PublishProgress, RunScenario, ScenarioRecord, SetSettings, Solve, SubmitIntents, Unpin, YearPlanInput,
+        ChangePin,
+        CloseIntake,
+        FixS,
+        IntakeResult,
+        PlanCarry,
+        PlanStatus,
+        PlanView,
+        Publish,
+        PublishAccepted,
+        PublishProgress,
+        RunScenario,
+        ScenarioRecord,
+        SetSettings,
+        Solve,
+        SubmitIntents,
+        Unpin,
+        YearPlanInput,
     )
-    from domain.planning.model import Summary
 
 SYSTEM = "promoflow"
-_ACTIVITY = dict(
+_ACTIVITY: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=10),
     retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
 )
@@ -86,10 +102,11 @@ class YearPlanWorkflow:
             try:
                 await workflow.wait_condition(lambda: self.c.publish_pending or self._history_full(),
                                               timeout=timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 async with self.lock:
                     if self.c.intake_open:
-                        await self._record(pe.IntakeClosed(by="timer"), SYSTEM, f"intake closed on {self.c.intake_closes}")
+                        await self._record(pe.IntakeClosed(by="timer"), SYSTEM,
+                                           f"intake closed on {self.c.intake_closes}")
                         self.c.intake_open = False
                 continue
             if self.c.publish_pending:
@@ -219,7 +236,8 @@ class YearPlanWorkflow:
     async def submit_intents(self, inp: SubmitIntents) -> list[IntakeResult]:
         async with self.lock:
             self._validate_submit(inp)
-            results, new = [], []
+            results: list[IntakeResult] = []
+            new: list[Intent] = []
             for it in inp.intents:
                 known = it.key in self.c.lines or any(n.key == it.key for n in new)
                 results.append(IntakeResult(intent_id=it.key, request_id=it.request_id,
@@ -389,4 +407,5 @@ class YearPlanWorkflow:
         if self.c.stale:
             raise _invalid_state(f"plan-{self.c.year} changed since its last solve: solve again before publishing")
         if self.c.solution.status not in ("optimal", "feasible"):
-            raise _invalid_state(f"the last solve of plan-{self.c.year} is {self.c.solution.status}: nothing to publish")
+            raise _invalid_state(f"the last solve of plan-{self.c.year} is {self.c.solution.status}: "
+                                 "nothing to publish")

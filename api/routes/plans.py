@@ -9,6 +9,7 @@ never sees `2027.html`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
@@ -22,8 +23,19 @@ from api.auth import READERS, ROLES, require_role
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
 from api.models import (
-    FixSBody, IntentItem, IntentList, IntentResult, IntentResults, IntentsBody, OpenPlanBody, PinBody,
-    PlanSolutionBody, ScenarioAnswer, ScenarioBody, ScenarioComparison, SolutionView,
+    FixSBody,
+    IntentItem,
+    IntentList,
+    IntentResult,
+    IntentResults,
+    IntentsBody,
+    OpenPlanBody,
+    PinBody,
+    PlanSolutionBody,
+    ScenarioAnswer,
+    ScenarioBody,
+    ScenarioComparison,
+    SolutionView,
 )
 from domain import season
 from domain.festivals import supported_years
@@ -35,8 +47,20 @@ from domain.scoring import score_request
 from store import plans, reference
 from workflows.messages import Actor
 from workflows.plan_messages import (
-    ChangePin, CloseIntake, FixS, PlanStatus, PlanView, Publish, PublishAccepted, RunScenario, SetSettings, Solve,
-    SubmitIntents, Unpin, YearPlanInput,
+    ChangePin,
+    CloseIntake,
+    FixS,
+    IntakeResult,
+    PlanStatus,
+    PlanView,
+    Publish,
+    PublishAccepted,
+    RunScenario,
+    SetSettings,
+    Solve,
+    SubmitIntents,
+    Unpin,
+    YearPlanInput,
 )
 from workflows.year_plan import YearPlanWorkflow
 
@@ -109,7 +133,8 @@ async def open_plan(year: Year, actor: CurrentActor, d: AppDeps, response: Respo
     except WorkflowAlreadyStartedError as err:
         raise ApiError(409, "invalid_state", f"the {year} planning season is already open") from err
     response.headers["Location"] = f"/plans/{year}"
-    return PlanView(year=year, status=PlanStatus.INTAKE, intents=0, s_fixed=[], settings=Settings(), pins=[], solution=None,
+    return PlanView(year=year, status=PlanStatus.INTAKE, intents=0, s_fixed=[], settings=Settings(), pins=[],
+                    solution=None,
                     solution_id=None, stale=False, intake_closes=body.intake_closes, scenarios=[], publish=None,
                     published=False)
 
@@ -170,7 +195,7 @@ async def submit_intents(year: Year, body: IntentsBody, actor: CurrentActor, d: 
             continue
         valid.append(it.model_copy(update={"intent_id": season.intent_id_for(it.business_line, it.request_id)}))
         results.append(None)
-    answered = iter([])
+    answered: Iterator[IntakeResult] = iter([])
     if valid:
         answered = iter(await pw.update(d, year, YearPlanWorkflow.submit_intents,
                                         SubmitIntents(actor=actor, intents=valid)))
@@ -267,7 +292,8 @@ def _for(actor: Actor, sol: dict[str, Any]) -> PlanSolutionBody:
         decisions = [x for x in decisions if x["business_line"] == actor.business_line]
     summary = dict(sol["summary"])
     merges = summary.get("merge_suggestions") or []
-    summary["merge_suggestions"], summary["merge_suggestions_total"] = merges[:season.MERGE_SUGGESTIONS_KEPT], len(merges)
+    summary["merge_suggestions"] = merges[:season.MERGE_SUGGESTIONS_KEPT]
+    summary["merge_suggestions_total"] = len(merges)
     return PlanSolutionBody(summary=summary, decisions=decisions)
 
 

@@ -9,15 +9,23 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from domain.planning.model import Settings
 from domain.plan_events import PlanPin
+from domain.planning.model import Settings
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import LEADER, OPS, STARTED, owner_of, record_histories, running_worker
 from tests.workflows.plan_helpers import example_intents, example_s, open_plan
-from workflows.plan_messages import (
-    ChangePin, CloseIntake, FixS, PlanStatus, Publish, RunScenario, SetSettings, Solve, SubmitIntents,
-)
 from worker import build_worker
+from workflows.plan_messages import (
+    ChangePin,
+    CloseIntake,
+    FixS,
+    PlanStatus,
+    Publish,
+    RunScenario,
+    SetSettings,
+    Solve,
+    SubmitIntents,
+)
 from workflows.year_plan import YearPlanWorkflow
 
 YEAR = 2027
