@@ -134,6 +134,12 @@ async def test_a_season_from_intake_to_published_campaigns(engine):
     # the plan's settings are the year's policy overrides
     over = await pool.fetchval("SELECT overrides FROM policy_overrides WHERE year = $1", YEAR)
     assert over["yearly_budget_days"] == 150 and over["hot_topic_reserve_days"] == 12
+    # the plan's projection is rebuilt from the log like the others
+    from store.projections import rebuild
+
+    live = [dict(r) for r in await pool.fetch("SELECT * FROM plan_intents ORDER BY intent_id")]
+    await rebuild(pool)
+    assert [dict(r) for r in await pool.fetch("SELECT * FROM plan_intents ORDER BY intent_id")] == live
 
 
 async def _status_is(h, status) -> bool:
@@ -228,3 +234,46 @@ async def test_history_size_for_1000_intents(engine, capsys):
               f"of JSON, workflow state {len(v.model_dump_json()) / 1e3:.1f} kB")
     assert v.intents == 1000 and size < 3_000_000
     STARTED.remove(h)  # too big to commit as a replay history
+
+
+async def test_first_come_first_served_through_the_campaign_path_loses_to_the_plan(engine):
+    """The example year fed one request at a time, in arrival order, through today's campaign
+    path (each approved at once: S by the leader, others by an approver) against the plan's
+    solve of the same intents: the plan's value is at least first come first served's, with
+    all of leadership's S placed."""
+    from domain.policy import Policy
+    from domain.tiers import Tier
+    from tests.workflows.helpers import APPROVER, start
+    from workflows.campaign import CampaignWorkflow
+    from workflows.messages import Approve, Status
+
+    env, pool, tq = engine
+    intents = example_intents()
+    h = await open_plan(env.client, YEAR, tq)
+    summary = await _season_ready(h, intents)
+    assert summary.tiers["S"] == 3
+    STARTED.remove(h)
+
+    policy = Policy.for_year(YEAR)
+    value, s_placed = 0.0, 0
+    for it in intents:  # arrival order
+        req = it.model_copy(update={"month": it.months[0]})
+        fields = req.model_dump(exclude={"months", "intent_id"})
+        from domain.campaign import CampaignRequest
+
+        c = await start(env.client, CampaignRequest.model_validate(fields), tq)
+        STARTED.remove(c)
+
+        async def decided(c=c):
+            st = await c.query(CampaignWorkflow.state_query)
+            return st.status in (Status.IN_REVIEW, Status.SCHEDULED) or st.status.is_final
+        await wait_until(decided, what=f"{c.id} scored")
+        st = await c.query(CampaignWorkflow.state_query)
+        if st.status == Status.IN_REVIEW:
+            who = LEADER if it.requested_tier == Tier.S else APPROVER
+            st = await c.execute_update(CampaignWorkflow.approve, Approve(actor=who))
+        if st.status == Status.SCHEDULED and st.tier is not None and st.tier != Tier.C:
+            value += (st.score or 0.0) * policy.rule(st.tier).counted_days
+            s_placed += st.tier == Tier.S
+    assert summary.value >= value, (summary.value, value)
+    print(f"\n[fcfs] plan value {summary.value:.3f} (3 S) >= first come first served {value:.3f} ({s_placed} S)")
