@@ -109,6 +109,18 @@ class CalendarEntry(BaseModel):
     status: Status | None
 
 
+class PendingRequest(BaseModel):
+    """A request that wants the month and has no place yet (in review, or offered other months)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign_id: str
+    name: str
+    business_line: str
+    tier: Tier | None = Field(description="the proposed tier, else the requested one")
+    status: Status
+
+
 class CalendarMonth(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -116,6 +128,7 @@ class CalendarMonth(BaseModel):
     counted_days: int
     s_month: bool
     campaigns: list[CalendarEntry]
+    pending: list[PendingRequest] = Field(default=[], description="requests wanting the month, not placed yet")
 
 
 class CalendarYear(BaseModel):

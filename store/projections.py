@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncpg
 
 from domain import events as ev
-from domain.plan_events import PLAN_EVENT_TYPES
 from domain.events import Event
+from domain.plan_events import PLAN_EVENT_TYPES
 from domain.status import Status
 from domain.tiers import Tier
 from store import plans

@@ -63,3 +63,16 @@ def test_plan_page_in_headless_chromium(page_html):
         png = ARTIFACTS / "plan-2027.png"
         _browse(chromium, url, Path(tmp) / "p2", f"--screenshot={png}", "--window-size=1600,1400")
         assert png.exists() and png.stat().st_size > 20_000, f"no useful screenshot at {png}"
+
+
+def test_calendar_page_shows_requests_in_review_as_ghosts():
+    from api.calendar_page import render_calendar
+    from tests.api.test_calendar_page import sample_calendar
+
+    cal = sample_calendar(2027)
+    month = next(m for m in cal["months"] if m["month"] == "2027-04")
+    month["pending"] = [{"campaign_id": "campaign-food-r-9", "name": "Spring <tea>", "business_line": "food",
+                         "tier": "B", "status": "in_review"}]
+    html = render_calendar(cal, Policy.for_year(2027))
+    assert 'data-pending="campaign-food-r-9"' in html and "+1 in review" in html and "Spring &lt;tea&gt;" in html
+    assert "in review" in html

@@ -86,3 +86,13 @@ async def test_plan_states_and_bad_input(api):
         assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_state"
         assert (await ops.post(f"/plans/{year}/solve")).json()["status"] == "optimal"
         assert (await ops.get(f"/plans/{year}")).json()["status"] == "solved"
+
+        # outside the season, requests still in review show on the calendar as ghosts
+        from tests.api.conftest import A_EXTRA, body
+
+        r = await line.post("/campaigns", json=body("ghost-1", tier="A", month=f"{year}-05", **A_EXTRA))
+        assert r.status_code == 201 and r.json()["status"] == "in_review", r.text
+        cal = (await ops.get(f"/calendar/{year}")).json()
+        may = next(m for m in cal["months"] if m["month"] == f"{year}-05")
+        assert [p["campaign_id"] for p in may["pending"]] == [r.json()["campaign_id"]]
+        assert "+1 in review" in (await ops.get(f"/calendar/{year}.html")).text
