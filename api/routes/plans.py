@@ -66,7 +66,7 @@ from workflows.year_plan import YearPlanWorkflow
 
 log = logging.getLogger("promoflow.api")
 router = APIRouter(prefix="/plans", tags=["plans"])
-Year = Annotated[int, Path(description="the planned year")]
+Year = Annotated[int, Path(ge=2000, le=2100, description="the planned year")]
 
 
 def _check_year(year: int) -> None:
