@@ -69,7 +69,7 @@ class IntentsSubmitted(_PlanBody):
 
 class IntakeClosed(_PlanBody):
     type: Literal["IntakeClosed"] = "IntakeClosed"
-    by: Literal["ops", "timer"]
+    by: Literal["ops", "timer", "publish"]
 
 
 class SFixed(_PlanBody):

@@ -387,7 +387,7 @@ class YearPlanWorkflow:
             self._validate_publish(inp)
             if self.c.publish is None:
                 if self.c.intake_open:
-                    await self._record(pe.IntakeClosed(by="ops"), inp.actor.name, "the plan is published")
+                    await self._record(pe.IntakeClosed(by="publish"), inp.actor.name, "the plan is published")
                     self.c.intake_open = False
                 assert self.c.solution_id is not None
                 await self._record(pe.PublishStarted(solution_id=self.c.solution_id), inp.actor.name)
