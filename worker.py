@@ -1,4 +1,4 @@
-"""The promoflow worker: runs CampaignWorkflow and its activities.
+"""The promoflow worker: runs CampaignWorkflow, YearPlanWorkflow and their activities.
 
     python worker.py            # uses TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL
 
@@ -17,11 +17,13 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.campaign import CampaignActivities
+from activities.planning import PlanningActivities
 from infra.logs import configure as configure_logging
 from infra.settings import load_settings
 from infra.temporal import connect
 from store.db import create_pool
 from workflows.campaign import CampaignWorkflow
+from workflows.year_plan import YearPlanWorkflow
 
 # Every module a workflow imports is passed through the sandbox instead of being
 # re-imported for each workflow run (that re-import was the costliest part of starting
@@ -43,9 +45,16 @@ def campaign_activities(pool) -> list:
             acts.reserve_month, acts.allocate_resources, acts.forecast_history]
 
 
+def planning_activities(pool, client: Client, task_queue: str) -> list:
+    acts = PlanningActivities(pool, client, task_queue)
+    return [acts.record_plan_event, acts.solve_plan, acts.publish_campaigns, acts.planned_campaign_ids,
+            acts.watch_publish]
+
+
 def build_worker(client: Client, pool, task_queue: str, **options) -> Worker:
-    return Worker(client, task_queue=task_queue, workflows=[CampaignWorkflow],
-                  activities=campaign_activities(pool), **{**WORKER_OPTIONS, **options})
+    return Worker(client, task_queue=task_queue, workflows=[CampaignWorkflow, YearPlanWorkflow],
+                  activities=campaign_activities(pool) + planning_activities(pool, client, task_queue),
+                  **{**WORKER_OPTIONS, **options})
 
 
 def metrics_runtime(host: str, port: int) -> Runtime:

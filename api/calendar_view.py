@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from api.models import CalendarEntry, CalendarYear
+from api.models import CalendarEntry, CalendarYear, PendingRequest
 from domain.balancing import BudgetSummary
 from domain.campaign import Phase, PhaseName
 from domain.holiday_data import CHINA_DAYS_OFF
@@ -133,6 +133,7 @@ class MonthData:
     s_month: bool
     campaigns: tuple[Campaign, ...]  # booked in this month, by tier, start, name
     badges: tuple[Badge, ...]
+    pending: tuple[PendingRequest, ...] = ()  # requests wanting the month, no place yet (ghosts)
 
     @property
     def number(self) -> int:
@@ -238,7 +239,8 @@ def common(cal: CalendarYear, policy: Policy) -> Common:
         if spring and month_key(spring.year, spring.month) == key:
             badges.append(Badge("b-sf", f"Spring Festival {spring.isoformat()}: no A campaign, low natural traffic",
                                 "Spring Festival"))
-        months.append(MonthData(key, raw.counted_days if raw else 0, s_month, cams, tuple(badges)))
+        months.append(MonthData(key, raw.counted_days if raw else 0, s_month, cams, tuple(badges),
+                                tuple(raw.pending) if raw else ()))
     names = {date.fromisoformat(d): n for y in (year - 1, year, year + 1) for d, n in CHINA_DAYS_OFF.get(y, [])}
     legend = []
     for t in Tier:

@@ -109,6 +109,18 @@ class CalendarEntry(BaseModel):
     status: Status | None
 
 
+class PendingRequest(BaseModel):
+    """A request that wants the month and has no place yet (in review, or offered other months)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign_id: str
+    name: str
+    business_line: str
+    tier: Tier | None = Field(description="the proposed tier, else the requested one")
+    status: Status
+
+
 class CalendarMonth(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -116,6 +128,7 @@ class CalendarMonth(BaseModel):
     counted_days: int
     s_month: bool
     campaigns: list[CalendarEntry]
+    pending: list[PendingRequest] = Field(default=[], description="requests wanting the month, not placed yet")
 
 
 class CalendarYear(BaseModel):
@@ -126,3 +139,94 @@ class CalendarYear(BaseModel):
     year: int
     budget: BudgetSummary
     months: list[CalendarMonth]
+
+
+# ---------------------------------------------------------------------- the planning season
+class OpenPlanBody(BaseModel):
+    intake_closes: date | None = Field(default=None, description="the last day of the intake (policy time zone)")
+
+
+class IntentsBody(BaseModel):
+    intents: list[Any] = Field(max_length=5000, description="intents: a POST /campaigns body plus `months`")
+
+
+class IntentResult(BaseModel):
+    request_id: str | None
+    intent_id: str | None
+    status: Literal["created", "exists", "invalid"]
+    error: dict[str, Any] | None = None
+
+
+class IntentResults(BaseModel):
+    results: list[IntentResult]
+
+
+class IntentItem(BaseModel):
+    intent_id: str
+    request_id: str
+    business_line: str
+    name: str
+    category: str
+    requested_tier: Tier | None
+    months: list[str]
+    score: float | None
+    proposed_tier: Tier | None
+    status: Literal["open", "published", "cut"]
+    campaign_id: str | None
+    closed_reason: str | None
+    submitted_by: str
+    submitted_at: datetime
+    intent: dict[str, Any]
+
+
+class IntentList(BaseModel):
+    items: list[IntentItem]
+    total: int
+
+
+class SChoiceBody(BaseModel):
+    intent_id: str = Field(min_length=1, max_length=300)
+    month: Month
+
+
+class FixSBody(BaseModel):
+    campaigns: list[SChoiceBody] = Field(max_length=12)
+
+
+class PinBody(BaseModel):
+    intent_id: str = Field(min_length=1, max_length=300)
+    month: Month | None = None
+    tier: Tier | None = None
+    cut: bool = False
+
+
+class ScenarioBody(BaseModel):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[\w .:-]+$")
+    settings: dict[str, Any] | None = Field(default=None, description="over the plan's settings, key by key")
+    pins: list[PinBody] | None = Field(default=None, description="instead of the plan's pins")
+
+
+class PlanSolutionBody(BaseModel):
+    summary: dict[str, Any]
+    decisions: list[dict[str, Any]]
+
+
+class ScenarioAnswer(BaseModel):
+    name: str
+    summary: dict[str, Any]
+
+
+class SolutionView(BaseModel):
+    name: str
+    solution_id: str | None
+    summary: dict[str, Any]
+    months: dict[str, dict[str, Any]]
+    forecast_sales: float
+    settings: dict[str, Any] | None = None
+    pins: list[dict[str, Any]] | None = None
+    differences: dict[str, list[dict[str, Any]]] | None = None
+
+
+class ScenarioComparison(BaseModel):
+    plan: SolutionView | None
+    scenarios: list[SolutionView]

@@ -51,6 +51,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             if args.command in ("history", "actuals"):
                 run = import_history if args.command == "history" else import_actuals
                 return run(api, args.file, out, err, progress=not args.no_progress)
+            if args.command == "plan":
+                from cli import plan
+
+                return plan.run(api, args, out, err)
             return DECISIONS[args.command](api, args, out)
     except CliError as e:
         print(str(e), file=err)

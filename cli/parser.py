@@ -110,4 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         h.add_argument("action", choices=["import"])
         h.add_argument("file")
         h.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    from cli import plan
+
+    plan.add_parser(sub, common)
     return parser

@@ -217,7 +217,7 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
                             "touches (S-month exclusivity)")
         if tier == Tier.A and policy.is_spring_festival_month(month):
             problems.append(f"{month} is the Spring Festival month: no A campaign (lowest traffic, team on holiday)")
-        cap = rule.max_per_month
+        cap = policy.month_cap(tier, number_of(month))
         if tier == Tier.A and request.a_override and cap is not None:
             cap = max(cap, policy.a_per_month_with_override)
         if cap is not None and load[tier] >= cap:

@@ -16,6 +16,20 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.campaign import CampaignRequest, Phase, PhaseName
 from domain.people import Milestone, MilestoneMove
+from domain.plan_events import (
+    IntakeClosed,
+    IntentPinned,
+    IntentsPublished,
+    IntentsSubmitted,
+    IntentUnpinned,
+    PlanOpened,
+    PlanPublished,
+    PlanSettingsChanged,
+    PlanSolved,
+    PublishStarted,
+    ScenarioSolved,
+    SFixed,
+)
 from domain.results.actuals import ActualRow, Correction
 from domain.results.outcome import Outcome
 from domain.tiers import Tier
@@ -226,7 +240,20 @@ EventBody = Annotated[
     | MilestonesPlanned
     | MilestonesMoved
     | MilestoneDone
-    | MilestoneOverdue,
+    | MilestoneOverdue
+    # the year plan's stream (domain.plan_events)
+    | PlanOpened
+    | IntentsSubmitted
+    | IntakeClosed
+    | SFixed
+    | PlanSettingsChanged
+    | IntentPinned
+    | IntentUnpinned
+    | PlanSolved
+    | ScenarioSolved
+    | PublishStarted
+    | IntentsPublished
+    | PlanPublished,
     Field(discriminator="type"),
 ]
 _BODY = TypeAdapter(EventBody)

@@ -263,6 +263,8 @@ class Policy(_Frozen):
     thresholds: Thresholds = Thresholds()
     month_threshold_raises: dict[int, ThresholdRaise] = Field(
         default={}, description="per month: raised over the base, so raising the base keeps the order")
+    month_caps: dict[int, dict[Tier, int]] = Field(
+        default={}, description="per month: A/B caps replacing the tier's max_per_month (a published plan's caps)")
     tier_minimums: dict[Tier, TierMinimum] = Field(default={}, description="explicit A/B gates, before the score")
     month_tier_minimums: dict[int, dict[Tier, TierMinimum]] = Field(
         default={}, description="per month: replaces the tier's minimum in that month")
@@ -312,7 +314,8 @@ class Policy(_Frozen):
         if self.hot_topic_reserve_days > self.yearly_budget_days:
             raise ValueError("hot_topic_reserve_days cannot exceed yearly_budget_days")
         for name, per_month in (("month_threshold_raises", self.month_threshold_raises),
-                                ("month_tier_minimums", self.month_tier_minimums)):
+                                ("month_tier_minimums", self.month_tier_minimums),
+                                ("month_caps", self.month_caps)):
             if any(not 1 <= m <= 12 for m in per_month):
                 raise ValueError(f"{name} keys must be months 1..12")
         for m in self.month_threshold_raises:
@@ -361,6 +364,11 @@ class Policy(_Frozen):
 
     def resource(self, key: str) -> ResourceSpec | None:
         return next((r for r in self.resources if r.key == key), None)
+
+    def month_cap(self, tier: Tier, month: int) -> int | None:
+        """How many campaigns of `tier` a month holds: the month's cap, else the tier's."""
+        cap = self.month_caps.get(month, {}).get(tier)
+        return cap if cap is not None else self.rule(tier).max_per_month
 
     def rule(self, tier: Tier) -> TierRule:
         return self.tiers[tier]

@@ -11,14 +11,15 @@ import asyncpg
 
 from domain import events as ev
 from domain.events import Event
+from domain.plan_events import PLAN_EVENT_TYPES
 from domain.status import Status
 from domain.tiers import Tier
-from store import milestones, results_projection
+from store import milestones, plans, results_projection
 
 PROJECTION = "all"
 # (the audit trail is a view over `events`: nothing to fold, nothing to rebuild)
 _PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "projection_checkpoints", "milestones",
-                      *results_projection.TABLES)
+                      "plan_intents", *results_projection.TABLES)
 
 # Campaign status after each event type (None: the event does not move the status).
 _STATUS: dict[str, str] = {
@@ -51,6 +52,9 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
     log and need no per-event checkpoint (a single checkpoint row updated by every append
     would be a hot row serializing all writers). `rebuild` records where it read up to."""
     body, cid = event.body, event.campaign_id
+    if event.type in PLAN_EVENT_TYPES:  # a year plan's stream: its own projection
+        await plans.apply(conn, event)
+        return
     await milestones.apply(conn, event)  # the preparation milestones (store/milestones.py)
     status = _STATUS.get(event.type)
     match body:

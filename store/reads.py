@@ -54,6 +54,20 @@ async def calendar_rows(pool: asyncpg.Pool, year: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def pending_rows(pool: asyncpg.Pool, year: int) -> list[dict[str, Any]]:
+    """Requests of the year that want a month and hold no place yet (the calendar's ghosts)."""
+    rows = await pool.fetch(
+        """SELECT c.campaign_id, c.name, c.business_line, coalesce(c.proposed_tier, c.requested_tier) AS tier,
+                  c.status, c.month
+           FROM campaigns c
+           WHERE c.month LIKE $1 AND c.status IN ('submitted', 'in_review', 'awaiting_month_choice')
+             AND NOT EXISTS (SELECT 1 FROM calendar_entries e WHERE e.campaign_id = c.campaign_id)
+           ORDER BY c.month, c.campaign_id""",
+        f"{year}-%",
+    )
+    return [dict(r) for r in rows]
+
+
 async def list_bookings(
     pool: asyncpg.Pool, *, start: date | None, end: date | None, resource: str | None, include_released: bool = False
 ) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         Downgrade,
         HistoryItem,
         MarkMilestoneDone,
+        PlannedCampaign,
         RecordActuals,
         Reject,
         Status,
@@ -68,6 +69,9 @@ LEAN_CAMPAIGN = "lean-campaign"
 # and after its last phase the campaign stays open for the results window (actuals arrive
 # as the `record_actuals` update), then records its CampaignOutcome.
 RESULTS_WINDOW = "results-window"
+# workflow.patched id: a campaign started by a published year plan (CampaignInput.planned)
+# skips review: it is approved at the plan's tier by the leader who published.
+PLANNED_CAMPAIGNS = "planned-campaigns"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY: dict[str, Any] = dict(
@@ -139,7 +143,11 @@ class CampaignWorkflow:
             await self._load_policy_and_submit()
             line = None
         try:
-            if await self._review(line) and await self._schedule():
+            if inp.planned is not None and workflow.patched(PLANNED_CAMPAIGNS):
+                reviewed = await self._approve_planned(inp.planned)
+            else:
+                reviewed = await self._review(line)
+            if reviewed and await self._schedule():
                 await self._run_phases()
         except _Interrupted:
             await self._compensate()
@@ -229,6 +237,23 @@ class CampaignWorkflow:
                                else f"S is leadership's choice (the score proposed {review.proposed_tier.value})"
                                + (f"; {d.comment}" if d.comment else ""))
             s.tier = tier
+        self.decision_recorded = True
+        return True
+
+    async def _approve_planned(self, planned: PlannedCampaign) -> bool:
+        """A published plan's campaign: approved by the plan at its tier, month and dates."""
+        s = self.state
+        s.tier, s.proposed_tier, s.score = planned.tier, planned.tier, planned.score
+        s.month, s.burst_start = planned.month, planned.burst_start
+        self.review_recorded = True  # nothing to score: `scored` answers once it is scheduled
+        why = f"planned by {planned.plan_id}, published by {planned.approved_by}"
+        why += f": {planned.reason}" if planned.reason else ""
+        if self.lean:  # Submitted goes with the approval (no review to record it with)
+            await self._record_all([
+                (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
+                (ev.CampaignApproved(tier=planned.tier), planned.approved_by, why)])
+        else:
+            await self._record(ev.CampaignApproved(tier=planned.tier), planned.approved_by, why)
         self.decision_recorded = True
         return True
 

@@ -25,9 +25,23 @@ class Actor(BaseModel):
     business_line: str | None = None
 
 
+class PlannedCampaign(BaseModel):
+    """A campaign of a published year plan: approved already, at this tier, month and dates."""
+
+    plan_id: str
+    tier: Tier
+    month: str
+    burst_start: date | None = None
+    approved_by: str  # the leader who published the plan
+    score: float | None = None
+    reason: str | None = None  # the plan's decision reason
+
+
 class CampaignInput(BaseModel):
     request: CampaignRequest
     owner: Actor
+    # set by a plan's publish (workflow.patched "planned-campaigns"): no review, approved by the plan
+    planned: PlannedCampaign | None = None
 
 
 class Approve(BaseModel):

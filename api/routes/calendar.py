@@ -18,7 +18,7 @@ from api.auth import READERS, require_role
 from api.calendar_page import prefers_html, render_calendar
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
-from api.models import CalendarEntry, CalendarMonth, CalendarYear
+from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingRequest
 from domain.balancing import budget
 from domain.months import month_key, months_of_year
 from domain.policy import Policy
@@ -46,11 +46,13 @@ async def calendar_year(d: Deps, year: int, policy: Policy) -> CalendarYear:
     async with d.pool.acquire() as conn:
         summary = budget(policy, await load_year(conn, year))
     rows = [CalendarEntry.model_validate(r) for r in await reads.calendar_rows(d.pool, year)]
+    pending = await reads.pending_rows(d.pool, year)
     months = []
     for key in months_of_year(year):
         entries = [r for r in rows if r.month == key]
         months.append(CalendarMonth(month=key, counted_days=sum(r.counted_days for r in entries),
-                                    s_month=any(r.tier == Tier.S for r in entries), campaigns=entries))
+                                    s_month=any(r.tier == Tier.S for r in entries), campaigns=entries,
+                                    pending=[PendingRequest.model_validate(p) for p in pending if p["month"] == key]))
     return CalendarYear(year=year, budget=summary, months=months)
 
 

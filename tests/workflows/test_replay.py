@@ -11,6 +11,7 @@ from temporalio.worker import Replayer
 
 from worker import SANDBOX
 from workflows.campaign import CampaignWorkflow
+from workflows.year_plan import YearPlanWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
 
@@ -25,6 +26,9 @@ def test_there_are_histories_of_every_path():
     milestones = {p.name for p in HISTORIES if p.name.endswith(".milestones.json")}
     for path in ("done_one_overdue_then_cancel", "moves_its_open_milestones", "waits_for_its_retrospective"):
         assert any(path in n for n in milestones), f"no history of the milestones patch for {path}"
+    plan = [p.name for p in HISTORIES if ".year-plan" in p.name]
+    for path in ("season", "close_intake", "continue_as_new"):
+        assert any(path in n for n in plan), f"no committed year-plan history for the {path} path"
     for path in ("approve", "reject", "sla", "choose_month", "window_expires", "displaces", "cancel", "hot_topic",
                  "c_tier", "downgrades"):
         assert any(path in n for n in names), f"no committed history for the {path} path"
@@ -32,7 +36,7 @@ def test_there_are_histories_of_every_path():
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_committed_history_replays_with_current_code(path: Path):
-    replayer = Replayer(workflows=[CampaignWorkflow], data_converter=pydantic_data_converter,
+    replayer = Replayer(workflows=[CampaignWorkflow, YearPlanWorkflow], data_converter=pydantic_data_converter,
                         workflow_runner=SANDBOX)
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)

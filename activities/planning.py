@@ -1,0 +1,238 @@
+"""Year-plan activities: record plan events, solve (CP-SAT off the event loop), publish.
+
+Like the campaign activities, each call appends one event at the seq the workflow
+assigned, so a retry writes nothing twice; what is too big for an event (a solution's
+decisions) goes to `plan_solutions` in the same transaction, keyed by the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+
+from activities.messages import EventSlot
+from domain import events as ev
+from domain import plan_events as pe
+from domain import season
+from domain.campaign import CampaignRequest
+from domain.lines import BusinessLineContext
+from domain.planning import PlanInputError, plan
+from domain.planning.model import Intent, Settings, Summary
+from domain.tiers import Tier
+from store import eventstore, plans, projections, reference
+
+log = logging.getLogger("promoflow.planning")
+
+
+class SolvePlan(BaseModel):
+    slot: EventSlot
+    year: int
+    kind: str  # "plan" | "scenario"
+    name: str | None = None
+    s_fixed: list[pe.SChoice] = []
+    settings: Settings = Settings()
+    pins: list[pe.PlanPin] = []
+    time_limit: float = 60.0
+
+
+class PublishCampaigns(BaseModel):
+    slot: EventSlot
+    year: int
+    solution_id: str
+    leader: str
+    settings: Settings
+
+
+class PublishOutcome(BaseModel):
+    campaigns: int
+    started: int
+    cut: int
+
+
+class WatchPublish(BaseModel):
+    year: int
+    campaign_ids: list[str]
+    window_seconds: float = 60.0
+
+
+class PublishWatch(BaseModel):
+    scheduled: int
+    settled: bool
+    problems: list[str]
+
+
+def _event(slot: EventSlot, body: Any) -> ev.Event:
+    return ev.Event(campaign_id=slot.campaign_id, seq=slot.seq, at=slot.at, actor=slot.actor,
+                    reason=slot.reason, body=body)
+
+
+async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None:
+    position = await eventstore.append(conn, event)
+    if position is not None:
+        await projections.apply(conn, event, position)
+
+
+async def _lines(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, BusinessLineContext]:
+    rows = await conn.fetch("SELECT * FROM business_lines")
+    return {r["business_line"]: BusinessLineContext(**dict(r)) for r in rows}
+
+
+class PlanningActivities:
+    def __init__(self, pool: asyncpg.Pool, client: Client | None = None, task_queue: str | None = None):
+        self.pool, self.client, self.task_queue = pool, client, task_queue
+        # CP-SAT is CPU-bound: one solve at a time, on a thread, off the worker's event loop
+        self.solver_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cp-sat")
+
+    @activity.defn
+    async def record_plan_event(self, event: ev.Event) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await _append_and_project(conn, event)
+
+    @activity.defn
+    async def solve_plan(self, inp: SolvePlan) -> Summary:
+        """Solve the plan (or a scenario) with the intents in the log; store the solution and
+        append PlanSolved / ScenarioSolved at the slot. Heartbeats while CP-SAT runs."""
+        stored = await eventstore.event_at(self.pool, inp.slot.campaign_id, inp.slot.seq)
+        if stored is not None:  # a retry after the commit: the stored solve stands
+            before = stored.to_event().body
+            assert isinstance(before, (pe.PlanSolved, pe.ScenarioSolved)), f"seq {inp.slot.seq} holds {before.type}"
+            return before.summary
+        intents = [Intent.model_validate(r["intent"]) for r in await plans.intents(self.pool, inp.year)]
+        policy = await reference.policy_for(self.pool, inp.year)
+        try:
+            plan_in = season.plan_input(inp.year, policy, intents, s_fixed=inp.s_fixed, pins=inp.pins,
+                                        settings=inp.settings, lines=await _lines(self.pool))
+            season.check(plan_in)
+        except PlanInputError as err:
+            raise ApplicationError(str(err), type="invalid_plan", non_retryable=True) from None
+
+        latest: dict[str, Any] = {}
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.solver_pool, lambda: plan(plan_in, inp.time_limit, latest.update))
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=1.0)
+            activity.heartbeat({k: latest.get(k) for k in ("stage", "objective", "bound", "seconds")})
+            if done:
+                break
+        try:
+            solution = future.result()
+        except PlanInputError as err:
+            raise ApplicationError(str(err), type="invalid_plan", non_retryable=True) from None
+        data = season.from_planner(solution, intents)
+        solution_id = f"{inp.slot.campaign_id}-{inp.slot.seq}"
+        summary = season.compact(solution.summary)  # the stored solution keeps the whole summary
+        body: Any = (pe.PlanSolved(solution_id=solution_id, summary=summary) if inp.kind == "plan" else
+                     pe.ScenarioSolved(name=inp.name or "", solution_id=solution_id, summary=summary))
+        inputs = {"s_fixed": [s.model_dump(mode="json") for s in inp.s_fixed],
+                  "settings": inp.settings.model_dump(mode="json"),
+                  "pins": [p.model_dump(mode="json") for p in inp.pins]}
+        async with self.pool.acquire() as conn, conn.transaction():
+            await plans.save_solution(conn, solution_id=solution_id, year=inp.year, kind=inp.kind, name=inp.name,
+                                      solution=data, inputs=inputs, at=inp.slot.at)
+            await _append_and_project(conn, _event(inp.slot, body))
+        return summary
+
+    @activity.defn
+    async def publish_campaigns(self, inp: PublishCampaigns) -> PublishOutcome:
+        """Start one CampaignWorkflow per placed intent, approved at its planned tier, month and
+        dates (deterministic ids: a campaign that exists is left alone); the plan's settings
+        become the year's policy overrides first; then one IntentsPublished event closes the
+        cut intents. Heartbeats its position, so a retry after a lost worker resumes."""
+        assert self.client is not None and self.task_queue is not None, "publish needs the worker's client"
+        from workflows.campaign import CampaignWorkflow  # the workflow module imports activities
+        from workflows.messages import Actor, CampaignInput, PlannedCampaign
+
+        sol = await plans.solution(self.pool, inp.solution_id)
+        if sol is None:
+            raise ApplicationError(f"no stored solution {inp.solution_id}", type="invalid_state", non_retryable=True)
+        policy = await reference.policy_for(self.pool, inp.year)
+        overrides = season.policy_overrides(inp.settings, policy)
+        if overrides:  # before any campaign loads the year's policy
+            await self.pool.execute(
+                """INSERT INTO policy_overrides (year, overrides) VALUES ($1, $2::jsonb)
+                   ON CONFLICT (year) DO UPDATE SET overrides = policy_overrides.overrides || excluded.overrides""",
+                inp.year, overrides)
+        rows = {r["intent_id"]: r for r in await plans.intents(self.pool, inp.year)}
+        decisions = sol["decisions"]
+        placed = [d for d in decisions if d.get("tier") is not None]
+        # S first (an S month is theirs), then A, B, C; a month's bursts in date order
+        placed.sort(key=lambda d: (-Tier(d["tier"]).rank, d["month"], d.get("burst_start") or "", d["intent_id"]))
+        repeats: dict[tuple[str, str], int] = {}
+        for d in placed:
+            if d["tier"] != "C":
+                key = (d["month"], d["category"])
+                repeats[key] = repeats.get(key, 0) + 1
+        done_before = int((activity.info().heartbeat_details or [0])[0])
+        started = 0
+        published = []
+        plan_id = inp.slot.campaign_id
+        for i, d in enumerate(placed):
+            row = rows[d["intent_id"]]
+            intent = Intent.model_validate(row["intent"])
+            campaign_id = season.planned_campaign_id(intent.business_line, intent.request_id)
+            published.append(pe.PublishedIntent(intent_id=d["intent_id"], campaign_id=campaign_id,
+                                                tier=Tier(d["tier"]), month=d["month"]))
+            key = (d["month"], d["category"])
+            if i < done_before:
+                continue
+            burst = date.fromisoformat(d["burst_start"]) if d.get("burst_start") else None
+            fields = intent.model_dump(exclude={"months", "intent_id"})
+            fields.update(month=d["month"], burst_start=burst)
+            if d["tier"] != "C" and repeats[key] > 1:  # each may reserve first: all carry the plan's reason
+                fields["category_reason"] = f"{plan_id} accepted this category repeat in {d['month']}"
+            request = CampaignRequest.model_validate(fields)
+            owner = Actor(name=row["submitted_by"], role="business_line", business_line=intent.business_line)
+            planned = PlannedCampaign(plan_id=plan_id, tier=Tier(d["tier"]), month=d["month"], burst_start=burst,
+                                      approved_by=inp.leader, score=d.get("score"), reason=d.get("reason"))
+            try:
+                await self.client.start_workflow(
+                    CampaignWorkflow.run, CampaignInput(request=request, owner=owner, planned=planned),
+                    id=campaign_id, task_queue=self.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
+                started += 1
+            except WorkflowAlreadyStartedError:
+                pass  # published before (a retry, or publish again): nothing twice
+            activity.heartbeat(i + 1)
+        closed = [pe.ClosedIntent(intent_id=d["intent_id"], reason=d["reason"]) for d in decisions
+                  if d.get("tier") is None]
+        done = pe.IntentsPublished(solution_id=inp.solution_id, campaigns=published, closed=closed,
+                                   policy_overrides=overrides)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await _append_and_project(conn, _event(inp.slot, done))
+        return PublishOutcome(campaigns=len(published), started=started, cut=len(closed))
+
+    @activity.defn
+    async def planned_campaign_ids(self, year: int) -> list[str]:
+        """The campaigns the year's published intents became (from IntentsPublished)."""
+        rows = await self.pool.fetch(
+            "SELECT campaign_id FROM plan_intents WHERE status = 'published' AND campaign_id IS NOT NULL "
+            "AND year = $1 ORDER BY campaign_id", year)
+        return [r["campaign_id"] for r in rows]
+
+    @activity.defn
+    async def watch_publish(self, inp: WatchPublish) -> PublishWatch:
+        """Poll the read model until every planned campaign has settled (scheduled with its
+        bookings, or ended / waiting on a person), at most `window_seconds`; heartbeats."""
+        deadline = asyncio.get_running_loop().time() + inp.window_seconds
+        while True:
+            statuses = await plans.campaign_statuses(self.pool, inp.campaign_ids)
+            scheduled = sum(1 for s in statuses.values() if s == "scheduled")
+            moving = ("submitted", "in_review", "reserving")
+            settled = len(statuses) == len(inp.campaign_ids) and not any(s in moving for s in statuses.values())
+            problems = [f"{cid}: {s}" for cid, s in sorted(statuses.items()) if s != "scheduled" and s not in moving]
+            activity.heartbeat(scheduled)
+            if settled or asyncio.get_running_loop().time() > deadline:
+                return PublishWatch(scheduled=scheduled, settled=settled, problems=problems)
+            await asyncio.sleep(0.5)
+
