@@ -20,14 +20,15 @@ from fastapi import FastAPI
 from api import errors, metrics
 from api.auth import TokenBook
 from api.deps import Deps
-from api.routes import bookings, calendar, campaigns, decisions, health
+from api.routes import amend, bookings, calendar, campaigns, decisions, health
 from infra.logs import configure as configure_logging
 from infra.settings import Settings, load_settings
 from infra.temporal import connect
 from store.db import create_pool
 
 __all__ = ["Deps", "create_app"]
-ROUTERS = (health.router, campaigns.router, decisions.router, calendar.router, bookings.router)
+ROUTERS = (health.router, campaigns.router, decisions.router, calendar.router, bookings.router,
+           amend.router)
 
 
 def create_app(deps: Deps | None = None, settings: Settings | None = None) -> FastAPI:

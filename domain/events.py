@@ -143,6 +143,26 @@ class CampaignCancelled(_Body):
     stage: str
 
 
+class CampaignAmended(_Body):
+    """The owner changed the request (`changes`: field -> {"from", "to"}); `material` sends it
+    back to review (a ReviewScored follows). `month` is the campaign's month after it."""
+
+    type: Literal["CampaignAmended"] = "CampaignAmended"
+    changes: dict[str, dict[str, Any]]
+    material: bool
+    reasons: list[str] = []
+    stage: str
+    request: CampaignRequest
+    month: str
+
+
+class PlaceReleased(_Body):
+    """An amended campaign gives back its month's place and bookings before it is reserved again."""
+
+    type: Literal["PlaceReleased"] = "PlaceReleased"
+    month: str
+
+
 EventBody = Annotated[
     CampaignSubmitted
     | ReviewScored
@@ -159,7 +179,9 @@ EventBody = Annotated[
     | PhaseStarted
     | PhaseEnded
     | CampaignCompleted
-    | CampaignCancelled,
+    | CampaignCancelled
+    | CampaignAmended
+    | PlaceReleased,
     Field(discriminator="type"),
 ]
 _BODY = TypeAdapter(EventBody)

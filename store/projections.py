@@ -84,13 +84,21 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
                 status = Status.SCHEDULED  # C books nothing: reserved is scheduled
             await _update_campaign(conn, event, status, month=body.month, tier=body.tier.value)
             return
+        case ev.CampaignAmended(request=r, month=month):
+            await _update_campaign(conn, event, status, name=r.name, month=month,
+                                   requested_tier=r.requested_tier.value if r.requested_tier else None)
+            return
+        case ev.PlaceReleased():
+            await release_everything(conn, [cid])
         case ev.MonthChosen(month=month):
             await _update_campaign(conn, event, status, month=month)
             return
         case ev.ResourcesAllocated(bookings=bookings) if bookings:
             await conn.executemany(
                 """INSERT INTO bookings (campaign_id, resource, unit, phase, during, status)
-                   VALUES ($1, $2, $3, $4, daterange($5, $6), 'held')""",
+                   VALUES ($1, $2, $3, $4, daterange($5, $6), 'held')
+                   ON CONFLICT (campaign_id, resource, unit, phase) DO UPDATE
+                       SET during = EXCLUDED.during, status = 'held' WHERE bookings.status = 'released'""",
                 [(cid, b.resource, b.unit, b.phase.value, b.start, b.end) for b in bookings],
             )
         case ev.PhaseStarted(phase=phase):

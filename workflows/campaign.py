@@ -30,9 +30,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import Policy
     from domain.scoring import score_request
     from domain.tiers import Tier
+    from workflows import amend as amend_flow
     from workflows import search_attributes as sa
     from workflows.messages import (
         Actor,
+        Amend,
+        AmendResult,
         Approve,
         CampaignInput,
         CampaignState,
@@ -57,6 +60,9 @@ PLAYBOOK_FIDELITY = "playbook-fidelity"
 # short event appends run as local activities, Submitted + ReviewScored are one append,
 # and search attributes are upserted only when they change.
 LEAN_CAMPAIGN = "lean-campaign"
+# workflow.patched id: approvals as a team lives them (workflows/amend.py): the owner's
+# amendments, met in every wait; decisions on behalf of a delegator; escalation targets.
+APPROVALS = "approvals"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY: dict[str, Any] = dict(
@@ -105,12 +111,19 @@ class CampaignWorkflow:
         self.review_recorded = False  # ReviewScored is in the log: `scored` may answer
         self.lean = False  # LEAN_CAMPAIGN, decided once at the start of run()
         self.search_attributes: tuple[str, ...] | None = None  # the last upserted values (lean)
+        self.approvals = False  # APPROVALS, decided once at the start of run()
+        self.line: BusinessLineContext | None = None  # the review's context, kept for a re-review
+        self.amend_pending: Amend | None = None
+        self.amend_refusal: str | None = None
+        self.amend_material = False
+        self.amends_done = 0
 
     # ---------------------------------------------------------------- the life
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignState:
         self.fidelity = workflow.patched(PLAYBOOK_FIDELITY)
         self.lean = workflow.patched(LEAN_CAMPAIGN)
+        self.approvals = workflow.patched(APPROVALS)
         if self.lean:  # one local activity; Submitted is recorded with the review
             ctx = await workflow.execute_local_activity_method(
                 CampaignActivities.load_context,
@@ -146,6 +159,7 @@ class CampaignWorkflow:
             loaded: BusinessLineContext = await workflow.execute_activity_method(
                 CampaignActivities.load_business_line, self.request.business_line, **_ACTIVITY)
             line = loaded
+        self.line = line
         review = score_request(self._policy, line, self.request, minimums=self.fidelity)
         s = self.state
         s.score, s.proposed_tier = review.score, review.proposed_tier
@@ -173,7 +187,11 @@ class CampaignWorkflow:
             s.tier = Tier.C
             await self._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
             return True
+        return await self._await_decision(review.proposed_tier)
 
+    async def _await_decision(self, proposed: Tier) -> bool:
+        """In review: wait for a decision (SLA: escalate, then expire) and record it."""
+        s = self.state
         self._set_status(Status.IN_REVIEW, pending="approval")
         sla = timedelta(hours=self._policy.hot_topic_sla_hours if self.request.hot_topic
                         else self._policy.rule(self._decision_tier()).approval_sla_hours)
@@ -197,8 +215,8 @@ class CampaignWorkflow:
         else:
             assert isinstance(d, Approve)
             tier = self._decision_tier()
-            await self._record(ev.CampaignApproved(tier=tier), d.actor.name, d.comment if tier == review.proposed_tier
-                               else f"S is leadership's choice (the score proposed {review.proposed_tier.value})"
+            await self._record(ev.CampaignApproved(tier=tier), d.actor.name, d.comment if tier == proposed
+                               else f"S is leadership's choice (the score proposed {proposed.value})"
                                + (f"; {d.comment}" if d.comment else ""))
             s.tier = tier
         self.decision_recorded = True
@@ -264,6 +282,12 @@ class CampaignWorkflow:
     async def _compensate(self) -> None:
         """Cancelled: the event's projection releases the calendar place and every booking.
         Displaced by an S: release, then offer other months and carry on from there."""
+        if self.cancel_request is None and self.amend_pending is not None:
+            try:
+                await amend_flow.rereview(self)
+            except _Interrupted:
+                await self._compensate()
+            return
         if self.cancel_request is not None:
             c = self.cancel_request
             await self._record(ev.CampaignCancelled(stage=self.state.status.value), c.actor.name, c.reason)
@@ -350,13 +374,24 @@ class CampaignWorkflow:
     # ---------------------------------------------------------------- waiting
     async def _wait(self, condition: Callable[[], bool], timeout: timedelta) -> bool:
         """Wait for `condition` up to `timeout` (a durable timer). Raises _Interrupted on
-        cancel or displacement; returns False on timeout."""
-        try:
-            await workflow.wait_condition(lambda: condition() or self._interrupted(), timeout=timeout)
-        except TimeoutError:
-            return False
-        self._check_interrupts()
-        return True
+        cancel or displacement; returns False on timeout. An amendment met here is applied
+        in place when it is not material (the wait goes on to the same deadline), and
+        interrupts the wait when it is (workflows/amend.py)."""
+        deadline = workflow.now() + timeout
+        while True:
+            remaining = deadline - workflow.now()
+            try:
+                await workflow.wait_condition(
+                    lambda: condition() or self._interrupted() or self.amend_pending is not None, timeout=remaining)
+            except TimeoutError:
+                return False
+            self._check_interrupts()
+            if self.amend_pending is None or condition():
+                return True
+            if not await amend_flow.apply_in_place(self):
+                raise _Interrupted()
+            if deadline <= workflow.now():
+                return False
 
     async def _sleep_until(self, day) -> None:
         delay = phase_start_instant(self._policy, day) - workflow.now()
@@ -392,6 +427,7 @@ class CampaignWorkflow:
 
     def _set_status(self, status: Status, pending: str | None = None) -> None:
         self.state.status, self.state.pending = status, pending
+        amend_flow.refuse_if_too_late(self, status)
         self._upsert_search_attributes()
 
     def _upsert_search_attributes(self) -> None:
@@ -424,7 +460,7 @@ class CampaignWorkflow:
 
     # ---------------------------------------------------------------- decisions (updates)
     def _check_approver(self, actor: Actor, tier: Tier) -> None:
-        if self.state.status != Status.IN_REVIEW or self.decision is not None:
+        if self.state.status != Status.IN_REVIEW or self.decision is not None or self.amend_pending is not None:
             raise _invalid_state(f"campaign is {self.state.status.value}"
                                  + (", already decided" if self.decision is not None else "")
                                  + "; a decision needs a campaign in review")
@@ -474,6 +510,14 @@ class CampaignWorkflow:
     @reject.validator
     def _validate_reject(self, inp: Reject) -> None:
         self._check_approver(inp.actor, self._decision_tier())
+
+    @workflow.update
+    async def amend(self, inp: Amend) -> AmendResult:
+        return await amend_flow.handle(self, inp)
+
+    @amend.validator
+    def _validate_amend(self, inp: Amend) -> None:
+        amend_flow.validate(self, inp)
 
     @workflow.update
     async def choose_month(self, inp: ChooseMonth) -> CampaignState:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.amend import AmendChanges
 from domain.campaign import CampaignRequest, Phase
 from domain.events import Booking, Shortfall
 from domain.status import Status
@@ -52,6 +53,14 @@ class ChooseMonth(BaseModel):
 
 class Cancel(BaseModel):
     actor: Actor
+    reason: str = Field(min_length=1)
+
+
+class Amend(BaseModel):
+    """The owner changes the request (workflows/amend.py decides what that means)."""
+
+    actor: Actor
+    changes: AmendChanges
     reason: str = Field(min_length=1)
 
 
@@ -104,3 +113,9 @@ class CampaignState(BaseModel):
             category=req.category, owner=owner.name, status=Status.SUBMITTED, requested_tier=req.requested_tier,
             month=req.month, burst_start=req.burst_start, hot_topic=req.hot_topic,
         )
+
+
+class AmendResult(CampaignState):
+    """`POST /campaigns/{id}/amend`: the state after the change, and whether it was material."""
+
+    material: bool

@@ -20,8 +20,9 @@ def test_there_are_histories_of_every_path():
     assert any(".policy-overrides-only" in p.name for p in HISTORIES), "no history of the patched code"
     assert any(".playbook-fidelity" in p.name for p in HISTORIES), "no history of the playbook-fidelity patch"
     assert any(".lean-campaign" in p.name for p in HISTORIES), "no history of the lean-campaign patch"
+    assert any(".approvals" in p.name for p in HISTORIES), "no history of the approvals patch"
     for path in ("approve", "reject", "sla", "choose_month", "window_expires", "displaces", "cancel", "hot_topic",
-                 "c_tier", "downgrades"):
+                 "c_tier", "downgrades", "amend", "material"):
         assert any(path in n for n in names), f"no committed history for the {path} path"
 
 
