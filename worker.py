@@ -16,6 +16,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.approvals import ApprovalActivities
 from activities.campaign import CampaignActivities
 from infra.logs import configure as configure_logging
 from infra.settings import load_settings
@@ -40,7 +41,7 @@ def campaign_activities(pool) -> list:
     acts = CampaignActivities(pool)
     return [acts.load_policy, acts.load_policy_overrides, acts.load_business_line, acts.record_event,
             acts.load_context, acts.record_events,
-            acts.reserve_month, acts.allocate_resources]
+            acts.reserve_month, acts.allocate_resources, ApprovalActivities(pool).escalation_targets]
 
 
 def build_worker(client: Client, pool, task_queue: str, **options) -> Worker:

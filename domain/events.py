@@ -65,21 +65,26 @@ class ReviewScored(_Body):
 class ApprovalEscalated(_Body):
     type: Literal["ApprovalEscalated"] = "ApprovalEscalated"
     stage: Literal["approval", "month_choice"] = "approval"
+    # who it now waits for: delegates of the away approvers, else "role:leader" (empty before approvals)
+    to: list[str] = []
 
 
 class CampaignApproved(_Body):
     type: Literal["CampaignApproved"] = "CampaignApproved"
     tier: Tier
+    on_behalf_of: str | None = None  # a delegate decided in this principal's place (the actor)
 
 
 class CampaignDowngraded(_Body):
     type: Literal["CampaignDowngraded"] = "CampaignDowngraded"
     from_tier: Tier
     to_tier: Tier
+    on_behalf_of: str | None = None
 
 
 class CampaignRejected(_Body):
     type: Literal["CampaignRejected"] = "CampaignRejected"
+    on_behalf_of: str | None = None
 
 
 class RequestExpired(_Body):
@@ -163,6 +168,25 @@ class PlaceReleased(_Body):
     month: str
 
 
+class DelegationGranted(_Body):
+    """A principal hands their authority to `to` for [starts, ends] (policy time zone, both
+    days included). Its stream is `delegation-<id>`, not a campaign's."""
+
+    type: Literal["DelegationGranted"] = "DelegationGranted"
+    delegation_id: str
+    from_name: str
+    from_role: str
+    from_line: str | None = None
+    to: str
+    starts: date
+    ends: date
+
+
+class DelegationRevoked(_Body):
+    type: Literal["DelegationRevoked"] = "DelegationRevoked"
+    delegation_id: str
+
+
 EventBody = Annotated[
     CampaignSubmitted
     | ReviewScored
@@ -181,7 +205,9 @@ EventBody = Annotated[
     | CampaignCompleted
     | CampaignCancelled
     | CampaignAmended
-    | PlaceReleased,
+    | PlaceReleased
+    | DelegationGranted
+    | DelegationRevoked,
     Field(discriminator="type"),
 ]
 _BODY = TypeAdapter(EventBody)

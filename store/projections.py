@@ -15,7 +15,8 @@ from domain.status import Status
 from domain.tiers import Tier
 
 PROJECTION = "all"
-_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints")
+_PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "audit_trail", "projection_checkpoints",
+                      "delegations")
 
 # Campaign status after each event type (None: the event does not move the status).
 _STATUS: dict[str, str] = {
@@ -54,6 +55,16 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
     )
     status = _STATUS.get(event.type)
     match body:
+        case ev.DelegationGranted():
+            await conn.execute(
+                """INSERT INTO delegations (id, from_name, from_role, from_line, to_name, starts, ends, created_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+                body.delegation_id, body.from_name, body.from_role, body.from_line, body.to, body.starts, body.ends,
+                event.at)
+            return
+        case ev.DelegationRevoked():
+            await conn.execute("UPDATE delegations SET revoked_at = $2 WHERE id = $1", body.delegation_id, event.at)
+            return
         case ev.CampaignSubmitted(request=r, owner=owner):
             await conn.execute(
                 """INSERT INTO campaigns (campaign_id, request_id, name, business_line, category, owner,

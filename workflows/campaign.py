@@ -20,6 +20,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.approvals import ApprovalActivities
     from activities.campaign import CampaignActivities
     from activities.messages import AllocateResources, EventSlot, LoadContext, ReserveMonth
     from domain import events as ev
@@ -43,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         ChooseMonth,
         Displaced,
         Downgrade,
+        EscalationQuery,
         HistoryItem,
         Reject,
         Status,
@@ -88,6 +90,11 @@ def _invalid_state(message: str) -> ApplicationError:
 
 def _forbidden(message: str, code: str = "forbidden") -> ApplicationError:
     return ApplicationError(message, type=code, non_retryable=True)
+
+
+def _principal(d: Approve | Downgrade | Reject) -> str | None:
+    """The delegator a delegate decided for (None: the actor's own decision)."""
+    return d.on_behalf_of.name if d.on_behalf_of is not None else None
 
 
 @workflow.defn
@@ -197,25 +204,33 @@ class CampaignWorkflow:
                         else self._policy.rule(self._decision_tier()).approval_sla_hours)
         if not await self._wait(lambda: self.decision is not None, sla):
             s.escalated = True
-            await self._record(ev.ApprovalEscalated(stage="approval"), SYSTEM,
+            to: list[str] = []
+            if self.approvals:  # to the away approvers' delegates, else the leaders (domain/assignment.py)
+                to = await workflow.execute_local_activity_method(
+                    ApprovalActivities.escalation_targets, EscalationQuery(
+                        campaign_id=s.campaign_id, business_line=s.business_line, tier=self._decision_tier(),
+                        at=workflow.now(), overrides_year=self.request.year), **_LOCAL)
+            await self._record(ev.ApprovalEscalated(stage="approval", to=to), SYSTEM,
                                f"no decision within the {sla} approval SLA")
             if not await self._wait(lambda: self.decision is not None, sla):
                 return await self._expire("approval", f"no decision within twice the {sla} approval SLA")
 
         d = self.decision
         if isinstance(d, Reject):
-            await self._record(ev.CampaignRejected(), d.actor.name, d.reason)
+            await self._record(ev.CampaignRejected(on_behalf_of=_principal(d)), d.actor.name, d.reason)
             self.decision_recorded = True
             self._set_status(Status.REJECTED)
             return False
         if isinstance(d, Downgrade):
-            await self._record(ev.CampaignDowngraded(from_tier=self._decision_tier(), to_tier=d.to_tier),
+            await self._record(ev.CampaignDowngraded(from_tier=self._decision_tier(), to_tier=d.to_tier,
+                                                     on_behalf_of=_principal(d)),
                                d.actor.name, d.reason)
             s.tier = d.to_tier
         else:
             assert isinstance(d, Approve)
             tier = self._decision_tier()
-            await self._record(ev.CampaignApproved(tier=tier), d.actor.name, d.comment if tier == proposed
+            await self._record(ev.CampaignApproved(tier=tier, on_behalf_of=_principal(d)), d.actor.name,
+                               d.comment if tier == proposed
                                else f"S is leadership's choice (the score proposed {proposed.value})"
                                + (f"; {d.comment}" if d.comment else ""))
             s.tier = tier
@@ -459,16 +474,18 @@ class CampaignWorkflow:
         return self.state
 
     # ---------------------------------------------------------------- decisions (updates)
-    def _check_approver(self, actor: Actor, tier: Tier) -> None:
+    def _check_approver(self, actor: Actor, tier: Tier, on_behalf_of: Actor | None = None) -> None:
         if self.state.status != Status.IN_REVIEW or self.decision is not None or self.amend_pending is not None:
             raise _invalid_state(f"campaign is {self.state.status.value}"
                                  + (", already decided" if self.decision is not None else "")
                                  + "; a decision needs a campaign in review")
-        if actor.role not in self._policy.rule(tier).approver_roles:
-            raise _forbidden(f"a {actor.role} may not decide a {tier.value}-tier campaign")
-        if actor.business_line is not None and actor.business_line == self.state.business_line:
-            raise _forbidden(f"{actor.name} belongs to {actor.business_line} and may not decide its campaigns",
-                             "separation_of_duties")
+        authority = on_behalf_of or actor  # a delegate decides with the delegator's authority
+        if authority.role not in self._policy.rule(tier).approver_roles:
+            raise _forbidden(f"a {authority.role} may not decide a {tier.value}-tier campaign")
+        for who in (actor, on_behalf_of):  # the delegate's own line too
+            if who is not None and who.business_line is not None and who.business_line == self.state.business_line:
+                raise _forbidden(f"{who.name} belongs to {who.business_line} and may not decide its campaigns",
+                                 "separation_of_duties")
 
     async def _until_decided(self) -> None:
         # Answer once the decision has an outcome: scheduled, offered other months, or ended.
@@ -483,7 +500,7 @@ class CampaignWorkflow:
 
     @approve.validator
     def _validate_approve(self, inp: Approve) -> None:
-        self._check_approver(inp.actor, self._decision_tier())
+        self._check_approver(inp.actor, self._decision_tier(), inp.on_behalf_of)
 
     @workflow.update
     async def downgrade(self, inp: Downgrade) -> CampaignState:
@@ -499,7 +516,7 @@ class CampaignWorkflow:
                                    f"not to {inp.to_tier.value}", type="invalid_tier", non_retryable=True)
         # Approvers may downgrade an S (only approving one takes a leader): an S downgrade
         # needs the authority of an A decision, any other the authority of its own tier.
-        self._check_approver(inp.actor, Tier.A if proposed == Tier.S else proposed)
+        self._check_approver(inp.actor, Tier.A if proposed == Tier.S else proposed, inp.on_behalf_of)
 
     @workflow.update
     async def reject(self, inp: Reject) -> CampaignState:
@@ -509,7 +526,7 @@ class CampaignWorkflow:
 
     @reject.validator
     def _validate_reject(self, inp: Reject) -> None:
-        self._check_approver(inp.actor, self._decision_tier())
+        self._check_approver(inp.actor, self._decision_tier(), inp.on_behalf_of)
 
     @workflow.update
     async def amend(self, inp: Amend) -> AmendResult:

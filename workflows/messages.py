@@ -30,6 +30,7 @@ class CampaignInput(BaseModel):
 
 class Approve(BaseModel):
     actor: Actor
+    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
     comment: str | None = None
     # The promotion team's special case: this A may be the month's second A (policy cap).
     a_override: bool = False
@@ -37,12 +38,14 @@ class Approve(BaseModel):
 
 class Downgrade(BaseModel):
     actor: Actor
+    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
     to_tier: Tier
     reason: str = Field(min_length=1)
 
 
 class Reject(BaseModel):
     actor: Actor
+    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
     reason: str = Field(min_length=1)
 
 
@@ -54,6 +57,16 @@ class ChooseMonth(BaseModel):
 class Cancel(BaseModel):
     actor: Actor
     reason: str = Field(min_length=1)
+
+
+class EscalationQuery(BaseModel):
+    """Who an escalated campaign waits for (activities: delegations active at `at`)."""
+
+    campaign_id: str
+    business_line: str
+    tier: Tier
+    at: datetime
+    overrides_year: int
 
 
 class Amend(BaseModel):
