@@ -12,6 +12,7 @@ import httpx
 
 from cli.client import Api
 from cli.commands import DECISIONS, cmd_import, cmd_list, cmd_show, cmd_submit
+from cli.decide import cmd_decide
 from cli.errors import CliError
 from cli.parser import build_parser
 from cli.tokens import load_tokens, token_for_name
@@ -47,6 +48,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                 return cmd_show(api, args, out)
             if args.command == "list":
                 return cmd_list(api, args, out)
+            if args.command == "decide":
+                return cmd_decide(api, args, out)
             return DECISIONS[args.command](api, args, out)
     except CliError as e:
         print(str(e), file=err)

@@ -104,4 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cancel", parents=[common], help="withdraw or cancel; releases every booking")
     c.add_argument("id")
     c.add_argument("--reason", required=True)
+    dm = sub.add_parser("decide", parents=[common], help="many decisions at once from a file (POST /decisions)")
+    dm.add_argument("--file", required=True,
+                    help="JSON list (or {\"decisions\": [...]}) or CSV: campaign_id, action, comment, to_tier, reason")
     return parser

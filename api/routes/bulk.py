@@ -41,7 +41,8 @@ class DecisionResult(BaseModel):
     campaign_id: str
     action: str
     status: Status | None = Field(description="the campaign's status after the item (null: unknown campaign)")
-    error: dict[str, Any] | None = Field(description="null, or {code, message, details} as the single route would answer")
+    error: dict[str, Any] | None = Field(
+        description="null, or {code, message, details} as the single route would answer")
 
 
 class DecisionResults(BaseModel):
