@@ -18,6 +18,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.approvals import ApprovalActivities
 from activities.campaign import CampaignActivities
+from activities.webhooks import WebhookDelivery
 from infra.logs import configure as configure_logging
 from infra.settings import load_settings
 from infra.temporal import connect
@@ -64,9 +65,12 @@ async def main() -> None:
     worker = build_worker(client, pool, settings.task_queue)
     logging.getLogger("promoflow.worker").info(
         "worker on task queue %s; metrics on 127.0.0.1:%s/metrics", settings.task_queue, settings.worker_metrics_port)
+    # The webhook outbox's delivery loop runs beside the worker (activities/webhooks.py says why).
+    delivery = asyncio.create_task(WebhookDelivery(pool).run_forever(), name="webhook-delivery")
     try:
         await worker.run()
     finally:
+        delivery.cancel()
         await pool.close()
 
 

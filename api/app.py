@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from api import errors, metrics
 from api.auth import TokenBook
 from api.deps import Deps
-from api.routes import amend, bookings, bulk, calendar, campaigns, decisions, delegations, health, inbox
+from api.routes import amend, bookings, bulk, calendar, campaigns, decisions, delegations, health, inbox, webhooks
 from infra.logs import configure as configure_logging
 from infra.settings import Settings, load_settings
 from infra.temporal import connect
@@ -28,7 +28,7 @@ from store.db import create_pool
 
 __all__ = ["Deps", "create_app"]
 ROUTERS = (health.router, campaigns.router, decisions.router, calendar.router, bookings.router,
-           amend.router, bulk.router, inbox.router, delegations.router)
+           amend.router, bulk.router, inbox.router, delegations.router, webhooks.router)
 
 
 def create_app(deps: Deps | None = None, settings: Settings | None = None) -> FastAPI:
