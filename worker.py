@@ -16,8 +16,10 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.approvals import ApprovalActivities
 from activities.campaign import CampaignActivities
 from activities.planning import PlanningActivities
+from activities.webhooks import WebhookDelivery
 from infra.logs import configure as configure_logging
 from infra.settings import load_settings
 from infra.temporal import connect
@@ -42,7 +44,8 @@ def campaign_activities(pool) -> list:
     acts = CampaignActivities(pool)
     return [acts.load_policy, acts.load_policy_overrides, acts.load_business_line, acts.record_event,
             acts.load_context, acts.record_events,
-            acts.reserve_month, acts.allocate_resources, acts.forecast_history]
+            acts.reserve_month, acts.allocate_resources, acts.forecast_history,
+            ApprovalActivities(pool).escalation_targets]
 
 
 def planning_activities(pool, client: Client, task_queue: str) -> list:
@@ -72,9 +75,12 @@ async def main() -> None:
     worker = build_worker(client, pool, settings.task_queue)
     logging.getLogger("promoflow.worker").info(
         "worker on task queue %s; metrics on 127.0.0.1:%s/metrics", settings.task_queue, settings.worker_metrics_port)
+    # The webhook outbox's delivery loop runs beside the worker (activities/webhooks.py says why).
+    delivery = asyncio.create_task(WebhookDelivery(pool).run_forever(), name="webhook-delivery")
     try:
         await worker.run()
     finally:
+        delivery.cancel()
         await pool.close()
 
 

@@ -20,7 +20,23 @@ from fastapi import FastAPI
 from api import errors, metrics
 from api.auth import TokenBook
 from api.deps import Deps
-from api.routes import bookings, calendar, campaigns, decisions, exports, health, plans, preparation, reports, results
+from api.routes import (
+    amend,
+    bookings,
+    bulk,
+    calendar,
+    campaigns,
+    decisions,
+    delegations,
+    exports,
+    health,
+    inbox,
+    plans,
+    preparation,
+    reports,
+    results,
+    webhooks,
+)
 from infra.logs import configure as configure_logging
 from infra.settings import Settings, load_settings
 from infra.temporal import connect
@@ -29,7 +45,8 @@ from store.db import create_pool
 __all__ = ["Deps", "create_app"]
 # exports before calendar: /calendar/{year}.ics must not reach /calendar/{year}
 ROUTERS = (health.router, campaigns.router, decisions.router, exports.router, calendar.router, bookings.router,
-           results.router, reports.router, preparation.router, plans.router)
+           results.router, reports.router, preparation.router, plans.router,
+           amend.router, bulk.router, inbox.router, delegations.router, webhooks.router)
 
 
 def create_app(deps: Deps | None = None, settings: Settings | None = None) -> FastAPI:

@@ -26,6 +26,10 @@ class TokenBook:
             key = e.get("token_sha256") or digest(e["token"])
             self._by_digest[key] = Actor(name=e["name"], role=e["role"], business_line=e.get("business_line"))
 
+    def by_name(self, name: str) -> Actor | None:
+        """A known principal by name (delegation targets)."""
+        return next((a for a in self._by_digest.values() if a.name == name), None)
+
     @classmethod
     def load(cls, path: Path) -> TokenBook:
         return cls(json.loads(path.read_text()))

@@ -18,7 +18,7 @@ from workflows.messages import CampaignState
 log = logging.getLogger("promoflow.api")
 # The workflow's update validators refuse with these ApplicationError types.
 _CODE_STATUS = {"invalid_state": 409, "forbidden": 403, "separation_of_duties": 403, "invalid_tier": 422,
-                "not_found": 404}
+                "not_found": 404, "invalid_request": 422}
 
 
 async def exists(handle: WorkflowHandle) -> bool:
@@ -40,7 +40,7 @@ async def state(handle: WorkflowHandle) -> CampaignState:
         raise
 
 
-async def decide(d: Deps, campaign_id: str, update: Any, arg: Any) -> CampaignState:
+async def decide(d: Deps, campaign_id: str, update: Any, arg: Any) -> Any:
     """Run a decision update (`arg` carries the actor) and answer the new state."""
     handle = d.client.get_workflow_handle(campaign_id)
     log.info("decision", extra={"campaign_id": campaign_id, "decision": update.__name__, "actor": arg.actor.name})

@@ -12,6 +12,7 @@ import httpx
 
 from cli.client import Api
 from cli.commands import DECISIONS, cmd_import, cmd_list, cmd_show, cmd_submit
+from cli.decide import cmd_decide
 from cli.errors import CliError
 from cli.parser import build_parser
 from cli.results import import_actuals, import_history
@@ -55,6 +56,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                 from cli import plan
 
                 return plan.run(api, args, out, err)
+            if args.command == "decide":
+                return cmd_decide(api, args, out)
             return DECISIONS[args.command](api, args, out)
     except CliError as e:
         print(str(e), file=err)

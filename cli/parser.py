@@ -114,4 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import plan
 
     plan.add_parser(sub, common)
+
+    dm = sub.add_parser("decide", parents=[common], help="many decisions at once from a file (POST /decisions)")
+    dm.add_argument("--file", required=True,
+                    help="JSON list (or {\"decisions\": [...]}) or CSV: campaign_id, action, comment, to_tier, reason")
     return parser

@@ -86,21 +86,26 @@ class ReviewScored(_Body):
 class ApprovalEscalated(_Body):
     type: Literal["ApprovalEscalated"] = "ApprovalEscalated"
     stage: Literal["approval", "month_choice"] = "approval"
+    # who it now waits for: delegates of the away approvers, else "role:leader" (empty before approvals)
+    to: list[str] = []
 
 
 class CampaignApproved(_Body):
     type: Literal["CampaignApproved"] = "CampaignApproved"
     tier: Tier
+    on_behalf_of: str | None = None  # a delegate decided in this principal's place (the actor)
 
 
 class CampaignDowngraded(_Body):
     type: Literal["CampaignDowngraded"] = "CampaignDowngraded"
     from_tier: Tier
     to_tier: Tier
+    on_behalf_of: str | None = None
 
 
 class CampaignRejected(_Body):
     type: Literal["CampaignRejected"] = "CampaignRejected"
+    on_behalf_of: str | None = None
 
 
 class RequestExpired(_Body):
@@ -217,6 +222,45 @@ class MilestoneOverdue(_Body):
     team: str
 
 
+class CampaignAmended(_Body):
+    """The owner changed the request (`changes`: field -> {"from", "to"}); `material` sends it
+    back to review (a ReviewScored follows). `month` is the campaign's month after it."""
+
+    type: Literal["CampaignAmended"] = "CampaignAmended"
+    changes: dict[str, dict[str, Any]]
+    material: bool
+    reasons: list[str] = []
+    stage: str
+    request: CampaignRequest
+    month: str
+
+
+class PlaceReleased(_Body):
+    """An amended campaign gives back its month's place and bookings before it is reserved again."""
+
+    type: Literal["PlaceReleased"] = "PlaceReleased"
+    month: str
+
+
+class DelegationGranted(_Body):
+    """A principal hands their authority to `to` for [starts, ends] (policy time zone, both
+    days included). Its stream is `delegation-<id>`, not a campaign's."""
+
+    type: Literal["DelegationGranted"] = "DelegationGranted"
+    delegation_id: str
+    from_name: str
+    from_role: str
+    from_line: str | None = None
+    to: str
+    starts: date
+    ends: date
+
+
+class DelegationRevoked(_Body):
+    type: Literal["DelegationRevoked"] = "DelegationRevoked"
+    delegation_id: str
+
+
 EventBody = Annotated[
     CampaignSubmitted
     | ReviewScored
@@ -253,7 +297,11 @@ EventBody = Annotated[
     | ScenarioSolved
     | PublishStarted
     | IntentsPublished
-    | PlanPublished,
+    | PlanPublished
+    | CampaignAmended
+    | PlaceReleased
+    | DelegationGranted
+    | DelegationRevoked,
     Field(discriminator="type"),
 ]
 _BODY = TypeAdapter(EventBody)

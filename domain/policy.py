@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.approvals import AmendRule, Assignment, DelegationRule, WebhookRule
 from domain.festivals import festival_dates, qixi, supported_years
 from domain.holiday_data import CHINA_DAYS_OFF, SPRING_FESTIVAL
 from domain.lines import BusinessLineContext
@@ -286,6 +287,11 @@ class Policy(_Frozen):
     milestones: dict[Tier, list[MilestoneSpec]] = Field(default={}, description="per tier, worked back from T")
     teams: list[TeamSpec] = Field(default=[], description="capacity in people-days per ISO week")
     team_needs: dict[Tier, list[TeamNeed]] = Field(default={}, description="per tier: people-days per week")
+    # The team's approval rules (domain/approvals.py): amendments, inbox, delegation, webhooks.
+    amend: AmendRule = AmendRule()
+    assignment: Assignment = Assignment()
+    delegation: DelegationRule = DelegationRule()
+    webhooks: WebhookRule = WebhookRule()
 
     @model_validator(mode="before")
     @classmethod

@@ -42,6 +42,19 @@ class Settings(BaseSettings):
     worker_metrics_host: str = Field(default="127.0.0.1", validation_alias="WORKER_METRICS_HOST")
     worker_metrics_port: int = Field(default=9464, validation_alias="WORKER_METRICS_PORT")
     tokens_file: Path | None = Field(default=None, validation_alias="PROMOFLOW_TOKENS_FILE")
+    # Webhook URLs must have one of these hosts (comma-separated; default: loopback only).
+    webhook_allow: str = Field(default="127.0.0.1,localhost,::1", validation_alias="PROMOFLOW_WEBHOOK_ALLOW")
+    # OIDC bearer JWTs (unset: the tokens file only); role and business line from these claims.
+    oidc_issuer: str | None = Field(default=None, validation_alias="PROMOFLOW_OIDC_ISSUER")
+    oidc_audience: str | None = Field(default=None, validation_alias="PROMOFLOW_OIDC_AUDIENCE")
+    oidc_jwks_url: str | None = Field(default=None, validation_alias="PROMOFLOW_OIDC_JWKS_URL")
+    oidc_role_claim: str = Field(default="promoflow_role", validation_alias="PROMOFLOW_OIDC_ROLE_CLAIM")
+    oidc_line_claim: str = Field(default="business_line", validation_alias="PROMOFLOW_OIDC_LINE_CLAIM")
+    oidc_name_claim: str = Field(default="preferred_username", validation_alias="PROMOFLOW_OIDC_NAME_CLAIM")
+
+    @property
+    def webhook_hosts(self) -> set[str]:
+        return {h.strip().lower() for h in self.webhook_allow.split(",") if h.strip()}
 
     @property
     def tokens_path(self) -> Path:

@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from domain.events import Event, parse_body, schema_version
+from store import outbox
 
 
 class EventConflict(RuntimeError):
@@ -76,6 +77,7 @@ async def append(conn: asyncpg.Connection, event: Event) -> int | None:
         event.actor, event.reason, event.at,
     )
     if position is not None:
+        await outbox.enqueue(conn, event, position)  # webhooks: in the appending transaction
         return position
     row = await conn.fetchrow(
         f"""SELECT {_COLUMNS}, (type = $3 AND data = $4::jsonb AND actor = $5

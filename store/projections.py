@@ -19,7 +19,7 @@ from store import milestones, plans, results_projection
 PROJECTION = "all"
 # (the audit trail is a view over `events`: nothing to fold, nothing to rebuild)
 _PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "projection_checkpoints", "milestones",
-                      "plan_intents", *results_projection.TABLES)
+                      "plan_intents", "delegations", *results_projection.TABLES)
 
 # Campaign status after each event type (None: the event does not move the status).
 _STATUS: dict[str, str] = {
@@ -58,6 +58,16 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
     await milestones.apply(conn, event)  # the preparation milestones (store/milestones.py)
     status = _STATUS.get(event.type)
     match body:
+        case ev.DelegationGranted():
+            await conn.execute(
+                """INSERT INTO delegations (id, from_name, from_role, from_line, to_name, starts, ends, created_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+                body.delegation_id, body.from_name, body.from_role, body.from_line, body.to, body.starts, body.ends,
+                event.at)
+            return
+        case ev.DelegationRevoked():
+            await conn.execute("UPDATE delegations SET revoked_at = $2 WHERE id = $1", body.delegation_id, event.at)
+            return
         case ev.CampaignSubmitted(request=r, owner=owner):
             await conn.execute(
                 """INSERT INTO campaigns (campaign_id, request_id, name, business_line, category, owner,
@@ -88,6 +98,12 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
                 status = Status.SCHEDULED  # C books nothing: reserved is scheduled
             await _update_campaign(conn, event, status, month=body.month, tier=body.tier.value)
             return
+        case ev.CampaignAmended(request=r, month=month):
+            await _update_campaign(conn, event, status, name=r.name, month=month,
+                                   requested_tier=r.requested_tier.value if r.requested_tier else None)
+            return
+        case ev.PlaceReleased():
+            await release_everything(conn, [cid])
         case ev.MonthChosen(month=month):
             await _update_campaign(conn, event, status, month=month)
             return

@@ -20,6 +20,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.approvals import ApprovalActivities
     from activities.campaign import CampaignActivities
     from activities.messages import AllocateResources, EventSlot, ForecastHistory, LoadContext, ReserveMonth
     from domain import events as ev
@@ -33,10 +34,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.results.outcome import compute_outcome
     from domain.scoring import score_request
     from domain.tiers import Tier
+    from workflows import amend as amend_flow
     from workflows import search_attributes as sa
     from workflows.messages import (
         Actor,
         ActualsAnswer,
+        Amend,
+        AmendResult,
         Approve,
         CampaignInput,
         CampaignState,
@@ -44,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         ChooseMonth,
         Displaced,
         Downgrade,
+        EscalationQuery,
         HistoryItem,
         MarkMilestoneDone,
         PlannedCampaign,
@@ -72,6 +77,9 @@ RESULTS_WINDOW = "results-window"
 # workflow.patched id: a campaign started by a published year plan (CampaignInput.planned)
 # skips review: it is approved at the plan's tier by the leader who published.
 PLANNED_CAMPAIGNS = "planned-campaigns"
+# workflow.patched id: approvals as a team lives them (workflows/amend.py): the owner's
+# amendments, met in every wait; decisions on behalf of a delegator; escalation targets.
+APPROVALS = "approvals"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY: dict[str, Any] = dict(
@@ -97,6 +105,11 @@ def _invalid_state(message: str) -> ApplicationError:
 
 def _forbidden(message: str, code: str = "forbidden") -> ApplicationError:
     return ApplicationError(message, type=code, non_retryable=True)
+
+
+def _principal(d: Approve | Downgrade | Reject) -> str | None:
+    """The delegator a delegate decided for (None: the actor's own decision)."""
+    return d.on_behalf_of.name if d.on_behalf_of is not None else None
 
 
 @workflow.defn
@@ -125,6 +138,12 @@ class CampaignWorkflow:
         self.actuals_busy = False  # one batch at a time: each is split against what is recorded
         self.results_closed = False
         self.prep = MilestoneKeeper(self)  # MILESTONES: enabled at the start of run()
+        self.approvals = False  # APPROVALS, decided once at the start of run()
+        self.line: BusinessLineContext | None = None  # the review's context, kept for a re-review
+        self.amend_pending: Amend | None = None
+        self.amend_refusal: str | None = None
+        self.amend_material = False
+        self.amends_done = 0
 
     # ---------------------------------------------------------------- the life
     @workflow.run
@@ -133,6 +152,7 @@ class CampaignWorkflow:
         self.results = workflow.patched(RESULTS_WINDOW)
         self.lean = workflow.patched(LEAN_CAMPAIGN)
         self.prep.enabled = workflow.patched(MILESTONES)
+        self.approvals = workflow.patched(APPROVALS)
         if self.lean:  # one local activity; Submitted is recorded with the review
             ctx = await workflow.execute_local_activity_method(
                 CampaignActivities.load_context,
@@ -172,6 +192,7 @@ class CampaignWorkflow:
             loaded: BusinessLineContext = await workflow.execute_activity_method(
                 CampaignActivities.load_business_line, self.request.business_line, **_ACTIVITY)
             line = loaded
+        self.line = line
         review = score_request(self._policy, line, self.request, minimums=self.fidelity)
         s = self.state
         if self.results:
@@ -209,32 +230,44 @@ class CampaignWorkflow:
             s.tier = Tier.C
             await self._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
             return True
+        return await self._await_decision(review.proposed_tier)
 
+    async def _await_decision(self, proposed: Tier) -> bool:
+        """In review: wait for a decision (SLA: escalate, then expire) and record it."""
+        s = self.state
         self._set_status(Status.IN_REVIEW, pending="approval")
         sla = timedelta(hours=self._policy.hot_topic_sla_hours if self.request.hot_topic
                         else self._policy.rule(self._decision_tier()).approval_sla_hours)
         if not await self._wait(lambda: self.decision is not None, sla):
             s.escalated = True
-            await self._record(ev.ApprovalEscalated(stage="approval"), SYSTEM,
+            to: list[str] = []
+            if self.approvals:  # to the away approvers' delegates, else the leaders (domain/assignment.py)
+                to = await workflow.execute_local_activity_method(
+                    ApprovalActivities.escalation_targets, EscalationQuery(
+                        campaign_id=s.campaign_id, business_line=s.business_line, tier=self._decision_tier(),
+                        at=workflow.now(), overrides_year=self.request.year), **_LOCAL)
+            await self._record(ev.ApprovalEscalated(stage="approval", to=to), SYSTEM,
                                f"no decision within the {sla} approval SLA")
             if not await self._wait(lambda: self.decision is not None, sla):
                 return await self._expire("approval", f"no decision within twice the {sla} approval SLA")
 
         d = self.decision
         if isinstance(d, Reject):
-            await self._record(ev.CampaignRejected(), d.actor.name, d.reason)
+            await self._record(ev.CampaignRejected(on_behalf_of=_principal(d)), d.actor.name, d.reason)
             self.decision_recorded = True
             self._set_status(Status.REJECTED)
             return False
         if isinstance(d, Downgrade):
-            await self._record(ev.CampaignDowngraded(from_tier=self._decision_tier(), to_tier=d.to_tier),
+            await self._record(ev.CampaignDowngraded(from_tier=self._decision_tier(), to_tier=d.to_tier,
+                                                     on_behalf_of=_principal(d)),
                                d.actor.name, d.reason)
             s.tier = d.to_tier
         else:
             assert isinstance(d, Approve)
             tier = self._decision_tier()
-            await self._record(ev.CampaignApproved(tier=tier), d.actor.name, d.comment if tier == review.proposed_tier
-                               else f"S is leadership's choice (the score proposed {review.proposed_tier.value})"
+            await self._record(ev.CampaignApproved(tier=tier, on_behalf_of=_principal(d)), d.actor.name,
+                               d.comment if tier == proposed
+                               else f"S is leadership's choice (the score proposed {proposed.value})"
                                + (f"; {d.comment}" if d.comment else ""))
             s.tier = tier
         self.decision_recorded = True
@@ -339,6 +372,12 @@ class CampaignWorkflow:
     async def _compensate(self) -> None:
         """Cancelled: the event's projection releases the calendar place and every booking.
         Displaced by an S: release, then offer other months and carry on from there."""
+        if self.cancel_request is None and self.amend_pending is not None:
+            try:
+                await amend_flow.rereview(self)
+            except _Interrupted:
+                await self._compensate()
+            return
         if self.cancel_request is not None:
             c = self.cancel_request
             await self._record(ev.CampaignCancelled(stage=self.state.status.value), c.actor.name, c.reason)
@@ -427,13 +466,24 @@ class CampaignWorkflow:
     # ---------------------------------------------------------------- waiting
     async def _wait(self, condition: Callable[[], bool], timeout: timedelta) -> bool:
         """Wait for `condition` up to `timeout` (a durable timer). Raises _Interrupted on
-        cancel or displacement; returns False on timeout."""
-        try:
-            await workflow.wait_condition(lambda: condition() or self._interrupted(), timeout=timeout)
-        except TimeoutError:
-            return False
-        self._check_interrupts()
-        return True
+        cancel or displacement; returns False on timeout. An amendment met here is applied
+        in place when it is not material (the wait goes on to the same deadline), and
+        interrupts the wait when it is (workflows/amend.py)."""
+        deadline = workflow.now() + timeout
+        while True:
+            remaining = deadline - workflow.now()
+            try:
+                await workflow.wait_condition(
+                    lambda: condition() or self._interrupted() or self.amend_pending is not None, timeout=remaining)
+            except TimeoutError:
+                return False
+            self._check_interrupts()
+            if self.amend_pending is None or condition():
+                return True
+            if not await amend_flow.apply_in_place(self):
+                raise _Interrupted()
+            if deadline <= workflow.now():
+                return False
 
     async def _sleep_until(self, day) -> None:
         if self.prep.enabled:  # MILESTONES: the same wait, also keeping the milestones' timers
@@ -473,6 +523,7 @@ class CampaignWorkflow:
 
     def _set_status(self, status: Status, pending: str | None = None) -> None:
         self.state.status, self.state.pending = status, pending
+        amend_flow.refuse_if_too_late(self, status)
         self._upsert_search_attributes()
 
     def _upsert_search_attributes(self) -> None:
@@ -504,16 +555,18 @@ class CampaignWorkflow:
         return self.state
 
     # ---------------------------------------------------------------- decisions (updates)
-    def _check_approver(self, actor: Actor, tier: Tier) -> None:
-        if self.state.status != Status.IN_REVIEW or self.decision is not None:
+    def _check_approver(self, actor: Actor, tier: Tier, on_behalf_of: Actor | None = None) -> None:
+        if self.state.status != Status.IN_REVIEW or self.decision is not None or self.amend_pending is not None:
             raise _invalid_state(f"campaign is {self.state.status.value}"
                                  + (", already decided" if self.decision is not None else "")
                                  + "; a decision needs a campaign in review")
-        if actor.role not in self._policy.rule(tier).approver_roles:
-            raise _forbidden(f"a {actor.role} may not decide a {tier.value}-tier campaign")
-        if actor.business_line is not None and actor.business_line == self.state.business_line:
-            raise _forbidden(f"{actor.name} belongs to {actor.business_line} and may not decide its campaigns",
-                             "separation_of_duties")
+        authority = on_behalf_of or actor  # a delegate decides with the delegator's authority
+        if authority.role not in self._policy.rule(tier).approver_roles:
+            raise _forbidden(f"a {authority.role} may not decide a {tier.value}-tier campaign")
+        for who in (actor, on_behalf_of):  # the delegate's own line too
+            if who is not None and who.business_line is not None and who.business_line == self.state.business_line:
+                raise _forbidden(f"{who.name} belongs to {who.business_line} and may not decide its campaigns",
+                                 "separation_of_duties")
 
     async def _until_decided(self) -> None:
         # Answer once the decision has an outcome: scheduled, offered other months, or ended.
@@ -528,7 +581,7 @@ class CampaignWorkflow:
 
     @approve.validator
     def _validate_approve(self, inp: Approve) -> None:
-        self._check_approver(inp.actor, self._decision_tier())
+        self._check_approver(inp.actor, self._decision_tier(), inp.on_behalf_of)
 
     @workflow.update
     async def downgrade(self, inp: Downgrade) -> CampaignState:
@@ -544,7 +597,7 @@ class CampaignWorkflow:
                                    f"not to {inp.to_tier.value}", type="invalid_tier", non_retryable=True)
         # Approvers may downgrade an S (only approving one takes a leader): an S downgrade
         # needs the authority of an A decision, any other the authority of its own tier.
-        self._check_approver(inp.actor, Tier.A if proposed == Tier.S else proposed)
+        self._check_approver(inp.actor, Tier.A if proposed == Tier.S else proposed, inp.on_behalf_of)
 
     @workflow.update
     async def reject(self, inp: Reject) -> CampaignState:
@@ -554,7 +607,15 @@ class CampaignWorkflow:
 
     @reject.validator
     def _validate_reject(self, inp: Reject) -> None:
-        self._check_approver(inp.actor, self._decision_tier())
+        self._check_approver(inp.actor, self._decision_tier(), inp.on_behalf_of)
+
+    @workflow.update
+    async def amend(self, inp: Amend) -> AmendResult:
+        return await amend_flow.handle(self, inp)
+
+    @amend.validator
+    def _validate_amend(self, inp: Amend) -> None:
+        amend_flow.validate(self, inp)
 
     @workflow.update
     async def choose_month(self, inp: ChooseMonth) -> CampaignState:

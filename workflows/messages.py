@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.amend import AmendChanges
 from domain.campaign import CampaignRequest, Phase
 from domain.events import Booking, Shortfall
 from domain.people import Milestone
@@ -46,6 +47,7 @@ class CampaignInput(BaseModel):
 
 class Approve(BaseModel):
     actor: Actor
+    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
     comment: str | None = None
     # The promotion team's special case: this A may be the month's second A (policy cap).
     a_override: bool = False
@@ -53,12 +55,14 @@ class Approve(BaseModel):
 
 class Downgrade(BaseModel):
     actor: Actor
+    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
     to_tier: Tier
     reason: str = Field(min_length=1)
 
 
 class Reject(BaseModel):
     actor: Actor
+    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
     reason: str = Field(min_length=1)
 
 
@@ -78,6 +82,24 @@ class MarkMilestoneDone(BaseModel):
     actor: Actor
     key: str
     comment: str | None = Field(default=None, max_length=1000)
+
+
+class EscalationQuery(BaseModel):
+    """Who an escalated campaign waits for (activities: delegations active at `at`)."""
+
+    campaign_id: str
+    business_line: str
+    tier: Tier
+    at: datetime
+    overrides_year: int
+
+
+class Amend(BaseModel):
+    """The owner changes the request (workflows/amend.py decides what that means)."""
+
+    actor: Actor
+    changes: AmendChanges
+    reason: str = Field(min_length=1)
 
 
 class Displaced(BaseModel):
@@ -150,3 +172,9 @@ class ActualsAnswer(BaseModel):
     corrected: int = Field(description="days whose figures changed (the old ones stay in the log)")
     unchanged: int = Field(description="rows equal to what was recorded: nothing to do")
     outcome_recorded: bool = False
+
+
+class AmendResult(CampaignState):
+    """`POST /campaigns/{id}/amend`: the state after the change, and whether it was material."""
+
+    material: bool

@@ -29,8 +29,9 @@ def test_there_are_histories_of_every_path():
     plan = [p.name for p in HISTORIES if ".year-plan" in p.name]
     for path in ("season", "close_intake", "continue_as_new"):
         assert any(path in n for n in plan), f"no committed year-plan history for the {path} path"
+    assert any(".approvals" in p.name for p in HISTORIES), "no history of the approvals patch"
     for path in ("approve", "reject", "sla", "choose_month", "window_expires", "displaces", "cancel", "hot_topic",
-                 "c_tier", "downgrades"):
+                 "c_tier", "downgrades", "amend", "material"):
         assert any(path in n for n in names), f"no committed history for the {path} path"
 
 

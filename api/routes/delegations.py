@@ -1,0 +1,98 @@
+"""Delegations (shared/API.md): a principal hands their authority to someone for a date
+window (policy time zone, both days included): a leader to anyone they name, an approver
+to another approver (the policy's `delegation` rule). Listed, and revoked by DELETE."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import DECIDERS, require_role
+from api.deps import AppDeps, CurrentActor
+from api.errors import ApiError
+from domain.assignment import Delegation
+from domain.dates import local_date
+from domain.policy import Policy
+from store import delegations, reference
+
+router = APIRouter(prefix="/delegations", tags=["delegations"])
+
+
+class DelegationBody(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    to: str = Field(min_length=1, max_length=200, description="the delegate's name")
+    from_: date = Field(alias="from", description="first day, policy time zone")
+    until: date = Field(description="last day, included")
+
+
+class DelegationOut(BaseModel):
+    id: str
+    from_name: str
+    from_role: str
+    to: str
+    from_: date = Field(serialization_alias="from")
+    until: date
+    revoked: bool
+    active: bool = Field(description="active today (policy time zone)")
+
+
+class DelegationList(BaseModel):
+    items: list[DelegationOut]
+    total: int
+
+
+async def _policy(d: AppDeps) -> Policy:
+    return await reference.policy_for(d.pool, datetime.now(UTC).year)
+
+
+def _out(g: Delegation, today: date) -> DelegationOut:
+    return DelegationOut(id=g.id, from_name=g.from_name, from_role=g.from_role, to=g.to, from_=g.starts,
+                         until=g.ends, revoked=g.revoked, active=g.active_on(today))
+
+
+@router.post("", status_code=201, response_model=DelegationOut, response_model_by_alias=True)
+async def create(body: DelegationBody, actor: CurrentActor, d: AppDeps) -> DelegationOut:
+    require_role(actor, *DECIDERS)
+    policy = await _policy(d)
+    if body.until < body.from_:
+        raise ApiError(422, "invalid_request", "until is before from")
+    if body.until - body.from_ > timedelta(days=policy.delegation.max_days - 1):
+        raise ApiError(422, "invalid_request", f"a delegation lasts at most {policy.delegation.max_days} days")
+    if body.to == actor.name:
+        raise ApiError(422, "invalid_request", "a principal cannot delegate to themselves")
+    allowed = policy.delegation.may_delegate_to.get(actor.role, [])
+    delegate = d.tokens.by_name(body.to)
+    if delegate is None and actor.role != "leader":
+        raise ApiError(422, "invalid_request", f"unknown principal {body.to!r}")
+    if delegate is not None and delegate.role not in allowed:
+        raise ApiError(403, "forbidden", f"a {actor.role} may delegate only to {' or '.join(allowed) or 'nobody'}, "
+                                         f"not to a {delegate.role}")
+    g = await delegations.grant(d.pool, from_name=actor.name, from_role=actor.role, from_line=actor.business_line,
+                                to=body.to, starts=body.from_, ends=body.until, at=datetime.now(UTC))
+    return _out(g, local_date(policy, datetime.now(UTC)))
+
+
+@router.get("", response_model=DelegationList, response_model_by_alias=True)
+async def list_delegations(actor: CurrentActor, d: AppDeps) -> DelegationList:
+    require_role(actor, *DECIDERS, "ops")
+    today = local_date(await _policy(d), datetime.now(UTC))
+    rows = await delegations.listed(d.pool, None if actor.role == "ops" else actor.name)
+    return DelegationList(items=[_out(g, today) for g in rows], total=len(rows))
+
+
+@router.delete("/{delegation_id}", status_code=204, response_class=Response,
+               responses={204: {"description": "revoked"}})
+async def revoke(delegation_id: str, actor: CurrentActor, d: AppDeps) -> Response:
+    require_role(actor, *DECIDERS, "ops")
+    g = await delegations.get(d.pool, delegation_id)
+    if g is None:
+        raise ApiError(404, "not_found", f"no delegation {delegation_id}")
+    if actor.role != "ops" and actor.name != g.from_name:
+        raise ApiError(403, "forbidden", "only the delegator or ops may revoke a delegation")
+    if g.revoked:
+        raise ApiError(409, "invalid_state", "already revoked")
+    await delegations.revoke(d.pool, delegation_id, actor.name, datetime.now(UTC))
+    return Response(status_code=204)

@@ -1,0 +1,99 @@
+"""`GET /inbox`: what waits for my decision, nearest SLA deadline first. Assignment is the
+policy's (domain/assignment.py): an A/B waits for the line's named approvers, else any
+approver; an S for the leaders; an escalated one also for the escalation roles; plus what
+I hold as a delegate today. Never my own line (separation of duties). Each item carries
+the deadline (escalation, or expiry once escalated), score, proposed tier, the revenue
+check and the month's load, so a decider can judge from the list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.auth import DECIDERS, require_role
+from api.deps import AppDeps, CurrentActor
+from domain.assignment import is_assignee
+from domain.dates import local_date
+from domain.policy import Policy
+from domain.tiers import Tier
+from store import delegations, inbox, reference
+
+router = APIRouter(tags=["decisions"])
+
+
+class RevenueCheck(BaseModel):
+    forecast_sales: float
+    revenue_target: float
+    reachable: bool
+
+
+class InboxItem(BaseModel):
+    campaign_id: str
+    name: str
+    business_line: str
+    category: str
+    month: str
+    deadline: datetime = Field(description="escalation, or expiry once escalated")
+    escalated: bool
+    score: float | None
+    proposed_tier: Tier | None
+    decision_tier: Tier = Field(description="the tier an approval gives (S: leadership's)")
+    hot_topic: bool
+    on_behalf_of: str | None = Field(description="waits for me as this principal's delegate")
+    revenue_check: RevenueCheck
+    month_load: dict[str, Any] = Field(description='{"campaigns", "counted_days", "tiers": {"S","A","B","C"}}')
+
+
+class Inbox(BaseModel):
+    items: list[InboxItem]
+    total: int
+
+
+def _deadline(policy: Policy, row: dict[str, Any], tier: Tier) -> datetime:
+    sla = timedelta(hours=policy.hot_topic_sla_hours if row["hot_topic"] else policy.rule(tier).approval_sla_hours)
+    return (row["escalated_at"] or row["scored_at"]) + sla
+
+
+@router.get("/inbox", response_model=Inbox)
+async def my_inbox(actor: CurrentActor, d: AppDeps) -> Inbox:
+    require_role(actor, *DECIDERS)
+    now = datetime.now(UTC)
+    rows = await inbox.in_review(d.pool)
+    policies: dict[int, Policy] = {}
+    items: list[InboxItem] = []
+    for row in rows:
+        year = int(row["month"][:4])
+        if year not in policies:
+            policies[year] = await reference.policy_for(d.pool, year)
+        policy = policies[year]
+        if actor.business_line == row["business_line"]:
+            continue
+        review = row["review"]
+        tier = Tier.S if row["requested_tier"] == "S" and review.get("leadership_decides") else \
+            Tier(review["proposed_tier"])
+        mine = is_assignee(policy, tier, row["business_line"], actor.name, actor.role) or (
+            row["escalated_at"] is not None and actor.role in policy.assignment.escalation_roles)
+        principal = None
+        if not mine:
+            held = await delegations.active(d.pool, local_date(policy, now), to=actor.name)
+            principal = next((g.from_name for g in held if g.from_line != row["business_line"]
+                              and is_assignee(policy, tier, row["business_line"], g.from_name, g.from_role)), None)
+            if principal is None:
+                continue
+        items.append(InboxItem(
+            campaign_id=row["campaign_id"], name=row["name"], business_line=row["business_line"],
+            category=row["category"], month=row["month"], deadline=_deadline(policy, row, tier),
+            escalated=row["escalated_at"] is not None, score=row["score"],
+            proposed_tier=row["proposed_tier"], decision_tier=tier, hot_topic=row["hot_topic"],
+            on_behalf_of=principal, month_load={},
+            revenue_check=RevenueCheck(forecast_sales=review["forecast_sales"],
+                                       revenue_target=review["revenue_target"],
+                                       reachable=review["target_reachable"])))
+    load = await inbox.month_load(d.pool, sorted({i.month for i in items}))
+    for i in items:
+        i.month_load = load[i.month]
+    items.sort(key=lambda i: (i.deadline, i.campaign_id))
+    return Inbox(items=items, total=len(items))

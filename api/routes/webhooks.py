@@ -1,0 +1,77 @@
+"""Webhooks (ops): subscribe a URL (its host must be in PROMOFLOW_WEBHOOK_ALLOW) to event
+types with a secret; each matching event is delivered through the outbox (store/outbox.py,
+activities/webhooks.py). Deliveries are listed per subscription and dead ones re-driven."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, get_args
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.auth import require_role
+from api.deps import AppDeps, CurrentActor
+from api.errors import ApiError
+from domain.events import EventBody
+from store import outbox
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+EVENT_TYPES = sorted(t.model_fields["type"].default for t in get_args(get_args(EventBody)[0]))
+
+
+class WebhookBody(BaseModel):
+    url: str = Field(min_length=1, max_length=2000)
+    events: list[str] = Field(min_length=1, max_length=50)
+    secret: str = Field(min_length=8, max_length=500)
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    created_at: datetime
+
+
+class DeliveryList(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+
+
+@router.post("", status_code=201, response_model=WebhookOut)
+async def subscribe(body: WebhookBody, actor: CurrentActor, d: AppDeps) -> WebhookOut:
+    require_role(actor, "ops")
+    parts = urlsplit(body.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiError(422, "invalid_request", "url must be an http(s) URL")
+    if parts.hostname.lower() not in d.settings.webhook_hosts:
+        raise ApiError(422, "url_not_allowed", f"{parts.hostname} is not in the webhook allow-list")
+    unknown = sorted(set(body.events) - set(EVENT_TYPES))
+    if unknown:
+        raise ApiError(422, "invalid_request", f"unknown event types {unknown}", EVENT_TYPES)
+    wid, now = uuid.uuid4().hex[:12], datetime.now(UTC)
+    await d.pool.execute("INSERT INTO webhook_subscriptions (id, url, events, secret, created_by, created_at) "
+                         "VALUES ($1, $2, $3, $4, $5, $6)", wid, body.url, body.events, body.secret, actor.name, now)
+    return WebhookOut(id=wid, url=body.url, events=body.events, created_at=now)
+
+
+async def _exists(d: AppDeps, webhook_id: str) -> None:
+    if not await d.pool.fetchval("SELECT 1 FROM webhook_subscriptions WHERE id = $1", webhook_id):
+        raise ApiError(404, "not_found", f"no webhook {webhook_id}")
+
+
+@router.get("/{webhook_id}/deliveries", response_model=DeliveryList)
+async def deliveries(webhook_id: str, actor: CurrentActor, d: AppDeps) -> DeliveryList:
+    require_role(actor, "ops")
+    await _exists(d, webhook_id)
+    items = await outbox.deliveries(d.pool, webhook_id)
+    return DeliveryList(items=items, total=len(items))
+
+
+@router.post("/{webhook_id}/redrive", response_model=dict[str, int])
+async def redrive(webhook_id: str, actor: CurrentActor, d: AppDeps) -> dict[str, int]:
+    require_role(actor, "ops")
+    await _exists(d, webhook_id)
+    return {"redriven": await outbox.redrive(d.pool, webhook_id, datetime.now(UTC))}

@@ -1,0 +1,76 @@
+"""The webhook outbox: a delivery row per matching subscription, written by the appending
+transaction (`eventstore.append` calls `enqueue`), so an event is never committed without
+its notifications and never notified without being committed. The delivery loop
+(activities/webhooks.py) claims due rows with SKIP LOCKED and records each attempt."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from domain.events import Event
+
+
+def event_id(event: Event) -> str:
+    """Stable identity of an event for receivers (dedupe on X-Promoflow-Event-Id)."""
+    return f"{event.campaign_id}:{event.seq}"
+
+
+def payload(event: Event, position: int) -> dict[str, Any]:
+    return {"event_id": event_id(event), "type": event.type, "campaign_id": event.campaign_id, "seq": event.seq,
+            "position": position, "at": event.at.isoformat(), "actor": event.actor, "reason": event.reason,
+            "data": event.data()}
+
+
+async def enqueue(conn: asyncpg.Connection, event: Event, position: int) -> None:
+    await conn.execute(
+        """INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, campaign_id, payload)
+           SELECT id, $1, $2, $3, $4::jsonb FROM webhook_subscriptions
+           WHERE active AND $2 = ANY(events)
+           ON CONFLICT (subscription_id, event_id) DO NOTHING""",
+        event_id(event), event.type, event.campaign_id, payload(event, position))
+
+
+async def claim_due(conn: asyncpg.Connection, now: datetime, lease_s: float, limit: int = 20) -> list[dict[str, Any]]:
+    """Due pending deliveries, leased for `lease_s` (pushed forward) so two loops never send one at once."""
+    rows = await conn.fetch(
+        """UPDATE webhook_deliveries d SET next_attempt_at = $1 + make_interval(secs => $2)
+           FROM webhook_subscriptions s
+           WHERE d.id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+                          ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+             AND s.id = d.subscription_id
+           RETURNING d.id, d.event_id, d.payload, d.attempts, s.url, s.secret""",
+        now, lease_s, limit)
+    return [{**dict(r), "payload": r["payload"] if isinstance(r["payload"], dict) else json.loads(r["payload"])}
+            for r in rows]
+
+
+async def record_attempt(conn: asyncpg.Connection, delivery_id: int, *, ok: bool, status: int | None,
+                         error: str | None, now: datetime, next_at: datetime | None) -> None:
+    """One attempt's outcome: delivered; or pending again at `next_at`; or dead (next_at None)."""
+    await conn.execute(
+        """UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $2, last_error = $3,
+               status = CASE WHEN $4 THEN 'delivered' WHEN $5::timestamptz IS NULL THEN 'dead' ELSE 'pending' END,
+               delivered_at = CASE WHEN $4 THEN $6 ELSE delivered_at END,
+               next_attempt_at = COALESCE($5, next_attempt_at)
+           WHERE id = $1""",
+        delivery_id, status, error, ok, next_at, now)
+
+
+async def deliveries(pool: asyncpg.Pool, subscription_id: str, limit: int = 200) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        """SELECT id, event_id, event_type, campaign_id, status, attempts, last_status, last_error,
+                  next_attempt_at, created_at, delivered_at
+           FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY id LIMIT $2""", subscription_id, limit)
+    return [dict(r) for r in rows]
+
+
+async def redrive(pool: asyncpg.Pool, subscription_id: str, now: datetime) -> int:
+    """Dead deliveries of a subscription become pending again, due now, with a fresh count."""
+    result = await pool.execute(
+        """UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2
+           WHERE subscription_id = $1 AND status = 'dead'""", subscription_id, now)
+    return int(result.split()[-1])

@@ -1,0 +1,111 @@
+"""Webhooks with a local receiver (a tiny ASGI app on a free port): signed deliveries with
+the event id; while the receiver is down they are retried and delivered once it is back;
+dead after the policy's limit, visible in GET /webhooks/{id}/deliveries, re-driven by ops;
+URLs outside the allow-list refused."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+
+from activities.webhooks import WebhookDelivery
+from domain.approvals import WebhookRule
+from tests.api.conftest import body
+from tests.api.serve import serving
+from tests.conftest import wait_until
+
+SECRET = "s3cret-webhook"
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.up = False
+        self.got: list[tuple[dict, bytes]] = []
+        self.refused = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return
+        raw = b""
+        while True:
+            msg = await receive()
+            raw += msg.get("body", b"")
+            if not msg.get("more_body"):
+                break
+        status = 200 if self.up else 503
+        if self.up:
+            self.got.append(({k.decode(): v.decode() for k, v in scope["headers"]}, raw))
+        else:
+            self.refused += 1
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+@contextlib.asynccontextmanager
+async def delivering(pool, rule: WebhookRule):
+    task = asyncio.create_task(WebhookDelivery(pool, rule, poll_s=0.05).run_forever())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_webhooks_signed_retried_dead_and_redriven(api):
+    receiver = Receiver()
+    async with serving(receiver) as url, api.as_("yan.ops") as ops, api.as_("lin.food") as food, \
+            api.as_("jun.approver") as jun:
+        r = await ops.post("/webhooks", json={"url": "https://example.com/hook", "events": ["ReviewScored"],
+                                              "secret": SECRET})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "url_not_allowed"
+        assert (await food.post("/webhooks", json={"url": url, "events": ["ReviewScored"],
+                                                   "secret": SECRET})).status_code == 403
+        r = await ops.post("/webhooks", json={"url": f"{url}/hook", "events": ["ReviewScored", "CampaignApproved"],
+                                              "secret": SECRET})
+        assert r.status_code == 201, r.text
+        wid = r.json()["id"]
+        cid = (await food.post("/campaigns", json=body("wh-1"))).json()["campaign_id"]
+
+        async def items():
+            return (await ops.get(f"/webhooks/{wid}/deliveries")).json()["items"]
+
+        # receiver down, limit 3: dead, visible, then re-driven once it is back
+        async with delivering(api.pool, WebhookRule(first_retry_seconds=0.1, max_interval_seconds=0.2,
+                                                    max_attempts=3)):
+            async def dead():
+                return [i["status"] for i in await items()] == ["dead"]
+            await wait_until(dead, what="the delivery to die")
+        assert (await items())[0]["attempts"] == 3 and receiver.refused == 3
+        receiver.up = True
+        assert (await ops.post(f"/webhooks/{wid}/redrive")).json() == {"redriven": 1}
+        async with delivering(api.pool, WebhookRule(first_retry_seconds=0.1, max_interval_seconds=0.2)):
+            async def delivered():
+                return [i["status"] for i in await items()] == ["delivered"]
+            await wait_until(delivered, what="the re-driven delivery")
+        headers, raw = receiver.got[0]
+        payload = json.loads(raw)
+        assert payload["type"] == "ReviewScored" and payload["campaign_id"] == cid
+        assert headers["x-promoflow-event-id"] == payload["event_id"] == f"{cid}:2"
+        expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        assert headers["x-promoflow-signature"] == expected
+
+        # receiver down while the event happens: retried, delivered once it is back
+        receiver.up = False
+        assert (await jun.post(f"/campaigns/{cid}/approve", json={})).status_code == 200
+        async with delivering(api.pool, WebhookRule(first_retry_seconds=0.1, max_interval_seconds=0.2,
+                                                    max_attempts=100)):
+            async def retried():
+                rows = await items()
+                return len(rows) == 2 and rows[1]["attempts"] >= 2
+            await wait_until(retried, what="retries while the receiver is down")
+            receiver.up = True
+
+            async def both():
+                return [i["status"] for i in await items()] == ["delivered", "delivered"]
+            await wait_until(both, what="delivery once the receiver is back")
+        assert json.loads(receiver.got[-1][1])["type"] == "CampaignApproved"
+        assert len(receiver.got) == 2

@@ -1,0 +1,170 @@
+"""Amending a running campaign (the owner's `amend` update), kept out of campaign.py.
+
+The update handler only hands the change to the workflow's main loop (`pending`), like the
+decisions do, so events keep the seq order the workflow assigns. The loop meets it in
+`CampaignWorkflow._wait`, whatever it waits for:
+
+- not material: `apply_in_place` records `CampaignAmended` and the wait goes on (same
+  deadline): in review, scheduled or awaiting a month;
+- material: the wait is interrupted and `rereview` runs: `CampaignAmended` + a new
+  `ReviewScored` (one append), back in review with a fresh SLA. A scheduled campaign keeps
+  its place and bookings meanwhile; a rejection or expiry releases them (their projections
+  do); an approval that keeps month, date and tier keeps them, any other gives them back
+  (`PlaceReleased`) and reserves again through the usual path (alternatives when full).
+
+Only campaigns started under the `approvals` patch accept amendments (`wf.approvals`), so
+histories recorded before it replay unchanged. Once the warm-up has started: 409.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import events as ev
+    from domain.amend import AmendError, Amendment, amend_request
+    from domain.scoring import score_request
+    from domain.status import Status
+    from domain.tiers import Tier
+    from workflows.messages import Amend, AmendResult
+
+if TYPE_CHECKING:
+    from workflows.campaign import CampaignWorkflow
+
+AMENDABLE = (Status.IN_REVIEW, Status.SCHEDULED, Status.AWAITING_MONTH_CHOICE)
+SYSTEM = "promoflow"
+
+
+def _invalid_state(message: str) -> ApplicationError:
+    return ApplicationError(message, type="invalid_state", non_retryable=True)
+
+
+def _amendment(wf: CampaignWorkflow, inp: Amend) -> Amendment:
+    s = wf.state
+    return amend_request(wf._policy, wf.request, inp.changes, s.tier or s.proposed_tier)
+
+
+def validate(wf: CampaignWorkflow, inp: Amend) -> None:
+    s = wf.state
+    if inp.actor.role != "business_line" or inp.actor.business_line != s.business_line:
+        raise ApplicationError(f"only the owning business line {s.business_line} may amend its campaign",
+                               type="forbidden", non_retryable=True)
+    if not wf.approvals:
+        raise _invalid_state("this campaign started before amendments existed; cancel it and submit again")
+    if s.status not in AMENDABLE:
+        raise _invalid_state(f"campaign is {s.status.value}; only a campaign in review, awaiting a month or "
+                             "scheduled (before its warm-up starts) can be amended")
+    if wf.cancel_request is not None or wf.amend_pending is not None:
+        raise _invalid_state("a cancellation or another amendment is pending")
+    if wf.decision is not None and not (wf.decision_recorded and s.status != Status.IN_REVIEW):
+        raise _invalid_state("a decision is being recorded; amend once the campaign is scheduled")
+    try:
+        _amendment(wf, inp)
+    except AmendError as err:
+        raise ApplicationError(str(err), type="invalid_request", non_retryable=True) from None
+
+
+async def handle(wf: CampaignWorkflow, inp: Amend) -> AmendResult:
+    """The update: hand the change to the main loop, answer once it is recorded."""
+    done = wf.amends_done
+    wf.amend_pending, wf.amend_refusal = inp, None
+    await workflow.wait_condition(
+        lambda: wf.amends_done > done or wf.amend_refusal is not None or wf.state.status.is_final)
+    if wf.amends_done == done:
+        raise _invalid_state(wf.amend_refusal or f"campaign is {wf.state.status.value}")
+    return AmendResult(**wf.state.model_dump(), material=wf.amend_material)
+
+
+def refuse_if_too_late(wf: CampaignWorkflow, status: Status) -> None:
+    """The campaign moved on (warm-up started) before the loop met the amendment."""
+    if wf.amend_pending is not None and status not in AMENDABLE:
+        wf.amend_pending, wf.amend_refusal = None, f"campaign is {status.value}; too late to amend"
+
+
+async def _record(wf: CampaignWorkflow, inp: Amend, a: Amendment, month: str, extra: list) -> None:
+    body = ev.CampaignAmended(changes=a.changes, material=a.material, reasons=a.reasons,
+                              stage=wf.state.status.value, request=a.request, month=month)
+    items = [(body, inp.actor.name, inp.reason), *extra]
+    if wf.lean:
+        await wf._record_all(items)
+    else:
+        for b, actor, reason in items:
+            await wf._record(b, actor, reason)
+
+
+def _take(wf: CampaignWorkflow, a: Amendment) -> None:
+    s = wf.state
+    wf.request = a.request
+    s.name, s.requested_tier = a.request.name, a.request.requested_tier
+
+
+async def apply_in_place(wf: CampaignWorkflow) -> bool:
+    """A pending amendment met in a wait. True: handled (not material, or refused), the wait
+    goes on; False: material, the caller interrupts the wait and `rereview` runs."""
+    inp = wf.amend_pending
+    assert inp is not None
+    try:
+        a = _amendment(wf, inp)
+    except AmendError as err:  # the state moved since the validator ran
+        wf.amend_pending, wf.amend_refusal = None, str(err)
+        return True
+    if a.material:
+        return False
+    wf.amend_pending = None
+    await _record(wf, inp, a, wf.state.month, [])
+    _take(wf, a)
+    wf.amend_material = False
+    wf.amends_done += 1
+    return True
+
+
+async def rereview(wf: CampaignWorkflow) -> None:
+    """A material amendment: back to review, then keep, move or give back the place."""
+    inp = wf.amend_pending
+    assert inp is not None and wf.line is not None
+    wf.amend_pending = None
+    s = wf.state
+    a = _amendment(wf, inp)
+    held = s.status == Status.SCHEDULED
+    held_at = (s.month, s.burst_start, s.tier)
+    _take(wf, a)
+    if not held:
+        s.month, s.burst_start, s.alternatives, s.reasons = a.request.month, a.request.burst_start, [], []
+    review = score_request(wf._policy, wf.line, wf.request, minimums=wf.fidelity)
+    s.score, s.proposed_tier = review.score, review.proposed_tier
+    s.revenue_flag = None if review.revenue.reachable else (
+        f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
+        f"{review.revenue.forecast_sales:,.0f} (traffic x order value x conversion)")
+    wf.decision, wf.decision_recorded, wf.month_chosen, s.escalated = None, False, False, False
+    leadership = wf._leadership_decides()
+    s.status, s.pending = Status.IN_REVIEW, "approval"
+    scored = ev.ReviewScored(
+        score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
+        forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
+        target_reachable=review.revenue.reachable, leadership_decides=leadership)
+    await _record(wf, inp, a, s.month, [(scored, SYSTEM, s.revenue_flag)])
+    wf.amend_material = True
+    wf.amends_done += 1
+    if review.proposed_tier == Tier.C and not leadership:
+        s.tier = Tier.C
+        await wf._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
+    else:
+        wf._set_status(Status.IN_REVIEW, pending="approval")
+        if not await wf._await_decision(review.proposed_tier):
+            s.bookings, s.phases = [], []  # rejected or expired: the projection released them
+            return
+    if held and (s.month, s.tier) == (held_at[0], held_at[2]) and wf.request.month == s.month \
+            and wf.request.burst_start in (None, held_at[1]):
+        wf._set_status(Status.SCHEDULED)
+        wf.balancing_rounds += 1
+        await wf._run_phases()
+        return
+    if held:
+        await wf._record(ev.PlaceReleased(month=s.month), SYSTEM, "amended: reserved again")
+        s.bookings, s.phases, s.shortfall = [], [], []
+        s.month, s.burst_start = wf.request.month, None
+    if await wf._schedule():
+        await wf._run_phases()
