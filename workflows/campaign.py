@@ -480,10 +480,15 @@ class CampaignWorkflow:
             self._check_interrupts()
             if self.amend_pending is None or condition():
                 return True
-            if not await amend_flow.apply_in_place(self):
-                raise _Interrupted()
+            await self._meet_amendment()
             if deadline <= workflow.now():
                 return False
+
+    async def _meet_amendment(self) -> None:
+        """An amendment met in a wait: applied in place when not material, else it interrupts
+        the wait (workflows/amend.py). Every wait of the workflow calls this."""
+        if self.amend_pending is not None and not await amend_flow.apply_in_place(self):
+            raise _Interrupted()
 
     async def _sleep_until(self, day) -> None:
         if self.prep.enabled:  # MILESTONES: the same wait, also keeping the milestones' timers

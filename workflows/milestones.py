@@ -39,6 +39,7 @@ SYSTEM = "promoflow"
 
 class _Host(Protocol):
     state: CampaignState
+    amend_pending: Any  # the owner's amendment waiting to be met (workflows/amend.py)
 
     @property
     def _policy(self) -> Policy: ...
@@ -48,6 +49,8 @@ class _Host(Protocol):
     def _interrupted(self) -> bool: ...
 
     def _check_interrupts(self) -> None: ...
+
+    async def _meet_amendment(self) -> None: ...
 
 
 class MilestoneKeeper:
@@ -105,11 +108,13 @@ class MilestoneKeeper:
             nxt = next_overdue(policy, self.milestones)
             wake = target if nxt is None else min(target, nxt)
             try:
-                await workflow.wait_condition(lambda: bool(self.pending) or self.host._interrupted(),
-                                              timeout=wake - now)
+                await workflow.wait_condition(
+                    lambda: bool(self.pending) or self.host._interrupted() or self.host.amend_pending is not None,
+                    timeout=wake - now)
             except TimeoutError:
                 pass
             self.host._check_interrupts()
+            await self.host._meet_amendment()  # the owner's amendment, as in every wait
 
     async def settle(self) -> None:
         """After the encore: stay until no milestone is open (done, or overdue at its day's end)."""

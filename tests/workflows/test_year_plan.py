@@ -219,7 +219,7 @@ async def test_history_size_for_1000_intents(engine, capsys):
         first = rnd.randint(1, 12)
         months = sorted({first, min(12, first + 1)}, key=lambda m: m != first)
         it = intent(n, rnd.randrange(6), months, rnd.choice(["A", "B", "B", "C"]),
-                    rnd.uniform(5e5, 3e7), rnd.randint(2e5, 8e6))
+                    rnd.uniform(5e5, 3e7), rnd.randint(200_000, 8_000_000))
         intents.append(it.model_copy(update={"intent_id": season.intent_id_for(it.business_line, it.request_id)}))
     h = await open_plan(env.client, YEAR, tq)
     for i in range(0, 1000, BATCH):
