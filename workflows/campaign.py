@@ -29,9 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.dates import choose_burst_start, local_date, phase_start_instant
     from domain.lines import BusinessLineContext
     from domain.policy import Policy
-    from domain.results.actuals import ActualRow, check_rows, errors_message, own_days, split_batch
     from domain.results.forecast import check_forecast, weigh_forecast_check
-    from domain.results.outcome import compute_outcome
     from domain.scoring import score_request
     from domain.tiers import Tier
     from workflows import amend as amend_flow
@@ -57,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         Status,
     )
     from workflows.milestones import MILESTONES, MilestoneKeeper
+    from workflows.results_window import ResultsKeeper
 
 SYSTEM = "promoflow"
 POLICY_OVERRIDES_ONLY = "policy-overrides-only"  # workflow.patched id, see README "Changing workflow code"
@@ -134,9 +133,7 @@ class CampaignWorkflow:
         self.lean = False  # LEAN_CAMPAIGN, decided once at the start of run()
         self.search_attributes: tuple[str, ...] | None = None  # the last upserted values (lean)
         self.results = False  # RESULTS_WINDOW, decided once at the start of run()
-        self.actuals: dict[date, ActualRow] = {}
-        self.actuals_busy = False  # one batch at a time: each is split against what is recorded
-        self.results_closed = False
+        self.results_keeper = ResultsKeeper(self)  # RESULTS_WINDOW: actuals, then the outcome
         self.prep = MilestoneKeeper(self)  # MILESTONES: enabled at the start of run()
         self.approvals = False  # APPROVALS, decided once at the start of run()
         self.line: BusinessLineContext | None = None  # the review's context, kept for a re-review
@@ -351,23 +348,7 @@ class CampaignWorkflow:
         if self.prep.enabled:
             await self.prep.settle()
         if self.results:
-            await self._results_window()
-
-    async def _results_window(self) -> None:
-        """Wait the policy's results window after the last phase for actuals (the
-        `record_actuals` update), then record the outcome and close."""
-        span = own_days(self.state.phases)
-        if span is None:  # nothing ran on any day: no window, no outcome
-            return
-        await self._sleep_until(span[1] + timedelta(days=self._policy.results.results_window_days))
-        self.results_closed = True
-        await workflow.wait_condition(lambda: not self.actuals_busy)
-        rows = sorted(self.actuals.values(), key=lambda r: r.date)
-        outcome = compute_outcome(self._policy, self.request.forecast, self.state.phases,
-                                  self._policy.rule(self.state.tier or Tier.C).counted_days, rows)
-        await self._record(ev.CampaignOutcome(outcome=outcome, days=(span[1] - span[0]).days), SYSTEM,
-                           f"results window of {self._policy.results.results_window_days} days closed")
-        self.state.outcome_recorded = True
+            await self.results_keeper.window()
 
     async def _compensate(self) -> None:
         """Cancelled: the event's projection releases the calendar place and every booking.
@@ -657,34 +638,11 @@ class CampaignWorkflow:
     # ---------------------------------------------------------------- results (update)
     @workflow.update
     async def record_actuals(self, inp: RecordActuals) -> ActualsAnswer:
-        await workflow.wait_condition(lambda: not self.actuals_busy)
-        self.actuals_busy = True
-        try:
-            new, changed = split_batch(self.actuals, inp.rows)
-            if new:
-                await self._record(ev.ActualsRecorded(rows=new), inp.actor.name)
-            if changed:
-                await self._record(ev.ActualsCorrected(corrections=changed), inp.actor.name)
-            self.actuals.update({r.date: r for r in new})
-            self.actuals.update({c.new.date: c.new for c in changed})
-        finally:
-            self.actuals_busy = False
-        return ActualsAnswer(campaign_id=self.state.campaign_id, recorded=len(new), corrected=len(changed),
-                             unchanged=len(inp.rows) - len(new) - len(changed))
+        return await self.results_keeper.record(inp)
 
     @record_actuals.validator
     def _validate_record_actuals(self, inp: RecordActuals) -> None:
-        s = self.state
-        if inp.actor.role != "ops" and inp.actor.business_line != s.business_line:
-            raise _forbidden("only the owning business line or ops may record actuals")
-        if self.results_closed or s.outcome_recorded:
-            raise ApplicationError("the results window is closed", type="results_closed", non_retryable=True)
-        if self.policy is None or s.status in (Status.REJECTED, Status.CANCELLED, Status.EXPIRED) or not s.phases:
-            raise _invalid_state(f"campaign is {s.status.value} without phases; no day takes actuals")
-        errors = check_rows(self._policy, inp.rows, s.phases, self._today())
-        if errors:
-            raise ApplicationError(errors_message(errors), [e.model_dump() for e in errors],
-                                   type="invalid_actuals", non_retryable=True)
+        self.results_keeper.validate(inp)
 
     @workflow.update
     async def milestone_done(self, inp: MarkMilestoneDone) -> CampaignState:
