@@ -33,6 +33,15 @@ APPROVER = Actor(name="jun.approver", role="approver", business_line=None)
 NO_CAPS = {"yearly_budget_days": 1_000_000, "hot_topic_reserve_days": 0,
            "tiers": {"B": {"max_per_month": 1_000_000}}}
 EXPECTED_TYPES = ["CampaignSubmitted", "ReviewScored", "CampaignApproved", "MonthReserved", "ResourcesAllocated"]
+# Once scheduled, a campaign plans its milestones (workflow.patched "milestones"): at most
+# that one event may follow, depending on when the check looks.
+AFTER_SCHEDULED = ["MilestonesPlanned"]
+
+
+def expected_log(types: list[str]) -> bool:
+    """Exactly the expected events once each, then at most the milestones' plan."""
+    n = len(EXPECTED_TYPES)
+    return types[:n] == EXPECTED_TYPES and types[n:] in ([], AFTER_SCHEDULED)
 
 
 def free_port() -> int:
@@ -234,8 +243,8 @@ async def until_all_scheduled(client: Client, dsn: str, run: Run, timeout: float
     assert {s.status for s in states} == {Status.SCHEDULED}, {s.campaign_id: s.status for s in states
                                                               if s.status != Status.SCHEDULED}
     for s in states:
-        assert [h.seq for h in s.history] == list(range(1, 6)), (s.campaign_id, s.history)
-        assert [h.type for h in s.history] == EXPECTED_TYPES, (s.campaign_id, [h.type for h in s.history])
+        assert [h.seq for h in s.history] == list(range(1, len(s.history) + 1)), (s.campaign_id, s.history)
+        assert expected_log([h.type for h in s.history]), (s.campaign_id, [h.type for h in s.history])
 
 
 async def conn_stuck(dsn: str, ids: list[str]) -> str | None:
@@ -258,9 +267,9 @@ async def assert_log_and_bookings_exact(dsn: str, ids: list[str]) -> None:
         assert len(rows) == len(ids), f"{len(ids) - len(rows)} campaigns have no events"
         for r in rows:
             assert list(r["seqs"]) == list(range(1, len(r["seqs"]) + 1)), (r["campaign_id"], r["seqs"])
-            assert list(r["types"]) == EXPECTED_TYPES, (r["campaign_id"], r["types"])
+            assert expected_log(list(r["types"])), (r["campaign_id"], r["types"])
         audit = await conn.fetchval("SELECT count(*) FROM audit_trail WHERE campaign_id = ANY($1::text[])", ids)
-        assert audit == len(ids) * len(EXPECTED_TYPES), f"audit trail has {audit} rows"
+        assert audit == sum(len(r["seqs"]) for r in rows), f"audit trail has {audit} rows"
         # bookings: the event's list == the table's live rows (no lost, no duplicated unit)
         mismatched = await conn.fetch(
             """WITH wanted AS (
