@@ -296,4 +296,4 @@ async def test_import_example_year_twice_against_the_real_stack(dev_env, pool, t
         assert code == 0 and "New Year goods festival" in out and "history:" in out, out + err
         code, out, err = await run_starter(*common, "--as", "yan.ops", "approve", "campaign-food-y2027-001")
         assert (code, err.strip()) == (
-            1, "error forbidden: yan.ops (ops) may not do this: it needs the role approver or leader")
+            1, "error forbidden: yan.ops (ops) may not do this: it needs the role approver or leader or a delegation")
