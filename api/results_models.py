@@ -14,7 +14,7 @@ from domain.tiers import Tier
 
 
 class ActualsBody(BaseModel):
-    rows: list[ActualRow] = Field(min_length=1, max_length=10_000)
+    rows: list[ActualRow] = Field(min_length=1, max_length=400)  # a campaign's window is weeks, not years
 
 
 class ActualsResultBody(BaseModel):
@@ -29,11 +29,11 @@ class ActualsResultBody(BaseModel):
 
 class BulkActualsItem(BaseModel):
     campaign_id: str
-    rows: list[ActualRow] = Field(min_length=1, max_length=10_000)
+    rows: list[ActualRow] = Field(min_length=1, max_length=400)  # a campaign's window is weeks, not years
 
 
 class BulkActualsBody(BaseModel):
-    campaigns: list[BulkActualsItem] = Field(min_length=1, max_length=2_000)
+    campaigns: list[BulkActualsItem] = Field(min_length=1, max_length=200)  # a request stays a few MB
 
 
 class BulkActualsResult(BaseModel):
@@ -48,7 +48,7 @@ class HistoryCampaign(CampaignRequest):
 
     tier: Tier
     phases: list[Phase] = Field(min_length=1)
-    actuals: list[ActualRow] = []
+    actuals: list[ActualRow] = Field(default=[], max_length=400)
 
 
 class HistoryResult(BaseModel):
@@ -70,4 +70,4 @@ class RevenueEntry(BaseModel):
 
 
 class RevenueBody(BaseModel):
-    entries: list[RevenueEntry] = Field(min_length=1, max_length=10_000)
+    entries: list[RevenueEntry] = Field(min_length=1, max_length=1_000)
