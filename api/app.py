@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors, metrics
+from api import errors, metrics, oidc
 from api.auth import TokenBook
 from api.deps import Deps
 from api.routes import (
@@ -65,7 +65,8 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
         pool = await create_pool(settings.require_database_url(), max_size=20)
         try:
             client = await connect(settings)
-            app.state.deps = Deps(settings, client, pool, TokenBook.load(settings.tokens_path))
+            app.state.deps = Deps(settings, client, pool, TokenBook.load(settings.tokens_path),
+                                  oidc.from_settings(settings))
             yield
         finally:
             await pool.close()

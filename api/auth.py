@@ -14,7 +14,7 @@ from workflows.messages import Actor
 ROLES = ("business_line", "approver", "leader", "ops")
 READERS = ("approver", "leader", "ops")
 DECIDERS = ("approver", "leader")
-_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 class TokenBook:
@@ -30,6 +30,9 @@ class TokenBook:
         """A known principal by name (delegation targets)."""
         return next((a for a in self._by_digest.values() if a.name == name), None)
 
+    def knows(self, token: str) -> bool:
+        return digest(token.strip()) in self._by_digest
+
     @classmethod
     def load(cls, path: Path) -> TokenBook:
         return cls(json.loads(path.read_text()))
@@ -37,10 +40,10 @@ class TokenBook:
     def actor(self, token: str | None) -> Actor:
         """The principal of a bearer token; 401 when there is none or it is unknown."""
         if not token or not token.strip():
-            raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>", headers=_CHALLENGE)
+            raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>", headers=CHALLENGE)
         actor = self._by_digest.get(digest(token.strip()))
         if actor is None:
-            raise ApiError(401, "unauthenticated", "unknown token", headers=_CHALLENGE)
+            raise ApiError(401, "unauthenticated", "unknown token", headers=CHALLENGE)
         return actor
 
 

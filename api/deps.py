@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
 from api.auth import TokenBook
+from api.oidc import OidcVerifier, looks_like_jwt
 from infra.settings import Settings
 from workflows.messages import Actor
 
@@ -25,6 +26,7 @@ class Deps:
     client: Client
     pool: asyncpg.Pool
     tokens: TokenBook
+    oidc: OidcVerifier | None = None  # single sign-on, when configured
 
 
 def get_deps(request: Request) -> Deps:
@@ -35,12 +37,18 @@ AppDeps = Annotated[Deps, Depends(get_deps)]
 
 # auto_error=False: a missing or malformed header reaches `current_actor`, which answers
 # with the API's own 401 body instead of FastAPI's.
-bearer = HTTPBearer(auto_error=False, description="a token of the tokens file (PROMOFLOW_TOKENS_FILE)")
+bearer = HTTPBearer(auto_error=False, description="a token of the tokens file (PROMOFLOW_TOKENS_FILE), or an "
+                                                   "OIDC JWT of the configured issuer (PROMOFLOW_OIDC_*)")
 
 
 def current_actor(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
                   deps: AppDeps) -> Actor:
-    return deps.tokens.actor(credentials.credentials if credentials else None)
+    # A plain (sync) dependency: FastAPI runs it in its thread pool, so a JWKS fetch by
+    # pyjwt's blocking client never stalls the event loop.
+    token = credentials.credentials.strip() if credentials else None
+    if token and deps.oidc is not None and looks_like_jwt(token) and not deps.tokens.knows(token):
+        return deps.oidc.actor(token)
+    return deps.tokens.actor(token)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

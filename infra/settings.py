@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,24 @@ class Settings(BaseSettings):
     oidc_role_claim: str = Field(default="promoflow_role", validation_alias="PROMOFLOW_OIDC_ROLE_CLAIM")
     oidc_line_claim: str = Field(default="business_line", validation_alias="PROMOFLOW_OIDC_LINE_CLAIM")
     oidc_name_claim: str = Field(default="preferred_username", validation_alias="PROMOFLOW_OIDC_NAME_CLAIM")
+    # Asymmetric only (api/oidc.py refuses `none` and HMAC); comma-separated.
+    oidc_algorithms: str = Field(default="RS256,RS384,RS512,PS256,ES256,ES384",
+                                 validation_alias="PROMOFLOW_OIDC_ALGORITHMS")
+    oidc_leeway_s: float = Field(default=30.0, validation_alias="PROMOFLOW_OIDC_LEEWAY_S", ge=0)
+    oidc_jwks_lifespan_s: float = Field(default=300.0, validation_alias="PROMOFLOW_OIDC_JWKS_LIFESPAN_S", gt=0)
+
+    @model_validator(mode="after")
+    def _oidc_all_or_none(self) -> Settings:
+        given = {"PROMOFLOW_OIDC_ISSUER": self.oidc_issuer, "PROMOFLOW_OIDC_AUDIENCE": self.oidc_audience,
+                 "PROMOFLOW_OIDC_JWKS_URL": self.oidc_jwks_url}
+        missing = [k for k, v in given.items() if not v]
+        if 0 < len(missing) < len(given):
+            raise ValueError(f"single sign-on needs all three of {', '.join(given)}; missing {', '.join(missing)}")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_audience and self.oidc_jwks_url)
 
     @property
     def webhook_hosts(self) -> set[str]:
