@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import asyncpg
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
@@ -20,6 +21,7 @@ from activities.approvals import ApprovalActivities
 from activities.campaign import CampaignActivities
 from activities.planning import PlanningActivities
 from activities.webhooks import WebhookDelivery
+from domain.approvals import WebhookRule
 from infra.logs import configure as configure_logging
 from infra.settings import load_settings
 from infra.temporal import connect
@@ -75,13 +77,20 @@ async def main() -> None:
     worker = build_worker(client, pool, settings.task_queue)
     logging.getLogger("promoflow.worker").info(
         "worker on task queue %s; metrics on 127.0.0.1:%s/metrics", settings.task_queue, settings.worker_metrics_port)
-    # The webhook outbox's delivery loop runs beside the worker (activities/webhooks.py says why).
-    delivery = asyncio.create_task(WebhookDelivery(pool).run_forever(), name="webhook-delivery")
+    try:
+        await run_with_delivery(worker, pool)
+    finally:
+        await pool.close()
+
+
+async def run_with_delivery(worker: Worker, pool: asyncpg.Pool, rule: WebhookRule | None = None) -> None:
+    """Run the worker with the webhook outbox's delivery loop beside it (activities/webhooks.py
+    says why a loop and not a workflow), until the worker stops."""
+    delivery = asyncio.create_task(WebhookDelivery(pool, rule).run_forever(), name="webhook-delivery")
     try:
         await worker.run()
     finally:
         delivery.cancel()
-        await pool.close()
 
 
 if __name__ == "__main__":

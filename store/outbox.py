@@ -14,6 +14,31 @@ import asyncpg
 from domain.events import Event
 
 
+async def subscribe(pool: asyncpg.Pool, *, subscription_id: str, url: str, events: list[str], secret: str,
+                    created_by: str, now: datetime) -> None:
+    await pool.execute("INSERT INTO webhook_subscriptions (id, url, events, secret, created_by, created_at) "
+                       "VALUES ($1, $2, $3, $4, $5, $6)", subscription_id, url, events, secret, created_by, now)
+
+
+async def subscriptions(pool: asyncpg.Pool, subscription_id: str | None = None) -> list[dict[str, Any]]:
+    """Active subscriptions (all, or the one asked for), without their secrets, oldest first."""
+    rows = await pool.fetch(
+        """SELECT s.id, s.url, s.events, s.created_by, s.created_at,
+                  count(d.id) FILTER (WHERE d.status = 'pending') AS pending,
+                  count(d.id) FILTER (WHERE d.status = 'dead') AS dead
+           FROM webhook_subscriptions s LEFT JOIN webhook_deliveries d ON d.subscription_id = s.id
+           WHERE s.active AND ($1::text IS NULL OR s.id = $1)
+           GROUP BY s.id ORDER BY s.created_at, s.id""", subscription_id)
+    return [dict(r) for r in rows]
+
+
+async def unsubscribe(pool: asyncpg.Pool, subscription_id: str) -> bool:
+    """No new deliveries, and its pending ones are no longer sent; its history stays."""
+    result = await pool.execute("UPDATE webhook_subscriptions SET active = false WHERE id = $1 AND active",
+                                subscription_id)
+    return result.split()[-1] == "1"
+
+
 def event_id(event: Event) -> str:
     """Stable identity of an event for receivers (dedupe on X-Promoflow-Event-Id)."""
     return f"{event.campaign_id}:{event.seq}"
@@ -40,6 +65,7 @@ async def claim_due(conn: asyncpg.Connection, now: datetime, lease_s: float, lim
         """UPDATE webhook_deliveries d SET next_attempt_at = $1 + make_interval(secs => $2)
            FROM webhook_subscriptions s
            WHERE d.id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+                            AND subscription_id IN (SELECT id FROM webhook_subscriptions WHERE active)
                           ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
              AND s.id = d.subscription_id
            RETURNING d.id, d.event_id, d.payload, d.attempts, s.url, s.secret""",

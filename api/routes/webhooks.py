@@ -1,6 +1,8 @@
 """Webhooks (ops): subscribe a URL (its host must be in PROMOFLOW_WEBHOOK_ALLOW) to event
 types with a secret; each matching event is delivered through the outbox (store/outbox.py,
-activities/webhooks.py). Deliveries are listed per subscription and dead ones re-driven."""
+activities/webhooks.py). Subscriptions are listed (never their secrets) and deleted (no more
+deliveries; the history stays in the database); deliveries are listed per subscription and
+dead ones re-driven."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, get_args
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from api.auth import require_role
@@ -35,6 +37,17 @@ class WebhookOut(BaseModel):
     created_at: datetime
 
 
+class WebhookListed(WebhookOut):
+    created_by: str
+    pending: int
+    dead: int
+
+
+class WebhookList(BaseModel):
+    items: list[WebhookListed]
+    total: int
+
+
 class DeliveryList(BaseModel):
     items: list[dict[str, Any]]
     total: int
@@ -52,13 +65,29 @@ async def subscribe(body: WebhookBody, actor: CurrentActor, d: AppDeps) -> Webho
     if unknown:
         raise ApiError(422, "invalid_request", f"unknown event types {unknown}", EVENT_TYPES)
     wid, now = uuid.uuid4().hex[:12], datetime.now(UTC)
-    await d.pool.execute("INSERT INTO webhook_subscriptions (id, url, events, secret, created_by, created_at) "
-                         "VALUES ($1, $2, $3, $4, $5, $6)", wid, body.url, body.events, body.secret, actor.name, now)
+    await outbox.subscribe(d.pool, subscription_id=wid, url=body.url, events=body.events, secret=body.secret,
+                           created_by=actor.name, now=now)
     return WebhookOut(id=wid, url=body.url, events=body.events, created_at=now)
 
 
+@router.get("", response_model=WebhookList)
+async def listed(actor: CurrentActor, d: AppDeps) -> WebhookList:
+    require_role(actor, "ops")
+    items = [WebhookListed(**row) for row in await outbox.subscriptions(d.pool)]
+    return WebhookList(items=items, total=len(items))
+
+
+@router.delete("/{webhook_id}", status_code=204, response_class=Response,
+               responses={204: {"description": "unsubscribed: nothing more is delivered to it"}})
+async def unsubscribe(webhook_id: str, actor: CurrentActor, d: AppDeps) -> Response:
+    require_role(actor, "ops")
+    if not await outbox.unsubscribe(d.pool, webhook_id):
+        raise ApiError(404, "not_found", f"no webhook {webhook_id}")
+    return Response(status_code=204)
+
+
 async def _exists(d: AppDeps, webhook_id: str) -> None:
-    if not await d.pool.fetchval("SELECT 1 FROM webhook_subscriptions WHERE id = $1", webhook_id):
+    if not await outbox.subscriptions(d.pool, webhook_id):
         raise ApiError(404, "not_found", f"no webhook {webhook_id}")
 
 

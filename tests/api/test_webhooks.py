@@ -109,3 +109,20 @@ async def test_webhooks_signed_retried_dead_and_redriven(api):
             await wait_until(both, what="delivery once the receiver is back")
         assert json.loads(receiver.got[-1][1])["type"] == "CampaignApproved"
         assert len(receiver.got) == 2
+
+        # listed without the secret; deleted: nothing more is delivered to it, 404 afterwards
+        listed = (await ops.get("/webhooks")).json()
+        assert [(w["id"], w["pending"], w["dead"]) for w in listed["items"]] == [(wid, 0, 0)]
+        assert "secret" not in listed["items"][0] and listed["items"][0]["created_by"] == "yan.ops"
+        assert (await food.get("/webhooks")).status_code == 403
+        assert (await ops.delete(f"/webhooks/{wid}")).status_code == 204
+        assert (await ops.delete(f"/webhooks/{wid}")).status_code == 404
+        assert (await ops.get(f"/webhooks/{wid}/deliveries")).status_code == 404
+        assert (await ops.get("/webhooks")).json() == {"items": [], "total": 0}
+        cid2 = (await food.post("/campaigns", json=body("wh-2"))).json()["campaign_id"]
+        await wait_until(lambda: _scored(ops, cid2), what="the second campaign scored")
+        assert await api.pool.fetchval("SELECT count(*) FROM webhook_deliveries WHERE campaign_id = $1", cid2) == 0
+
+
+async def _scored(http, cid: str) -> bool:
+    return (await http.get(f"/campaigns/{cid}")).json()["status"] != "submitted"

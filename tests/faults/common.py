@@ -67,13 +67,15 @@ class WorkerProcess:
     dsn: str
     task_queue: str
     log: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
     proc: asyncio.subprocess.Process | None = None
     starts: int = 0
 
     async def start(self) -> None:
         self.starts += 1
         env = dict(os.environ, TEMPORAL_ADDRESS=self.address, DATABASE_URL=self.dsn,
-                   PROMOFLOW_TASK_QUEUE=self.task_queue, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+                   PROMOFLOW_TASK_QUEUE=self.task_queue, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
+                   **self.extra_env)
         out = open(self.log, "ab")
         out.write(f"--- start {self.starts}\n".encode())
         out.flush()
@@ -105,11 +107,11 @@ class WorkerProcess:
 
 
 @asynccontextmanager
-async def worker_process(address: str, dsn: str, task_queue: str, name: str):
+async def worker_process(address: str, dsn: str, task_queue: str, name: str, env: dict[str, str] | None = None):
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"faults-{name}-worker.log"
     log.write_text("")
-    w = WorkerProcess(address, dsn, task_queue, log)
+    w = WorkerProcess(address, dsn, task_queue, log, dict(env or {}))
     await w.start()
     try:
         yield w

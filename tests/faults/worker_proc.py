@@ -2,8 +2,10 @@
 
     TEMPORAL_ADDRESS=... DATABASE_URL=... PROMOFLOW_TASK_QUEUE=... python -m tests.faults.worker_proc
 
-Runs `worker.build_worker` exactly as the product does (same activities, same sandbox);
-prints "worker ready" once the worker is built and about to poll.
+Runs `worker.build_worker` and the webhook delivery loop exactly as the product does (same
+activities, same sandbox, `worker.run_with_delivery`); PROMOFLOW_TEST_WEBHOOK_RULE (JSON of a
+`WebhookRule`) shortens the retries for a test. Prints "worker ready" once the worker is
+built and about to poll.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import os
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from domain.approvals import WebhookRule
 from store.db import create_pool
-from worker import build_worker
+from worker import build_worker, run_with_delivery
 
 
 async def main() -> None:
@@ -26,9 +29,10 @@ async def main() -> None:
                                   data_converter=pydantic_data_converter)
     pool = await create_pool(os.environ["DATABASE_URL"], max_size=20)
     worker = build_worker(client, pool, os.environ["PROMOFLOW_TASK_QUEUE"])
+    rule = os.environ.get("PROMOFLOW_TEST_WEBHOOK_RULE")
     print("worker ready", flush=True)
     try:
-        await worker.run()
+        await run_with_delivery(worker, pool, WebhookRule.model_validate_json(rule) if rule else None)
     finally:
         await pool.close()
 
