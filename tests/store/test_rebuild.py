@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, date, datetime
 
 from domain.tiers import Tier
+from store import delegations
 from store.projections import rebuild
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import APPROVER, LEADER, OPS, request, running_worker, s_request, start
@@ -19,6 +21,7 @@ TABLES = {
     "campaign_actuals": "campaign_id, day",
     "campaign_outcomes": "campaign_id",
     "milestones": "campaign_id, key",
+    "delegations": "id",
 }
 
 
@@ -62,12 +65,18 @@ async def test_rebuilt_projections_equal_the_live_ones_after_many_campaigns(ts_e
         await s.execute_update(CampaignWorkflow.approve, Approve(actor=LEADER))
         # One result at a time: the time-skipping server does not take concurrent waits.
         results = [await h.result() for h in [*handles, s]]
+    now = datetime.now(UTC)
+    for to in ("ming.approver", "hua.approver"):
+        g = await delegations.grant(pool, from_name=APPROVER.name, from_role="approver", from_line=None, to=to,
+                                    starts=date(2027, 3, 1), ends=date(2027, 3, 7), at=now)
+    await delegations.revoke(pool, g.id, APPROVER.name, now)
     statuses = {r.status for r in results}
     assert {Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED} <= statuses
 
     live = await snapshot(pool)
     assert live["bookings"] and live["calendar_entries"] and len(live["campaigns"]) == 25
     assert {m["status"] for m in live["milestones"]} >= {"overdue", "closed"}
+    assert [d["revoked_at"] is None for d in live["delegations"]].count(True) == 1 == len(live["delegations"]) - 1
     events = await pool.fetchval("SELECT count(*) FROM events")
     assert await rebuild(pool) == events
     assert await snapshot(pool) == live
