@@ -57,6 +57,19 @@ def _stored(row: asyncpg.Record) -> StoredEvent:
     return StoredEvent(**dict(row))
 
 
+# One statement, one round trip: the event (gapless, idempotent on (campaign_id, seq)) and
+# its webhook outbox rows (store/outbox.py) together.
+_APPEND = """
+    WITH ev AS (
+        INSERT INTO events (campaign_id, seq, type, schema_version, data, actor, reason, at)
+        SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $8
+        WHERE $2 = 1 OR EXISTS (SELECT 1 FROM events WHERE campaign_id = $1 AND seq = $2 - 1)
+        ON CONFLICT (campaign_id, seq) DO NOTHING
+        RETURNING position),""" + outbox.ENQUEUE_CTE.format(
+    event_id="$9", type="$3::text", campaign_id="$1::text", payload="$10") + """
+    SELECT position FROM ev"""
+
+
 async def append(conn: asyncpg.Connection, event: Event) -> int | None:
     """Append inside the caller's transaction. Returns the new global position, or None
     when this event is already in the log (a retry: nothing to do).
@@ -66,18 +79,9 @@ async def append(conn: asyncpg.Connection, event: Event) -> int | None:
     task, at a new `workflow.now()`: the same event, decided a little later. The first
     time stands in the log."""
     position = await conn.fetchval(
-        """
-        INSERT INTO events (campaign_id, seq, type, schema_version, data, actor, reason, at)
-        SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $8
-        WHERE $2 = 1 OR EXISTS (SELECT 1 FROM events WHERE campaign_id = $1 AND seq = $2 - 1)
-        ON CONFLICT (campaign_id, seq) DO NOTHING
-        RETURNING position
-        """,
-        event.campaign_id, event.seq, event.type, schema_version(event.type), event.data(),
-        event.actor, event.reason, event.at,
-    )
+        _APPEND, event.campaign_id, event.seq, event.type, schema_version(event.type), event.data(),
+        event.actor, event.reason, event.at, outbox.event_id(event), outbox.payload(event))
     if position is not None:
-        await outbox.enqueue(conn, event, position)  # webhooks: in the appending transaction
         return position
     row = await conn.fetchrow(
         f"""SELECT {_COLUMNS}, (type = $3 AND data = $4::jsonb AND actor = $5

@@ -44,19 +44,23 @@ def event_id(event: Event) -> str:
     return f"{event.campaign_id}:{event.seq}"
 
 
-def payload(event: Event, position: int) -> dict[str, Any]:
+def payload(event: Event) -> dict[str, Any]:
+    """What a receiver gets, but its global `position` (known once the event is inserted)."""
     return {"event_id": event_id(event), "type": event.type, "campaign_id": event.campaign_id, "seq": event.seq,
-            "position": position, "at": event.at.isoformat(), "actor": event.actor, "reason": event.reason,
-            "data": event.data()}
+            "at": event.at.isoformat(), "actor": event.actor, "reason": event.reason, "data": event.data()}
 
 
-async def enqueue(conn: asyncpg.Connection, event: Event, position: int) -> None:
-    await conn.execute(
-        """INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, campaign_id, payload)
-           SELECT id, $1, $2, $3, $4::jsonb FROM webhook_subscriptions
-           WHERE active AND $2 = ANY(events)
-           ON CONFLICT (subscription_id, event_id) DO NOTHING""",
-        event_id(event), event.type, event.campaign_id, payload(event, position))
+# The deliveries of an event, as a data-modifying CTE the append runs in its own INSERT
+# statement (`eventstore.append`): one round trip writes the event and its outbox rows, so
+# an event is never committed without its notifications. `ev` is the CTE that inserted
+# the event (its `position`); the parameters are numbered by the caller.
+ENQUEUE_CTE = """
+    enqueued AS (
+        INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, campaign_id, payload)
+        SELECT s.id, {event_id}, {type}, {campaign_id}, {payload}::jsonb || jsonb_build_object('position', ev.position)
+        FROM ev, webhook_subscriptions s
+        WHERE s.active AND {type} = ANY(s.events)
+        ON CONFLICT (subscription_id, event_id) DO NOTHING)"""
 
 
 async def claim_due(conn: asyncpg.Connection, now: datetime, lease_s: float, limit: int = 20) -> list[dict[str, Any]]:
