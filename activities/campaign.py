@@ -35,9 +35,7 @@ def _event(slot: EventSlot, body: ev.EventBody) -> ev.Event:
 
 
 async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None:
-    position = await eventstore.append(conn, event)
-    if position is not None:  # None: a retry of an event already in the log
-        await projections.apply(conn, event, position)
+    await projections.record(conn, event)  # None: a retry of an event already in the log
 
 
 class CampaignActivities:
@@ -75,7 +73,8 @@ class CampaignActivities:
 
     @activity.defn
     async def record_event(self, event: ev.Event) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
+        # no transaction of ours: `record` is one statement for most events, else opens one
+        async with self.pool.acquire() as conn:
             await _append_and_project(conn, event)
 
     @activity.defn

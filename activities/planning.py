@@ -77,9 +77,7 @@ def _event(slot: EventSlot, body: Any) -> ev.Event:
 
 
 async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None:
-    position = await eventstore.append(conn, event)
-    if position is not None:
-        await projections.apply(conn, event, position)
+    await projections.record(conn, event)
 
 
 async def _lines(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, BusinessLineContext]:

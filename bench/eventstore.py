@@ -2,14 +2,15 @@
 
     python -m bench.eventstore [--seconds 10] [--concurrency 8]
 
-Ours: `store.eventstore.append` + `store.projections.apply` in one transaction, as the
-`record_event` activity does, from `concurrency` asyncio tasks on one pool; each task
+Ours: `store.projections.record`, as the `record_event` activity does (one statement for
+an event whose fold is only its campaign's row, else the append and `apply` in one
+transaction), from `concurrency` asyncio tasks on one pool; each task
 writes whole campaign streams (Submitted, ReviewScored, Approved, phase events,
 Completed). PostgreSQL's floor: pgbench (the embedded server's own binary) running a
 one-statement script `INSERT INTO t(v) VALUES (1)` with the same number of clients, on
 the same server in the same run. The ratio says how close one event (a conditional
-INSERT with a unique check, an audit row, the projection UPDATEs and the checkpoint
-upsert, each one round trip) comes to one bare INSERT.
+INSERT with a unique check, its outbox rows and its projection writes) comes to one bare
+INSERT.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from domain.campaign import CampaignRequest, Forecast, PhaseName
 from domain.tiers import Tier
 from stack.database import prepare_database
 from stack.embedded import create_database, prepare_runtime_dir
-from store import eventstore, projections
+from store import projections
 from store.db import create_pool
 
 AT = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -65,10 +66,9 @@ async def appends(dsn: str, seconds: float, concurrency: int) -> dict:
             events = stream(f"es-{w}-{i}", i)
             i += 1
             for e in events:
-                async with pool.acquire() as conn, conn.transaction():
-                    position = await eventstore.append(conn, e)
+                async with pool.acquire() as conn:
+                    position = await projections.record(conn, e)
                     assert position is not None
-                    await projections.apply(conn, e, position)
                 counts[w] += 1
                 if time.perf_counter() >= stop:
                     break

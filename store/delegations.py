@@ -12,7 +12,7 @@ import asyncpg
 
 from domain import events as ev
 from domain.assignment import Delegation
-from store import eventstore, projections
+from store import projections
 
 _COLUMNS = 'id, from_name, from_role, from_line, to_name AS "to", starts, ends, revoked_at IS NOT NULL AS revoked'
 
@@ -22,10 +22,8 @@ def stream(delegation_id: str) -> str:
 
 
 async def _write(pool: asyncpg.Pool, event: ev.Event) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        position = await eventstore.append(conn, event)
-        if position is not None:
-            await projections.apply(conn, event, position)
+    async with pool.acquire() as conn:
+        await projections.record(conn, event)
 
 
 async def grant(pool: asyncpg.Pool, *, from_name: str, from_role: str, from_line: str | None, to: str,

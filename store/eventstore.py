@@ -59,28 +59,35 @@ def _stored(row: asyncpg.Record) -> StoredEvent:
 
 # One statement, one round trip: the event (gapless, idempotent on (campaign_id, seq)) and
 # its webhook outbox rows (store/outbox.py) together.
-_APPEND = """
+_APPEND_HEAD = """
     WITH ev AS (
         INSERT INTO events (campaign_id, seq, type, schema_version, data, actor, reason, at)
         SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $8
         WHERE $2 = 1 OR EXISTS (SELECT 1 FROM events WHERE campaign_id = $1 AND seq = $2 - 1)
         ON CONFLICT (campaign_id, seq) DO NOTHING
         RETURNING position),""" + outbox.ENQUEUE_CTE.format(
-    event_id="$9", type="$3::text", campaign_id="$1::text", payload="$10") + """
+    event_id="$9", type="$3::text", campaign_id="$1::text", payload="$10")
+_APPEND = _APPEND_HEAD + """
     SELECT position FROM ev"""
 
 
-async def append(conn: asyncpg.Connection, event: Event) -> int | None:
+async def append(conn: asyncpg.Connection, event: Event, then: tuple[str, list[Any]] | None = None) -> int | None:
     """Append inside the caller's transaction. Returns the new global position, or None
     when this event is already in the log (a retry: nothing to do).
 
     "This event" is the same seq with the same type, data, actor and reason; its time may
     differ. A local activity's retry after a lost workflow task is decided again in a new
     task, at a new `workflow.now()`: the same event, decided a little later. The first
-    time stands in the log."""
+    time stands in the log.
+
+    `then` is an extra data-modifying statement over the CTE `ev` (parameters from $11),
+    run in the same statement: it takes effect only when the event was inserted."""
+    sql, extra = _APPEND, []
+    if then is not None:  # the event's fold, in the same statement (projections.record)
+        sql, extra = f"{_APPEND_HEAD},\n    folded AS ({then[0]})\n    SELECT position FROM ev", then[1]
     position = await conn.fetchval(
-        _APPEND, event.campaign_id, event.seq, event.type, schema_version(event.type), event.data(),
-        event.actor, event.reason, event.at, outbox.event_id(event), outbox.payload(event))
+        sql, event.campaign_id, event.seq, event.type, schema_version(event.type), event.data(),
+        event.actor, event.reason, event.at, outbox.event_id(event), outbox.payload(event), *extra)
     if position is not None:
         return position
     row = await conn.fetchrow(

@@ -12,6 +12,12 @@ from domain import events as ev
 from domain.events import Event
 
 _CLOSING = ("CampaignCancelled", "RequestExpired")
+_TOUCHING = ("MilestonesPlanned", "MilestonesMoved", "MilestoneDone", "MilestoneOverdue", *_CLOSING)
+
+
+def touches(event: Event) -> bool:
+    """Whether `apply` writes anything for this event."""
+    return event.type in _TOUCHING
 
 
 async def apply(conn: asyncpg.Connection, event: Event) -> None:

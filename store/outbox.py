@@ -1,5 +1,5 @@
 """The webhook outbox: a delivery row per matching subscription, written by the appending
-transaction (`eventstore.append` calls `enqueue`), so an event is never committed without
+statement (`eventstore.append` runs `ENQUEUE_CTE`), so an event is never committed without
 its notifications and never notified without being committed. The delivery loop
 (activities/webhooks.py) claims due rows with SKIP LOCKED and records each attempt."""
 

@@ -7,6 +7,8 @@ log again, which must give exactly the live rows.
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from domain import events as ev
@@ -14,7 +16,7 @@ from domain.events import Event
 from domain.plan_events import PLAN_EVENT_TYPES
 from domain.status import Status
 from domain.tiers import Tier
-from store import milestones, plans, results_projection
+from store import eventstore, milestones, plans, results_projection
 
 PROJECTION = "all"
 # (the audit trail is a view over `events`: nothing to fold, nothing to rebuild)
@@ -44,6 +46,60 @@ async def release_everything(conn: asyncpg.Connection, campaign_ids: list[str]) 
     )
 
 
+# Events whose fold may touch more than the campaign row (the rest of `apply` below).
+_BEYOND_THE_ROW = frozenset({"CampaignSubmitted", "MonthReserved", "PlaceReleased", "ResourcesAllocated",
+                             "PhaseStarted", "PhaseEnded", "DelegationGranted", "DelegationRevoked",
+                             "ActualsRecorded", "ActualsCorrected", "CampaignOutcome", *_ENDS_HOLDING})
+
+
+def campaign_row_change(event: Event) -> tuple[str | None, dict[str, Any]] | None:
+    """The whole fold of an event that changes only its campaign's row: (status or None,
+    columns). None when the event writes anything else (then `apply` does it all). Part of
+    `apply`, and what lets `record` write such an event and its fold in one statement."""
+    if event.type in _BEYOND_THE_ROW or event.type in PLAN_EVENT_TYPES or milestones.touches(event):
+        return None
+    status = _STATUS.get(event.type)
+    match event.body:
+        case ev.ReviewScored(score=score, proposed_tier=proposed, leadership_decides=leaders):
+            if proposed == Tier.C and not leaders:
+                status = None  # C skips review: it goes straight on to its month
+            return status, {"score": score, "proposed_tier": proposed.value}
+        case ev.CampaignApproved(tier=tier) | ev.CampaignDowngraded(to_tier=tier):
+            return status, {"tier": tier.value}
+        case ev.CampaignAmended(request=r, month=month):
+            return status, {"name": r.name, "month": month,
+                            "requested_tier": r.requested_tier.value if r.requested_tier else None}
+        case ev.MonthChosen(month=month):
+            return status, {"month": month}
+    return status, {}
+
+
+async def record(conn: asyncpg.Connection, event: Event) -> int | None:
+    """Append `event` and fold it: one statement when its fold is only its campaign's row
+    (atomic on its own, so a caller outside a transaction needs none), else the append and
+    `apply` in a transaction (the caller's, or one opened here). Returns the position, or
+    None for a retry of an event already in the log (nothing folded again)."""
+    if (change := campaign_row_change(event)) is not None:
+        status, columns = change
+        return await eventstore.append(conn, event, then=_campaign_row_sql(status, columns, first=11))
+    if not conn.is_in_transaction():
+        async with conn.transaction():
+            return await record(conn, event)
+    position = await eventstore.append(conn, event)
+    if position is not None:
+        await apply(conn, event, position)
+    return position
+
+
+def _campaign_row_sql(status: str | None, columns: dict[str, Any], first: int) -> tuple[str, list[Any]]:
+    """The campaign row's UPDATE as a CTE body over `ev` (it runs only when the event was
+    inserted), its own parameters numbered from `first`; $1 is the campaign, $2 the seq and
+    $8 the time, as in the append."""
+    sets = "".join(f", {name} = ${first + 1 + i}" for i, name in enumerate(columns))
+    return (f"UPDATE campaigns SET status = COALESCE(${first}::text, status), updated_at = $8, last_seq = $2{sets} "
+            f"FROM ev WHERE campaigns.campaign_id = $1"), [status, *columns.values()]
+
+
 async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
     """Fold one event into every projection, in the caller's transaction (few round trips:
     the event's own rows, then one UPDATE of the campaign row; the audit trail is a view).
@@ -52,6 +108,9 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
     log and need no per-event checkpoint (a single checkpoint row updated by every append
     would be a hot row serializing all writers). `rebuild` records where it read up to."""
     body, cid = event.body, event.campaign_id
+    if (change := campaign_row_change(event)) is not None:
+        await _update_campaign(conn, event, change[0], **change[1])
+        return
     if event.type in PLAN_EVENT_TYPES:  # a year plan's stream: its own projection
         await plans.apply(conn, event)
         return
@@ -77,14 +136,6 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
                 r.requested_tier.value if r.requested_tier else None, r.month, r.hot_topic, event.at, event.seq,
             )
             return
-        case ev.ReviewScored(score=score, proposed_tier=proposed):
-            if proposed == Tier.C and not body.leadership_decides:
-                status = None  # C skips review: it goes straight on to its month
-            await _update_campaign(conn, event, status, score=score, proposed_tier=proposed.value)
-            return
-        case ev.CampaignApproved(tier=tier) | ev.CampaignDowngraded(to_tier=tier):
-            await _update_campaign(conn, event, status, tier=tier.value)
-            return
         case ev.MonthReserved():
             await release_everything(conn, body.displaced)
             await conn.execute(
@@ -98,15 +149,8 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
                 status = Status.SCHEDULED  # C books nothing: reserved is scheduled
             await _update_campaign(conn, event, status, month=body.month, tier=body.tier.value)
             return
-        case ev.CampaignAmended(request=r, month=month):
-            await _update_campaign(conn, event, status, name=r.name, month=month,
-                                   requested_tier=r.requested_tier.value if r.requested_tier else None)
-            return
         case ev.PlaceReleased():
             await release_everything(conn, [cid])
-        case ev.MonthChosen(month=month):
-            await _update_campaign(conn, event, status, month=month)
-            return
         case ev.ResourcesAllocated(bookings=bookings) if bookings:
             await conn.executemany(
                 """INSERT INTO bookings (campaign_id, resource, unit, phase, during, status)
@@ -150,8 +194,7 @@ async def _update_campaign(conn: asyncpg.Connection, event: Event, status: str |
 
 async def rebuild(pool: asyncpg.Pool, batch: int = 2000) -> int:
     """Truncate every projection and fold the whole log again, in one transaction."""
-    from store.eventstore import read_all
-
+    read_all = eventstore.read_all
     count = 0
     async with pool.acquire() as conn, conn.transaction():
         # Stop appends while we rebuild, so the result is the live state at one point.
