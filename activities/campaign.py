@@ -79,10 +79,15 @@ class CampaignActivities:
 
     @activity.defn
     async def record_events(self, events: list[ev.Event]) -> None:
-        """Several events of one stream that always go together, in one transaction."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            for event in events:
-                await _append_and_project(conn, event)
+        """Several events of one stream that always go together, in one transaction (one
+        event: as `record_event`, often a single statement)."""
+        async with self.pool.acquire() as conn:
+            if len(events) == 1:
+                await _append_and_project(conn, events[0])
+                return
+            async with conn.transaction():
+                for event in events:
+                    await _append_and_project(conn, event)
 
     @activity.defn
     async def reserve_month(self, inp: ReserveMonth) -> BalancingDecision:

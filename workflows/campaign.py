@@ -79,6 +79,10 @@ PLANNED_CAMPAIGNS = "planned-campaigns"
 # workflow.patched id: approvals as a team lives them (workflows/amend.py): the owner's
 # amendments, met in every wait; decisions on behalf of a delegator; escalation targets.
 APPROVALS = "approvals"
+# workflow.patched id: the month reservation and the resource allocation after an approval
+# run as local activities (each is one short, idempotent transaction keyed by its seq, like
+# the appends): approve -> scheduled in one workflow task instead of three.
+LOCAL_STEPS = "local-steps"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY: dict[str, Any] = dict(
@@ -136,6 +140,7 @@ class CampaignWorkflow:
         self.results_keeper = ResultsKeeper(self)  # RESULTS_WINDOW: actuals, then the outcome
         self.prep = MilestoneKeeper(self)  # MILESTONES: enabled at the start of run()
         self.approvals = False  # APPROVALS, decided once at the start of run()
+        self.local_steps = False  # LOCAL_STEPS, decided once at the start of run()
         self.line: BusinessLineContext | None = None  # the review's context, kept for a re-review
         self.amend_pending: Amend | None = None
         self.amend_refusal: str | None = None
@@ -150,6 +155,7 @@ class CampaignWorkflow:
         self.lean = workflow.patched(LEAN_CAMPAIGN)
         self.prep.enabled = workflow.patched(MILESTONES)
         self.approvals = workflow.patched(APPROVALS)
+        self.local_steps = workflow.patched(LOCAL_STEPS)
         if self.lean:  # one local activity; Submitted is recorded with the review
             ctx = await workflow.execute_local_activity_method(
                 CampaignActivities.load_context,
@@ -382,25 +388,29 @@ class CampaignWorkflow:
     async def _reserve(self, phases: list[Phase], requested: date | None) -> BalancingDecision:
         s = self.state
         slot = self._next_slot(SYSTEM)
-        decision = await workflow.execute_activity_method(
+        decision = await self._step(
             CampaignActivities.reserve_month,
             ReserveMonth(slot=slot, phases=phases, spread=self.fidelity, requested_burst_start=requested,
                          request=BalancingRequest(
                 campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
                 hot_topic=s.hot_topic, category_reason=self.request.category_reason,
-                a_override=isinstance(self.decision, Approve) and self.decision.a_override)),
-            **_ACTIVITY)
+                a_override=isinstance(self.decision, Approve) and self.decision.a_override)))
         self._remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
         return decision
 
     async def _allocate(self) -> None:
         s = self.state
         slot = self._next_slot(SYSTEM)
-        allocated = await workflow.execute_activity_method(
-            CampaignActivities.allocate_resources,
-            AllocateResources(slot=slot, tier=s.tier, phases=s.phases), **_ACTIVITY)
+        allocated = await self._step(CampaignActivities.allocate_resources,
+                                     AllocateResources(slot=slot, tier=s.tier, phases=s.phases))
         self._remember(slot, allocated.type)
         s.bookings, s.shortfall = allocated.bookings, allocated.shortfall
+
+    async def _step(self, fn: Any, arg: Any) -> Any:
+        """A reservation or allocation step: a local activity under LOCAL_STEPS."""
+        if self.local_steps:
+            return await workflow.execute_local_activity_method(fn, arg, **_LOCAL)
+        return await workflow.execute_activity_method(fn, arg, **_ACTIVITY)
 
     async def _notify_displaced(self, campaign_id: str) -> None:
         try:

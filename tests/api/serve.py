@@ -64,3 +64,13 @@ async def serving(app, *, host: str = "127.0.0.1", start_timeout: float = 15.0,
             with contextlib.suppress(BaseException):
                 await task
         sock.close()
+
+
+async def read_body(receive) -> bytes:
+    """The whole request body of a raw ASGI app (the tests' webhook receivers)."""
+    raw = b""
+    while True:
+        msg = await receive()
+        raw += msg.get("body", b"")
+        if not msg.get("more_body"):
+            return raw

@@ -14,7 +14,7 @@ import json
 from activities.webhooks import WebhookDelivery
 from domain.approvals import WebhookRule
 from tests.api.conftest import body
-from tests.api.serve import serving
+from tests.api.serve import read_body, serving
 from tests.conftest import wait_until
 
 SECRET = "s3cret-webhook"
@@ -29,12 +29,7 @@ class Receiver:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return
-        raw = b""
-        while True:
-            msg = await receive()
-            raw += msg.get("body", b"")
-            if not msg.get("more_body"):
-                break
+        raw = await read_body(receive)
         status = 200 if self.up else 503
         if self.up:
             self.got.append(({k.decode(): v.decode() for k, v in scope["headers"]}, raw))

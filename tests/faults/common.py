@@ -22,7 +22,7 @@ from temporalio.exceptions import ApplicationError
 
 from bench.harness import b_request  # noqa: F401  (B requests the default scoring proposes as B)
 from domain.campaign import campaign_id_for
-from tests.conftest import ARTIFACTS, wait_until
+from tests.conftest import ARTIFACTS, new_task_queue, wait_until
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor, Approve, CampaignInput, Status
 
@@ -296,3 +296,29 @@ async def assert_log_and_bookings_exact(dsn: str, ids: list[str]) -> None:
         assert overlaps == 0
     finally:
         await conn.close()
+
+
+async def fifty_through_a_fault(client: Client, address: str, dsn: str, name: str, prefix: str, what: str,
+                                fault: Callable[[Run, WorkerProcess], Awaitable[None]]) -> Run:
+    """The fault tests' scenario: fifty B campaigns on a worker process, approved as soon as
+    they are in review; `fault(run, worker)` strikes while they are being allocated (it may
+    record `run.at_fault` itself); then every campaign is scheduled and the log and the
+    bookings hold each event and unit exactly once. `prefix` keeps the campaign ids apart
+    on the shared dev server."""
+    await lift_caps(dsn)
+    tq = new_task_queue()
+    async with worker_process(address, dsn, tq, name) as worker:
+        run = await start_fifty(client, tq, prefix)
+        await until_in_review(dsn, run)
+        approve_all(client, run)
+
+        async def strike() -> None:
+            await fault(run, worker)
+
+        await fault_mid_allocation(dsn, run, strike)
+        assert run.at_fault["allocated"] < len(run.ids), f"the {what} came too late: {run.at_fault}"
+        # Activities a lost worker held come back after their start-to-close timeout.
+        await until_all_scheduled(client, dsn, run, timeout=85)
+    await assert_log_and_bookings_exact(dsn, run.ids)
+    print(f"{what} at {run.at_fault}; approve calls re-sent: {run.retried_calls}, early: {run.early_calls}")
+    return run

@@ -14,18 +14,7 @@ import pytest
 
 from stack.database import prepare_database
 from stack.embedded import create_database
-from tests.conftest import new_task_queue
-from tests.faults.common import (
-    approve_all,
-    assert_log_and_bookings_exact,
-    fault_mid_allocation,
-    lift_caps,
-    progress,
-    start_fifty,
-    until_all_scheduled,
-    until_in_review,
-    worker_process,
-)
+from tests.faults.common import Run, WorkerProcess, fifty_through_a_fault, progress
 
 pytestmark = pytest.mark.faults
 # Long enough that activities running at the stop fail and some retries fail too (the
@@ -59,24 +48,14 @@ async def test_postgres_restart_mid_allocation(dev_env, own_postgres):
     await create_database(own_postgres.get_uri(), "faults")
     dsn = own_postgres.get_uri("faults")
     await prepare_database(dsn, year=2027)
-    await lift_caps(dsn)
     client = dev_env.client
-    address = client.service_client.config.target_host
-    tq = new_task_queue()
-    async with worker_process(address, dsn, tq, "pg-restart"):
-        run = await start_fifty(client, tq, "pgrestart")
-        await until_in_review(dsn, run)
-        approve_all(client, run)
 
-        async def restart() -> None:
-            run.at_fault = await progress(dsn, run.ids)
-            await asyncio.to_thread(_stop, own_postgres)
-            await asyncio.sleep(OUTAGE_S)
-            await asyncio.to_thread(_start, own_postgres)
-            assert own_postgres.get_uri("faults") == dsn
+    async def restart(run: Run, _: WorkerProcess) -> None:
+        run.at_fault = await progress(dsn, run.ids)
+        await asyncio.to_thread(_stop, own_postgres)
+        await asyncio.sleep(OUTAGE_S)
+        await asyncio.to_thread(_start, own_postgres)
+        assert own_postgres.get_uri("faults") == dsn
 
-        await fault_mid_allocation(dsn, run, restart)
-        assert run.at_fault["allocated"] < len(run.ids), f"the stop came too late: {run.at_fault}"
-        await until_all_scheduled(client, dsn, run, timeout=85)
-    await assert_log_and_bookings_exact(dsn, run.ids)
-    print(f"PostgreSQL stopped at {run.at_fault}; approve calls re-sent: {run.retried_calls}, early: {run.early_calls}")
+    await fifty_through_a_fault(client, client.service_client.config.target_host, dsn, "pg-restart", "pgrestart",
+                                "PostgreSQL stop", restart)

@@ -11,19 +11,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from stack.embedded import start_temporal, stop_process, wait_for_temporal
-from tests.conftest import ARTIFACTS, new_task_queue
-from tests.faults.common import (
-    approve_all,
-    assert_log_and_bookings_exact,
-    fault_mid_allocation,
-    free_port,
-    lift_caps,
-    progress,
-    start_fifty,
-    until_all_scheduled,
-    until_in_review,
-    worker_process,
-)
+from tests.conftest import ARTIFACTS
+from tests.faults.common import Run, WorkerProcess, fifty_through_a_fault, free_port, progress
 
 pytestmark = pytest.mark.faults
 
@@ -37,25 +26,16 @@ async def test_temporal_restart_mid_allocation(db_dsn, tmp_path):
     try:
         await wait_for_temporal(address, "default", server)
         client = await Client.connect(address, data_converter=pydantic_data_converter)
-        await lift_caps(db_dsn)
-        tq = new_task_queue()
-        async with worker_process(address, db_dsn, tq, "temporal-restart"):
-            run = await start_fifty(client, tq, "trestart")
-            await until_in_review(db_dsn, run)
-            approve_all(client, run)
 
-            async def restart() -> None:
-                nonlocal server
-                server.kill()  # SIGKILL the dev server: SQLite (WAL) keeps what it committed
-                await asyncio.to_thread(server.wait)
-                run.at_fault = await progress(db_dsn, run.ids)
-                server = start_temporal(tmp_path, port, ui, headless=True, log=log)
-                await wait_for_temporal(address, "default", server)
+        async def restart(run: Run, _: WorkerProcess) -> None:
+            nonlocal server
+            server.kill()  # SIGKILL the dev server: SQLite (WAL) keeps what it committed
+            await asyncio.to_thread(server.wait)
+            run.at_fault = await progress(db_dsn, run.ids)
+            server = start_temporal(tmp_path, port, ui, headless=True, log=log)
+            await wait_for_temporal(address, "default", server)
 
-            await fault_mid_allocation(db_dsn, run, restart)
-            assert run.at_fault["allocated"] < len(run.ids), f"the restart came too late: {run.at_fault}"
-            await until_all_scheduled(client, db_dsn, run, timeout=85)
-        await assert_log_and_bookings_exact(db_dsn, run.ids)
-        print(f"server killed at {run.at_fault}; approve calls re-sent: {run.retried_calls}, early: {run.early_calls}")
+        await fifty_through_a_fault(client, address, db_dsn, "temporal-restart", "trestart", "Temporal kill -9",
+                                    restart)
     finally:
         stop_process(server)

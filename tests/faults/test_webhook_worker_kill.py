@@ -15,7 +15,7 @@ import pytest
 
 from domain.approvals import WebhookRule
 from store import outbox
-from tests.api.serve import serving
+from tests.api.serve import read_body, serving
 from tests.conftest import new_task_queue, wait_until
 from tests.faults.common import start_fifty, until_in_review, worker_process
 
@@ -37,12 +37,7 @@ class HoldingReceiver:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return
-        raw = b""
-        while True:
-            msg = await receive()
-            raw += msg.get("body", b"")
-            if not msg.get("more_body"):
-                break
+        raw = await read_body(receive)
         event_id = json.loads(raw)["event_id"]
         self.arrived.append(event_id)
         await self.release.wait()
