@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import openpyxl
@@ -71,6 +72,14 @@ async def test_milestones_of_a_campaign_done_by_the_owner_and_the_ops_views(api)
         cs = next(i for i in load if i["team"] == "customer_service" and i["week"] == week)
         assert cs == {"team": "customer_service", "week": week, "capacity": 60, "demand": 4, "campaigns": [cid]}
         assert (await food.get("/teams/load", params={"year": 2027})).status_code == 403
+
+        # the calendar page draws the same load under the year grid, and the milestones due soon
+        page = (await ops.get("/calendar/2027.html")).text
+        assert page.count('<div class="trow" data-team=') == 4
+        cell = re.search(rf'data-week="{week}" title="customer service · {week} \([^)]*\)\n'
+                         r'demand 4 of capacity 60 people-days \(6%\)\ncampaigns: ([^"]*)">4<', page)
+        assert cell and cell.group(1) == st["name"], page[page.find('data-team="customer_service"'):][:600]
+        assert 'id="milestones"' in page
 
 
 async def test_ics_and_spreadsheet_exports_parse_back(api):
