@@ -6,12 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain import events as ev
 from domain.campaign import Phase, PhaseName
 from domain.dates import choose_burst_start
 from domain.people import Milestone, MilestoneStatus
 from domain.policy import Policy
 from domain.preparation import (
     add_loads,
+    escalation_target,
     iso_week,
     move_milestones,
     next_overdue,
@@ -60,6 +62,20 @@ def test_overdue_at_the_end_of_the_due_day_in_the_policy_time_zone():
     assert now_overdue(POLICY, [m], overdue_at(POLICY, m)) == [m]
     done = m.model_copy(update={"status": MilestoneStatus.DONE})
     assert next_overdue(POLICY, [done]) is None and now_overdue(POLICY, [done], overdue_at(POLICY, m)) == []
+
+
+def test_an_overdue_milestone_escalates_to_its_teams_lead_else_ops():
+    assert escalation_target(POLICY, "design") == "ops"  # the default teams name no lead
+    teams = [{**t, "lead": "dana.design"} if t["key"] == "design" else t for t in Policy.defaults(2027)["teams"]]
+    led = Policy.for_year(2027, {"teams": teams})
+    assert escalation_target(led, "design") == "dana.design"
+    assert escalation_target(led, "operations") == "ops"
+    assert escalation_target(led, "business_line") == "ops"  # a milestone team that is no capacity team
+    # an event recorded before the field existed reads as ops (no team had a lead then)
+    old = ev.parse_body("MilestoneOverdue", 1, {"key": "setup", "due": "2027-03-08", "team": "operations"})
+    assert isinstance(old, ev.MilestoneOverdue) and old.escalate_to == "ops"
+    new = ev.MilestoneOverdue(key="creative", due=date(2027, 3, 2), team="design", escalate_to="dana.design")
+    assert ev.parse_body("MilestoneOverdue", 1, new.model_dump(mode="json", exclude={"type"})) == new
 
 
 def test_moving_the_burst_moves_only_open_milestones():
