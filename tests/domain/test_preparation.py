@@ -155,3 +155,38 @@ def test_whatever_the_order_no_week_passes_a_teams_capacity(requests, policy):
             load = add_loads(load, adding)
     capacity = {t.key: t.capacity for t in policy.teams}
     assert all(n <= capacity[team] for (team, _), n in load.items())
+
+
+def _one_at_a_time(policy: Policy, requests: list[tuple[Tier, str]]) -> tuple[dict, list[tuple[dict, dict, list[str]]]]:
+    """The live path's pure check, campaign after campaign (as reserve_month calls it through
+    activities/teams.py): the load accepted, and each refusal with what it wanted, the load it
+    met and its reasons."""
+    load: dict = {}
+    refused = []
+    for tier, month in requests:
+        choice = choose_burst_start(policy, tier, month, None, date(2027, 1, 4))
+        if choice.burst_start is None:
+            continue
+        adding = team_demand(policy, tier, choice.phases)
+        problems = team_problems(policy, load, adding)
+        if problems:
+            refused.append((adding, load, problems))
+        else:
+            load = add_loads(load, adding)
+    return load, refused
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data(), st.lists(st.tuples(st.sampled_from([Tier.S, Tier.A, Tier.B, Tier.C]), st.sampled_from(MONTHS)),
+                           min_size=1, max_size=25), st.sampled_from([POLICY, TIGHT]))
+def test_any_order_of_one_set_of_campaigns_keeps_every_teams_week_within_capacity(data, requests, policy):
+    """One random set of campaigns in several orders: whichever get in first, no ISO week of
+    any team passes its capacity, and every refusal names exactly the team-weeks it would pass."""
+    capacity = {t.key: t.capacity for t in policy.teams}
+    for order in (requests, data.draw(st.permutations(requests)), requests[::-1]):
+        load, refused = _one_at_a_time(policy, order)
+        assert all(n <= capacity[team] for (team, _), n in load.items()), load
+        for adding, before, reasons in refused:
+            over = sorted((week, team) for (team, week), n in adding.items()
+                          if team in capacity and n > 0 and before.get((team, week), 0) + n > capacity[team])
+            assert [r.split(":")[0] for r in reasons] == [f"team {team} is full in {week}" for week, team in over]
