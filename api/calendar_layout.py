@@ -1,9 +1,11 @@
 """The calendar pages' layout: the year as month rows with campaign bars packed into lanes,
 and one month as a Monday-first weekday grid with a chip per campaign day.
 
-`year_page(calendar, policy)` and `month_page(calendar, policy, "YYYY-MM")` build on the
-shared view model (`api.calendar_view`) and return what `templates/calendar_year.html`
-and `templates/calendar_month.html` draw, positions already computed. No HTML here.
+`year_page(calendar, policy, preparation=None)` and `month_page(calendar, policy, "YYYY-MM")`
+build on the shared view model (`api.calendar_view`) and return what
+`templates/calendar_year.html` and `templates/calendar_month.html` draw, positions already
+computed (the year page adds the teams' load strip and the milestones due soon when given
+their data). No HTML here.
 """
 
 from __future__ import annotations
