@@ -1,9 +1,11 @@
 """The calendar pages' layout: the year as month rows with campaign bars packed into lanes,
 and one month as a Monday-first weekday grid with a chip per campaign day.
 
-`year_page(calendar, policy)` and `month_page(calendar, policy, "YYYY-MM")` build on the
-shared view model (`api.calendar_view`) and return what `templates/calendar_year.html`
-and `templates/calendar_month.html` draw, positions already computed. No HTML here.
+`year_page(calendar, policy, preparation=None)` and `month_page(calendar, policy, "YYYY-MM")`
+build on the shared view model (`api.calendar_view`) and return what
+`templates/calendar_year.html` and `templates/calendar_month.html` draw, positions already
+computed (the year page adds the teams' load strip and the milestones due soon when given
+their data). No HTML here.
 """
 
 from __future__ import annotations
@@ -12,7 +14,18 @@ import calendar as _calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from api.calendar_view import PHASE_NAMES, Campaign, Common, MonthData, common, order, span
+from api.calendar_view import (
+    PHASE_NAMES,
+    Campaign,
+    Common,
+    MonthData,
+    PreparationData,
+    PreparationView,
+    common,
+    order,
+    preparation,
+    span,
+)
 from api.models import CalendarYear
 from domain.campaign import PhaseName
 from domain.policy import Policy
@@ -60,6 +73,7 @@ class YearPage:
     active_campaigns: int
     counted_days: int
     s_months: int
+    preparation: PreparationView | None = None  # the teams' load strip and the milestones due soon
 
 
 def _lanes(items: list[tuple[int, int, Campaign]]) -> list[tuple[int, int, Campaign, int]]:
@@ -102,12 +116,13 @@ def _month_row(y: Common, m: MonthData) -> MonthRow:
     return MonthRow(m, first.strftime("%b"), max([b.lane for b in bars] + [1]), tuple(days), tuple(bars))
 
 
-def year_page(cal: CalendarYear, policy: Policy) -> YearPage:
+def year_page(cal: CalendarYear, policy: Policy, prep: PreparationData | None = None) -> YearPage:
     y = common(cal, policy)
     return YearPage(
         title=f"Promotion calendar {y.year}", common=y, rows=tuple(_month_row(y, m) for m in y.months),
         active_campaigns=sum(1 for c in y.campaigns if c.active),
         counted_days=sum(m.counted_days for m in y.months), s_months=sum(1 for m in y.months if m.s_month),
+        preparation=preparation(y, policy, prep) if prep is not None else None,
     )
 
 

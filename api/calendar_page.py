@@ -1,7 +1,8 @@
 """The calendar page: the year (or one month) as the promotion playbook draws it.
 
-`render_calendar(calendar, policy, month=None)` is pure: the typed answer of
-`GET /calendar/{year}` becomes one self-contained HTML page (the CSS of
+`render_calendar(calendar, policy, month=None, preparation=None)` is pure: the typed answer
+of `GET /calendar/{year}` (and, for the year page, the teams' load and the milestones due
+soon) becomes one self-contained HTML page (the CSS of
 `api/static/calendar.css` inlined, no script, no external asset: it works offline and
 prints). The view model is `api.calendar_view` (shared) and `api.calendar_layout` (the
 pages); the markup is in `api/templates/`, rendered by Jinja2 with autoescape on
@@ -22,11 +23,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from api.calendar_layout import MonthPage, YearPage, month_page, year_page
-from api.calendar_view import WEEKDAYS
+from api.calendar_view import WEEKDAYS, PreparationData
 from api.models import CalendarYear
 from domain.policy import Policy
 
-__all__ = ["prefers_html", "render_calendar"]
+__all__ = ["PreparationData", "prefers_html", "render_calendar"]
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,11 +53,14 @@ def _css() -> Markup:
     return Markup((HERE / "static" / "calendar.css").read_text(encoding="utf-8"))
 
 
-def render_calendar(calendar: CalendarYear | Mapping[str, Any], policy: Policy, month: str | None = None) -> str:
+def render_calendar(calendar: CalendarYear | Mapping[str, Any], policy: Policy, month: str | None = None,
+                    preparation: PreparationData | None = None) -> str:
     """The HTML page of `GET /calendar/{year}` (month=None) or of one month ("YYYY-MM");
-    ValueError when `month` is not a month of the calendar's year."""
+    ValueError when `month` is not a month of the calendar's year. With `preparation` the
+    year page adds the teams' load strip and the milestones due soon."""
     cal = calendar if isinstance(calendar, CalendarYear) else CalendarYear.model_validate(calendar)
-    page: YearPage | MonthPage = year_page(cal, policy) if month is None else month_page(cal, policy, month)
+    page: YearPage | MonthPage = year_page(cal, policy, preparation) if month is None \
+        else month_page(cal, policy, month)
     name = "calendar_year.html" if month is None else "calendar_month.html"
     return _environment().get_template(name).render(page=page, css=_css(), weekdays=WEEKDAYS)
 

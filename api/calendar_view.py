@@ -1,8 +1,9 @@
 """The calendar page's view model, the part both pages share: campaigns, months, budget,
 legend and days, computed from the typed answer of `GET /calendar/{year}`
 (`api.models.CalendarYear`) and the year's policy, as plain frozen dataclasses (tooltips
-already written, days already classified). `api.calendar_layout` arranges them into the
-year and month pages; the templates in `api/templates/` draw those. No HTML here.
+already written, days already classified), plus the year page's preparation: a load strip
+per team (ISO weeks) and the milestones due soon. `api.calendar_layout` arranges them into
+the year and month pages; the templates in `api/templates/` draw those. No HTML here.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from api.models import CalendarEntry, CalendarYear, PendingRequest
+from api.models import CalendarEntry, CalendarYear, PendingMilestone, PendingRequest
 from domain.balancing import BudgetSummary
 from domain.campaign import Phase, PhaseName
 from domain.holiday_data import CHINA_DAYS_OFF
 from domain.months import first_day, month_key, months_of_year, number_of
 from domain.policy import Policy, festival_dates
+from domain.preparation import TeamWeekLoad, week_bounds, weeks_of_year
 from domain.status import Status
 from domain.tiers import Tier
 
@@ -254,3 +256,134 @@ def common(cal: CalendarYear, policy: Policy) -> Common:
         budget_days=policy.yearly_budget_days, reserve_days=policy.hot_topic_reserve_days,
         utc_offset=f"{policy.utc_offset_hours:+d}",
     )
+
+
+# ---------------------------------------------------------------------- preparation and people
+@dataclass(frozen=True)
+class PreparationData:
+    """What the year page draws under the grid, as the routes read it: the teams' load per
+    ISO week (`store.teams.week_loads_of`, as `GET /teams/load`) and the pending milestones
+    due by `today` + the policy's lookahead (`store.milestones.pending`, as `GET /milestones`)."""
+
+    today: date
+    team_load: tuple[TeamWeekLoad, ...]
+    milestones: tuple[PendingMilestone, ...]
+
+
+LOAD_LEVELS = 4  # shades of a week's load below capacity; one more (ld-5) for a week past it
+
+
+@dataclass(frozen=True)
+class LoadCell:
+    team: str
+    team_name: str
+    week: str  # "YYYY-Www"
+    demand: int
+    capacity: int
+    campaigns: tuple[str, ...]  # names, as the page shows them
+
+    @property
+    def column(self) -> int:
+        """The grid column: the label is column 1, week 1 column 2."""
+        return int(self.week[6:8]) + 1
+
+    @property
+    def level(self) -> int:
+        """0 idle, 1..LOAD_LEVELS by demand / capacity, LOAD_LEVELS + 1 past capacity."""
+        if self.demand <= 0:
+            return 0
+        if self.demand > self.capacity:
+            return LOAD_LEVELS + 1
+        return max(1, -(-LOAD_LEVELS * self.demand // self.capacity))  # ceil
+
+    @property
+    def css(self) -> str:
+        return f"ld-{self.level}" + (" full" if self.capacity and self.demand == self.capacity else "")
+
+    @property
+    def title(self) -> str:
+        monday, after = week_bounds(self.week)
+        share = f" ({100 * self.demand // self.capacity}%)" if self.capacity else ""
+        state = " \u00b7 full" if self.demand == self.capacity and self.demand else \
+            " \u00b7 over capacity" if self.demand > self.capacity else ""
+        lines = [f"{self.team_name} \u00b7 {self.week} ({span(monday, after)})",
+                 f"demand {self.demand} of capacity {self.capacity} people-days{share}{state}",
+                 "campaigns: " + (", ".join(self.campaigns) if self.campaigns else "none")]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TeamStrip:
+    team: str
+    name: str
+    capacity: int
+    cells: tuple[LoadCell, ...]  # every ISO week of the year, in order
+
+    @property
+    def peak(self) -> int:
+        return max((c.demand for c in self.cells), default=0)
+
+
+@dataclass(frozen=True)
+class DueMilestone:
+    campaign_id: str
+    campaign_name: str
+    business_line: str
+    key: str
+    name: str
+    team: str
+    due: date
+    status: str  # open / overdue
+    today: date
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == "overdue"
+
+    @property
+    def css(self) -> str:
+        return "ms overdue" if self.overdue else "ms"
+
+    @property
+    def when(self) -> str:
+        days = (self.due - self.today).days
+        if days < 0:
+            return f"{_plural(-days, 'day')} late"
+        return "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+
+
+@dataclass(frozen=True)
+class PreparationView:
+    today: date
+    until: date  # the last due day listed
+    weeks: tuple[str, ...]
+    strips: tuple[TeamStrip, ...]
+    due: tuple[DueMilestone, ...]
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for m in self.due if m.overdue)
+
+    def week_label(self, week: str) -> str:
+        return str(int(week[6:8]))
+
+
+def preparation(y: Common, policy: Policy, data: PreparationData) -> PreparationView:
+    """One strip per team of the policy (every ISO week of the page's year; campaigns named as
+    the page names them) and the milestones due by today + the policy's lookahead, by due date."""
+    names = {c.id: c.name for c in y.campaigns}
+    weeks = tuple(weeks_of_year(y.year))
+    by_key = {(r.team, r.week): r for r in data.team_load}
+    strips = []
+    for t in policy.teams:
+        cells = []
+        for w in weeks:
+            r = by_key.get((t.key, w))
+            cells.append(LoadCell(t.key, t.name, w, r.demand if r else 0, r.capacity if r else t.capacity,
+                                  tuple(names.get(c, c) for c in (r.campaigns if r else []))))
+        strips.append(TeamStrip(t.key, t.name, t.capacity, tuple(cells)))
+    until = data.today + timedelta(days=policy.milestone_lookahead_days)
+    due = tuple(DueMilestone(m.campaign_id, m.campaign_name, m.business_line, m.key, m.name, m.team, m.due,
+                             m.status, data.today)
+                for m in sorted(data.milestones, key=lambda m: (m.due, m.campaign_id, m.key)) if m.due <= until)
+    return PreparationView(today=data.today, until=until, weeks=weeks, strips=tuple(strips), due=due)

@@ -35,14 +35,16 @@ def _stamp(row: dict[str, Any]) -> datetime:
 
 
 def ics(year: int, policy: Policy, entries: Iterable[dict[str, Any]], milestones: Iterable[dict[str, Any]],
-        team: str | None = None) -> bytes:
+        team: str | None = None, business_line: str | None = None) -> bytes:
     """Each campaign's phases and milestones as all-day events. With `team`: its milestones
-    and the phases in which the team is needed."""
+    and the phases in which the team is needed. `business_line` only names the calendar:
+    the route has already kept that line's rows."""
     cal = Calendar()
     cal.add("prodid", f"-//{UID_DOMAIN}//promotion calendar {year}//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"promoflow {year}" + (f" ({team})" if team else ""))
+    scope = ", ".join(x for x in (business_line, team) if x)
+    cal.add("x-wr-calname", f"promoflow {year}" + (f" ({scope})" if scope else ""))
     for row in entries:
         tier = Tier(row["tier"])
         needed = {n.phase.value for n in policy.team_needs.get(tier, []) if n.team == team and n.people_days > 0}

@@ -121,6 +121,19 @@ class PendingRequest(BaseModel):
     status: Status
 
 
+class PendingMilestone(BaseModel):
+    """An open or overdue milestone of a campaign (`GET /milestones`, the calendar page)."""
+
+    campaign_id: str
+    campaign_name: str
+    business_line: str
+    key: str
+    name: str
+    team: str
+    due: date
+    status: Literal["open", "overdue"]
+
+
 class CalendarMonth(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -7,6 +7,8 @@
     python starter.py --as yan.ops list --status in_review --month 2027-05
     python starter.py --as yan.ops show campaign-food-r-1
     python starter.py --as jun.approver approve campaign-food-r-1 --comment "fits the season"
+    python starter.py --as yan.ops milestones --status overdue
+    python starter.py --as yan.ops export ics 2027 --team design --out design-2027.ics
 
 Configuration: --api (env PROMOFLOW_API, default http://127.0.0.1:8000); --token (env
 PROMOFLOW_TOKEN) or --as NAME, which picks the token of that principal from the tokens
@@ -25,5 +27,6 @@ Only the standard library and httpx are used.
 #   render    tables, the progress bar, one campaign's state as text
 #   importer  bulk import: a bounded pool of submits and its summary
 #   commands  one function per subcommand
+#   plan, decide, results, preparation  the command groups of later issues, one module each
 #   parser    argparse: the options and subcommands
 #   main      parse, resolve the token, open the client, dispatch

@@ -10,6 +10,7 @@ from typing import TextIO
 
 import httpx
 
+from cli import preparation
 from cli.client import Api
 from cli.commands import DECISIONS, cmd_import, cmd_list, cmd_show, cmd_submit
 from cli.decide import cmd_decide
@@ -58,6 +59,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                 return plan.run(api, args, out, err)
             if args.command == "decide":
                 return cmd_decide(api, args, out)
+            if args.command in preparation.COMMANDS:
+                return preparation.run(api, args, out)
             return DECISIONS[args.command](api, args, out)
     except CliError as e:
         print(str(e), file=err)

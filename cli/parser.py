@@ -111,9 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
         h.add_argument("file")
         h.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
-    from cli import plan
+    from cli import plan, preparation
 
     plan.add_parser(sub, common)
+    preparation.add_parsers(sub, common)
 
     dm = sub.add_parser("decide", parents=[common], help="many decisions at once from a file (POST /decisions)")
     dm.add_argument("--file", required=True,

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.campaign import CampaignRequest, Phase, PhaseName
-from domain.people import Milestone, MilestoneMove
+from domain.people import ESCALATE_TO_OPS, Milestone, MilestoneMove
 from domain.plan_events import (
     IntakeClosed,
     IntentPinned,
@@ -216,10 +216,15 @@ class MilestoneDone(_Body):
 
 
 class MilestoneOverdue(_Body):
+    """An open milestone passed its due day. `escalate_to`: the team's lead, else "ops"
+    (domain.preparation.escalation_target); events recorded before it existed read as "ops"
+    (no team had a lead then)."""
+
     type: Literal["MilestoneOverdue"] = "MilestoneOverdue"
     key: str
     due: date
     team: str
+    escalate_to: str = ESCALATE_TO_OPS
 
 
 class CampaignAmended(_Body):

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.campaign import PhaseName
 
 _KEY = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+ESCALATE_TO_OPS = "ops"  # whom an overdue milestone of a team without a lead (or of no listed team) goes to
 
 
 class _Frozen(BaseModel):
@@ -35,6 +36,9 @@ class TeamSpec(_Frozen):
     key: str = Field(pattern=_KEY)
     name: str = Field(min_length=1)
     capacity: int = Field(ge=0, description="people-days per ISO week")
+    lead: str | None = Field(default=None, min_length=1,
+                             description="who the team's overdue milestones escalate to (a principal's name); "
+                                         "none: ops")
 
 
 class TeamNeed(_Frozen):

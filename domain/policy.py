@@ -287,6 +287,9 @@ class Policy(_Frozen):
     milestones: dict[Tier, list[MilestoneSpec]] = Field(default={}, description="per tier, worked back from T")
     teams: list[TeamSpec] = Field(default=[], description="capacity in people-days per ISO week")
     team_needs: dict[Tier, list[TeamNeed]] = Field(default={}, description="per tier: people-days per week")
+    milestone_lookahead_days: int = Field(
+        default=14, ge=1, le=92, description="the calendar page lists the milestones due within these days "
+                                             "(and every overdue one)")
     # The team's approval rules (domain/approvals.py): amendments, inbox, delegation, webhooks.
     amend: AmendRule = AmendRule()
     assignment: Assignment = Assignment()

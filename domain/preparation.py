@@ -8,6 +8,8 @@ whose team demand would pass capacity is full for that team) and the API's views
   whose date has already passed when the campaign is scheduled (a late or hot-topic
   campaign) is due the day it is scheduled: the work is still owed, at once. It becomes
   overdue when its due day ends (midnight after it, policy time zone).
+- An overdue milestone escalates to its team's lead (the policy's teams), else to ops: the
+  `MilestoneOverdue` event names the target, so a webhook subscriber knows whom to tell.
 - A phase needs its people-days per week from a team in every ISO week it touches (B's
   one-day burst: in the week of its day). A week's demand is the sum over the campaigns
   holding a place; it may never pass the team's capacity.
@@ -23,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.campaign import Phase
 from domain.dates import phase_start_instant
-from domain.people import Milestone, MilestoneMove, MilestoneStatus
+from domain.people import ESCALATE_TO_OPS, Milestone, MilestoneMove, MilestoneStatus
 from domain.policy import Policy
 from domain.tiers import Tier
 
@@ -52,6 +54,12 @@ def next_overdue(policy: Policy, milestones: Iterable[Milestone]) -> datetime | 
 def now_overdue(policy: Policy, milestones: Iterable[Milestone], now: datetime) -> list[Milestone]:
     """Open milestones whose due day has ended by `now`."""
     return [m for m in milestones if m.status == MilestoneStatus.OPEN and overdue_at(policy, m) <= now]
+
+
+def escalation_target(policy: Policy, team: str) -> str:
+    """Whom an overdue milestone of `team` escalates to: the team's lead, else ops."""
+    lead = next((t.lead for t in policy.teams if t.key == team), None)
+    return lead or ESCALATE_TO_OPS
 
 
 def move_milestones(policy: Policy, current: list[Milestone], tier: Tier, burst_start: date,

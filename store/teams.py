@@ -3,13 +3,16 @@
 Computed from `calendar_entries` (tier + reserved phases) instead of a table of its own,
 so the load can never drift from the places actually held: a released place (cancel,
 displacement, expiry) stops counting in the same transaction that deletes its row. The
-reservation activity reads it under the year lock, like the month's caps."""
+reservation activity reads it under the year lock, like the month's caps. `week_loads_of`
+is the load per team and ISO week that `GET /teams/load` and the calendar page show."""
 
 from __future__ import annotations
 
 import asyncpg
 
 from domain.campaign import Phase
+from domain.policy import Policy
+from domain.preparation import TeamWeekLoad, week_loads, weeks_of_year
 from domain.tiers import Tier
 
 Holder = tuple[str, Tier, list[Phase]]
@@ -21,3 +24,8 @@ async def holders(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> list[Ho
         """SELECT campaign_id, tier, phases FROM calendar_entries
            WHERE year BETWEEN $1 - 1 AND $1 + 1 AND tier <> 'C' ORDER BY campaign_id""", year)
     return [(r["campaign_id"], Tier(r["tier"]), [Phase.model_validate(p) for p in r["phases"]]) for r in rows]
+
+
+async def week_loads_of(conn: asyncpg.Connection | asyncpg.Pool, policy: Policy, year: int) -> list[TeamWeekLoad]:
+    """Every team's capacity, demand and campaigns in every ISO week of ISO year `year`."""
+    return week_loads(policy, await holders(conn, year), weeks_of_year(year))

@@ -9,7 +9,8 @@ patch is on, and records every change as an event through the workflow's own `_r
   state before the status says scheduled, then `MilestonesPlanned` is recorded; a campaign
   scheduled again after a move records `MilestonesMoved` for its open ones instead;
 - while the workflow waits for a phase, the same wait is a durable timer on the next
-  milestone's end of day: an open milestone passing it becomes `MilestoneOverdue`;
+  milestone's end of day: an open milestone passing it becomes `MilestoneOverdue`, naming
+  whom it escalates to (the team's lead from the policy, else ops);
 - `mark done` requests (an update) are queued by the handler and recorded by the waiting
   loop, one writer at a time, then answered;
 - after the encore the workflow stays until its last milestones (the retrospective) are
@@ -28,7 +29,14 @@ with workflow.unsafe.imports_passed_through():
     from domain import events as ev
     from domain.people import Milestone, MilestoneStatus
     from domain.policy import Policy
-    from domain.preparation import describe_moves, move_milestones, next_overdue, now_overdue, plan_milestones
+    from domain.preparation import (
+        describe_moves,
+        escalation_target,
+        move_milestones,
+        next_overdue,
+        now_overdue,
+        plan_milestones,
+    )
     from domain.status import Status
     from domain.tiers import Tier
     from workflows.messages import CampaignState, MarkMilestoneDone
@@ -132,8 +140,11 @@ class MilestoneKeeper:
 
     async def _overdue(self, m: Milestone) -> None:
         self._set(m.key, status=MilestoneStatus.OVERDUE)
-        await self.host._record(ev.MilestoneOverdue(key=m.key, due=m.due, team=m.team), SYSTEM,
-                                f"{m.name} was due {m.due.isoformat()} ({m.team})")
+        # escalate_to only adds to the appended event's payload: the commands stay the same
+        # (one append, same order), so running histories replay as before
+        body = ev.MilestoneOverdue(key=m.key, due=m.due, team=m.team,
+                                   escalate_to=escalation_target(self.host._policy, m.team))
+        await self.host._record(body, SYSTEM, f"{m.name} was due {m.due.isoformat()} ({m.team})")
 
     async def _flush(self) -> None:
         while self.pending:

@@ -5,25 +5,32 @@ Routes are matched in the order they are declared, and all three live here: the 
 `.html` routes come first, so `/calendar/{year}` never sees `2027.html` and no route has
 to be moved after the fact. One loader (`load_calendar`, the `LoadedCalendar` alias)
 authorizes and reads for all three; tests override it with `app.dependency_overrides`.
+The year page also draws the teams' load and the milestones due soon: `preparation_source`
+(the `PreparationSource` alias, overridable the same way) hands the routes a loader that
+reads them with the store functions of `GET /teams/load` and `GET /milestones`, called only
+when a page is drawn (JSON answers never pay for it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.auth import READERS, require_role
-from api.calendar_page import prefers_html, render_calendar
+from api.calendar_page import PreparationData, prefers_html, render_calendar
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
-from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingRequest
+from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingMilestone, PendingRequest
 from domain.balancing import budget
+from domain.dates import local_date
 from domain.months import month_key, months_of_year
 from domain.policy import Policy
 from domain.tiers import Tier
-from store import reads, reference
+from store import milestones, reads, reference, teams
 from store.calendar import load_year
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -66,14 +73,33 @@ async def load_calendar(year: Year, actor: CurrentActor, d: AppDeps) -> Calendar
 
 
 LoadedCalendar = Annotated[CalendarData, Depends(load_calendar)]
+PreparationLoader = Callable[[], Awaitable[PreparationData]]
+
+
+async def preparation_source(loaded: LoadedCalendar, d: AppDeps) -> PreparationLoader:
+    """A loader of the year page's preparation (after `load_calendar` authorized the call):
+    the teams' load per ISO week of the year and the milestones open or overdue by today
+    (policy time zone) + the policy's lookahead."""
+    policy, year = loaded.policy, loaded.calendar.year
+
+    async def load() -> PreparationData:
+        today = local_date(policy, datetime.now(UTC))
+        loads = await teams.week_loads_of(d.pool, policy, year)
+        due = await milestones.pending(d.pool, due_before=today + timedelta(days=policy.milestone_lookahead_days + 1))
+        return PreparationData(today, tuple(loads), tuple(PendingMilestone.model_validate(r) for r in due))
+
+    return load
+
+
+PreparationSource = Annotated[PreparationLoader, Depends(preparation_source)]
 _PAGE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "the calendar page"}}
 _VARY = {"Vary": "Accept"}
 
 
 @router.get("/{year}.html", response_class=HTMLResponse, responses=_PAGE,
             summary="The year's calendar as an HTML page")
-async def calendar_year_page(year: Year, loaded: LoadedCalendar) -> HTMLResponse:
-    return HTMLResponse(render_calendar(loaded.calendar, loaded.policy))
+async def calendar_year_page(year: Year, loaded: LoadedCalendar, prep: PreparationSource) -> HTMLResponse:
+    return HTMLResponse(render_calendar(loaded.calendar, loaded.policy, preparation=await prep()))
 
 
 @router.get("/{year}/{month}.html", response_class=HTMLResponse, responses=_PAGE,
@@ -88,10 +114,11 @@ async def calendar_month_page(year: Year, month: MonthNumber, loaded: LoadedCale
 @router.get("/{year}", response_model=CalendarYear,
             responses={200: {"content": {"text/html": {}},
                              "description": "the calendar; the page when Accept prefers text/html"}})
-async def calendar(year: Year, loaded: LoadedCalendar, request: Request,
+async def calendar(year: Year, loaded: LoadedCalendar, prep: PreparationSource, request: Request,
                    response: Response) -> CalendarYear | HTMLResponse:
     """JSON by default; the year page for a client that prefers text/html (a browser)."""
     if prefers_html(request.headers.get("accept")):
-        return HTMLResponse(render_calendar(loaded.calendar, loaded.policy), headers=_VARY)
+        return HTMLResponse(render_calendar(loaded.calendar, loaded.policy, preparation=await prep()),
+                            headers=_VARY)
     response.headers.update(_VARY)
     return loaded.calendar

@@ -2,8 +2,9 @@
 and `GET /campaigns.csv` (plus `GET /campaigns.xlsx`, the same rows as a workbook).
 
 Included before the calendar router (api/app.py), so `/calendar/{year}` never sees
-`2027.ics`. The campaign files take the list's filters and its role rule: a business
-line exports its own campaigns only."""
+`2027.ics`. Every export respects the roles: a business line gets its own campaigns only
+(the calendar file: their phases and milestones; the campaign files: the list's filters
+and its role rule), every other role gets all."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.auth import READERS, require_role
+from api.auth import ROLES, require_role
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
 from api.exports import campaigns_csv, campaigns_xlsx, ics
@@ -28,16 +29,21 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}})
 async def calendar_ics(actor: CurrentActor, d: AppDeps,
                        year: Annotated[int, Path(ge=2000, le=2100)], team: str | None = None) -> Response:
-    require_role(actor, *READERS)
+    """Readers get every campaign of the year; a business line only its own."""
+    require_role(actor, *ROLES)
+    line = actor.business_line if actor.role == "business_line" else None
+    if actor.role == "business_line" and not line:
+        raise ApiError(403, "forbidden", f"{actor.name} is a business line principal without a business line")
     policy = await reference.policy_for(d.pool, year)
-    entries = [r for r in await reads.calendar_rows(d.pool, year) if r["tier"] != Tier.C.value or team is None]
+    entries = [r for r in await reads.calendar_rows(d.pool, year)
+               if (r["tier"] != Tier.C.value or team is None) and (line is None or r["business_line"] == line)]
     stamps = {r["campaign_id"]: r["updated_at"] for r in await d.pool.fetch(
         "SELECT campaign_id, updated_at FROM campaigns WHERE campaign_id = ANY($1::text[])",
         [e["campaign_id"] for e in entries])}
     entries = [{**e, "updated_at": stamps.get(e["campaign_id"])} for e in entries]
     ms = [{**m, "updated_at": stamps.get(m["campaign_id"])}
-          for m in await milestones.of_year(d.pool, year, team=team)]
-    body = ics(year, policy, entries, ms, team)
+          for m in await milestones.of_year(d.pool, year, team=team, business_line=line)]
+    body = ics(year, policy, entries, ms, team, business_line=line)
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="promoflow-{year}.ics"'})
 

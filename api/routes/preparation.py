@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field
 from api import campaign_workflow as wf
 from api.auth import READERS, may_see, require_role
 from api.deps import AppDeps, CurrentActor
+from api.models import PendingMilestone
 from domain.people import Milestone
-from domain.preparation import TeamWeekLoad, week_loads, weeks_of_year
+from domain.preparation import TeamWeekLoad
 from store import milestones, reference, teams
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import MarkMilestoneDone
@@ -29,17 +30,6 @@ class MilestoneList(BaseModel):
 
 class DoneBody(BaseModel):
     comment: str | None = Field(default=None, max_length=1000)
-
-
-class PendingMilestone(BaseModel):
-    campaign_id: str
-    campaign_name: str
-    business_line: str
-    key: str
-    name: str
-    team: str
-    due: date
-    status: Literal["open", "overdue"]
 
 
 class PendingList(BaseModel):
@@ -81,6 +71,6 @@ async def team_load(actor: CurrentActor, d: AppDeps,
                     year: Annotated[int, Query(ge=2000, le=2100, description="the ISO year")]) -> TeamLoadList:
     require_role(actor, *READERS)
     policy = await reference.policy_for(d.pool, year)
-    return TeamLoadList(items=week_loads(policy, await teams.holders(d.pool, year), weeks_of_year(year)))
+    return TeamLoadList(items=await teams.week_loads_of(d.pool, policy, year))
 
 

@@ -25,10 +25,13 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from api import errors
-from api.calendar_page import prefers_html, render_calendar
-from api.models import CalendarYear
+from api.calendar_page import PreparationData, prefers_html, render_calendar
+from api.models import CalendarYear, PendingMilestone
 from api.routes import calendar as calendar_routes
+from domain.campaign import Phase
 from domain.policy import Policy
+from domain.preparation import week_loads, weeks_of_year
+from domain.tiers import Tier
 
 YEAR = 2027
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -109,6 +112,34 @@ def sample_calendar(year: int = YEAR) -> dict[str, Any]:
                        "left_for_planned": cap - reserve - used}}
 
 
+TODAY = date(YEAR, 5, 12)
+
+
+def _milestone(cid: str, campaign: str, key: str, name: str, team: str, due: str, status: str = "open",
+               line: str = "food") -> PendingMilestone:
+    return PendingMilestone(campaign_id=cid, campaign_name=campaign, business_line=line, key=key, name=name,
+                            team=team, due=date.fromisoformat(due), status=status)
+
+
+def sample_preparation(year: int = YEAR) -> PreparationData:
+    """What the year page's loader reads: the teams' load of the sample calendar's places
+    (the domain function `GET /teams/load` uses) and pending milestones around TODAY (one
+    overdue, two within the lookahead, one after it)."""
+    policy = Policy.for_year(year)
+    holders = [(c["campaign_id"], Tier(c["tier"]), [Phase.model_validate(p) for p in c["phases"]])
+               for m in sample_calendar(year)["months"] for c in m["campaigns"]
+               if c["tier"] != "C" and c["status"] != "cancelled"]
+    y = str(year)
+    due = (
+        _milestone("food-517-b", "517 foodie day", "creative", "creative due", "design", f"{y}-05-10", "overdue"),
+        _milestone("food-517-b", "517 foodie day", "setup", "site set up", "operations", f"{y}-05-16"),
+        _milestone("evil-b", EVIL, "creative", "creative due", "design", f"{y}-05-20", line="beauty"),
+        _milestone("all-618-s", "618 Mid-Year Shopping Festival", "setup", "site set up", "operations",
+                   f"{y}-06-12", line="platform"),
+    )
+    return PreparationData(date(year, 5, 12), tuple(week_loads(policy, holders, weeks_of_year(year))), due)
+
+
 @pytest.fixture(scope="module")
 def policy() -> Policy:
     return Policy.for_year(YEAR)
@@ -136,6 +167,38 @@ def test_year_page_has_twelve_months_budget_and_every_campaign(policy):
         assert f'class="key t-{t}"' in page
     for p in ("warm-up", "burst", "encore"):
         assert p in page
+
+
+def test_year_page_has_a_load_strip_per_team_and_the_milestones_due_soon(policy):
+    page = render_calendar(sample_calendar(), policy, preparation=sample_preparation())
+    strip = re.search(r'<section class="teams".*?</section>', page, re.S).group(0)
+    assert page.index('<main class="year">') < page.index('<section class="teams"')  # under the year grid
+    rows = re.findall(r'<div class="trow" data-team="(\w+)">(.*?)</div>\n', strip, re.S)
+    assert [team for team, _ in rows] == [t.key for t in policy.teams]
+    for _, row in rows:
+        assert len(re.findall(r'<div class="lc ', row)) == 52  # every ISO week of 2027
+    # the 618 S (burst 15-19 June, ISO week 24): customer service 40 of 60, tooltip naming it
+    cs = dict(rows)["customer_service"]
+    cell = re.search(r'<div class="lc (ld-\d)[^"]*" style="grid-column:25" data-week="2027-W24" title="([^"]*)">40<',
+                     cs)
+    assert cell, cs[:400]
+    assert cell.group(1) == "ld-3"  # 40 / 60: the third of four shades
+    assert cell.group(2) == ("customer service · 2027-W24 (14–20 Jun)\ndemand 40 of capacity 60 people-days (66%)"
+                             "\ncampaigns: 618 Mid-Year Shopping Festival")
+    assert 'data-week="2027-W01" title="design · 2027-W01' in strip  # an idle week is drawn too, ld-0
+    # the milestones section: overdue first and marked, then the open ones up to TODAY + 14 days
+    due = re.search(r'<section class="due" id="milestones".*?</section>', page, re.S).group(0)
+    assert "Milestones due by 2027-05-26" in due and "as of 2027-05-12" in due and "1 overdue" in due
+    listed = re.findall(r'<tr class="(ms[^"]*)" data-milestone="([^"]+)">', due)
+    assert listed == [("ms overdue", "food-517-b/creative"), ("ms", "food-517-b/setup"), ("ms", "evil-b/creative")]
+    row = re.search(r'data-milestone="food-517-b/creative">(.*?)</tr>', due, re.S).group(1)
+    for text in ("2027-05-10", "2 days late", '<span class="ms-st ms-overdue">overdue</span>', "517 foodie day",
+                 "creative due", "<td>design</td>"):
+        assert text in row, text
+    assert "in 4 days" in due and "all-618-s" not in due  # 12 June is past the lookahead
+    assert "<script" not in page.lower() and html.escape(EVIL, quote=True) in due
+    # without preparation data (the month page, older callers) nothing of it is drawn
+    assert 'class="teams"' not in render_calendar(sample_calendar(), policy)
 
 
 def test_s_months_are_marked(policy):
@@ -236,7 +299,13 @@ def _app(policy: Policy, calls: list[int] | None = None) -> FastAPI:
             calls.append(year)
         return calendar_routes.CalendarData(CalendarYear.model_validate(sample_calendar(year)), Policy.for_year(year))
 
+    async def preparation() -> calendar_routes.PreparationLoader:
+        async def read() -> PreparationData:
+            return sample_preparation()
+        return read
+
     app.dependency_overrides[calendar_routes.load_calendar] = load
+    app.dependency_overrides[calendar_routes.preparation_source] = preparation
     return app
 
 
@@ -350,6 +419,7 @@ def test_calendar_in_headless_chromium(policy):
             assert html.escape(name, quote=False) in dom, f"{name!r} is not in the rendered DOM"
         assert "<script" not in dom.lower()
         assert dom.count('class="mrow') == 12
+        assert dom.count('<div class="trow" data-team=') == 4 and 'id="milestones"' in dom  # the teams' strip
 
         # 2. screenshots: the year and one month
         year_png = ARTIFACTS / f"calendar-{YEAR}.png"

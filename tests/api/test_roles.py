@@ -34,7 +34,7 @@ def routes(cid: str):
         ("milestone done", "POST", f"/campaigns/{NOPE}/milestones/setup/done", {}, {"owner", "other_line", "ops"}),
         ("milestones", "GET", "/milestones", None, {"approver", "leader", "ops"}),
         ("team load", "GET", "/teams/load?year=2027", None, {"approver", "leader", "ops"}),
-        ("ics", "GET", "/calendar/2027.ics", None, {"approver", "leader", "ops"}),
+        ("ics", "GET", "/calendar/2027.ics", None, {"owner", "other_line", "approver", "leader", "ops"}),
         ("csv", "GET", "/campaigns.csv", None, {"owner", "other_line", "approver", "leader", "ops"}),
     ]
 

@@ -59,6 +59,10 @@ async def test_webhooks_signed_retried_dead_and_redriven(api):
         assert r.status_code == 422 and r.json()["error"]["code"] == "url_not_allowed"
         assert (await food.post("/webhooks", json={"url": url, "events": ["ReviewScored"],
                                                    "secret": SECRET})).status_code == 403
+        r = await ops.post("/webhooks", json={"url": url, "events": ["NoSuchEvent"], "secret": SECRET})
+        assert r.status_code == 422 and "MilestoneOverdue" in r.json()["error"]["details"]  # the allowed types
+        r = await ops.post("/webhooks", json={"url": f"{url}/late", "events": ["MilestoneOverdue"], "secret": SECRET})
+        assert r.status_code == 201 and r.json()["events"] == ["MilestoneOverdue"], r.text
         r = await ops.post("/webhooks", json={"url": f"{url}/hook", "events": ["ReviewScored", "CampaignApproved"],
                                               "secret": SECRET})
         assert r.status_code == 201, r.text

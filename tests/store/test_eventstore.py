@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import asyncpg
 import pytest
@@ -103,3 +104,17 @@ async def test_the_same_event_decided_again_later_is_a_no_op_and_the_first_time_
     assert await _append(pool, again) is None
     [row] = await eventstore.read_stream(pool, "c-7")
     assert row.at == first.at
+
+
+async def test_an_overdue_milestone_reaches_its_subscribers_naming_whom_it_escalates_to(pool):
+    await pool.execute("INSERT INTO webhook_subscriptions (id, url, events, secret, created_by) "
+                       "VALUES ('w-ms', 'http://127.0.0.1:9/hook', ARRAY['MilestoneOverdue'], 'secret-1', 'yan.ops')")
+    await _append(pool, submitted("c-ms"))
+    await _append(pool, event("c-ms", 2, ev.MilestoneOverdue(key="creative", due=date(2027, 3, 2), team="design",
+                                                               escalate_to="dana.design"),
+                              reason="creative due was due 2027-03-02 (design)"))
+    rows = await pool.fetch("SELECT event_type, event_id, payload FROM webhook_deliveries WHERE subscription_id = 'w-ms'")
+    assert [(r["event_type"], r["event_id"]) for r in rows] == [("MilestoneOverdue", "c-ms:2")]  # not the submit
+    payload = rows[0]["payload"]
+    assert payload["type"] == "MilestoneOverdue" and payload["campaign_id"] == "c-ms"
+    assert payload["data"] == {"key": "creative", "due": "2027-03-02", "team": "design", "escalate_to": "dana.design"}

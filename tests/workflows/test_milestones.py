@@ -74,6 +74,7 @@ async def test_an_s_gets_its_milestones_one_done_one_overdue_then_cancel_closes_
     assert (await rows(pool, h))["registration"]["status"] == "overdue"
     event = await pool.fetchrow("SELECT * FROM events WHERE campaign_id = $1 AND type = 'MilestoneOverdue'", h.id)
     assert event["data"]["key"] == "registration" and event["at"] >= overdue_at(POLICY, registration)
+    assert event["data"]["escalate_to"] == "ops"  # the business line's milestone: no team lead in the policy
 
     # an overdue one can still be done late, by ops
     st = await h.execute_update(CampaignWorkflow.milestone_done, MarkMilestoneDone(actor=OPS, key="registration"))
