@@ -23,6 +23,8 @@ class TokenBook:
         for e in entries:
             if e["role"] not in ROLES:
                 raise ValueError(f"tokens file: unknown role {e['role']!r} for {e['name']!r}")
+            if e["role"] == "business_line" and not e.get("business_line"):
+                raise ValueError(f"tokens file: {e['name']!r} is a business line without a business_line")
             key = e.get("token_sha256") or digest(e["token"])
             self._by_digest[key] = Actor(name=e["name"], role=e["role"], business_line=e.get("business_line"))
 

@@ -1,9 +1,10 @@
-"""Single sign-on against a JWKS the test serves: the API (uvicorn, real PostgreSQL, a worker
-on the dev server) accepts the issuer's RS256 JWTs beside the demo tokens, and answers 401
-for an expired token, the wrong audience, the wrong issuer, `alg: none`, a token signed by
-another key under the same `kid`, an HMAC token signed with the public key, an unknown
-`kid` and a token without `exp`; 403 for a valid identity without a promoflow role. The key
-set is fetched once and cached."""
+"""Who may call. Single sign-on against a JWKS the test serves: the API (uvicorn, real
+PostgreSQL, a worker on the dev server) accepts the issuer's RS256 JWTs beside the demo
+tokens, and answers 401 for an expired token, the wrong audience, the wrong issuer,
+`alg: none`, a token signed by another key under the same `kid`, an HMAC token signed with
+the public key, an unknown `kid` and a token without `exp`; 403 for a valid identity
+without a promoflow role. The key set is fetched once and cached. And the tokens file's
+own rules (a known role; a business line names its line)."""
 
 from __future__ import annotations
 
@@ -150,3 +151,12 @@ def test_sso_needs_all_three_settings_and_asymmetric_algorithms():
     with pytest.raises(ValueError, match="HS256"):
         from_settings(Settings(oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks_url="http://127.0.0.1:1/j",
                                oidc_algorithms="RS256,HS256"))
+
+
+def test_the_tokens_file_refuses_a_business_line_without_its_line_and_an_unknown_role():
+    with pytest.raises(ValueError, match="without a business_line"):
+        TokenBook([{"token": "t1", "name": "x.line", "role": "business_line"}])
+    with pytest.raises(ValueError, match="unknown role"):
+        TokenBook([{"token": "t2", "name": "x.boss", "role": "boss"}])
+    book = TokenBook([{"token": "t3", "name": "lin.food", "role": "business_line", "business_line": "food"}])
+    assert book.knows("t3") and not book.knows("t4") and book.actor("t3").business_line == "food"
