@@ -25,6 +25,7 @@ from domain import events as ev
 from domain import plan_events as pe
 from domain import season
 from domain.campaign import CampaignRequest
+from domain.dates import local_date
 from domain.lines import BusinessLineContext
 from domain.planning import PlanInputError, plan
 from domain.planning.model import Intent, Settings, Summary
@@ -108,8 +109,11 @@ class PlanningActivities:
         intents = [Intent.model_validate(r["intent"]) for r in await plans.intents(self.pool, inp.year)]
         policy = await reference.policy_for(self.pool, inp.year)
         try:
+            # "today" from the workflow's clock (the slot's time), not this process's: a
+            # retried solve plans from the same day
             plan_in = season.plan_input(inp.year, policy, intents, s_fixed=inp.s_fixed, pins=inp.pins,
-                                        settings=inp.settings, lines=await _lines(self.pool))
+                                        settings=inp.settings, lines=await _lines(self.pool),
+                                        as_of=local_date(policy, inp.slot.at))
             season.check(plan_in)
         except PlanInputError as err:
             raise ApplicationError(str(err), type="invalid_plan", non_retryable=True) from None

@@ -123,6 +123,11 @@ def earliest_warmup(policy: Policy, tier: Tier, today: date, hot_topic: bool = F
     return max(today + timedelta(days=r.min_lead_days), add_months(today, r.min_lead_months))
 
 
+def meets_lead(policy: Policy, tier: Tier, burst_start: date, today: date, hot_topic: bool = False) -> bool:
+    """Whether a burst on `burst_start` leaves its warm-up the tier's lead after `today`."""
+    return _warmup_start(policy, tier, burst_start) >= earliest_warmup(policy, tier, today, hot_topic)
+
+
 def _warmup_start(policy: Policy, tier: Tier, burst_start: date) -> date:
     return burst_start - timedelta(days=policy.rule(tier).warmup_days)
 

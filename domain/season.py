@@ -11,6 +11,7 @@ so two lines may use the same request id. When they do, the planner sees intent 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from domain.campaign import campaign_id_for
@@ -54,7 +55,7 @@ def _aliases(intents: list[Intent]) -> dict[str, str]:
 
 def plan_input(year: int, policy: Policy, intents: list[Intent], *, s_fixed: list[SChoice] = (),  # type: ignore[assignment]
                pins: list[PlanPin] = (), settings: Settings | None = None,  # type: ignore[assignment]
-               lines: dict[str, BusinessLineContext] | None = None) -> PlanInput:
+               lines: dict[str, BusinessLineContext] | None = None, as_of: date | None = None) -> PlanInput:
     """The planner's input; PlanInputError names an S or pin of an unknown intent."""
     alias = _aliases(intents)
     planner_intents = [it.model_copy(update={"request_id": alias[it.key]}) for it in intents]
@@ -69,7 +70,7 @@ def plan_input(year: int, policy: Policy, intents: list[Intent], *, s_fixed: lis
             raise PlanInputError(f"pins[{i}] ({p.intent_id})", "intent_id", "no intent has this intent_id")
         ps.append(Pin(request_id=alias[p.intent_id], month=p.month, tier=p.tier, cut=p.cut))
     return PlanInput(year=year, policy=policy, intents=planner_intents, s_fixed=s, pins=ps,
-                     settings=settings or Settings(), lines=lines)
+                     settings=settings or Settings(), lines=lines, as_of=as_of)
 
 
 def check(inp: PlanInput) -> None:

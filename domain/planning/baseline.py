@@ -27,7 +27,7 @@ from domain.tiers import Tier
 
 def first_come_first_served(inp: PlanInput, order: Sequence[int] | None = None) -> list[Decision]:
     pol = effective_policy(inp)
-    today = planning_day(inp.year)
+    today = planning_day(inp)
     s_of = {s.request_id: s.month for s in inp.s_fixed}
     order = list(range(len(inp.intents))) if order is None else list(order)
     cal = YearCalendar(year=inp.year)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from domain.dates import choose_burst_start, is_day_off, month_days, months_touched
+from domain.dates import choose_burst_start, is_day_off, meets_lead, month_days, months_touched
 from domain.months import month_key, number_of
 from domain.planning.model import Intent, PlanInput
 from domain.policy import Policy
@@ -25,9 +25,10 @@ from domain.tiers import Tier
 PLACEABLE = (Tier.S, Tier.A, Tier.B)  # tiers that take a place, days and resources; C does not
 
 
-def planning_day(year: int) -> date:
-    """'Today' for the date rules when a whole year is planned ahead: leads are met."""
-    return date(year - 1, 1, 1)
+def planning_day(inp: PlanInput) -> date:
+    """'Today' for the date rules: the input's `as_of` (a season solved now meets the leads
+    the live path will ask when its campaigns are published), else a whole year ahead."""
+    return inp.as_of or date(inp.year - 1, 1, 1)
 
 
 def burst_days(policy: Policy, tier: Tier, start: date) -> list[date]:
@@ -82,6 +83,7 @@ class Candidates:
     s_bursts: dict[int, tuple[date, list[str], str]]  # intent -> (start, months touched, why)
     s_problems: list[str]
     weekday_rank: dict[int, int]
+    today: date  # the day the lead rules count from (planning_day)
 
 
 def _with_month(it: Intent, month: str):
@@ -125,7 +127,9 @@ def month_caps(inp: PlanInput, policy: Policy) -> dict[str, dict[Tier, int]]:
     return caps
 
 
-def month_slots(policy: Policy, month: str) -> Slots:
+def month_slots(policy: Policy, month: str, today: date) -> Slots:
+    """Each tier's burst starts in `month`, best weekday first: the burst inside the month,
+    free of days off, and its warm-up the tier's lead after `today`."""
     days = month_days(month)
     rank = {w: i for i, w in enumerate(policy.burst_weekdays)}
     starts: dict[Tier, list[date]] = {}
@@ -135,7 +139,8 @@ def month_slots(policy: Policy, month: str) -> Slots:
             if d.weekday() not in rank:
                 continue
             bd = burst_days(policy, tier, d)
-            if bd[-1].month != d.month or any(is_day_off(policy, x) for x in bd):
+            if bd[-1].month != d.month or any(is_day_off(policy, x) for x in bd) \
+                    or not meets_lead(policy, tier, d, today):
                 continue
             ok.append(d)
         starts[tier] = sorted(ok, key=lambda d: (rank[d.weekday()], d))
@@ -143,7 +148,7 @@ def month_slots(policy: Policy, month: str) -> Slots:
 
 
 def build(inp: PlanInput, policy: Policy) -> Candidates:
-    today = planning_day(inp.year)
+    today = planning_day(inp)
     lines = inp.contexts
     s_of = {s.request_id: s.month for s in inp.s_fixed}
     pins = {p.request_id: p for p in inp.pins}
@@ -202,7 +207,7 @@ def build(inp: PlanInput, policy: Policy) -> Candidates:
                     options.append(o)
                     v.options.append(o.index)
         views.append(v)
-    slots = {k: month_slots(policy, k) for k in caps}
+    slots = {k: month_slots(policy, k, today) for k in caps}
     rank = {w: i for i, w in enumerate(policy.burst_weekdays)}
     return Candidates(policy=policy, views=views, options=options, slots=slots, caps=caps,
-                      s_bursts=s_bursts, s_problems=s_problems, weekday_rank=rank)
+                      s_bursts=s_bursts, s_problems=s_problems, weekday_rank=rank, today=today)

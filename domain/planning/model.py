@@ -170,6 +170,9 @@ class PlanInput(BaseModel):
     settings: Settings = Settings()
     # the business-line contexts (None: the policy's seeded ones)
     lines: dict[str, BusinessLineContext] | None = None
+    # "today" for the lead rules (S planned 3 months ahead, ...), in the policy time zone;
+    # None: the year is planned a whole year ahead (Jan 1 of the year before), every lead met
+    as_of: date | None = None
 
     @property
     def contexts(self) -> dict[str, BusinessLineContext]:

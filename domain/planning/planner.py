@@ -87,7 +87,7 @@ def _plan(inp: PlanInput, policy: Policy, time_limit: float | None,
     for a, b in sorted(merged_into.items()):
         carries[b].append(c.views[a].intent.request_id)
 
-    today = planning_day(inp.year)
+    today = planning_day(inp)
     decisions: list[Decision] = []
     for v in c.views:
         it = v.intent

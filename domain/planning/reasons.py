@@ -67,6 +67,11 @@ def why_not(board: Board, v: IntentView, month: str, tier: Tier) -> str:
         lost = held[-1]
         return (f"the {tier.value} place(s) of {month} (cap {cap}) went to "
                 f"{', '.join(who(h, month) for h in held)}; lost to {lost.intent.request_id}")
+    slots = c.slots.get(month)
+    if tier in (Tier.A, Tier.B) and slots is not None and not slots.starts.get(tier):
+        r = pol.rule(tier)
+        return (f"no burst day left in {month} for {tier.value} with {r.min_lead_days} days of lead before "
+                f"its warm-up (planned on {c.today})")
     need = pol.rule(tier).counted_days
     mine = pol.rule(board.chosen[v.index][1]).counted_days if v.index in board.chosen else 0
     if board.used - mine + need > board.limit:

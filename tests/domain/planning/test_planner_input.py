@@ -80,3 +80,20 @@ def test_duplicate_request_ids_and_not_a_list():
         plan(plan_input([intent(1, 0, [3], "B", 1e6, 2e5), intent(1, 1, [4], "B", 1e6, 2e5)]))
     with pytest.raises(PlanInputError, match="must be a JSON list"):
         parse_intents({"request_id": "r1"})
+
+
+def test_as_of_is_today_for_the_lead_rules():
+    """A season solved on Sep 24 cannot give an A (7 days of lead) a September burst: it
+    takes October; planned a year ahead (no as_of) it keeps its preferred September."""
+    from datetime import date
+
+    a = {**GOOD, "months": ["2027-09", "2027-10"]}
+    ahead = plan(plan_input(parse_intents([a])))
+    late = plan(plan_input(parse_intents([a]), as_of=date(2027, 9, 24)))
+    (d_ahead,), (d_late,) = ahead.decisions, late.decisions
+    assert (d_ahead.tier, d_ahead.month) == ("A", "2027-09")
+    assert (d_late.tier, d_late.month) == ("A", "2027-10")
+    assert d_late.burst_start is not None and (d_late.burst_start - date(2027, 9, 24)).days >= 7
+    only_sept = plan(plan_input(parse_intents([{**GOOD, "months": ["2027-09"]}]), as_of=date(2027, 9, 24)))
+    assert only_sept.decisions[0].decision == "cut"
+    assert "no burst day left in 2027-09 for A with 7 days of lead" in only_sept.decisions[0].reason
