@@ -12,13 +12,13 @@ use, and tests/store/test_results_projection.py checks both give the same rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 
 import asyncpg
 
 from domain import events as ev
 from domain.results.actuals import ActualRow
+from store.eventstore import json_text
 
 TABLES = ("campaign_actuals", "campaign_outcomes")
 
@@ -88,7 +88,7 @@ async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> No
                 outcomes.pop(cid, None)
                 outcomes[cid] = (cid, body.days, o.counted_days, o.gross_profit, o.gross_profit_per_counted_day,
                                  o.forecast.sales, o.actual.sales, o.actual.traffic, o.orders,
-                                 json.dumps(o.model_dump(mode="json")), event.seq)
+                                 json_text(o.model_dump(mode="json")), event.seq)
             case _:
                 raise ValueError(f"apply_many folds only results events, not {event.type}")
         last.pop(cid, None)
