@@ -116,8 +116,10 @@ _APPEND_MANY = """
         INSERT INTO events (campaign_id, seq, type, schema_version, data, actor, reason, at)
         SELECT b.campaign_id, b.seq, b.type, b.schema_version, b.data, b.actor, b.reason, b.at
         FROM batch b
-        WHERE b.seq = 1
-           OR EXISTS (SELECT 1 FROM events e WHERE e.campaign_id = b.campaign_id AND e.seq = b.seq - 1)
+        LEFT JOIN LATERAL (  -- an index probe per row (LIMIT keeps it from hashing the whole log)
+            SELECT true AS found FROM events e WHERE e.campaign_id = b.campaign_id AND e.seq = b.seq - 1 LIMIT 1
+        ) prev ON true
+        WHERE b.seq = 1 OR prev.found
            OR EXISTS (SELECT 1 FROM batch p WHERE p.campaign_id = b.campaign_id AND p.seq = b.seq - 1)
         ORDER BY b.n
         RETURNING position, campaign_id, seq),
