@@ -7,6 +7,11 @@ server's retention dropped it) has no such owner any more, so here the next `seq
 taken inside the appending transaction under a per-campaign advisory lock: two writers
 of one stream queue on the lock and the gapless, unique (campaign_id, seq) stays the
 last guard. The rules are the same pure functions the workflow calls.
+
+`record_actuals_batch` does the same for many campaigns in one transaction (the bulk
+import): the locks in one statement, the records and stored days in a few queries, the
+events in one and their projections in three, then a check that every stream ends at
+the seq given; a caller that sees it fail rolls back and goes one campaign at a time.
 """
 
 from __future__ import annotations
@@ -217,11 +222,12 @@ async def record_actuals_batch(conn: asyncpg.Connection, items: Sequence[tuple[s
     campaign stored, as one call after the other would.
 
     Every stream is locked first (one statement), the records and stored days of all the
-    campaigns are read in two and one queries, each item is checked and decided by the
-    same pure functions, then all events go in with one statement (`append_many`, with
-    their outbox rows) and their projections with three (`results_projection.apply_many`).
-    Before those projections, one query checks that every stream ends at the seq given
-    here; if not, BatchMismatch: the caller rolls back (and goes item by item)."""
+    campaigns are read in three queries, each item is checked and decided by the same
+    pure functions, then all events go in with one statement (`append_many`, with their
+    outbox rows) and their projections with three (`results_projection.apply_many`).
+    Before those projections one query checks that every stream ends at the seq given
+    here; if not (or the gap rule held an event back), BatchMismatch: the caller rolls
+    back (and goes item by item)."""
     recs = await _locked_records(conn, [cid for cid, _ in items])
     stored = await stored_actuals_many(conn, list(recs))
     policies: dict[int, Policy] = {}
@@ -252,7 +258,9 @@ async def record_actuals_batch(conn: asyncpg.Connection, items: Sequence[tuple[s
     ends = {e.campaign_id: e.seq for e in events}
     found = await eventstore.last_seqs(conn, list(ends))
     if None in positions or found != ends:
-        raise BatchMismatch(f"streams end at {_diff(found, ends)} instead of the seqs this batch gave them")
+        held = [f"{e.campaign_id}:{e.seq}" for e, p in zip(events, positions, strict=True) if p is None]
+        raise BatchMismatch(f"streams end at {_diff(found, ends)} instead of the seqs this batch gave them; "
+                            f"events the gap rule held back: {held}")
     await results_projection.apply_many(conn, events)
     return out
 
