@@ -7,7 +7,7 @@ adds one `case` to the shared projection function instead of rewriting it.
 
 `apply_many` is the same fold for a batch of these events (the bulk actuals import), in
 three statements instead of a few per event; `apply` stays the one definition rebuilds
-use, and tests/store/test_results_projection.py checks both give the same rows.
+use, and tests/store/test_results_batch.py checks both give the same rows.
 """
 
 from __future__ import annotations
