@@ -7,10 +7,16 @@ server's retention dropped it) has no such owner any more, so here the next `seq
 taken inside the appending transaction under a per-campaign advisory lock: two writers
 of one stream queue on the lock and the gapless, unique (campaign_id, seq) stays the
 last guard. The rules are the same pure functions the workflow calls.
+
+`record_actuals_batch` does the same for many campaigns in one transaction (the bulk
+import): the locks in one statement, the records and stored days in a few queries, the
+events in one and their projections in three, then a check that every stream ends at
+the seq given; a caller that sees it fail rolls back and goes one campaign at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +32,7 @@ from domain.results.forecast import PastResult
 from domain.results.outcome import compute_outcome
 from domain.results.report import ReportItem
 from domain.tiers import Tier
-from store import eventstore, projections, reference
+from store import eventstore, projections, reference, results_projection
 
 _LOCK_SPACE = 2  # pg_advisory_xact_lock(2, hashtext(campaign_id)): one stream's direct writers
 
@@ -46,16 +52,15 @@ class CampaignRecord:
     has_outcome: bool
 
 
-async def campaign_record(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> CampaignRecord | None:
-    stream = await eventstore.read_stream(conn, campaign_id)
-    if not stream:
-        return None
+def _fold(stream: Iterable[eventstore.StoredEvent]) -> CampaignRecord | None:
+    """The record from a stream in seq order; events of other types than `_RECORD_TYPES`
+    (and CampaignOutcome, for `has_outcome`) change nothing but `last_seq`."""
     rec: CampaignRecord | None = None
     for stored in stream:
         body = stored.to_event().body
         if isinstance(body, ev.CampaignSubmitted):
-            rec = CampaignRecord(campaign_id, body.request, body.request.business_line, "submitted", None, [], 0,
-                                 0, False)
+            rec = CampaignRecord(stored.campaign_id, body.request, body.request.business_line, "submitted", None,
+                                 [], 0, 0, False)
         elif rec is None:
             continue
         elif isinstance(body, ev.CampaignApproved | ev.CampaignDowngraded):
@@ -66,9 +71,46 @@ async def campaign_record(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: 
             rec.has_outcome = True
         if rec is not None:
             rec.last_seq = stored.seq
+    return rec
+
+
+_RECORD_TYPES = ("CampaignSubmitted", "CampaignApproved", "CampaignDowngraded", "MonthReserved")
+
+
+async def campaign_record(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> CampaignRecord | None:
+    stream = await eventstore.read_stream(conn, campaign_id)
+    if not stream:
+        return None
+    rec = _fold(stream)
     if rec is not None:
         rec.status = await conn.fetchval("SELECT status FROM campaigns WHERE campaign_id = $1", campaign_id) or ""
     return rec
+
+
+async def campaign_records(conn: asyncpg.Connection, campaign_ids: Sequence[str]) -> dict[str, CampaignRecord]:
+    """`campaign_record` of many campaigns in two queries, without parsing their whole
+    streams: the fold reads only the events of `_RECORD_TYPES` from the log, and the
+    rest it would have passed over gives the last seq, the outcome flag and the status,
+    which SQL finds. Absent: no such campaign (as `campaign_record` returning None)."""
+    ids = list(campaign_ids)
+    picked = await eventstore.read_types(conn, ids, _RECORD_TYPES)
+    rows = await conn.fetch(
+        """SELECT u.id, c.status,
+                  (SELECT max(seq) FROM events e WHERE e.campaign_id = u.id) AS last_seq,
+                  (SELECT max(seq) FROM events e WHERE e.campaign_id = u.id AND e.type = 'CampaignOutcome')
+                      AS outcome_seq
+           FROM unnest($1::text[]) AS u(id) LEFT JOIN campaigns c ON c.campaign_id = u.id""", ids)
+    out: dict[str, CampaignRecord] = {}
+    for r in rows:
+        rec = _fold(picked.get(r["id"], []))
+        if rec is None:
+            continue
+        submitted = max(s.seq for s in picked[r["id"]] if s.type == "CampaignSubmitted")
+        rec.last_seq = r["last_seq"]
+        rec.has_outcome = r["outcome_seq"] is not None and r["outcome_seq"] > submitted
+        rec.status = r["status"] or ""
+        out[r["id"]] = rec
+    return out
 
 
 async def stored_actuals(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> dict[date, ActualRow]:
@@ -108,6 +150,24 @@ class ActualsResult:
     outcome: bool = False
 
 
+def _decide(policy: Policy, rec: CampaignRecord, stored: dict[date, ActualRow],
+            rows: list[ActualRow]) -> tuple[ActualsResult, list[ev.EventBody], dict[date, ActualRow]]:
+    """What a checked batch changes: its counts, its events (new days, corrections, and a
+    completed campaign's outcome again when its figures moved) and the stored days after it."""
+    new, changed = split_batch(stored, rows)
+    result = ActualsResult(recorded=len(new), corrected=len(changed), unchanged=len(rows) - len(new) - len(changed))
+    bodies: list[ev.EventBody] = []
+    if new:
+        bodies.append(ev.ActualsRecorded(rows=new))
+    if changed:
+        bodies.append(ev.ActualsCorrected(corrections=changed))
+    merged = {**stored, **{r.date: r for r in new}, **{c.new.date: c.new for c in changed}}
+    if bodies and rec.status == "completed":
+        bodies.append(outcome_event(policy, rec, sorted(merged.values(), key=lambda r: r.date)))
+        result.outcome = True
+    return result, bodies, merged
+
+
 async def record_actuals_direct(conn: asyncpg.Connection, campaign_id: str, rows: list[ActualRow], actor: str,
                                 now: datetime, today: date | None = None) -> ActualsResult | None:
     """Check and store a batch for a campaign without a live workflow, in the caller's
@@ -122,20 +182,97 @@ async def record_actuals_direct(conn: asyncpg.Connection, campaign_id: str, rows
     if errors:
         return ActualsResult(errors=errors)
     stored = await stored_actuals(conn, campaign_id)
-    new, changed = split_batch(stored, rows)
-    result = ActualsResult(recorded=len(new), corrected=len(changed), unchanged=len(rows) - len(new) - len(changed))
-    bodies: list[ev.EventBody] = []
-    if new:
-        bodies.append(ev.ActualsRecorded(rows=new))
-    if changed:
-        bodies.append(ev.ActualsCorrected(corrections=changed))
-    if bodies and rec.status == "completed":
-        merged = {**stored, **{r.date: r for r in new}, **{c.new.date: c.new for c in changed}}
-        bodies.append(outcome_event(policy, rec, sorted(merged.values(), key=lambda r: r.date)))
-        result.outcome = True
+    result, bodies, _ = _decide(policy, rec, stored, rows)
     if bodies:
         await append_direct(conn, campaign_id, bodies, actor, None, now, locked=True)
     return result
+
+
+class BatchMismatch(RuntimeError):
+    """A stream does not end where the batch put its events: the caller rolls back."""
+
+
+async def lock_streams(conn: asyncpg.Connection, campaign_ids: Iterable[str]) -> None:
+    """The direct writers' lock of each of these streams, in one statement. Taken in the
+    order of the lock keys, so two batches never wait on each other in a cycle (even
+    when two ids share a key); a single-stream writer holds one key only."""
+    await conn.execute(
+        """SELECT pg_advisory_xact_lock($1, k)
+           FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($2::text[]) AS id ORDER BY k) AS keys""",
+        _LOCK_SPACE, sorted(set(campaign_ids)))
+
+
+async def stored_actuals_many(conn: asyncpg.Connection | asyncpg.Pool,
+                              campaign_ids: Sequence[str]) -> dict[str, dict[date, ActualRow]]:
+    """`stored_actuals` of many campaigns in one query (absent: nothing stored)."""
+    rows = await conn.fetch("SELECT campaign_id, day, traffic, orders, gmv, gross_profit FROM campaign_actuals "
+                            "WHERE campaign_id = ANY($1::text[]) ORDER BY campaign_id, day", list(campaign_ids))
+    out: dict[str, dict[date, ActualRow]] = {}
+    for r in rows:
+        out.setdefault(r["campaign_id"], {})[r["day"]] = ActualRow(
+            date=r["day"], traffic=r["traffic"], orders=r["orders"], gmv=r["gmv"], gross_profit=r["gross_profit"])
+    return out
+
+
+async def record_actuals_batch(conn: asyncpg.Connection, items: Sequence[tuple[str, list[ActualRow]]], actor: str,
+                               now: datetime, today: date | None = None) -> list[ActualsResult | None]:
+    """`record_actuals_direct` for many (campaign, rows) items at once, in the caller's
+    transaction, with its answer for each item in order (None: no such campaign; `errors`
+    set: nothing stored for that item). An item sees what earlier items of the same
+    campaign stored, as one call after the other would.
+
+    Every stream is locked first (one statement), the records and stored days of all the
+    campaigns are read in three queries, each item is checked and decided by the same
+    pure functions, then all events go in with one statement (`append_many`, with their
+    outbox rows) and their projections with three (`results_projection.apply_many`).
+    Before those projections one query checks that every stream ends at the seq given
+    here; if not (or the gap rule held an event back), BatchMismatch: the caller rolls
+    back (and goes item by item)."""
+    recs = await _locked_records(conn, [cid for cid, _ in items])
+    stored = await stored_actuals_many(conn, list(recs))
+    policies: dict[int, Policy] = {}
+    seqs = {cid: rec.last_seq for cid, rec in recs.items()}
+    events: list[ev.Event] = []
+    out: list[ActualsResult | None] = []
+    for cid, rows in items:
+        rec = recs.get(cid)
+        if rec is None:
+            out.append(None)
+            continue
+        year = rec.request.year
+        if year not in policies:
+            policies[year] = await reference.policy_for(conn, year)
+        policy = policies[year]
+        errors = check_rows(policy, rows, rec.phases, today or local_date(policy, now))
+        if errors:
+            out.append(ActualsResult(errors=errors))
+            continue
+        result, bodies, stored[cid] = _decide(policy, rec, stored.get(cid, {}), rows)
+        for body in bodies:
+            seqs[cid] += 1
+            events.append(ev.Event(campaign_id=cid, seq=seqs[cid], at=now, actor=actor, reason=None, body=body))
+        out.append(result)
+    if not events:
+        return out
+    positions = await eventstore.append_many(conn, events)
+    ends = {e.campaign_id: e.seq for e in events}
+    found = await eventstore.last_seqs(conn, list(ends))
+    if None in positions or found != ends:
+        held = [f"{e.campaign_id}:{e.seq}" for e, p in zip(events, positions, strict=True) if p is None]
+        raise BatchMismatch(f"streams end at {_diff(found, ends)} instead of the seqs this batch gave them; "
+                            f"events the gap rule held back: {held}")
+    await results_projection.apply_many(conn, events)
+    return out
+
+
+async def _locked_records(conn: asyncpg.Connection, campaign_ids: Iterable[str]) -> dict[str, CampaignRecord]:
+    ids = sorted(set(campaign_ids))
+    await lock_streams(conn, ids)
+    return await campaign_records(conn, ids)
+
+
+def _diff(found: dict[str, int], expected: dict[str, int]) -> dict[str, int | None]:
+    return {cid: found.get(cid) for cid, seq in expected.items() if found.get(cid) != seq}
 
 
 async def import_campaign(conn: asyncpg.Connection, campaign_id: str, request: CampaignRequest, tier: Tier,
@@ -167,6 +304,17 @@ async def import_campaign(conn: asyncpg.Connection, campaign_id: str, request: C
 # ---------------------------------------------------------------------- reads
 async def outcome_of(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> dict[str, Any] | None:
     return await conn.fetchval("SELECT outcome FROM campaign_outcomes WHERE campaign_id = $1", campaign_id)
+
+
+async def owners_and_outcomes(conn: asyncpg.Connection | asyncpg.Pool,
+                              campaign_ids: Sequence[str]) -> dict[str, tuple[str, bool]]:
+    """Each known campaign's business line (`reads.campaign_owner`) and whether its outcome
+    is recorded (`outcome_of` is not None: its workflow is gone), in one query."""
+    rows = await conn.fetch(
+        """SELECT c.campaign_id, c.business_line, o.campaign_id IS NOT NULL AS has_outcome
+           FROM campaigns c LEFT JOIN campaign_outcomes o USING (campaign_id)
+           WHERE c.campaign_id = ANY($1::text[])""", sorted(set(campaign_ids)))
+    return {r["campaign_id"]: (r["business_line"], r["has_outcome"]) for r in rows}
 
 
 async def past_results(conn: asyncpg.Connection | asyncpg.Pool, business_line: str) -> list[PastResult]:

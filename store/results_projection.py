@@ -4,14 +4,21 @@
 Folded by `store.projections.apply` in the appending transaction and again by `rebuild`,
 so the same log always gives the same rows. Kept in its own module so the results work
 adds one `case` to the shared projection function instead of rewriting it.
+
+`apply_many` is the same fold for a batch of these events (the bulk actuals import), in
+three statements instead of a few per event; `apply` stays the one definition rebuilds
+use, and tests/store/test_results_batch.py checks both give the same rows.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 
 import asyncpg
 
 from domain import events as ev
 from domain.results.actuals import ActualRow
+from store.eventstore import json_text
 
 TABLES = ("campaign_actuals", "campaign_outcomes")
 
@@ -27,6 +34,16 @@ async def _upsert_rows(conn: asyncpg.Connection, event: ev.Event, rows: list[Act
     )
 
 
+_OUTCOME_COLUMNS = """campaign_id, year, month, business_line, tier, name, days, counted_days,
+                   gross_profit, gross_profit_per_counted_day, forecast_sales, sales, traffic, orders, outcome, seq"""
+_OUTCOME_CONFLICT = """ON CONFLICT (campaign_id) DO UPDATE SET days = EXCLUDED.days,
+                   counted_days = EXCLUDED.counted_days, gross_profit = EXCLUDED.gross_profit,
+                   gross_profit_per_counted_day = EXCLUDED.gross_profit_per_counted_day,
+                   forecast_sales = EXCLUDED.forecast_sales, sales = EXCLUDED.sales, traffic = EXCLUDED.traffic,
+                   orders = EXCLUDED.orders, outcome = EXCLUDED.outcome, seq = EXCLUDED.seq,
+                   tier = EXCLUDED.tier, month = EXCLUDED.month, year = EXCLUDED.year"""
+
+
 async def apply(conn: asyncpg.Connection, event: ev.Event) -> None:
     body = event.body
     if isinstance(body, ev.ActualsRecorded):
@@ -36,17 +53,83 @@ async def apply(conn: asyncpg.Connection, event: ev.Event) -> None:
     elif isinstance(body, ev.CampaignOutcome):
         o = body.outcome
         await conn.execute(
-            """INSERT INTO campaign_outcomes (campaign_id, year, month, business_line, tier, name, days, counted_days,
-                   gross_profit, gross_profit_per_counted_day, forecast_sales, sales, traffic, orders, outcome, seq)
+            f"""INSERT INTO campaign_outcomes ({_OUTCOME_COLUMNS})
                SELECT campaign_id, left(month, 4)::int, month, business_line, COALESCE(tier, 'C'), name, $2, $3,
                       $4, $5, $6, $7, $8, $9, $10::jsonb, $11
                FROM campaigns WHERE campaign_id = $1
-               ON CONFLICT (campaign_id) DO UPDATE SET days = EXCLUDED.days, counted_days = EXCLUDED.counted_days,
-                   gross_profit = EXCLUDED.gross_profit,
-                   gross_profit_per_counted_day = EXCLUDED.gross_profit_per_counted_day,
-                   forecast_sales = EXCLUDED.forecast_sales, sales = EXCLUDED.sales, traffic = EXCLUDED.traffic,
-                   orders = EXCLUDED.orders, outcome = EXCLUDED.outcome, seq = EXCLUDED.seq,
-                   tier = EXCLUDED.tier, month = EXCLUDED.month, year = EXCLUDED.year""",
+               {_OUTCOME_CONFLICT}""",
             event.campaign_id, body.days, o.counted_days, o.gross_profit, o.gross_profit_per_counted_day,
             o.forecast.sales, o.actual.sales, o.actual.traffic, o.orders, o.model_dump(mode="json"), event.seq,
         )
+
+
+async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> None:
+    """Fold a batch of ActualsRecorded / ActualsCorrected / CampaignOutcome events, in log
+    order, as `store.projections.apply` does one by one: the day rows, the latest outcome
+    and the campaign row's `updated_at` / `last_seq`, one statement each.
+
+    One by one, a later event overwrites what an earlier one set in the same row, so only
+    the last writer of each row is sent: the last figures of each (campaign, day), the
+    last outcome of each campaign, the last event of each campaign. (An INSERT ... ON
+    CONFLICT may not touch a row twice anyway.) The outcome insert reads name, line, tier
+    and month from the campaign row, which these events never change."""
+    days: dict[tuple[str, object], tuple] = {}
+    outcomes: dict[str, tuple] = {}
+    last: dict[str, tuple] = {}
+    for event in events:
+        body, cid = event.body, event.campaign_id
+        match body:
+            case ev.ActualsRecorded() | ev.ActualsCorrected():
+                rows = body.rows if isinstance(body, ev.ActualsRecorded) else [c.new for c in body.corrections]
+                for r in rows:
+                    days.pop((cid, r.date), None)  # keep the dict in the order of the last write
+                    days[(cid, r.date)] = (cid, r.date, r.traffic, r.orders, r.gmv, r.gross_profit, event.seq)
+            case ev.CampaignOutcome(outcome=o):
+                outcomes.pop(cid, None)
+                outcomes[cid] = (cid, body.days, o.counted_days, o.gross_profit, o.gross_profit_per_counted_day,
+                                 o.forecast.sales, o.actual.sales, o.actual.traffic, o.orders,
+                                 json_text(o.model_dump(mode="json")), event.seq)
+            case _:
+                raise ValueError(f"apply_many folds only results events, not {event.type}")
+        last.pop(cid, None)
+        last[cid] = (cid, event.at, event.seq)
+    if days:
+        await conn.execute(
+            """INSERT INTO campaign_actuals (campaign_id, day, traffic, orders, gmv, gross_profit, business_line, seq)
+               SELECT d.campaign_id, d.day, d.traffic, d.orders, d.gmv, d.gross_profit, c.business_line, d.seq
+               FROM unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[], $5::float8[], $6::float8[], $7::int[])
+                        WITH ORDINALITY AS d(campaign_id, day, traffic, orders, gmv, gross_profit, seq, n)
+               LEFT JOIN campaigns c USING (campaign_id)
+               ORDER BY d.n
+               ON CONFLICT (campaign_id, day) DO UPDATE SET traffic = EXCLUDED.traffic, orders = EXCLUDED.orders,
+                   gmv = EXCLUDED.gmv, gross_profit = EXCLUDED.gross_profit, seq = EXCLUDED.seq""",
+            *_columns(days.values(), 7))
+    if outcomes:
+        await conn.execute(
+            f"""INSERT INTO campaign_outcomes ({_OUTCOME_COLUMNS})
+               SELECT c.campaign_id, left(c.month, 4)::int, c.month, c.business_line, COALESCE(c.tier, 'C'), c.name,
+                      o.days, o.counted_days, o.gross_profit, o.per_day, o.forecast_sales, o.sales, o.traffic,
+                      o.orders, o.outcome::jsonb, o.seq
+               FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[],
+                           $8::float8[], $9::bigint[], $10::text[], $11::int[]) WITH ORDINALITY
+                        AS o(campaign_id, days, counted_days, gross_profit, per_day, forecast_sales, sales, traffic,
+                             orders, outcome, seq, n)
+               JOIN campaigns c USING (campaign_id)
+               ORDER BY o.n
+               {_OUTCOME_CONFLICT}""",
+            *_columns(outcomes.values(), 11))
+    if last:
+        await conn.execute(
+            """UPDATE campaigns c SET updated_at = u.at, last_seq = u.seq
+               FROM unnest($1::text[], $2::timestamptz[], $3::int[]) AS u(campaign_id, at, seq)
+               WHERE c.campaign_id = u.campaign_id""",
+            *_columns(last.values(), 3))
+
+
+def _columns(rows: Iterable[tuple], width: int) -> list[list]:
+    """Rows as `width` column lists (unnest's arguments)."""
+    cols: list[list] = [[] for _ in range(width)]
+    for row in rows:
+        for col, value in zip(cols, row, strict=True):
+            col.append(value)
+    return cols

@@ -135,3 +135,94 @@ async def test_starter_history_and_actuals_import(api, tmp_path):
     assert code == 1 and "2 rows stored, 1 refused" in text and "row 4" in text and "not_found" in text
     o = await api.pool.fetchval("SELECT outcome FROM campaign_outcomes WHERE campaign_id = 'campaign-food-cli-1'")
     assert o["actual"]["sales"] == 6 * 100_000 + 120_000 and o["fatigue"]["after"] == 100_000.0 * 6 / 7 + 90_000 / 7
+
+
+async def test_bulk_actuals_mixed_items_answer_as_one_by_one(api, monkeypatch):
+    """One bulk call mixing a live workflow's item, imported campaigns' items (a correction,
+    bad rows, the same campaign again), an unknown campaign and another line's campaign
+    answers item by item, in order. The same call on twin campaigns with the store batch
+    failing (so every item goes the one-by-one path) answers the same and stores the same."""
+    from store import results
+
+    real_batch, calls = results.record_actuals_batch, []
+
+    async def failing_batch(*args, **kwargs):
+        calls.append(len(args[1]))
+        raise RuntimeError("batch broken on purpose")
+
+    def row(day: date, gmv: float) -> dict:
+        return actuals(day, 1, gmv)[0]
+
+    answers, ids = {}, {}
+    async with api.as_("yan.ops") as ops, api.as_("lin.food") as food:
+        for twin in ("bulk-x", "bulk-y"):
+            hist = [history_item(f"{twin}-1", "2026-09", date(2026, 9, 7), 400_000.0),
+                    history_item(f"{twin}-2", "2026-10", date(2026, 10, 12), 300_000.0),
+                    history_item(f"{twin}-3", "2026-09", date(2026, 9, 14), 200_000.0, line="beauty")]
+            r = await ops.post("/history", json={"campaigns": hist})
+            assert [x["status"] for x in r.json()["results"]] == ["created"] * 3, r.text
+            c1, c2, c3 = (x["campaign_id"] for x in r.json()["results"])
+            r = await food.post("/campaigns", json=body(f"{twin}-live", tier="B", month="2027-09"))
+            assert r.status_code == 201, r.text
+            live = r.json()["campaign_id"]
+
+            async def scored(c=live):
+                return (await food.get(f"/campaigns/{c}")).json()["status"] != "submitted"
+            await wait_until(scored, what="scored")
+            bad = actuals(date(2026, 10, 12), 2, 1.0)
+            bad[1]["orders"] = 10**6  # orders > traffic
+            items = [
+                {"campaign_id": live, "rows": [row(date(2026, 9, 7), 1.0)]},  # the workflow answers: no phases yet
+                {"campaign_id": c1, "rows": [row(date(2026, 9, 7), 500_000.0)]},
+                {"campaign_id": c2, "rows": bad},
+                {"campaign_id": "campaign-food-nope", "rows": [row(date(2026, 9, 7), 1.0)]},
+                {"campaign_id": c3, "rows": [row(date(2026, 9, 14), 1.0)]},  # beauty's: not lin.food's
+                {"campaign_id": c1, "rows": [row(date(2026, 9, 7), 500_000.0), row(date(2026, 9, 8), 450_000.0)]},
+                {"campaign_id": c2, "rows": [row(date(2026, 10, 12), 1.0)]},
+            ]
+            if twin == "bulk-y":
+                monkeypatch.setattr(results, "record_actuals_batch", failing_batch)
+            r = await food.post("/actuals", json={"campaigns": items})
+            monkeypatch.setattr(results, "record_actuals_batch", real_batch)
+            assert r.status_code == 200, r.text
+            answers[twin], ids[twin] = r.json()["results"], [c1, c2, c3, live]
+    assert calls == [4]  # bulk-y's four items of imported food campaigns tried the batch, then went one by one
+
+    got = answers["bulk-x"]
+    assert [x["campaign_id"] for x in got] == [ids["bulk-x"][i] for i in (3, 0, 1)] + [
+        "campaign-food-nope", ids["bulk-x"][2], ids["bulk-x"][0], ids["bulk-x"][1]]
+    assert [x["status"] for x in got] == ["invalid", "stored", "invalid", "invalid", "invalid", "stored", "stored"]
+    assert [x["error"]["code"] for x in got if x["error"]] == ["invalid_state", "invalid_actuals", "not_found",
+                                                               "forbidden"]
+    assert "row 1" in got[2]["error"]["message"] and "without phases" in got[0]["error"]["message"]
+    assert [(x["result"]["recorded"], x["result"]["corrected"], x["result"]["unchanged"],
+             x["result"]["outcome_recorded"], x["result"]["via"]) for x in got if x["result"]] == [
+        (0, 1, 0, True, "store"), (0, 1, 1, True, "store"), (0, 1, 0, True, "store")]
+    assert _renamed(got, "bulk-x", "bulk-y") == answers["bulk-y"]
+
+    async def stored(twin: str) -> list:
+        """The twin's log after the import and its results rows, with the twin's name taken out."""
+        cids = ids[twin][:3]
+        rows = [
+            [dict(r) for r in await api.pool.fetch(
+                "SELECT campaign_id, seq, type, data, actor, reason FROM events WHERE campaign_id = ANY($1::text[]) "
+                "ORDER BY campaign_id, seq", cids)],
+            [dict(r) for r in await api.pool.fetch(
+                "SELECT * FROM campaign_actuals WHERE campaign_id = ANY($1::text[]) ORDER BY 1, 2", cids)],
+            [{k: v for k, v in dict(r).items() if k != "name"} for r in await api.pool.fetch(
+                "SELECT * FROM campaign_outcomes WHERE campaign_id = ANY($1::text[]) ORDER BY 1", cids)],
+        ]
+        return _renamed(rows, twin, "twin")
+
+    assert await stored("bulk-x") == await stored("bulk-y")
+
+
+def _renamed(value, old: str, new: str):
+    """`value` with `old` replaced by `new` in every string in it (keys too)."""
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, dict):
+        return {_renamed(k, old, new): _renamed(v, old, new) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_renamed(v, old, new) for v in value]
+    return value
