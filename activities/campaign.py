@@ -111,7 +111,7 @@ class CampaignActivities:
                 final = balance(policy, window.with_totals(*totals), request, with_alternatives=False)
                 decision = final.model_copy(update={"phases": decision.phases}) if final.accepted else final
                 if decision.accepted and policy.team_needs.get(request.tier):  # team weeks cross months: here
-                    decision = await teams.check(conn, policy, await calendar.load_year(conn, year), inp, decision)
+                    decision = await teams.check(conn, policy, year, inp, decision)
             if not decision.accepted:
                 decision = await _with_alternatives(conn, policy, inp, request, decision)
             body: ev.EventBody

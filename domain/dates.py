@@ -194,11 +194,11 @@ def candidate_days(policy: Policy, tier: Tier, month: str, festival_first: bool 
 def _clashes(policy: Policy, tier: Tier, d: date, taken: Sequence[Burst]) -> tuple[list[Burst], list[Burst]]:
     """(hard, soft) clashes of a burst starting `d`: hard when it overlaps an A or S burst
     or is itself A or S over another burst; soft when it only shares a day with a B burst."""
-    days = set(_burst_days(policy, tier, d))
+    end = d + timedelta(days=max(1, policy.rule(tier).burst_days))  # [d, end): _burst_days as an interval
     hard: list[Burst] = []
     soft: list[Burst] = []
     for b in taken:
-        if days & b.days:
+        if d < b.end and b.start < end and b.start < b.end:  # they share a day (interval overlap, no sets)
             (hard if b.exclusive or tier in (Tier.S, Tier.A) else soft).append(b)
     return hard, soft
 

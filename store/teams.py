@@ -8,6 +8,8 @@ is the load per team and ISO week that `GET /teams/load` and the calendar page s
 
 from __future__ import annotations
 
+from datetime import date
+
 import asyncpg
 
 from domain.campaign import Phase
@@ -23,6 +25,18 @@ async def holders(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> list[Ho
     rows = await conn.fetch(
         """SELECT campaign_id, tier, phases FROM calendar_entries
            WHERE year BETWEEN $1 - 1 AND $1 + 1 AND tier <> 'C' ORDER BY campaign_id""", year)
+    return [(r["campaign_id"], Tier(r["tier"]), [Phase.model_validate(p) for p in r["phases"]]) for r in rows]
+
+
+async def holders_between(conn: asyncpg.Connection | asyncpg.Pool, start: date, end: date) -> list[Holder]:
+    """Campaigns with a phase overlapping [start, end)."""
+    rows = await conn.fetch(
+        """SELECT campaign_id, tier, phases FROM calendar_entries
+           WHERE year BETWEEN extract(year FROM $1::date)::int - 1 AND extract(year FROM $2::date)::int + 1
+             AND tier <> 'C'
+             AND EXISTS (SELECT 1 FROM jsonb_array_elements(phases) p
+                         WHERE (p->>'start')::date < $2 AND (p->>'end')::date > $1)
+           ORDER BY campaign_id""", start, end)
     return [(r["campaign_id"], Tier(r["tier"]), [Phase.model_validate(p) for p in r["phases"]]) for r in rows]
 
 
