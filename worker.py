@@ -27,6 +27,7 @@ from infra.settings import load_settings
 from infra.temporal import connect
 from store.db import create_pool
 from workflows.campaign import CampaignWorkflow
+from workflows.planned_start import planned_starter
 from workflows.year_plan import YearPlanWorkflow
 
 # Every module a workflow imports is passed through the sandbox instead of being
@@ -51,7 +52,7 @@ def campaign_activities(pool) -> list:
 
 
 def planning_activities(pool, client: Client, task_queue: str) -> list:
-    acts = PlanningActivities(pool, client, task_queue)
+    acts = PlanningActivities(pool, planned_starter(client, task_queue))
     return [acts.record_plan_event, acts.solve_plan, acts.publish_campaigns, acts.planned_campaign_ids,
             acts.watch_publish]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncpg
 from temporalio import activity
 
+from activities.messages import EscalationQuery
 from domain.assignment import escalation_targets
 from domain.dates import local_date
 from domain.policy import Policy
 from store import delegations, reference
-from workflows.messages import EscalationQuery
 
 
 class ApprovalActivities:

@@ -57,3 +57,13 @@ class ForecastHistory(BaseModel):
     business_line: str
     tier: Tier | None
     month: str
+
+
+class EscalationQuery(BaseModel):
+    """Who an escalated campaign waits for (activities: delegations active at `at`)."""
+
+    campaign_id: str
+    business_line: str
+    tier: Tier
+    at: datetime
+    overrides_year: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
@@ -16,9 +17,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 from temporalio import activity
-from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 
 from activities.messages import EventSlot
 from domain import events as ev
@@ -26,7 +25,6 @@ from domain import plan_events as pe
 from domain import season
 from domain.campaign import CampaignRequest
 from domain.dates import local_date
-from domain.lines import BusinessLineContext
 from domain.planning import PlanInputError, plan
 from domain.planning.model import Intent, Settings, Summary
 from domain.tiers import Tier
@@ -44,6 +42,12 @@ class SolvePlan(BaseModel):
     settings: Settings = Settings()
     pins: list[pe.PlanPin] = []
     time_limit: float = 60.0
+
+
+# Starts a planned campaign's workflow: (campaign id, request, owner's name, the plan's
+# PlannedCampaign fields) -> False when it exists already. Given by the worker
+# (workflows/planned_start.py), so this module never imports the workflow it starts.
+StartCampaign = Callable[[str, CampaignRequest, str, dict[str, Any]], Awaitable[bool]]
 
 
 class PublishCampaigns(BaseModel):
@@ -81,14 +85,9 @@ async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None
     await projections.record(conn, event)
 
 
-async def _lines(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, BusinessLineContext]:
-    rows = await conn.fetch("SELECT * FROM business_lines")
-    return {r["business_line"]: BusinessLineContext(**dict(r)) for r in rows}
-
-
 class PlanningActivities:
-    def __init__(self, pool: asyncpg.Pool, client: Client | None = None, task_queue: str | None = None):
-        self.pool, self.client, self.task_queue = pool, client, task_queue
+    def __init__(self, pool: asyncpg.Pool, start_campaign: StartCampaign | None = None):
+        self.pool, self.start_campaign = pool, start_campaign
         # CP-SAT is CPU-bound: one solve at a time, on a thread, off the worker's event loop
         self.solver_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cp-sat")
 
@@ -112,7 +111,7 @@ class PlanningActivities:
             # "today" from the workflow's clock (the slot's time), not this process's: a
             # retried solve plans from the same day
             plan_in = season.plan_input(inp.year, policy, intents, s_fixed=inp.s_fixed, pins=inp.pins,
-                                        settings=inp.settings, lines=await _lines(self.pool),
+                                        settings=inp.settings, lines=await reference.business_lines(self.pool),
                                         as_of=local_date(policy, inp.slot.at))
             season.check(plan_in)
         except PlanInputError as err:
@@ -150,20 +149,14 @@ class PlanningActivities:
         dates (deterministic ids: a campaign that exists is left alone); the plan's settings
         become the year's policy overrides first; then one IntentsPublished event closes the
         cut intents. Heartbeats its position, so a retry after a lost worker resumes."""
-        assert self.client is not None and self.task_queue is not None, "publish needs the worker's client"
-        from workflows.campaign import CampaignWorkflow  # the workflow module imports activities
-        from workflows.messages import Actor, CampaignInput, PlannedCampaign
-
+        assert self.start_campaign is not None, "publish needs the worker's campaign starter"
         sol = await plans.solution(self.pool, inp.solution_id)
         if sol is None:
             raise ApplicationError(f"no stored solution {inp.solution_id}", type="invalid_state", non_retryable=True)
         policy = await reference.policy_for(self.pool, inp.year)
         overrides = season.policy_overrides(inp.settings, policy)
         if overrides:  # before any campaign loads the year's policy
-            await self.pool.execute(
-                """INSERT INTO policy_overrides (year, overrides) VALUES ($1, $2::jsonb)
-                   ON CONFLICT (year) DO UPDATE SET overrides = policy_overrides.overrides || excluded.overrides""",
-                inp.year, overrides)
+            await reference.merge_overrides(self.pool, inp.year, overrides)
         rows = {r["intent_id"]: r for r in await plans.intents(self.pool, inp.year)}
         decisions = sol["decisions"]
         placed = [d for d in decisions if d.get("tier") is not None]
@@ -193,18 +186,10 @@ class PlanningActivities:
             if d["tier"] != "C" and repeats[key] > 1:  # each may reserve first: all carry the plan's reason
                 fields["category_reason"] = f"{plan_id} accepted this category repeat in {d['month']}"
             request = CampaignRequest.model_validate(fields)
-            owner = Actor(name=row["submitted_by"], role="business_line", business_line=intent.business_line)
-            planned = PlannedCampaign(plan_id=plan_id, tier=Tier(d["tier"]), month=d["month"], burst_start=burst,
-                                      approved_by=inp.leader, score=d.get("score"), reason=d.get("reason"))
-            try:
-                await self.client.start_workflow(
-                    CampaignWorkflow.run, CampaignInput(request=request, owner=owner, planned=planned),
-                    id=campaign_id, task_queue=self.task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
-                started += 1
-            except WorkflowAlreadyStartedError:
-                pass  # published before (a retry, or publish again): nothing twice
+            planned = {"plan_id": plan_id, "tier": d["tier"], "month": d["month"], "burst_start": burst,
+                       "approved_by": inp.leader, "score": d.get("score"), "reason": d.get("reason")}
+            if await self.start_campaign(campaign_id, request, row["submitted_by"], planned):
+                started += 1  # else published before (a retry, or publish again): nothing twice
             activity.heartbeat(i + 1)
         closed = [pe.ClosedIntent(intent_id=d["intent_id"], reason=d["reason"]) for d in decisions
                   if d.get("tier") is None]
@@ -217,10 +202,7 @@ class PlanningActivities:
     @activity.defn
     async def planned_campaign_ids(self, year: int) -> list[str]:
         """The campaigns the year's published intents became (from IntentsPublished)."""
-        rows = await self.pool.fetch(
-            "SELECT campaign_id FROM plan_intents WHERE status = 'published' AND campaign_id IS NOT NULL "
-            "AND year = $1 ORDER BY campaign_id", year)
-        return [r["campaign_id"] for r in rows]
+        return await plans.published_campaign_ids(self.pool, year)
 
     @activity.defn
     async def watch_publish(self, inp: WatchPublish) -> PublishWatch:

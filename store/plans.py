@@ -85,5 +85,12 @@ async def campaign_statuses(conn: asyncpg.Connection | asyncpg.Pool, campaign_id
     return out
 
 
+async def published_campaign_ids(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> list[str]:
+    """The campaigns the year's published intents became (from IntentsPublished)."""
+    rows = await conn.fetch("SELECT campaign_id FROM plan_intents WHERE status = 'published' "
+                            "AND campaign_id IS NOT NULL AND year = $1 ORDER BY campaign_id", year)
+    return [r["campaign_id"] for r in rows]
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value)

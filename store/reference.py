@@ -39,3 +39,17 @@ async def business_line(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> B
 
 async def known_business_lines(conn: asyncpg.Connection | asyncpg.Pool) -> set[str]:
     return {r["business_line"] for r in await conn.fetch("SELECT business_line FROM business_lines")}
+
+
+async def business_lines(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, BusinessLineContext]:
+    """Every line's context (the planner's input)."""
+    rows = await conn.fetch("SELECT * FROM business_lines")
+    return {r["business_line"]: BusinessLineContext(**dict(r)) for r in rows}
+
+
+async def merge_overrides(conn: asyncpg.Connection | asyncpg.Pool, year: int, overrides: dict) -> None:
+    """Deep keys of `overrides` replace the year's (a published plan's settings)."""
+    await conn.execute(
+        """INSERT INTO policy_overrides (year, overrides) VALUES ($1, $2::jsonb)
+           ON CONFLICT (year) DO UPDATE SET overrides = policy_overrides.overrides || excluded.overrides""",
+        year, overrides)

@@ -18,7 +18,7 @@ histories recorded before it replay unchanged. Once the warm-up has started: 409
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -26,13 +26,52 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import events as ev
     from domain.amend import AmendError, Amendment, amend_request
+    from domain.campaign import CampaignRequest
+    from domain.lines import BusinessLineContext
+    from domain.policy import Policy
     from domain.scoring import score_request
     from domain.status import Status
     from domain.tiers import Tier
-    from workflows.messages import Amend, AmendResult
+    from workflows.messages import Amend, AmendResult, CampaignState
 
-if TYPE_CHECKING:
-    from workflows.campaign import CampaignWorkflow
+
+
+class _Host(Protocol):
+    """What the amendment steps use of the campaign workflow (workflows/campaign.py), named
+    here so this helper does not import the workflow that imports it."""
+
+    state: CampaignState
+    request: CampaignRequest
+    line: BusinessLineContext | None
+    decision: Any
+    decision_recorded: bool
+    month_chosen: bool
+    cancel_request: Any
+    balancing_rounds: int
+    approvals: bool
+    fidelity: bool
+    lean: bool
+    amend_pending: Amend | None
+    amend_refusal: str | None
+    amend_material: bool
+    amends_done: int
+
+    @property
+    def _policy(self) -> Policy: ...
+
+    async def _record(self, body: Any, actor: str, reason: str | None = None) -> None: ...
+
+    async def _record_all(self, items: list[tuple[Any, str, str | None]]) -> None: ...
+
+    async def _await_decision(self, proposed: Tier) -> bool: ...
+
+    def _leadership_decides(self) -> bool: ...
+
+    async def _schedule(self) -> bool: ...
+
+    async def _run_phases(self) -> None: ...
+
+    def _set_status(self, status: Status, pending: str | None = None) -> None: ...
 
 AMENDABLE = (Status.IN_REVIEW, Status.SCHEDULED, Status.AWAITING_MONTH_CHOICE)
 SYSTEM = "promoflow"
@@ -42,12 +81,12 @@ def _invalid_state(message: str) -> ApplicationError:
     return ApplicationError(message, type="invalid_state", non_retryable=True)
 
 
-def _amendment(wf: CampaignWorkflow, inp: Amend) -> Amendment:
+def _amendment(wf: _Host, inp: Amend) -> Amendment:
     s = wf.state
     return amend_request(wf._policy, wf.request, inp.changes, s.tier or s.proposed_tier)
 
 
-def validate(wf: CampaignWorkflow, inp: Amend) -> None:
+def validate(wf: _Host, inp: Amend) -> None:
     s = wf.state
     if inp.actor.role != "business_line" or inp.actor.business_line != s.business_line:
         raise ApplicationError(f"only the owning business line {s.business_line} may amend its campaign",
@@ -67,7 +106,7 @@ def validate(wf: CampaignWorkflow, inp: Amend) -> None:
         raise ApplicationError(str(err), type="invalid_request", non_retryable=True) from None
 
 
-async def handle(wf: CampaignWorkflow, inp: Amend) -> AmendResult:
+async def handle(wf: _Host, inp: Amend) -> AmendResult:
     """The update: hand the change to the main loop, answer once it is recorded."""
     done = wf.amends_done
     wf.amend_pending, wf.amend_refusal = inp, None
@@ -78,13 +117,13 @@ async def handle(wf: CampaignWorkflow, inp: Amend) -> AmendResult:
     return AmendResult(**wf.state.model_dump(), material=wf.amend_material)
 
 
-def refuse_if_too_late(wf: CampaignWorkflow, status: Status) -> None:
+def refuse_if_too_late(wf: _Host, status: Status) -> None:
     """The campaign moved on (warm-up started) before the loop met the amendment."""
     if wf.amend_pending is not None and status not in AMENDABLE:
         wf.amend_pending, wf.amend_refusal = None, f"campaign is {status.value}; too late to amend"
 
 
-async def _record(wf: CampaignWorkflow, inp: Amend, a: Amendment, month: str, extra: list) -> None:
+async def _record(wf: _Host, inp: Amend, a: Amendment, month: str, extra: list) -> None:
     body = ev.CampaignAmended(changes=a.changes, material=a.material, reasons=a.reasons,
                               stage=wf.state.status.value, request=a.request, month=month)
     items = [(body, inp.actor.name, inp.reason), *extra]
@@ -95,13 +134,13 @@ async def _record(wf: CampaignWorkflow, inp: Amend, a: Amendment, month: str, ex
             await wf._record(b, actor, reason)
 
 
-def _take(wf: CampaignWorkflow, a: Amendment) -> None:
+def _take(wf: _Host, a: Amendment) -> None:
     s = wf.state
     wf.request = a.request
     s.name, s.requested_tier = a.request.name, a.request.requested_tier
 
 
-async def apply_in_place(wf: CampaignWorkflow) -> bool:
+async def apply_in_place(wf: _Host) -> bool:
     """A pending amendment met in a wait. True: handled (not material, or refused), the wait
     goes on; False: material, the caller interrupts the wait and `rereview` runs."""
     inp = wf.amend_pending
@@ -121,7 +160,7 @@ async def apply_in_place(wf: CampaignWorkflow) -> bool:
     return True
 
 
-async def rereview(wf: CampaignWorkflow) -> None:
+async def rereview(wf: _Host) -> None:
     """A material amendment: back to review, then keep, move or give back the place."""
     inp = wf.amend_pending
     assert inp is not None and wf.line is not None

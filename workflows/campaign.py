@@ -20,6 +20,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities import messages as am
     from activities.approvals import ApprovalActivities
     from activities.campaign import CampaignActivities
     from activities.messages import AllocateResources, EventSlot, ForecastHistory, LoadContext, ReserveMonth
@@ -46,7 +47,6 @@ with workflow.unsafe.imports_passed_through():
         ChooseMonth,
         Displaced,
         Downgrade,
-        EscalationQuery,
         HistoryItem,
         MarkMilestoneDone,
         PlannedCampaign,
@@ -246,7 +246,7 @@ class CampaignWorkflow:
             to: list[str] = []
             if self.approvals:  # to the away approvers' delegates, else the leaders (domain/assignment.py)
                 to = await workflow.execute_local_activity_method(
-                    ApprovalActivities.escalation_targets, EscalationQuery(
+                    ApprovalActivities.escalation_targets, am.EscalationQuery(
                         campaign_id=s.campaign_id, business_line=s.business_line, tier=self._decision_tier(),
                         at=workflow.now(), overrides_year=self.request.year), **_LOCAL)
             await self._record(ev.ApprovalEscalated(stage="approval", to=to), SYSTEM,

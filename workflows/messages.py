@@ -84,16 +84,6 @@ class MarkMilestoneDone(BaseModel):
     comment: str | None = Field(default=None, max_length=1000)
 
 
-class EscalationQuery(BaseModel):
-    """Who an escalated campaign waits for (activities: delegations active at `at`)."""
-
-    campaign_id: str
-    business_line: str
-    tier: Tier
-    at: datetime
-    overrides_year: int
-
-
 class Amend(BaseModel):
     """The owner changes the request (workflows/amend.py decides what that means)."""
 
