@@ -324,16 +324,9 @@ class TeamStrip:
         return max((c.demand for c in self.cells), default=0)
 
 
-@dataclass(frozen=True)
-class DueMilestone:
-    campaign_id: str
-    campaign_name: str
-    business_line: str
-    key: str
-    name: str
-    team: str
-    due: date
-    status: str  # open / overdue
+class DueMilestone(PendingMilestone):
+    """A milestone of the page's next-two-weeks list: the API's row, seen from `today`."""
+
     today: date
 
     @property
@@ -383,7 +376,6 @@ def preparation(y: Common, policy: Policy, data: PreparationData) -> Preparation
                                   tuple(names.get(c, c) for c in (r.campaigns if r else []))))
         strips.append(TeamStrip(t.key, t.name, t.capacity, tuple(cells)))
     until = data.today + timedelta(days=policy.milestone_lookahead_days)
-    due = tuple(DueMilestone(m.campaign_id, m.campaign_name, m.business_line, m.key, m.name, m.team, m.due,
-                             m.status, data.today)
+    due = tuple(DueMilestone(**m.model_dump(), today=data.today)
                 for m in sorted(data.milestones, key=lambda m: (m.due, m.campaign_id, m.key)) if m.due <= until)
     return PreparationView(today=data.today, until=until, weeks=weeks, strips=tuple(strips), due=due)
