@@ -28,7 +28,10 @@ def log_mean(a: float, b: float) -> float:
         return 0.0
     if a == b:
         return a
-    return (a - b) / (math.log(a) - math.log(b))
+    d = math.log(a) - math.log(b)
+    if d == 0.0:  # a and b closer than their logs can tell apart (an ulp or so): L(a, b) is a
+        return a
+    return (a - b) / d
 
 
 def lmdi_split(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:

@@ -6,7 +6,7 @@ import math
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from domain.campaign import Forecast, Phase, PhaseName
@@ -71,12 +71,19 @@ factor = st.one_of(st.just(0.0), st.floats(min_value=1e-6, max_value=1e7, allow_
 
 
 @given(st.tuples(factor, factor, factor), st.tuples(factor, factor, factor))
+# S1 and S0 an ulp apart: their logs are equal, the log mean must not divide by zero
+@example((1.5e-06, 1e-06, 1.5000001500000002e-06), (1e-06, 1.5000001500000002e-06, 1.5e-06))
+# factors that move by 1e10 while the product barely moves: parts of 1e17 for a gap of -1
+@example((123.45601234560002, 6999999.300000001, 10000000.0), (7000000.7, 9999999.0, 123.456))
 def test_the_parts_sum_to_the_gap(before, after):
     b, a = fx(*before), fx(*after)
     parts = lmdi_split(b, a)
     gap = math.prod(after) - math.prod(before)
     assert all(math.isfinite(v) for v in parts.values())
-    assert math.isclose(sum(parts.values()), gap, rel_tol=1e-9, abs_tol=1e-9 * max(1.0, abs(gap)))
+    # exact to the floats' precision, which is relative to the largest term, not to the gap
+    # (parts of 1e17 that cancel down to a gap of 1 carry an ulp of 16 each)
+    scale = max(1.0, abs(gap), *(abs(v) for v in parts.values()))
+    assert math.isclose(math.fsum(parts.values()), gap, rel_tol=1e-9, abs_tol=1e-9 * scale)
 
 
 # ---------------------------------------------------------------- outcome
