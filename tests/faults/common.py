@@ -302,9 +302,9 @@ async def fifty_through_a_fault(client: Client, address: str, dsn: str, name: st
                                 fault: Callable[[Run, WorkerProcess], Awaitable[None]]) -> Run:
     """The fault tests' scenario: fifty B campaigns on a worker process, approved as soon as
     they are in review; `fault(run, worker)` strikes while they are being allocated (it may
-    record `run.at_fault` itself); then every campaign is scheduled and the log and the
-    bookings hold each event and unit exactly once. `prefix` keeps the campaign ids apart
-    on the shared dev server."""
+    record `run.at_fault` itself); then waits until every campaign is scheduled. The test
+    asserts that the fault came mid-allocation and that the log and the bookings hold each
+    event and unit exactly once. `prefix` keeps the campaign ids apart on the shared dev server."""
     await lift_caps(dsn)
     tq = new_task_queue()
     async with worker_process(address, dsn, tq, name) as worker:
@@ -316,9 +316,7 @@ async def fifty_through_a_fault(client: Client, address: str, dsn: str, name: st
             await fault(run, worker)
 
         await fault_mid_allocation(dsn, run, strike)
-        assert run.at_fault["allocated"] < len(run.ids), f"the {what} came too late: {run.at_fault}"
         # Activities a lost worker held come back after their start-to-close timeout.
         await until_all_scheduled(client, dsn, run, timeout=85)
-    await assert_log_and_bookings_exact(dsn, run.ids)
     print(f"{what} at {run.at_fault}; approve calls re-sent: {run.retried_calls}, early: {run.early_calls}")
     return run

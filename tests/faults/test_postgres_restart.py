@@ -14,7 +14,7 @@ import pytest
 
 from stack.database import prepare_database
 from stack.embedded import create_database
-from tests.faults.common import Run, WorkerProcess, fifty_through_a_fault, progress
+from tests.faults.common import Run, WorkerProcess, assert_log_and_bookings_exact, fifty_through_a_fault, progress
 
 pytestmark = pytest.mark.faults
 # Long enough that activities running at the stop fail and some retries fail too (the
@@ -57,5 +57,7 @@ async def test_postgres_restart_mid_allocation(dev_env, own_postgres):
         await asyncio.to_thread(_start, own_postgres)
         assert own_postgres.get_uri("faults") == dsn
 
-    await fifty_through_a_fault(client, client.service_client.config.target_host, dsn, "pg-restart", "pgrestart",
-                                "PostgreSQL stop", restart)
+    run = await fifty_through_a_fault(client, client.service_client.config.target_host, dsn, "pg-restart", "pgrestart",
+                                      "PostgreSQL stop", restart)
+    assert run.at_fault["allocated"] < len(run.ids), f"the fault came too late: {run.at_fault}"
+    await assert_log_and_bookings_exact(dsn, run.ids)  # each event and booked unit exactly once

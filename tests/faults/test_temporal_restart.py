@@ -12,7 +12,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from stack.embedded import start_temporal, stop_process, wait_for_temporal
 from tests.conftest import ARTIFACTS
-from tests.faults.common import Run, WorkerProcess, fifty_through_a_fault, free_port, progress
+from tests.faults.common import (
+    Run,
+    WorkerProcess,
+    assert_log_and_bookings_exact,
+    fifty_through_a_fault,
+    free_port,
+    progress,
+)
 
 pytestmark = pytest.mark.faults
 
@@ -35,7 +42,9 @@ async def test_temporal_restart_mid_allocation(db_dsn, tmp_path):
             server = start_temporal(tmp_path, port, ui, headless=True, log=log)
             await wait_for_temporal(address, "default", server)
 
-        await fifty_through_a_fault(client, address, db_dsn, "temporal-restart", "trestart", "Temporal kill -9",
-                                    restart)
+        run = await fifty_through_a_fault(client, address, db_dsn, "temporal-restart", "trestart", "Temporal kill -9",
+                                          restart)
+        assert run.at_fault["allocated"] < len(run.ids), f"the fault came too late: {run.at_fault}"
+        await assert_log_and_bookings_exact(db_dsn, run.ids)  # each event and booked unit exactly once
     finally:
         stop_process(server)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.common import Run, WorkerProcess, fifty_through_a_fault, progress
+from tests.faults.common import Run, WorkerProcess, assert_log_and_bookings_exact, fifty_through_a_fault, progress
 
 pytestmark = pytest.mark.faults
 
@@ -19,5 +19,7 @@ async def test_kill_9_worker_mid_allocation(dev_env, db_dsn):
         run.at_fault = await progress(db_dsn, run.ids)
         await worker.start()
 
-    await fifty_through_a_fault(client, client.service_client.config.target_host, db_dsn, "kill9", "kill9",
-                                "kill -9", kill_and_restart)
+    run = await fifty_through_a_fault(client, client.service_client.config.target_host, db_dsn, "kill9", "kill9",
+                                      "kill -9", kill_and_restart)
+    assert run.at_fault["allocated"] < len(run.ids), f"the fault came too late: {run.at_fault}"
+    await assert_log_and_bookings_exact(db_dsn, run.ids)  # each event and booked unit exactly once
