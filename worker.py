@@ -22,6 +22,7 @@ from activities.campaign import CampaignActivities
 from activities.planning import PlanningActivities
 from activities.webhooks import WebhookDelivery
 from domain.approvals import WebhookRule
+from infra import heap
 from infra.logs import configure as configure_logging
 from infra.settings import load_settings
 from infra.temporal import connect
@@ -76,6 +77,7 @@ async def main() -> None:
     client = await connect(settings, runtime=runtime)
     pool = await create_pool(settings.require_database_url(), max_size=20)
     worker = build_worker(client, pool, settings.task_queue)
+    heap.settle()
     logging.getLogger("promoflow.worker").info(
         "worker on task queue %s; metrics on 127.0.0.1:%s/metrics", settings.task_queue, settings.worker_metrics_port)
     try:

@@ -37,6 +37,7 @@ from api.routes import (
     results,
     webhooks,
 )
+from infra import heap
 from infra.logs import configure as configure_logging
 from infra.settings import Settings, load_settings
 from infra.temporal import connect
@@ -67,6 +68,7 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
             client = await connect(settings)
             app.state.deps = Deps(settings, client, pool, TokenBook.load(settings.tokens_path),
                                   oidc.from_settings(settings))
+            heap.settle()
             yield
         finally:
             await pool.close()

@@ -50,9 +50,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                 return cmd_show(api, args, out)
             if args.command == "list":
                 return cmd_list(api, args, out)
-            if args.command in ("history", "actuals"):
-                run = import_history if args.command == "history" else import_actuals
-                return run(api, args.file, out, err, progress=not args.no_progress)
+            if args.command == "history":
+                return import_history(api, args.file, out, err, progress=not args.no_progress)
+            if args.command == "actuals":
+                return import_actuals(api, args.file, out, err, progress=not args.no_progress,
+                                      concurrency=args.concurrency)
             if args.command == "plan":
                 from cli import plan
 

@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
         h.add_argument("action", choices=["import"])
         h.add_argument("file")
         h.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        if name == "actuals":
+            h.add_argument("--concurrency", type=int, default=2,
+                           help="calls in flight at once (default %(default)s: the API decides one while "
+                                "PostgreSQL writes the other)")
 
     from cli import plan, preparation
 

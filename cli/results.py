@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -63,7 +64,10 @@ def load_actuals(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def import_actuals(api: Api, path: str, out: TextIO, err: TextIO, *, chunk: int = 200,
-                   progress: bool = True) -> int:
+                   progress: bool = True, concurrency: int = 2) -> int:
+    """The file's rows, grouped per campaign, `chunk` campaigns a call, `concurrency` calls
+    in flight (a campaign's rows are all in one call, so calls never race on a campaign);
+    the answers are read in file order."""
     rows = load_actuals(path)
     by_campaign: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for n, r in rows:
@@ -72,32 +76,41 @@ def import_actuals(api: Api, path: str, out: TextIO, err: TextIO, *, chunk: int 
     ids = list(by_campaign)
     stored = refused = 0
     problems: list[str] = []
-    for i in range(0, len(ids), chunk):
-        part = ids[i:i + chunk]
+
+    def send(part: list[str]) -> list[dict[str, Any]]:
         body = {"campaigns": [{"campaign_id": cid, "rows": [{k: v for k, v in r.items() if k != "campaign_id"}
                                                              for _, r in by_campaign[cid]]} for cid in part]}
-        for res in api.json("POST", "/actuals", json=body)["results"]:
-            numbers = [n for n, _ in by_campaign[res["campaign_id"]]]
-            if res["status"] == "stored":
-                stored += len(numbers)
-            else:
-                refused += len(numbers)
-                e = res["error"] or {}
-                details = e.get("details") if isinstance(e.get("details"), list) else None
-                named = [d for d in details or [] if isinstance(d, dict) and isinstance(d.get("row"), int)]
-                if named:
-                    problems += [f"row {numbers[d['row']]} ({res['campaign_id']}): {d.get('message')}"
-                                 for d in named if d["row"] < len(numbers)]
+        return api.json("POST", "/actuals", json=body)["results"]
+
+    parts = [ids[i:i + chunk] for i in range(0, len(ids), chunk)]
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as calls:
+        for answers in calls.map(send, parts):  # in file order, each as soon as it and those before it are in
+            for res in answers:
+                numbers = [n for n, _ in by_campaign[res["campaign_id"]]]
+                if res["status"] == "stored":
+                    stored += len(numbers)
                 else:
-                    where = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}..{numbers[-1]}"
-                    problems.append(f"{where} ({res['campaign_id']}): {e.get('code')}: {e.get('message')}")
-            for _ in numbers:
-                bar.step()
+                    refused += len(numbers)
+                    problems += _problems(res, numbers)
+                for _ in numbers:
+                    bar.step()
     bar.finish()
     for line in problems:
         print(line, file=out)
     print(f"{stored} rows stored, {refused} refused ({len(rows)} rows, {len(ids)} campaigns)", file=out)
     return 1 if refused else 0
+
+
+def _problems(res: dict[str, Any], numbers: list[int]) -> list[str]:
+    """A refused item's lines: one per bad row the API named (as the file's row), else one for the item."""
+    e = res["error"] or {}
+    details = e.get("details") if isinstance(e.get("details"), list) else None
+    named = [d for d in details or [] if isinstance(d, dict) and isinstance(d.get("row"), int)]
+    if named:
+        return [f"row {numbers[d['row']]} ({res['campaign_id']}): {d.get('message')}"
+                for d in named if d["row"] < len(numbers)]
+    where = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}..{numbers[-1]}"
+    return [f"{where} ({res['campaign_id']}): {e.get('code')}: {e.get('message')}"]
 
 
 def import_history(api: Api, path: str, out: TextIO, err: TextIO, *, chunk: int = 50, progress: bool = True) -> int:

@@ -116,8 +116,12 @@ async def campaign_records(conn: asyncpg.Connection, campaign_ids: Sequence[str]
 async def stored_actuals(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> dict[date, ActualRow]:
     rows = await conn.fetch("SELECT day, traffic, orders, gmv, gross_profit FROM campaign_actuals "
                             "WHERE campaign_id = $1 ORDER BY day", campaign_id)
-    return {r["day"]: ActualRow(date=r["day"], traffic=r["traffic"], orders=r["orders"], gmv=r["gmv"],
-                                gross_profit=r["gross_profit"]) for r in rows}
+    return {r["day"]: _row(r) for r in rows}
+
+
+def _row(r: asyncpg.Record) -> ActualRow:
+    return ActualRow(date=r["day"], traffic=r["traffic"], orders=r["orders"], gmv=r["gmv"],
+                     gross_profit=r["gross_profit"])
 
 
 async def append_direct(conn: asyncpg.Connection, campaign_id: str, bodies: list[ev.EventBody], actor: str,
@@ -209,8 +213,7 @@ async def stored_actuals_many(conn: asyncpg.Connection | asyncpg.Pool,
                             "WHERE campaign_id = ANY($1::text[]) ORDER BY campaign_id, day", list(campaign_ids))
     out: dict[str, dict[date, ActualRow]] = {}
     for r in rows:
-        out.setdefault(r["campaign_id"], {})[r["day"]] = ActualRow(
-            date=r["day"], traffic=r["traffic"], orders=r["orders"], gmv=r["gmv"], gross_profit=r["gross_profit"])
+        out.setdefault(r["campaign_id"], {})[r["day"]] = _row(r)
     return out
 
 

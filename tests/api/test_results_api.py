@@ -137,6 +137,45 @@ async def test_starter_history_and_actuals_import(api, tmp_path):
     assert o["actual"]["sales"] == 6 * 100_000 + 120_000 and o["fatigue"]["after"] == 100_000.0 * 6 / 7 + 90_000 / 7
 
 
+async def test_actuals_import_with_calls_in_flight_answers_in_file_order(api, tmp_path):
+    """`actuals import` with one campaign a call and three calls in flight: every campaign's
+    rows stored, the refused campaign's bad row named by its row in the file, the totals
+    whole, as when the calls go one after the other."""
+    import asyncio
+    import io
+
+    from cli.client import Api
+    from cli.results import import_actuals
+
+    async with api.as_("yan.ops") as ops:
+        items = [history_item(f"conc-{i}", "2026-09", date(2026, 9, 7), 100_000.0) for i in range(4)]
+        assert [x["status"] for x in (await ops.post("/history", json={"campaigns": items})).json()["results"]] \
+            == ["created"] * 4
+    lines = ["campaign_id,date,traffic,orders,gmv,gross_profit"]
+    for day in (7, 8):
+        for i in range(4):
+            orders = 200_000 if (i, day) == (2, 8) else 2000  # row 8 of the file: orders > traffic
+            lines.append(f"campaign-food-conc-{i},2026-09-{day:02d},100000,{orders},{50_000 * (i + 1)},1000")
+    csv_file = tmp_path / "actuals.csv"
+    csv_file.write_text("\n".join(lines) + "\n")
+
+    def run() -> tuple[int, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with Api(api.url, "yan.ops") as client:
+            code = import_actuals(client, str(csv_file), out, err, chunk=1, concurrency=3, progress=False)
+        return code, out.getvalue()
+
+    code, text = await asyncio.to_thread(run)
+    assert code == 1, text
+    assert text.splitlines() == ["row 8 (campaign-food-conc-2): orders (200000) exceed traffic (100000)",
+                                 "6 rows stored, 2 refused (8 rows, 4 campaigns)"]
+    got = await api.pool.fetch("SELECT campaign_id, day, gmv FROM campaign_actuals WHERE campaign_id LIKE "
+                               "'campaign-food-conc-%' AND day IN ('2026-09-07', '2026-09-08') ORDER BY 1, 2")
+    assert {(r["campaign_id"], r["day"].day): r["gmv"] for r in got} == {
+        (f"campaign-food-conc-{i}", day): (100_000.0 if i == 2 else 50_000.0 * (i + 1))
+        for i in range(4) for day in (7, 8)}
+
+
 async def test_bulk_actuals_mixed_items_answer_as_one_by_one(api, monkeypatch):
     """One bulk call mixing a live workflow's item, imported campaigns' items (a correction,
     bad rows, the same campaign again), an unknown campaign and another line's campaign
