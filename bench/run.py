@@ -45,6 +45,7 @@ from bench.playbook import rung_playbook
 from bench.profiler import rung_profile
 from bench.report import ratios, table
 from bench.rungs import combine, rung_campaign, rung_floor, rung_latency, rung_noop, rung_open
+from infra import heap
 from stack.database import prepare_database
 from stack.embedded import start_postgres
 from store.db import create_pool
@@ -75,6 +76,7 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
     mem = await DevServer(None, data / "temporal-mem.log").start()
     out["servers"] = {"wal": wal.address, "memory": mem.address, "postgres": pg_server.get_uri().split("?")[0]}
     pg_pid = pg_server.get_pid()
+    heap.settle()  # as worker.py does once it has started: every rung runs with the worker's collector settings
     if args.only_open:
         try:
             mem.stop()

@@ -1,4 +1,15 @@
-"""Connection pools: jsonb decoded to Python, one place to size the pool."""
+"""Connection pools: jsonb decoded to Python, one place to size the pool, no reset on release.
+
+A connection given back to an asyncpg pool is reset by default with `SELECT
+pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`: one more round trip for
+every acquire, which is about one in three of the round trips of an event append (the
+`record_event` activity acquires, appends in one statement, releases). promoflow keeps no
+session state on pooled connections: its advisory locks are transaction-scoped
+(`pg_advisory_xact_lock`, released at commit or rollback), it never LISTENs, never SETs a
+session variable, and its cursors live inside transactions. asyncpg still rolls back a
+transaction left open before the connection goes back (`Connection._reset`, which runs
+whatever `reset` is). tests/store/test_pool.py keeps the code to these rules.
+"""
 
 from __future__ import annotations
 
@@ -12,5 +23,10 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Nothing to reset (see the module docstring); an open transaction is rolled back before this."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection,
+                                     reset=_keep_session)
