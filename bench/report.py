@@ -3,6 +3,8 @@ and the table printed at the end of a run (the JSON keeps every number)."""
 
 from __future__ import annotations
 
+import os
+
 from bench.planner import lines as planner_lines
 
 
@@ -103,7 +105,10 @@ def _rungs(o: dict, add) -> None:
                                             if isinstance(v, dict))
             + f"; reserve starts spread over {x['stages'].get('reserve_starts_span_ms')} ms, allocate starts over "
               f"{x['stages'].get('allocate_starts_span_ms')} ms")
-        add(f"    PostgreSQL during the 50: {x['pg_locks']}")
+        add(f"    PostgreSQL during the {x['concurrent_approvals']}: {x['pg_locks']}")
+        if "cpu_s" in x:
+            add(f"    CPU during the {x['concurrent_approvals']}: {x['cpu_s']} = {x['cpu_ms_per_approval']} ms per approval; on "
+                f"{os.cpu_count()} cores no wait at all would still take {x['cpu_floor_s']} s (wall {x['wall_s']} s)")
     if "campaign" in o and o["campaign"].get("pg_locks"):
         add(f"  PostgreSQL during the campaign rung: {o['campaign']['pg_locks']}")
     if "open" in o:

@@ -111,7 +111,7 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
             say(f"3 campaign: {sizes['campaign']} B campaigns start -> approve -> scheduled")
             out["campaign"] = await rung_campaign(cw, pool, dsn, tq, sizes["campaign"], Meter(wal.pid, pg_pid), "thr")
             say(f"3l approve -> scheduled latency: {sizes['latency']} concurrent approvals")
-            out["latency"] = await rung_latency(cw, pool, dsn, tq, sizes["latency"], "lat")
+            out["latency"] = await rung_latency(cw, pool, dsn, tq, sizes["latency"], "lat", Meter(wal.pid, pg_pid))
         if not args.no_profile:
             say(f"3p profile: {sizes['profile']} campaigns under cProfile")
             out["profile"] = await rung_profile(cw, pool, lambda: new_queue("prof"), sizes["profile"], "prof",

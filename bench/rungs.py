@@ -5,6 +5,8 @@ ladder gives it and returns its measurements as a dict for the report."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
 import uuid
 
@@ -151,7 +153,11 @@ async def rung_campaign(client: Client, pool, dsn: str, tq: str, n: int, meter: 
             "pg_locks": locks.summary()}
 
 
-async def rung_latency(client: Client, pool, dsn: str, tq: str, n: int, prefix: str) -> dict:
+async def rung_latency(client: Client, pool, dsn: str, tq: str, n: int, prefix: str,
+                       meter: Meter | None = None) -> dict:
+    """Approve -> scheduled latency, alone and with n approvals at once. With `meter`, the CPU
+    the n took in every process (worker, Temporal, PostgreSQL): divided by the cores, the
+    least wall time they could take on this machine with no wait at all (`cpu_floor_s`)."""
     # uncontended first: a few approvals one at a time
     single: list[float] = []
     for i in range(5):
@@ -172,9 +178,17 @@ async def rung_latency(client: Client, pool, dsn: str, tq: str, n: int, prefix: 
     lat: list[float] = []
     walls: dict = {}
     t0 = time.perf_counter()
-    async with LockSampler(dsn) as locks:
-        outcome = await approve_when_in_review(client, pool, ids, lat, walls=walls)
+    with meter or contextlib.nullcontext() as cpu:
+        async with LockSampler(dsn) as locks:
+            outcome = await approve_when_in_review(client, pool, ids, lat, walls=walls)
     wall = time.perf_counter() - t0
+    spent = {}
+    if isinstance(cpu, Meter):
+        m = cpu.stop()
+        total = m["worker_cpu_s"] + m["temporal_cpu_s"] + m["postgres_cpu_s"]
+        spent = {"cpu_s": {k: m[k] for k in ("worker_cpu_s", "temporal_cpu_s", "postgres_cpu_s")},
+                 "cpu_ms_per_approval": round(1000 * total / n, 1),
+                 "cpu_floor_s": round(total / (os.cpu_count() or 1), 2)}
     rejected = int(outcome.pop("_rejected_early"))
     ms = [x * 1000 for x in lat]
     return {"concurrent_approvals": n, "p50_ms": round(percentile(ms, 0.5), 1),
@@ -182,7 +196,7 @@ async def rung_latency(client: Client, pool, dsn: str, tq: str, n: int, prefix: 
             "single_approval_p50_ms": round(1000 * percentile(single, 0.5), 1),
             "single_approval_max_ms": round(1000 * max(single), 1),
             "stages": await stage_breakdown(pool, walls), "pg_locks": locks.summary(),
-            "statuses": sorted(set(outcome.values())), "early_approvals_retried": rejected}
+            "statuses": sorted(set(outcome.values())), "early_approvals_retried": rejected, **spent}
 
 
 async def rung_open(client: Client, pool, tq: str, n: int, prefix: str) -> dict:
