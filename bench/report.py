@@ -107,8 +107,9 @@ def _rungs(o: dict, add) -> None:
               f"{x['stages'].get('allocate_starts_span_ms')} ms")
         add(f"    PostgreSQL during the {x['concurrent_approvals']}: {x['pg_locks']}")
         if "cpu_s" in x:
-            add(f"    CPU during the {x['concurrent_approvals']}: {x['cpu_s']} = {x['cpu_ms_per_approval']} ms per approval; on "
-                f"{os.cpu_count()} cores no wait at all would still take {x['cpu_floor_s']} s (wall {x['wall_s']} s)")
+            add(f"    CPU during the {x['concurrent_approvals']}: {x['cpu_s']} = {x['cpu_ms_per_approval']} ms per "
+                f"approval; on {os.cpu_count()} cores no wait at all would still take {x['cpu_floor_s']} s "
+                f"(wall {x['wall_s']} s)")
     if "campaign" in o and o["campaign"].get("pg_locks"):
         add(f"  PostgreSQL during the campaign rung: {o['campaign']['pg_locks']}")
     if "open" in o:

