@@ -65,11 +65,11 @@ def _stored(row: asyncpg.Record) -> StoredEvent:
 _APPEND_HEAD = """
     WITH ev AS (
         INSERT INTO events (campaign_id, seq, type, schema_version, data, actor, reason, at)
-        SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $8
+        SELECT $1, $2, $3, $4, $5::text::jsonb, $6, $7, $8
         WHERE $2 = 1 OR EXISTS (SELECT 1 FROM events WHERE campaign_id = $1 AND seq = $2 - 1)
         ON CONFLICT (campaign_id, seq) DO NOTHING
         RETURNING position),""" + outbox.ENQUEUE_CTE.format(
-    event_id="$9", type="$3::text", campaign_id="$1::text", payload="$10")
+    event_id="$9", type="$3::text", campaign_id="$1::text", payload="$10::text")
 _APPEND = _APPEND_HEAD + """
     SELECT position FROM ev"""
 
@@ -88,16 +88,19 @@ async def append(conn: asyncpg.Connection, event: Event, then: tuple[str, list[A
     sql, extra = _APPEND, []
     if then is not None:  # the event's fold, in the same statement (projections.record)
         sql, extra = f"{_APPEND_HEAD},\n    folded AS ({then[0]})\n    SELECT position FROM ev", then[1]
+    # the data dumped once and both JSON texts encoded by pydantic-core (`json_text`), sent as text
+    data = event.data()
+    data_json = json_text(data)
     position = await conn.fetchval(
-        sql, event.campaign_id, event.seq, event.type, schema_version(event.type), event.data(),
-        event.actor, event.reason, event.at, outbox.event_id(event), outbox.payload(event), *extra)
+        sql, event.campaign_id, event.seq, event.type, schema_version(event.type), data_json,
+        event.actor, event.reason, event.at, outbox.event_id(event), json_text(outbox.payload(event, data)), *extra)
     if position is not None:
         return position
     row = await conn.fetchrow(
-        f"""SELECT {_COLUMNS}, (type = $3 AND data = $4::jsonb AND actor = $5
+        f"""SELECT {_COLUMNS}, (type = $3 AND data = $4::text::jsonb AND actor = $5
                    AND reason IS NOT DISTINCT FROM $6) AS same
             FROM events WHERE campaign_id = $1 AND seq = $2""",
-        event.campaign_id, event.seq, event.type, event.data(), event.actor, event.reason,
+        event.campaign_id, event.seq, event.type, data_json, event.actor, event.reason,
     )
     if row is None:
         raise SeqGap(f"{event.campaign_id}: seq {event.seq} would leave a gap (seq {event.seq - 1} is missing)")
@@ -146,8 +149,8 @@ async def append_many(conn: asyncpg.Connection, events: Sequence[Event]) -> list
         return []
     columns: list[list[Any]] = [[] for _ in range(10)]
     for e in events:
-        head = outbox.payload(e)
-        data = json_text(head.pop("data"))
+        head = outbox.envelope(e)
+        data = json_text(e.data())
         for col, value in zip(columns, (e.campaign_id, e.seq, e.type, schema_version(e.type), data, e.actor,
                                         e.reason, e.at, head["event_id"], json.dumps(head)), strict=True):
             col.append(value)

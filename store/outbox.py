@@ -44,10 +44,16 @@ def event_id(event: Event) -> str:
     return f"{event.campaign_id}:{event.seq}"
 
 
-def payload(event: Event) -> dict[str, Any]:
-    """What a receiver gets, but its global `position` (known once the event is inserted)."""
+def envelope(event: Event) -> dict[str, Any]:
+    """A receiver's payload without its data (and its global `position`, known once inserted)."""
     return {"event_id": event_id(event), "type": event.type, "campaign_id": event.campaign_id, "seq": event.seq,
-            "at": event.at.isoformat(), "actor": event.actor, "reason": event.reason, "data": event.data()}
+            "at": event.at.isoformat(), "actor": event.actor, "reason": event.reason}
+
+
+def payload(event: Event, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a receiver gets, but its global `position` (known once the event is inserted);
+    `data`: the event's data when the caller has already dumped it (`event.data()`)."""
+    return {**envelope(event), "data": event.data() if data is None else data}
 
 
 # The deliveries of an event, as a data-modifying CTE the append runs in its own INSERT
