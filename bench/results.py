@@ -1,13 +1,15 @@
 """Results figures (issue #13), not wired into bench/run.py: one outcome, the year report over
 2,000 campaigns with 30 days of actuals each, and the actuals import through the API.
 
-    .venv/bin/python -m bench.results [--campaigns 2000]
+    .venv/bin/python -m bench.results [--campaigns 2000] [--concurrency 2] [--per-call 200] [--rounds 3]
 
 Runs on an embedded PostgreSQL in a temporary directory. The import goes through the real
 HTTP app (httpx over ASGI, no socket) to `POST /actuals`, whose campaigns here are
 imported ones (no workflow), so it needs no Temporal server: route, validation, the
 direct append with projections and the outcome recomputed, as `starter.py actuals import`
-drives it.
+drives it: `--concurrency` calls in flight, `--per-call` campaigns each (the CLI's
+defaults). The clock runs from the first call to the last answer, each round correcting
+every day again; the figure is the median round.
 """
 
 from __future__ import annotations
