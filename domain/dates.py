@@ -43,6 +43,11 @@ class Burst(BaseModel):
     def days(self) -> set[date]:
         return {self.start + timedelta(days=i) for i in range((self.end - self.start).days)}
 
+    def meets(self, start: date, end: date) -> bool:
+        """Whether it shares a day with [start, end): interval overlap, no day sets built
+        (balancing and the date choice ask it for every reserved burst of a month)."""
+        return start < end and self.start < self.end and start < self.end and self.start < end
+
     @property
     def exclusive(self) -> bool:
         """A or S: no other burst may share its days."""
@@ -132,9 +137,12 @@ def _warmup_start(policy: Policy, tier: Tier, burst_start: date) -> date:
     return burst_start - timedelta(days=policy.rule(tier).warmup_days)
 
 
+def _burst_length(policy: Policy, tier: Tier) -> int:
+    return max(1, policy.rule(tier).burst_days)
+
+
 def _burst_days(policy: Policy, tier: Tier, burst_start: date) -> list[date]:
-    n = max(1, policy.rule(tier).burst_days)
-    return [burst_start + timedelta(days=i) for i in range(n)]
+    return [burst_start + timedelta(days=i) for i in range(_burst_length(policy, tier))]
 
 
 def pinned_festival(policy: Policy, d: date) -> str | None:
@@ -194,11 +202,11 @@ def candidate_days(policy: Policy, tier: Tier, month: str, festival_first: bool 
 def _clashes(policy: Policy, tier: Tier, d: date, taken: Sequence[Burst]) -> tuple[list[Burst], list[Burst]]:
     """(hard, soft) clashes of a burst starting `d`: hard when it overlaps an A or S burst
     or is itself A or S over another burst; soft when it only shares a day with a B burst."""
-    end = d + timedelta(days=max(1, policy.rule(tier).burst_days))  # [d, end): _burst_days as an interval
+    end = d + timedelta(days=_burst_length(policy, tier))  # [d, end): _burst_days as an interval
     hard: list[Burst] = []
     soft: list[Burst] = []
     for b in taken:
-        if d < b.end and b.start < end and b.start < b.end:  # they share a day (interval overlap, no sets)
+        if b.meets(d, end):
             (hard if b.exclusive or tier in (Tier.S, Tier.A) else soft).append(b)
     return hard, soft
 

@@ -25,7 +25,7 @@ async def holders(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> list[Ho
     rows = await conn.fetch(
         """SELECT campaign_id, tier, phases FROM calendar_entries
            WHERE year BETWEEN $1 - 1 AND $1 + 1 AND tier <> 'C' ORDER BY campaign_id""", year)
-    return [(r["campaign_id"], Tier(r["tier"]), [Phase.model_validate(p) for p in r["phases"]]) for r in rows]
+    return _holders(rows)
 
 
 async def holders_between(conn: asyncpg.Connection | asyncpg.Pool, start: date, end: date) -> list[Holder]:
@@ -37,6 +37,10 @@ async def holders_between(conn: asyncpg.Connection | asyncpg.Pool, start: date, 
              AND EXISTS (SELECT 1 FROM jsonb_array_elements(phases) p
                          WHERE (p->>'start')::date < $2 AND (p->>'end')::date > $1)
            ORDER BY campaign_id""", start, end)
+    return _holders(rows)
+
+
+def _holders(rows: list[asyncpg.Record]) -> list[Holder]:
     return [(r["campaign_id"], Tier(r["tier"]), [Phase.model_validate(p) for p in r["phases"]]) for r in rows]
 
 

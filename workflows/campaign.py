@@ -83,10 +83,6 @@ APPROVALS = "approvals"
 # run as local activities (each is one short, idempotent transaction keyed by its seq, like
 # the appends): approve -> scheduled in one workflow task instead of three.
 LOCAL_STEPS = "local-steps"
-# workflow.patched id: the line's forecast history (one short read) is a local activity,
-# like the context it follows: submitted -> in review in one workflow task instead of two,
-# two state transitions fewer per campaign.
-LOCAL_HISTORY = "local-history"
 # Every activity is one short transaction; a lost worker's attempt is retried after 10 s
 # (safe: appends are idempotent), instead of callers waiting out a long timeout.
 _ACTIVITY: dict[str, Any] = dict(
@@ -203,14 +199,10 @@ class CampaignWorkflow:
         review = score_request(self._policy, line, self.request, minimums=self.fidelity)
         s = self.state
         if self.results:
-            query = ForecastHistory(business_line=self.request.business_line,
-                                    tier=self.request.requested_tier or review.proposed_tier, month=self.request.month)
-            if workflow.patched(LOCAL_HISTORY):
-                history = await workflow.execute_local_activity_method(
-                    CampaignActivities.forecast_history, query, **_LOCAL)
-            else:
-                history = await workflow.execute_activity_method(
-                    CampaignActivities.forecast_history, query, **_ACTIVITY)
+            history = await workflow.execute_activity_method(
+                CampaignActivities.forecast_history, ForecastHistory(
+                    business_line=self.request.business_line, tier=self.request.requested_tier or review.proposed_tier,
+                    month=self.request.month), **_ACTIVITY)
             check = check_forecast(self._policy, self.request.forecast, history) if history is not None else None
             s.forecast_check = check.model_dump(mode="json") if check is not None else None
             s.score_source = line.source

@@ -61,7 +61,7 @@ def first_come_first_served(inp: PlanInput, order: Sequence[int] | None = None) 
             breq = BalancingRequest(campaign_id=cid, month=month, tier=tier, category=it.category,
                                     burst_start=b.start, burst_end=b.end)
             dec = balance(pol, cal, breq)
-            if not dec.accepted or any(b.days & o.days for o in cal.without(dec.displaced).bursts()):
+            if not dec.accepted or any(b.meets(o.start, o.end) for o in cal.without(dec.displaced).bursts()):
                 continue  # the planner's rule: bursts never share a day
             cal = apply(cal, breq, dec)
             scores[cid] = score
