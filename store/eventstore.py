@@ -7,7 +7,6 @@ taken seq is an `EventConflict` naming both.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -152,7 +151,7 @@ async def append_many(conn: asyncpg.Connection, events: Sequence[Event]) -> list
         head = outbox.envelope(e)
         data = json_text(e.data())
         for col, value in zip(columns, (e.campaign_id, e.seq, e.type, schema_version(e.type), data, e.actor,
-                                        e.reason, e.at, head["event_id"], json.dumps(head)), strict=True):
+                                        e.reason, e.at, head["event_id"], json_text(head)), strict=True):
             col.append(value)
     rows = await conn.fetch(_APPEND_MANY, *columns)
     positions: list[int | None] = [None] * len(events)

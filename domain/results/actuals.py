@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.campaign import MAX_TRAFFIC, MAX_YUAN, Phase
 from domain.policy import Policy
@@ -97,16 +97,20 @@ def split_batch(stored: Mapping[date, ActualRow],
     """New days, and days whose figures changed (old and new); identical rows are dropped.
 
     Runs once per row of a bulk import, so it compares the rows' fields directly
-    (pydantic's `==` costs ten times as much)."""
+    (pydantic's `==` costs ten times as much) and builds the corrections in one validation
+    (half the time of one model at a time)."""
     new: list[ActualRow] = []
-    changed: list[Correction] = []
+    changed: list[dict[str, ActualRow]] = []
     for r in sorted(rows, key=lambda r: r.date):
         old = stored.get(r.date)
         if old is None:
             new.append(r)
         elif old.__dict__ != r.__dict__:  # a frozen model with no extras: its fields are its value
-            changed.append(Correction(old=old, new=r))
-    return new, changed
+            changed.append({"old": old, "new": r})
+    return new, _CORRECTIONS.validate_python(changed)
+
+
+_CORRECTIONS = TypeAdapter(list[Correction])
 
 
 def errors_message(errors: Sequence[RowError]) -> str:

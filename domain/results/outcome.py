@@ -17,8 +17,9 @@ Conventions (documented here because the numbers depend on them):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -42,17 +43,26 @@ class Figures(_Frozen):
 
     @classmethod
     def of_forecast(cls, f: Forecast, share: float = 1.0) -> Figures:
-        traffic = f.traffic * share
-        return cls(traffic=traffic, avg_order_value=f.avg_order_value, conversion_rate=f.conversion_rate,
-                   sales=traffic * f.avg_order_value * f.conversion_rate)
+        return cls(**_forecast_figures(f, share))
 
     @classmethod
     def of_totals(cls, traffic: float, orders: float, gmv: float) -> Figures:
-        return cls(traffic=traffic, avg_order_value=gmv / orders if orders else 0.0,
-                   conversion_rate=orders / traffic if traffic else 0.0, sales=gmv)
+        return cls(**_total_figures(traffic, orders, gmv))
 
     def factors(self) -> dict[str, float]:
         return {k: getattr(self, k) for k in FACTORS}
+
+
+def _forecast_figures(f: Forecast, share: float = 1.0) -> dict[str, float]:
+    traffic = f.traffic * share
+    return {"traffic": float(traffic), "avg_order_value": float(f.avg_order_value),
+            "conversion_rate": float(f.conversion_rate),
+            "sales": float(traffic * f.avg_order_value * f.conversion_rate)}
+
+
+def _total_figures(traffic: float, orders: float, gmv: float) -> dict[str, float]:
+    return {"traffic": float(traffic), "avg_order_value": float(gmv / orders if orders else 0.0),
+            "conversion_rate": float(orders / traffic if traffic else 0.0), "sales": float(gmv)}
 
 
 class Split(_Frozen):
@@ -84,22 +94,20 @@ class Outcome(Split):
     orders: int
 
 
-def split(forecast: Figures, actual: Figures) -> Split:
-    """The gap actual - forecast sales and its LMDI parts (sum to the gap)."""
-    parts = lmdi_split(forecast.factors(), actual.factors())
-    return Split(forecast=forecast, actual=actual, gap=actual.sales - forecast.sales, contributions=parts)
+def _split(forecast: dict[str, float], actual: dict[str, float]) -> dict[str, Any]:
+    """The gap actual - forecast sales and its LMDI parts (sum to the gap), as `Split`'s fields."""
+    parts = lmdi_split({k: forecast[k] for k in FACTORS}, {k: actual[k] for k in FACTORS})
+    return {"forecast": forecast, "actual": actual, "gap": actual["sales"] - forecast["sales"], "contributions": parts}
 
 
-def _totals(rows: Iterable[ActualRow]) -> tuple[int, int, float, float, int]:
-    traffic = orders = n = 0
-    gmv = profit = 0.0
-    for r in rows:
-        traffic += r.traffic
-        orders += r.orders
-        gmv += r.gmv
-        profit += r.gross_profit
-        n += 1
-    return traffic, orders, gmv, profit, n
+def _fatigue(policy: Policy, span: tuple[date, date] | None, rows: Sequence[ActualRow]) -> dict[str, float | None]:
+    if span is None:
+        return {"before": None, "after": None, "ratio": None}
+    w = timedelta(days=policy.results.slump_window_days)
+    before = _daily_gmv(rows, span[0] - w, span[0])
+    after = _daily_gmv(rows, span[1], span[1] + w)
+    ratio = after / before if before and after is not None else None
+    return {"before": before, "after": after, "ratio": ratio}
 
 
 def _daily_gmv(rows: Sequence[ActualRow], start: date, end: date) -> float | None:
@@ -107,33 +115,41 @@ def _daily_gmv(rows: Sequence[ActualRow], start: date, end: date) -> float | Non
     return sum(days) / len(days) if days else None
 
 
-def fatigue(policy: Policy, phases: Sequence[Phase], rows: Sequence[ActualRow]) -> Fatigue:
-    span = own_days(phases)
-    if span is None:
-        return Fatigue(before=None, after=None, ratio=None)
-    w = timedelta(days=policy.results.slump_window_days)
-    before = _daily_gmv(rows, span[0] - w, span[0])
-    after = _daily_gmv(rows, span[1], span[1] + w)
-    ratio = after / before if before and after is not None else None
-    return Fatigue(before=before, after=after, ratio=ratio)
-
-
 def compute_outcome(policy: Policy, forecast: Forecast, phases: Sequence[Phase], counted_days: int,
                     rows: Sequence[ActualRow]) -> Outcome:
-    """The outcome of one campaign from its forecast, phases and daily actuals."""
+    """The outcome of one campaign from its forecast, phases and daily actuals.
+
+    Runs once per campaign of a bulk import, so the figures are added up in one pass over
+    the rows (each sum in row order, as a sum per part would give) and the result is
+    validated once, as plain data, rather than built model by model."""
     span = own_days(phases)
-    own = [r for r in rows if span is not None and span[0] <= r.date < span[1]]
-    traffic, orders, gmv, profit, n = _totals(own)
-    whole = split(Figures.of_forecast(forecast), Figures.of_totals(traffic, orders, gmv))
+    ordered = sorted(phases, key=lambda p: p.start)
+    whole = [0, 0, 0.0]  # traffic, orders, gmv of the own days
+    parts = [[0, 0, 0.0] for _ in ordered]
+    profit, n = 0.0, 0
+    if span is not None:
+        for r in rows:
+            if not span[0] <= r.date < span[1]:
+                continue
+            whole[0] += r.traffic
+            whole[1] += r.orders
+            whole[2] += r.gmv
+            profit += r.gross_profit
+            n += 1
+            for p, t in zip(ordered, parts, strict=True):
+                if p.start <= r.date < p.end:
+                    t[0] += r.traffic
+                    t[1] += r.orders
+                    t[2] += r.gmv
     total_days = (span[1] - span[0]).days if span else 0
     by_phase = []
-    for p in sorted(phases, key=lambda p: p.start):
-        t, o, g, _, _ = _totals(r for r in own if p.start <= r.date < p.end)
+    for p, (t, o, g) in zip(ordered, parts, strict=True):
         share = (p.end - p.start).days / total_days if total_days else 0.0
-        s = split(Figures.of_forecast(forecast, share), Figures.of_totals(t, o, g))
-        by_phase.append(PhaseSplit(phase=p.phase.value, start=p.start, end=p.end, **dict(s)))
-    return Outcome(
-        **dict(whole), by_phase=by_phase, fatigue=fatigue(policy, phases, rows), gross_profit=profit,
-        gross_profit_per_counted_day=profit / counted_days if counted_days > 0 else None,
-        counted_days=counted_days, days_with_actuals=n, orders=orders,
-    )
+        by_phase.append({"phase": p.phase.value, "start": p.start, "end": p.end,
+                         **_split(_forecast_figures(forecast, share), _total_figures(t, o, g))})
+    return Outcome.model_validate({
+        **_split(_forecast_figures(forecast), _total_figures(*whole)), "by_phase": by_phase,
+        "fatigue": _fatigue(policy, span, rows), "gross_profit": profit,
+        "gross_profit_per_counted_day": profit / counted_days if counted_days > 0 else None,
+        "counted_days": counted_days, "days_with_actuals": n, "orders": whole[1],
+    })

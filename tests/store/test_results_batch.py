@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from domain import events as ev
-from domain.campaign import Phase, PhaseName, campaign_id_for
+from domain.campaign import MAX_TRAFFIC, Phase, PhaseName, campaign_id_for
 from domain.policy import Policy
 from domain.results.actuals import ActualRow, Correction
 from domain.results.outcome import compute_outcome
@@ -241,3 +241,19 @@ async def test_apply_many_folds_like_apply_event_by_event(pool):
     with pytest.raises(ValueError, match="only results events"):
         async with pool.acquire() as conn:
             await results_projection.apply_many(conn, [completed])
+
+
+async def test_stored_days_read_in_bulk_equal_them_read_row_by_row(pool):
+    """`stored_actuals_many` reads the days as JSON text; the figures must be the stored
+    ones to the bit (a correction is found by comparing them), awkward floats included."""
+    awkward = [0.1 + 0.2, 1e-300, 5e-324, 123456789.12345679, 2.0 ** 43 + 0.5, 1e13 / 3, 0.0]
+    rows = [ActualRow(date=date(2027, 5, 1) + timedelta(days=i), traffic=MAX_TRAFFIC - i, orders=i,
+                      gmv=g if i else 0.0, gross_profit=-g) for i, g in enumerate(awkward)]
+    cid = campaign_id_for("food", "bulk-read")
+    async with pool.acquire() as conn, conn.transaction():
+        assert await results.import_campaign(conn, cid, request(Tier.A, "2027-05", request_id="bulk-read"), Tier.A,
+                                             PHASES, rows, "yan.ops", NOW)
+    one = await results.stored_actuals(pool, cid)
+    many = await results.stored_actuals_many(pool, [cid, "campaign-food-nope"])
+    assert list(many) == [cid]
+    assert [r.__dict__ for r in many[cid].values()] == [r.__dict__ for r in one.values()] == [r.__dict__ for r in rows]
