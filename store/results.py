@@ -10,7 +10,7 @@ last guard. The rules are the same pure functions the workflow calls.
 
 `record_actuals_batch` does the same for many campaigns in one transaction (the bulk
 import): the locks in one statement, the records and stored days in a few queries, the
-events in one and their projections in three, then a check that every stream ends at
+events in one and their projections in a few, then a check that every stream ends at
 the seq given; a caller that sees it fail rolls back and goes one campaign at a time.
 """
 
@@ -235,7 +235,7 @@ async def record_actuals_batch(conn: asyncpg.Connection, items: Sequence[tuple[s
     Every stream is locked first (one statement), the records and stored days of all the
     campaigns are read in three queries, each item is checked and decided by the same
     pure functions, then all events go in with one statement (`append_many`, with their
-    outbox rows) and their projections with three (`results_projection.apply_many`).
+    outbox rows) and their projections with a few (`results_projection.apply_many`).
     Before those projections one query checks that every stream ends at the seq given
     here; if not (or the gap rule held an event back), BatchMismatch: the caller rolls
     back (and goes item by item)."""

@@ -6,7 +6,7 @@ so the same log always gives the same rows. Kept in its own module so the result
 adds one `case` to the shared projection function instead of rewriting it.
 
 `apply_many` is the same fold for a batch of these events (the bulk actuals import), in
-three statements instead of a few per event; `apply` stays the one definition rebuilds
+a few statements instead of a few per event; `apply` stays the one definition rebuilds
 use, and tests/store/test_results_batch.py checks both give the same rows.
 """
 
@@ -66,7 +66,8 @@ async def apply(conn: asyncpg.Connection, event: ev.Event) -> None:
 async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> None:
     """Fold a batch of ActualsRecorded / ActualsCorrected / CampaignOutcome events, in log
     order, as `store.projections.apply` does one by one: the day rows, the latest outcome
-    and the campaign row's `updated_at` / `last_seq`, one statement each.
+    and the campaign row's `updated_at` / `last_seq`, a statement each (the day rows in two:
+    corrections of held days, and the rest).
 
     One by one, a later event overwrites what an earlier one set in the same row, so only
     the last writer of each row is sent: the last figures of each (campaign, day), the
@@ -74,16 +75,21 @@ async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> No
     CONFLICT may not touch a row twice anyway.) The outcome insert reads name, line, tier
     and month from the campaign row, which these events never change."""
     days: dict[tuple[str, object], tuple] = {}
+    fresh: set[tuple[str, object]] = set()  # days the batch first writes as new ones (ActualsRecorded)
     outcomes: dict[str, tuple] = {}
     last: dict[str, tuple] = {}
     for event in events:
         body, cid = event.body, event.campaign_id
         match body:
             case ev.ActualsRecorded() | ev.ActualsCorrected():
+                recorded = isinstance(body, ev.ActualsRecorded)
                 rows = body.rows if isinstance(body, ev.ActualsRecorded) else [c.new for c in body.corrections]
                 for r in rows:
-                    days.pop((cid, r.date), None)  # keep the dict in the order of the last write
-                    days[(cid, r.date)] = (cid, r.date, r.traffic, r.orders, r.gmv, r.gross_profit, event.seq)
+                    key = (cid, r.date)
+                    if recorded and key not in days:
+                        fresh.add(key)
+                    days.pop(key, None)  # keep the dict in the order of the last write
+                    days[key] = (cid, r.date, r.traffic, r.orders, r.gmv, r.gross_profit, event.seq)
             case ev.CampaignOutcome(outcome=o):
                 outcomes.pop(cid, None)
                 outcomes[cid] = (cid, body.days, o.counted_days, o.gross_profit, o.gross_profit_per_counted_day,
@@ -93,7 +99,21 @@ async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> No
                 raise ValueError(f"apply_many folds only results events, not {event.type}")
         last.pop(cid, None)
         last[cid] = (cid, event.at, event.seq)
-    if days:  # thousands of rows: one JSON array (encoded in Rust) instead of seven arrays encoded value by value
+    # Days whose first write here is a correction are rows the table holds (a correction is
+    # decided against the stored day): a plain UPDATE rewrites them in about two thirds of
+    # the upsert's time. Should it find fewer rows than it was given (a correction of a day
+    # never recorded), every day goes through the upsert, as `apply` folds it.
+    corrected = [row for key, row in days.items() if key not in fresh]
+    upsert = [row for key, row in days.items() if key in fresh]
+    if corrected:
+        status = await conn.execute(
+            """UPDATE campaign_actuals a SET traffic = (d->>2)::bigint, orders = (d->>3)::bigint,
+                   gmv = (d->>4)::float8, gross_profit = (d->>5)::float8, seq = (d->>6)::int
+               FROM jsonb_array_elements($1::text::jsonb) AS t(d)
+               WHERE a.campaign_id = d->>0 AND a.day = (d->>1)::date""", json_text(corrected))
+        if int(status.split()[-1]) != len(corrected):
+            upsert = list(days.values())
+    if upsert:  # thousands of rows: one JSON array (encoded in Rust) instead of seven arrays encoded value by value
         await conn.execute(
             """INSERT INTO campaign_actuals (campaign_id, day, traffic, orders, gmv, gross_profit, business_line, seq)
                SELECT d->>0, (d->>1)::date, (d->>2)::bigint, (d->>3)::bigint, (d->>4)::float8, (d->>5)::float8,
@@ -103,7 +123,7 @@ async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> No
                ORDER BY t.n
                ON CONFLICT (campaign_id, day) DO UPDATE SET traffic = EXCLUDED.traffic, orders = EXCLUDED.orders,
                    gmv = EXCLUDED.gmv, gross_profit = EXCLUDED.gross_profit, seq = EXCLUDED.seq""",
-            json_text(list(days.values())))
+            json_text(upsert))
     if outcomes:
         await conn.execute(
             f"""INSERT INTO campaign_outcomes ({_OUTCOME_COLUMNS})
