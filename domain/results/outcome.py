@@ -136,17 +136,17 @@ def compute_outcome(policy: Policy, forecast: Forecast, phases: Sequence[Phase],
             whole[2] += r.gmv
             profit += r.gross_profit
             n += 1
-            for p, t in zip(ordered, parts, strict=True):
+            for p, acc in zip(ordered, parts, strict=True):
                 if p.start <= r.date < p.end:
-                    t[0] += r.traffic
-                    t[1] += r.orders
-                    t[2] += r.gmv
+                    acc[0] += r.traffic
+                    acc[1] += r.orders
+                    acc[2] += r.gmv
     total_days = (span[1] - span[0]).days if span else 0
     by_phase = []
-    for p, (t, o, g) in zip(ordered, parts, strict=True):
+    for p, (traffic, orders, gmv) in zip(ordered, parts, strict=True):
         share = (p.end - p.start).days / total_days if total_days else 0.0
         by_phase.append({"phase": p.phase.value, "start": p.start, "end": p.end,
-                         **_split(_forecast_figures(forecast, share), _total_figures(t, o, g))})
+                         **_split(_forecast_figures(forecast, share), _total_figures(traffic, orders, gmv))})
     return Outcome.model_validate({
         **_split(_forecast_figures(forecast), _total_figures(*whole)), "by_phase": by_phase,
         "fatigue": _fatigue(policy, span, rows), "gross_profit": profit,
