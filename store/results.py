@@ -213,12 +213,14 @@ async def stored_actuals_many(conn: asyncpg.Connection | asyncpg.Pool,
 
     A bulk import reads back as many days as it sends, so each campaign's days come as one
     JSON array, parsed and validated in one call (a third of the time of a model per record
-    row). PostgreSQL writes each float8 in its shortest exact form, so the figures are the
-    stored ones to the bit."""
+    row; a row made JSON as a whole costs PostgreSQL less than `json_build_object`).
+    PostgreSQL writes each float8 in its shortest exact form, so the figures are the stored
+    ones to the bit."""
     rows = await conn.fetch(
-        """SELECT campaign_id, json_agg(json_build_object('date', day, 'traffic', traffic, 'orders', orders,
-                  'gmv', gmv, 'gross_profit', gross_profit) ORDER BY day)::text AS days
-           FROM campaign_actuals WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id""", list(campaign_ids))
+        """SELECT campaign_id,
+                  json_agg((SELECT d FROM (SELECT a.day AS date, a.traffic, a.orders, a.gmv, a.gross_profit) d)
+                           ORDER BY a.day)::text AS days
+           FROM campaign_actuals a WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id""", list(campaign_ids))
     return {r["campaign_id"]: {row.date: row for row in _DAYS.validate_json(r["days"])} for r in rows}
 
 
