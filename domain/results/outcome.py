@@ -45,15 +45,9 @@ class Figures(_Frozen):
     def of_forecast(cls, f: Forecast, share: float = 1.0) -> Figures:
         return cls(**_forecast_figures(f, share))
 
-    @classmethod
-    def of_totals(cls, traffic: float, orders: float, gmv: float) -> Figures:
-        return cls(**_total_figures(traffic, orders, gmv))
-
-    def factors(self) -> dict[str, float]:
-        return {k: getattr(self, k) for k in FACTORS}
-
 
 def _forecast_figures(f: Forecast, share: float = 1.0) -> dict[str, float]:
+    """`Figures`' fields of a forecast whose traffic is prorated by `share`."""
     traffic = f.traffic * share
     return {"traffic": float(traffic), "avg_order_value": float(f.avg_order_value),
             "conversion_rate": float(f.conversion_rate),
@@ -61,6 +55,7 @@ def _forecast_figures(f: Forecast, share: float = 1.0) -> dict[str, float]:
 
 
 def _total_figures(traffic: float, orders: float, gmv: float) -> dict[str, float]:
+    """`Figures`' fields of actual totals (the conventions above)."""
     return {"traffic": float(traffic), "avg_order_value": float(gmv / orders if orders else 0.0),
             "conversion_rate": float(orders / traffic if traffic else 0.0), "sales": float(gmv)}
 
