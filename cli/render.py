@@ -35,9 +35,9 @@ class Progress:
         self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total}")
         self.stream.flush()
 
-    def step(self) -> None:
+    def step(self, n: int = 1) -> None:
         with self.lock:
-            self.done += 1
+            self.done += n
             self._draw()
 
     def finish(self) -> None:
