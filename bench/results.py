@@ -28,6 +28,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from api.app import create_app
@@ -67,6 +68,16 @@ def _campaign(i: int) -> tuple[str, CampaignRequest, Tier, list[Phase], list[Act
     return campaign_id_for(line, req.request_id), req, tier, phases, rows
 
 
+async def import_campaigns(pool: asyncpg.Pool, n: int) -> None:
+    """`n` completed campaigns through the history import's store path, 30 days each
+    (7 before, 16 own, 7 after): what the actuals import then corrects."""
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    for i in range(n):
+        cid, req, tier, phases, rows = _campaign(i)
+        async with pool.acquire() as conn, conn.transaction():
+            await results.import_campaign(conn, cid, req, tier, phases, rows, "bench", now)
+
+
 def one_outcome(repeats: int = 2000) -> float:
     _, req, tier, phases, rows = _campaign(1)
     policy = Policy.for_year(2026)
@@ -100,13 +111,9 @@ async def measure(server, n: int, concurrency: int, rounds: int, per_call: int,
     dsn = server.get_uri("bench_results")
     await prepare_database(dsn, year=2026)
     pool = await create_pool(dsn, min_size=2, max_size=8)
-    now = datetime(2026, 11, 28, tzinfo=UTC)
     try:
         t0 = time.perf_counter()
-        for i in range(n):  # 30 days each at import (7 before, 16 own, 7 after)
-            cid, req, tier, phases, rows = _campaign(i)
-            async with pool.acquire() as conn, conn.transaction():
-                await results.import_campaign(conn, cid, req, tier, phases, rows, "bench", now)
+        await import_campaigns(pool, n)
         imported = time.perf_counter() - t0
         # the import: every campaign's 30 days sent again with changed GMV (30 corrections each)
         tokens = TokenBook([{"token": "ops", "name": "ops", "role": "ops"}])

@@ -3,15 +3,22 @@ idempotent calls, API errors turned into CliError)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
-import httpx
+# httpx's own command line (`httpx._main`, which loads click, rich and pygments: a quarter
+# of this tool's start-up) is never used here; marked absent, `import httpx` skips it as it
+# does when those packages are not installed.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
-from cli.errors import CliError
-from infra.settings import CLIENT_KEEPALIVE_S
+import httpx  # noqa: E402
+
+from cli.errors import CliError  # noqa: E402
+from infra.keepalive import CLIENT_KEEPALIVE_S  # noqa: E402
 
 RETRY_STATUSES = {502, 503, 504}
+JSON = {"Content-Type": "application/json"}  # with `content=`: a body the caller has encoded
 
 
 def api_error(response: httpx.Response) -> CliError:
@@ -49,7 +56,7 @@ class Api:
         token = token or self.token
         if not token:
             raise CliError("no_token", "give --token, --as NAME, or set PROMOFLOW_TOKEN")
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", **kwargs.pop("headers", {})}
         attempts = self.retries if idempotent else 1
         for attempt in range(1, attempts + 1):
             try:

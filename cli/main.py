@@ -1,23 +1,25 @@
 """The run of one command: parse the arguments, resolve the bearer token, open the
 client, dispatch to the command and turn a CliError into `error <code>: <message>` on
-stderr with exit code 1. starter.py calls `main`; tests call it in-process."""
+stderr with exit code 1. starter.py calls `main`; tests call it in-process.
+
+A command's module is imported when that command runs, and the HTTP client when a call is
+made: the tool is started once per command, and `--help` or a bulk import should not wait
+for what other commands load."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import httpx
-
-from cli import preparation
-from cli.client import Api
-from cli.commands import DECISIONS, cmd_import, cmd_list, cmd_show, cmd_submit
-from cli.decide import cmd_decide
 from cli.errors import CliError
 from cli.parser import build_parser
-from cli.results import import_actuals, import_history
 from cli.tokens import load_tokens, token_for_name
+
+if TYPE_CHECKING:
+    import httpx
+
+    from cli.client import Api
 
 
 def _require_token(args) -> str | None:
@@ -40,31 +42,44 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         concurrency = getattr(args, "concurrency", 1)
         if concurrency < 1:
             raise CliError("bad_option", "--concurrency must be at least 1")
+        from cli.client import Api
+
         with Api(args.api, token, timeout=args.timeout, transport=transport,
                  max_connections=max(10, concurrency)) as api:
-            if args.command == "submit":
-                return cmd_submit(api, args, out)
-            if args.command == "import":
-                return cmd_import(api, args, out, err)
-            if args.command == "show":
-                return cmd_show(api, args, out)
-            if args.command == "list":
-                return cmd_list(api, args, out)
-            if args.command == "history":
-                return import_history(api, args.file, out, err, progress=not args.no_progress)
-            if args.command == "actuals":
-                return import_actuals(api, args.file, out, err, progress=not args.no_progress,
-                                      concurrency=args.concurrency)
-            if args.command == "plan":
-                from cli import plan
-
-                return plan.run(api, args, out, err)
-            if args.command == "decide":
-                return cmd_decide(api, args, out)
-            if args.command in preparation.COMMANDS:
-                return preparation.run(api, args, out)
-            return DECISIONS[args.command](api, args, out)
+            return _run(api, args, out, err)
     except CliError as e:
         print(str(e), file=err)
         return 1
 
+
+
+def _run(api: Api, args, out: TextIO, err: TextIO) -> int:
+    """The command, from the module that holds it."""
+    if args.command in ("history", "actuals"):
+        from cli import results
+
+        if args.command == "history":
+            return results.import_history(api, args.file, out, err, progress=not args.no_progress)
+        return results.import_actuals(api, args.file, out, err, progress=not args.no_progress,
+                                      concurrency=args.concurrency)
+    if args.command == "plan":
+        from cli import plan
+
+        return plan.run(api, args, out, err)
+    if args.command == "decide":
+        from cli.decide import cmd_decide
+
+        return cmd_decide(api, args, out)
+    from cli import commands, preparation
+
+    if args.command in preparation.COMMANDS:
+        return preparation.run(api, args, out)
+    if args.command == "submit":
+        return commands.cmd_submit(api, args, out)
+    if args.command == "import":
+        return commands.cmd_import(api, args, out, err)
+    if args.command == "show":
+        return commands.cmd_show(api, args, out)
+    if args.command == "list":
+        return commands.cmd_list(api, args, out)
+    return commands.DECISIONS[args.command](api, args, out)

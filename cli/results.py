@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import csv
 import json
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO
 
-from cli.client import Api
+from pydantic_core import to_json
+
+from cli.client import JSON, Api
 from cli.errors import CliError
 from cli.render import Progress
 
 ACTUALS_COLUMNS = ("campaign_id", "date", "traffic", "orders", "gmv", "gross_profit")
+_EXACT = 2 ** 53  # beyond it a whole float is not every integer: such text goes through float, as it always did
 
 
 def _number(v: Any, kind: type) -> Any:
@@ -32,15 +38,50 @@ def _number(v: Any, kind: type) -> Any:
     return v
 
 
-def load_actuals(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
-    """(file row number, row) pairs; CSV row numbers count the header as row 1."""
+def _int(text: str) -> Any:
+    """`_number(text, int)` of a CSV field, without the float for plain integers (most fields)."""
+    try:
+        n = int(text)
+    except ValueError:
+        return _number(text, int)
+    return n if -_EXACT <= n <= _EXACT else _number(text, int)
+
+
+def _float(text: str) -> Any:
+    try:
+        return float(text)
+    except ValueError:
+        return text  # the API names the row and the field
+
+
+def _csv_day(fields: tuple[str, ...]) -> dict[str, Any]:
+    """A CSV row's day as the API takes it: numbers where the text is one, else the text
+    as written (the API then names the row and the field)."""
+    day, traffic, orders, gmv, profit = fields
+    return {"date": day.strip(), "traffic": _int(traffic.strip()), "orders": _int(orders.strip()),
+            "gmv": _float(gmv.strip()), "gross_profit": _float(profit.strip())}
+
+
+def _json_day(row: Any) -> Any:
+    """A JSON row without its campaign id (what is not an object goes as it is: the API names it)."""
+    return {k: v for k, v in row.items() if k != "campaign_id"} if isinstance(row, dict) else row
+
+
+# A file's rows as read: (file row number, campaign id, the row's day not yet made into
+# the API's form: the CSV's five other fields as text, or the JSON row).
+Read = list[tuple[int, str, Any]]
+
+
+def _read_actuals(path: str | Path) -> tuple[Read, Callable[[Any], dict[str, Any]]]:
+    """The file's rows, and how a row's day becomes what the API takes (done per call,
+    while the calls before it are being answered)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
     except OSError as err:
         raise CliError("bad_file", f"cannot read {path}: {err.strerror}") from None
     if p.suffix.lower() == ".csv":
-        return _csv_actuals(path, text)
+        return _csv_rows(path, text), _csv_day
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
@@ -50,10 +91,19 @@ def load_actuals(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
                 for c in data.get("campaigns", []) for r in c.get("rows", [])]
     if not isinstance(data, list):
         raise CliError("bad_file", f"{path}: expected a list of rows or {{\"campaigns\": [...]}}")
-    return list(enumerate(data, start=1))
+    return [(n, str(r.get("campaign_id") or "") if isinstance(r, dict) else "", r)
+            for n, r in enumerate(data, start=1)], _json_day
 
 
-def _csv_actuals(path: str | Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+def load_actuals(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """(file row number, row) pairs; CSV row numbers count the header as row 1."""
+    rows, day = _read_actuals(path)
+    if day is _json_day:
+        return [(n, r) for n, _, r in rows]
+    return [(n, {"campaign_id": cid, **day(r)}) for n, cid, r in rows]
+
+
+def _csv_rows(path: str | Path, text: str) -> Read:
     """A CSV's rows by column position (a file has tens of thousands: a dict per row from
     `csv.DictReader` and a comprehension per field cost twice the reading); extra columns
     are ignored, and a short row's missing fields are empty, as with DictReader."""
@@ -63,19 +113,16 @@ def _csv_actuals(path: str | Path, text: str) -> list[tuple[int, dict[str, Any]]
     if missing:
         raise CliError("bad_file", f"{path}: missing columns {', '.join(missing)}")
     at = [len(header) - 1 - header[::-1].index(c) for c in ACTUALS_COLUMNS]  # the last of a repeated name
-    width = max(at) + 1
-    out = []
+    width, cid_at, fields = max(at) + 1, at[0], itemgetter(*at[1:])
+    out: Read = []
     n = 1  # the file's row, the header being row 1 (blank lines skipped and not counted, as by DictReader)
     for raw in reader:
         if not raw:
             continue
         n += 1
         if len(raw) < width:
-            raw = raw + [""] * (width - len(raw))
-        cid, day, traffic, orders, gmv, profit = (raw[i].strip() for i in at)
-        out.append((n, {"campaign_id": cid, "date": day, "traffic": _number(traffic, int),
-                        "orders": _number(orders, int), "gmv": _number(gmv, float),
-                        "gross_profit": _number(profit, float)}))
+            raw += [""] * (width - len(raw))
+        out.append((n, raw[cid_at].strip(), fields(raw)))
     return out
 
 
@@ -83,32 +130,46 @@ def import_actuals(api: Api, path: str, out: TextIO, err: TextIO, *, chunk: int 
                    progress: bool = True, concurrency: int = 2) -> int:
     """The file's rows, grouped per campaign, `chunk` campaigns a call, `concurrency` calls
     in flight (a campaign's rows are all in one call, so calls never race on a campaign);
-    the answers are read in file order."""
-    rows = load_actuals(path)
-    by_campaign: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for n, r in rows:
-        by_campaign.setdefault(str(r.get("campaign_id") or ""), []).append((n, r))
+    the answers are read in file order. The rows become the API's form only as their
+    call's body is built, so only reading the file comes before the first call."""
+    rows, day = _read_actuals(path)
+    by_campaign: dict[str, list[tuple[int, Any]]] = {}
+    for n, cid, r in rows:
+        by_campaign.setdefault(cid, []).append((n, r))
     bar = Progress(len(rows), err, enabled=progress)
     ids = list(by_campaign)
     stored = refused = 0
     problems: list[str] = []
 
-    def send(part: list[str]) -> list[dict[str, Any]]:
-        body = {"campaigns": [{"campaign_id": cid, "rows": [{k: v for k, v in r.items() if k != "campaign_id"}
-                                                             for _, r in by_campaign[cid]]} for cid in part]}
-        return api.json("POST", "/actuals", json=body)["results"]
+    ahead = threading.BoundedSemaphore(2 * max(1, concurrency))  # bodies encoded and not yet answered
+
+    def encode(part: list[str]) -> bytes:
+        ahead.acquire()
+        body = {"campaigns": [{"campaign_id": cid, "rows": [day(r) for _, r in by_campaign[cid]]} for cid in part]}
+        return to_json(body)
+
+    def send(body: Future[bytes]) -> list[dict[str, Any]]:
+        try:
+            return api.json("POST", "/actuals", content=body.result(), headers=JSON)["results"]
+        finally:
+            ahead.release()
 
     parts = [ids[i:i + chunk] for i in range(0, len(ids), chunk)]
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as calls:
-        for answers in calls.map(send, parts):  # in file order, each as soon as it and those before it are in
+    # One thread encodes the bodies in order, ahead of the calls: a call goes out as soon as
+    # the one before it on its connection is answered, not after its body is built.
+    with ThreadPoolExecutor(max_workers=1) as encoder, ThreadPoolExecutor(max_workers=max(1, concurrency)) as calls:
+        bodies = [encoder.submit(encode, part) for part in parts]
+        for answers in calls.map(send, bodies):  # in file order, each as soon as it and those before it are in
+            done = 0
             for res in answers:
                 numbers = [n for n, _ in by_campaign[res["campaign_id"]]]
+                done += len(numbers)
                 if res["status"] == "stored":
                     stored += len(numbers)
                 else:
                     refused += len(numbers)
                     problems += _problems(res, numbers)
-                bar.step(len(numbers))
+            bar.step(done)
     bar.finish()
     for line in problems:
         print(line, file=out)

