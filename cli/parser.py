@@ -111,9 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         h.add_argument("file")
         h.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
         if name == "actuals":
-            h.add_argument("--concurrency", type=int, default=2,
+            h.add_argument("--concurrency", type=int, default=3,
                            help="calls in flight at once (default %(default)s: the API decides one while "
-                                "PostgreSQL writes the other)")
+                                "PostgreSQL writes another; docs/BENCHMARKS.md compares 2, 3 and 4)")
 
     from cli import plan, preparation
 

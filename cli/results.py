@@ -127,7 +127,7 @@ def _csv_rows(path: str | Path, text: str) -> Read:
 
 
 def import_actuals(api: Api, path: str, out: TextIO, err: TextIO, *, chunk: int = 200,
-                   progress: bool = True, concurrency: int = 2) -> int:
+                   progress: bool = True, concurrency: int = 3) -> int:
     """The file's rows, grouped per campaign, `chunk` campaigns a call, `concurrency` calls
     in flight (a campaign's rows are all in one call, so calls never race on a campaign);
     the answers are read in file order. The rows become the API's form only as their

@@ -61,35 +61,48 @@ def own_days(phases: Sequence[Phase]) -> tuple[date, date] | None:
 
 
 def check_rows(policy: Policy, rows: Sequence[ActualRow], phases: Sequence[Phase], today: date) -> list[RowError]:
-    """Every problem of the batch, naming the row; empty when the batch may be stored."""
+    """Every problem of the batch, naming the row; empty when the batch may be stored.
+
+    Runs once per row of a bulk import, so a row is first tested in one expression, and
+    only a row that fails it is gone through again to name each of its problems."""
     errors: list[RowError] = []
     window = actuals_window(policy, phases)
     if len(rows) > policy.results.max_rows:
         errors.append(RowError(row=policy.results.max_rows, date=None,
                                message=f"at most {policy.results.max_rows} rows per batch"))
+    first, end = window or (today, today)
     seen: dict[date, int] = {}
     for i, r in enumerate(rows):
-        def bad(message: str, i: int = i, r: ActualRow = r) -> None:
-            errors.append(RowError(row=i, date=r.date.isoformat(), message=message))
-
-        if r.date > today:
-            bad(f"{r.date} is after today ({today}, policy time zone): no actuals for future days")
-        if window is None:
-            bad("the campaign has no phases yet: no day takes actuals")
-        elif not window[0] <= r.date < window[1]:
-            bad(f"{r.date} is outside the actuals window {window[0]} .. {window[1] - timedelta(days=1)} "
-                f"({policy.results.margin_days} days before warm-up to {policy.results.margin_days} after the end)")
-        for name in ("traffic", "orders", "gmv"):
-            if getattr(r, name) < 0:
-                bad(f"{name} is negative ({getattr(r, name)})")
-        if 0 <= r.traffic < r.orders:
-            bad(f"orders ({r.orders}) exceed traffic ({r.traffic})")
-        if r.gmv > 0 and r.orders == 0:
-            bad(f"GMV {r.gmv} without orders")
-        if r.date in seen:
-            bad(f"{r.date} appears twice in the batch (rows {seen[r.date]} and {i})")
-        seen.setdefault(r.date, i)
+        day, traffic, orders, gmv = r.date, r.traffic, r.orders, r.gmv
+        if (day > today or window is None or not first <= day < end or traffic < 0 or orders < 0 or gmv < 0
+                or traffic < orders or (gmv > 0 and orders == 0) or day in seen):
+            errors += [RowError(row=i, date=day.isoformat(), message=m)
+                       for m in _row_problems(policy, window, today, seen, i, r)]
+        seen.setdefault(day, i)
     return errors
+
+
+def _row_problems(policy: Policy, window: tuple[date, date] | None, today: date, seen: Mapping[date, int],
+                  i: int, r: ActualRow) -> list[str]:
+    """What is wrong with row `i`, each problem in words (`check_rows`)."""
+    out = []
+    if r.date > today:
+        out.append(f"{r.date} is after today ({today}, policy time zone): no actuals for future days")
+    if window is None:
+        out.append("the campaign has no phases yet: no day takes actuals")
+    elif not window[0] <= r.date < window[1]:
+        out.append(f"{r.date} is outside the actuals window {window[0]} .. {window[1] - timedelta(days=1)} "
+                   f"({policy.results.margin_days} days before warm-up to {policy.results.margin_days} after the end)")
+    for name in ("traffic", "orders", "gmv"):
+        if getattr(r, name) < 0:
+            out.append(f"{name} is negative ({getattr(r, name)})")
+    if 0 <= r.traffic < r.orders:
+        out.append(f"orders ({r.orders}) exceed traffic ({r.traffic})")
+    if r.gmv > 0 and r.orders == 0:
+        out.append(f"GMV {r.gmv} without orders")
+    if r.date in seen:
+        out.append(f"{r.date} appears twice in the batch (rows {seen[r.date]} and {i})")
+    return out
 
 
 def split_batch(stored: Mapping[date, ActualRow],
