@@ -52,7 +52,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return 1
 
 
-
 def _run(api: Api, args, out: TextIO, err: TextIO) -> int:
     """The command, from the module that holds it."""
     if args.command in ("history", "actuals"):

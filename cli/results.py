@@ -26,7 +26,7 @@ from cli.errors import CliError
 from cli.render import Progress
 
 ACTUALS_COLUMNS = ("campaign_id", "date", "traffic", "orders", "gmv", "gross_profit")
-_EXACT = 2 ** 53  # beyond it a whole float is not every integer: such text goes through float, as it always did
+_EXACT = 2 ** 53  # past it `int(float(text))` rounds; such text still goes through float, as it always did
 
 
 def _number(v: Any, kind: type) -> Any:

@@ -104,8 +104,8 @@ def _fatigue(policy: Policy, span: tuple[date, date] | None, rows: Sequence[Actu
     before = _daily_gmv(rows, span[0] - w, span[0])
     after = _daily_gmv(rows, span[1], span[1] + w)
     ratio = after / before if before and after is not None else None
-    if ratio is not None and not math.isfinite(ratio):  # a before of a few yuan-billionths: no ratio to show,
-        ratio = None  # and an infinite one could not be stored (JSON has no Infinity)
+    if ratio is not None and not math.isfinite(ratio):  # a before near zero (5e-324 a day) overflows it:
+        ratio = None  # no ratio to show, and JSON has no Infinity to store one
     return {"before": before, "after": after, "ratio": ratio}
 
 
