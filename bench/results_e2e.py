@@ -12,8 +12,8 @@ start to its exit: Python starting, reading the file, the calls and the summary.
 figure is the median round; each round also reports the CPU of the command, the API
 process and PostgreSQL. With several `--concurrency` values (the command's calls in
 flight) the rounds take them in turn, and each value gets its own median: side by side in
-one run, as the VM's speed drifts from minute to minute. `bench.results` measures the same import inside one process
-(no socket, no start-up, the bodies encoded before the clock).
+one run, as the VM's speed drifts from minute to minute. `bench.results` measures the same
+import inside one process (no socket, no start-up, the bodies encoded before the clock).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import httpx
 
 from bench.harness import ROOT, DevServer, _proc_cpu, free_port
 from bench.results import _campaign, import_campaigns
+from infra.keepalive import API_KEEPALIVE_S
 from stack.database import prepare_database
 from stack.embedded import create_database, scratch_postgres, stop_process
 from stack.tokens import ensure_tokens
@@ -59,7 +60,8 @@ def start_api(root: Path, dsn: str, temporal: str, port: int) -> subprocess.Pope
     env = {**os.environ, "DATABASE_URL": dsn, "TEMPORAL_ADDRESS": temporal, "PROMOFLOW_DATA_DIR": str(root),
            "PROMOFLOW_TOKENS_FILE": str(root / "tokens.sha256.json")}
     return subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port",
-                             str(port), "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True,
+                             str(port), "--log-level", "warning", "--timeout-keep-alive", str(API_KEEPALIVE_S)],
+                            cwd=ROOT, env=env, start_new_session=True,
                             stdout=open(root / "api.log", "ab"), stderr=subprocess.STDOUT)
 
 

@@ -124,7 +124,6 @@ def test_outcome_without_actuals_has_no_nan():
     assert o.fatigue.ratio is None and sum(o.contributions.values()) == pytest.approx(-100)
 
 
-
 def test_a_slump_ratio_too_large_to_write_is_none_and_the_outcome_stays_json():
     """A before-window GMV of the smallest positive double: after ÷ before overflows to
     infinity, which JSON (and so the event and the outcome table) cannot hold."""
@@ -135,6 +134,7 @@ def test_a_slump_ratio_too_large_to_write_is_none_and_the_outcome_stays_json():
     assert (o.fatigue.before, o.fatigue.after, o.fatigue.ratio) == (5e-324, 9e11, None)
     stored = to_json(o.model_dump(mode="json"))  # as the store encodes it (store/eventstore.py json_text)
     json.loads(stored, parse_constant=lambda c: pytest.fail(f"{c} in the outcome"))
+
 
 # ---------------------------------------------------------------- actuals checks
 def test_bad_rows_are_named():
