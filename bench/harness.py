@@ -105,7 +105,8 @@ class DevServer:
         return self.proc.pid if self.proc else None
 
 
-def _proc_cpu(pid: int | None, with_reaped_children: bool = False) -> float:
+def proc_cpu(pid: int | None, with_reaped_children: bool = False) -> float:
+    """CPU seconds (user + system) of a process and its children so far; 0 if it is gone."""
     if pid is None:
         return 0.0
     try:
@@ -135,8 +136,8 @@ class Meter:
     def __enter__(self) -> Meter:
         self.t0 = time.perf_counter()
         self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
-        self.tcpu0 = _proc_cpu(self.temporal_pid)
-        self.pcpu0 = _proc_cpu(self.postgres_pid, with_reaped_children=True)
+        self.tcpu0 = proc_cpu(self.temporal_pid)
+        self.pcpu0 = proc_cpu(self.postgres_pid, with_reaped_children=True)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -152,8 +153,8 @@ class Meter:
             "wall_s": round(wall, 3),
             "worker_cpu_s": round(cpu, 2),
             "worker_cpu_pct_of_one_core": round(100 * cpu / wall, 1) if wall else None,
-            "temporal_cpu_s": round(_proc_cpu(self.temporal_pid) - self.tcpu0, 2),
-            "postgres_cpu_s": round(_proc_cpu(self.postgres_pid, True) - self.pcpu0, 2),
+            "temporal_cpu_s": round(proc_cpu(self.temporal_pid) - self.tcpu0, 2),
+            "postgres_cpu_s": round(proc_cpu(self.postgres_pid, True) - self.pcpu0, 2),
             "worker_rss_mib": rss_mib(),
         }
         return self.result

@@ -50,7 +50,8 @@ LINES = ["food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_b
 TIERS = [Tier.A, Tier.B, Tier.C]
 
 
-def _campaign(i: int) -> tuple[str, CampaignRequest, Tier, list[Phase], list[ActualRow]]:
+def bench_campaign(i: int) -> tuple[str, CampaignRequest, Tier, list[Phase], list[ActualRow]]:
+    """The bench's campaign `i`: its id, request, tier, phases and 30 days of actuals."""
     line, tier = LINES[i % len(LINES)], TIERS[i % len(TIERS)]
     month = 1 + i % 10
     start = date(2026, month, 8)
@@ -70,13 +71,13 @@ async def import_campaigns(pool: asyncpg.Pool, n: int) -> None:
     (7 before, 16 own, 7 after): what the actuals import then corrects."""
     now = datetime(2026, 11, 28, tzinfo=UTC)
     for i in range(n):
-        cid, req, tier, phases, rows = _campaign(i)
+        cid, req, tier, phases, rows = bench_campaign(i)
         async with pool.acquire() as conn, conn.transaction():
             await results.import_campaign(conn, cid, req, tier, phases, rows, "bench", now)
 
 
 def one_outcome(repeats: int = 2000) -> float:
-    _, req, tier, phases, rows = _campaign(1)
+    _, req, tier, phases, rows = bench_campaign(1)
     policy = Policy.for_year(2026)
     start = time.perf_counter()
     for _ in range(repeats):
@@ -93,7 +94,7 @@ def _actuals_bodies(n: int, gmv_delta: float, per_call: int = 200) -> tuple[list
     for i in range(0, n, per_call):
         batch = []
         for j in range(i, min(n, i + per_call)):
-            cid, _, _, _, rows = _campaign(j)
+            cid, _, _, _, rows = bench_campaign(j)
             batch.append({"campaign_id": cid, "rows": [
                 {"date": r.date.isoformat(), "traffic": r.traffic, "orders": r.orders, "gmv": r.gmv + gmv_delta,
                  "gross_profit": r.gross_profit} for r in rows]})

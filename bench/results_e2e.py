@@ -30,13 +30,12 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-
-from bench.harness import ROOT, DevServer, _proc_cpu, free_port
-from bench.results import _campaign, import_campaigns
+from bench.harness import ROOT, DevServer, free_port, proc_cpu
+from bench.results import bench_campaign, import_campaigns
 from infra.keepalive import API_KEEPALIVE_S
 from stack.database import prepare_database
 from stack.embedded import create_database, scratch_postgres, stop_process
+from stack.run import api_command, wait_healthy
 from stack.tokens import ensure_tokens
 from store.db import create_pool
 
@@ -48,7 +47,7 @@ def write_actuals(path: Path, n: int, gmv_delta: float) -> int:
         w = csv.writer(fh)
         w.writerow(["campaign_id", "date", "traffic", "orders", "gmv", "gross_profit"])
         for i in range(n):
-            cid, _, _, _, days = _campaign(i)
+            cid, _, _, _, days = bench_campaign(i)
             for r in days:
                 w.writerow([cid, r.date.isoformat(), r.traffic, r.orders, r.gmv + gmv_delta, r.gross_profit])
                 rows += 1
@@ -59,30 +58,14 @@ def start_api(root: Path, dsn: str, temporal: str, port: int) -> subprocess.Pope
     """The API as stack/run.py starts it, with the environment it gives its children."""
     env = {**os.environ, "DATABASE_URL": dsn, "TEMPORAL_ADDRESS": temporal, "PROMOFLOW_DATA_DIR": str(root),
            "PROMOFLOW_TOKENS_FILE": str(root / "tokens.sha256.json")}
-    return subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port",
-                             str(port), "--log-level", "warning", "--timeout-keep-alive", str(API_KEEPALIVE_S)],
-                            cwd=ROOT, env=env, start_new_session=True,
-                            stdout=open(root / "api.log", "ab"), stderr=subprocess.STDOUT)
-
-
-def wait_healthy(url: str, api: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if api.poll() is not None:
-            raise RuntimeError(f"the API exited with code {api.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"the API at {url} was not healthy within {timeout} s")
+    return subprocess.Popen(api_command("127.0.0.1", port, API_KEEPALIVE_S), cwd=ROOT, env=env,
+                            start_new_session=True, stdout=open(root / "api.log", "ab"), stderr=subprocess.STDOUT)
 
 
 def import_once(api_url: str, token: str, path: Path, api_pid: int, pg_pid: int, concurrency: int = 3) -> dict:
     """One `starter.py actuals import`, timed from its start to its exit, with the CPU of
     the command, the API and PostgreSQL over that time."""
-    a0, p0 = _proc_cpu(api_pid), _proc_cpu(pg_pid, with_reaped_children=True)
+    a0, p0 = proc_cpu(api_pid), proc_cpu(pg_pid, with_reaped_children=True)
     c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     command = [sys.executable, "starter.py", "--api", api_url, "--token", token, "actuals", "import", str(path),
@@ -94,8 +77,8 @@ def import_once(api_url: str, token: str, path: Path, api_pid: int, pg_pid: int,
         raise RuntimeError(f"actuals import exited {done.returncode}: {done.stdout[-500:]} {done.stderr[-500:]}")
     return {"wall_s": round(wall, 3),
             "command_cpu_s": round(c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime, 2),
-            "api_cpu_s": round(_proc_cpu(api_pid) - a0, 2),
-            "postgres_cpu_s": round(_proc_cpu(pg_pid, with_reaped_children=True) - p0, 2),
+            "api_cpu_s": round(proc_cpu(api_pid) - a0, 2),
+            "postgres_cpu_s": round(proc_cpu(pg_pid, with_reaped_children=True) - p0, 2),
             "summary": done.stdout.strip().splitlines()[-1]}
 
 
@@ -121,7 +104,7 @@ def measure(root: Path, pg, n: int, rounds: int, concurrency: list[int]) -> dict
         port = free_port()
         api = start_api(root, dsn, temporal.address, port)
         url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, api)
+        wait_healthy(f"{url}/healthz", [api], timeout=60)
         out = []
         for round_ in range(1, rounds + 1):
             path = root / f"actuals-{round_}.csv"

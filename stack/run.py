@@ -25,12 +25,19 @@ def _say(msg: str) -> None:
     print(f"[promoflow] {msg}", flush=True)
 
 
-def _wait_healthy(url: str, procs: list[subprocess.Popen], timeout: float = 120.0) -> None:
+def api_command(host: str, port: int, keepalive_s: int) -> list[str]:
+    """The API's process as `make run` starts it (bench/results_e2e.py starts the same)."""
+    return [sys.executable, "-m", "uvicorn", "api.app:app", "--host", host, "--port", str(port),
+            "--log-level", "warning", "--timeout-keep-alive", str(keepalive_s)]
+
+
+def wait_healthy(url: str, procs: list[subprocess.Popen], timeout: float = 120.0) -> None:
+    """Until `url` answers 200; fails at once if one of `procs` exits, and at the deadline."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for p in procs:
             if p.poll() is not None:
-                raise RuntimeError(f"{p.args} exited with code {p.returncode}; see .data/logs/")
+                raise RuntimeError(f"{p.args} exited with code {p.returncode}; see its log")
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
@@ -83,14 +90,12 @@ def main() -> int:
         env["PROMOFLOW_TOKENS_FILE"] = str(settings.tokens_path)
         for name, cmd in (
             ("worker", [sys.executable, str(ROOT / "worker.py")]),
-            ("api", [sys.executable, "-m", "uvicorn", "api.app:app", "--host", settings.api_host,
-                     "--port", str(settings.api_port), "--log-level", "warning",
-                     "--timeout-keep-alive", str(settings.api_keepalive_s)]),
+            ("api", api_command(settings.api_host, settings.api_port, settings.api_keepalive_s)),
         ):
             children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True,
                                              stdout=open(logs / f"{name}.log", "ab"), stderr=subprocess.STDOUT))
         api = f"http://{settings.api_host}:{settings.api_port}"
-        _wait_healthy(f"{api}/healthz", children)
+        wait_healthy(f"{api}/healthz", children)
 
         _say("running. Ctrl-C stops everything.")
         print(f"""

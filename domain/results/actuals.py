@@ -64,18 +64,21 @@ def check_rows(policy: Policy, rows: Sequence[ActualRow], phases: Sequence[Phase
     """Every problem of the batch, naming the row; empty when the batch may be stored.
 
     Runs once per row of a bulk import, so a row is first tested in one expression, and
-    only a row that fails it is gone through again to name each of its problems."""
+    only a row that fails it is gone through again to name each of its problems
+    (`_row_problems`). The expression states each rule of `_row_problems` again, inline for
+    speed: tests/domain/test_results.py checks that the two agree on random batches."""
     errors: list[RowError] = []
     window = actuals_window(policy, phases)
     if len(rows) > policy.results.max_rows:
         errors.append(RowError(row=policy.results.max_rows, date=None,
                                message=f"at most {policy.results.max_rows} rows per batch"))
-    first, end = window or (today, today)
+    first, end = window or (today, today)  # no phases: an empty window, which no day is in
     seen: dict[date, int] = {}
     for i, r in enumerate(rows):
         day, traffic, orders, gmv = r.date, r.traffic, r.orders, r.gmv
-        if (day > today or window is None or not first <= day < end or traffic < 0 or orders < 0 or gmv < 0
-                or traffic < orders or (gmv > 0 and orders == 0) or day in seen):
+        # any of `_row_problems` (a negative traffic is below orders, or orders are negative too)
+        if (day > today or not first <= day < end or orders < 0 or gmv < 0 or traffic < orders
+                or (gmv > 0 and orders == 0) or day in seen):
             errors += [RowError(row=i, date=day.isoformat(), message=m)
                        for m in _row_problems(policy, window, today, seen, i, r)]
         seen.setdefault(day, i)

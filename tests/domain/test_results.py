@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from datetime import date, timedelta
@@ -13,7 +14,7 @@ from pydantic_core import to_json
 
 from domain.campaign import Forecast, Phase, PhaseName
 from domain.policy import Policy
-from domain.results.actuals import ActualRow, check_rows, split_batch
+from domain.results.actuals import ActualRow, _row_problems, actuals_window, check_rows, split_batch
 from domain.results.forecast import PastResult, check_forecast, history_forecast
 from domain.results.lmdi import lmdi_split, log_mean
 from domain.results.outcome import compute_outcome
@@ -151,6 +152,23 @@ def test_bad_rows_are_named():
     assert [e.row for e in errors] == [1, 2, 3, 4, 5]
     assert "after today" in errors[0].message and "outside" in errors[1].message
     assert "negative" in errors[2].message and "exceed" in errors[3].message and "without orders" in errors[4].message
+
+
+
+def test_check_rows_names_the_problems_of_exactly_the_rows_that_have_any():
+    """check_rows tests a row in one expression before naming its problems: that expression
+    must pass exactly the rows in which `_row_problems` finds nothing. Every combination of
+    each rule's cases, each row twice (the second time it is also a repeated day)."""
+    today = date(2027, 5, 15)  # the window of [WARMUP, BURST] is 4-30 .. 5-20
+    days = [date(2027, 4, 29), date(2027, 4, 30), date(2027, 5, 10), date(2027, 5, 15), date(2027, 5, 16),
+            date(2027, 5, 20), date(2027, 5, 21)]
+    for phases, day, traffic, orders, gmv in itertools.product(
+            [[], [WARMUP, BURST]], days, [-1, 0, 3], [-1, 0, 2, 5], [-1.0, 0.0, 10.0]):
+        batch = [ActualRow(date=day, traffic=traffic, orders=orders, gmv=gmv, gross_profit=1.0)] * 2
+        window = actuals_window(POLICY, phases)
+        expected = [(i, m) for i in (0, 1) for m in _row_problems(POLICY, window, today, {day: 0} if i else {}, i,
+                                                                  batch[i])]
+        assert [(e.row, e.message) for e in check_rows(POLICY, batch, phases, today)] == expected, batch[0]
 
 
 def test_a_batch_splits_into_new_days_and_corrections():
