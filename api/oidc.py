@@ -3,7 +3,8 @@
 Configured by `PROMOFLOW_OIDC_ISSUER`, `PROMOFLOW_OIDC_AUDIENCE` and
 `PROMOFLOW_OIDC_JWKS_URL` (all three, or none: `infra.settings`). A token is accepted only
 when its signature checks against a key of the issuer's JWKS (fetched by pyjwt's
-`PyJWKClient`, the key set cached for `lifespan` seconds, an unknown `kid` refetched at
+`PyJWKClient`, the key set cached for `lifespan` seconds and no key cached longer, so a
+key the issuer removed stops validating within that lifespan; an unknown `kid` refetched at
 most once per cooldown), with one of the asymmetric algorithms we allow (never `none`,
 never an HMAC one: the key-confusion attack signs with the public key as a secret), and
 with `exp`, `iss` and `aud` present and right. Everything else is a 401 saying what was
@@ -42,8 +43,11 @@ class OidcVerifier:
         self.issuer, self.audience, self.algorithms = issuer, audience, list(algorithms)
         self.role_claim, self.line_claim, self.name_claim = role_claim, line_claim, name_claim
         self.leeway_s = leeway_s
+        # The key set's cache only (`cache_jwk_set`, already parsed keys): pyjwt's per-kid
+        # cache (`cache_keys`) is an LRU without expiry, so a key the issuer removed would
+        # validate forever; with the set's cache alone it stops within `lifespan`.
         self._jwks = jwt.PyJWKClient(jwks_url, cache_jwk_set=True, lifespan=jwks_lifespan_s,
-                                     cache_keys=True, timeout=jwks_timeout_s)
+                                     cache_keys=False, timeout=jwks_timeout_s)
 
     def claims(self, token: str) -> dict[str, Any]:
         """The token's verified claims; 401 naming the problem otherwise (503 when the

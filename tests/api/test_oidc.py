@@ -3,7 +3,8 @@ PostgreSQL, a worker on the dev server) accepts the issuer's RS256 JWTs beside t
 tokens, and answers 401 for an expired token, the wrong audience, the wrong issuer,
 `alg: none`, a token signed by another key under the same `kid`, an HMAC token signed with
 the public key, an unknown `kid` and a token without `exp`; 403 for a valid identity
-without a promoflow role. The key set is fetched once and cached. And the tokens file's
+without a promoflow role. The key set is fetched once and cached, and a key removed from
+it stops validating once the cached set's lifespan is over. And the tokens file's
 own rules (a known role; a business line names its line)."""
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import jwt
@@ -27,7 +30,7 @@ from api.oidc import from_settings
 from infra.settings import Settings
 from tests.api.conftest import TOKENS, body
 from tests.api.serve import serving
-from tests.conftest import new_task_queue
+from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import running_worker
 
 ISSUER, AUDIENCE, KID = "https://sso.example.test/realms/company", "promoflow", "k1"
@@ -68,16 +71,23 @@ class Issuer:
         return jwt.encode(self.claims(**over), key or self.key, algorithm=alg, headers={"kid": kid})
 
 
-@pytest.fixture
-async def sso(dev_env, pool):
+@asynccontextmanager
+async def sso_api(dev_env, pool, **settings_over) -> AsyncIterator[tuple[Issuer, str]]:
+    """The API with single sign-on against a served JWKS, and a worker."""
     issuer = Issuer()
     async with serving(issuer.app) as jwks_url:
         tq = new_task_queue()
         settings = Settings(task_queue=tq, oidc_issuer=ISSUER, oidc_audience=AUDIENCE,
-                            oidc_jwks_url=f"{jwks_url}/jwks.json")
+                            oidc_jwks_url=f"{jwks_url}/jwks.json", **settings_over)
         app = create_app(Deps(settings, dev_env.client, pool, TokenBook(TOKENS), from_settings(settings)))
         async with running_worker(dev_env.client, pool, tq), serving(app) as url:
             yield issuer, url
+
+
+@pytest.fixture
+async def sso(dev_env, pool):
+    async with sso_api(dev_env, pool) as (issuer, url):
+        yield issuer, url
 
 
 async def _get(url: str, token: str, path: str = "/campaigns") -> httpx.Response:
@@ -132,6 +142,30 @@ async def test_a_jwt_of_the_issuer_is_a_principal_and_every_bad_token_is_401(sso
     r = await _get(url, issuer.token(key=issuer.other, kid="k-unknown"))
     assert r.status_code == 401 and "not signed by a key" in r.json()["error"]["message"], r.text
     assert issuer.fetches <= 2
+
+
+async def test_a_key_removed_from_the_issuers_set_stops_validating_within_the_lifespan(dev_env, pool):
+    # pyjwt's per-kid key cache (cache_keys=True) never expires: a revoked key would
+    # validate forever. The key set's lifespan must be the longest a removed key lives.
+    async with sso_api(dev_env, pool, oidc_jwks_lifespan_s=1.0) as (issuer, url):
+        token = issuer.token(promoflow_role="ops", business_line=None)
+        assert (await _get(url, token)).status_code == 200
+        # the issuer revokes K (kid k1) and publishes another key (kid k2)
+        new_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(issuer.other.public_key()))
+        issuer.jwks = {"keys": [{**new_jwk, "kid": "k2", "alg": "RS256", "use": "sig"}]}
+        fetches = issuer.fetches
+        last: list[httpx.Response] = []
+
+        async def refused() -> bool:
+            last[:] = [await _get(url, token)]
+            return last[0].status_code == 401
+
+        await wait_until(refused, timeout=10, what="a token of the removed key to be refused")
+        assert "not signed by a key" in last[0].json()["error"]["message"], last[0].text
+        assert issuer.fetches > fetches  # refused because the set was fetched again, not by chance
+        # the new key validates
+        rotated = issuer.token(key=issuer.other, kid="k2", promoflow_role="ops", business_line=None)
+        assert (await _get(url, rotated)).status_code == 200
 
 
 def _hmac_with(secret: bytes, claims: dict) -> str:
