@@ -262,8 +262,14 @@ class DelegationGranted(_Body):
 
 
 class DelegationRevoked(_Body):
+    """At seq 2 of the delegation's stream: the append's conflict on (stream, seq) is what
+    lets exactly one revoke win. `revocation_id` is new for each revoke asked for, so two
+    revokes (even by one principal) are never the same event, which the log would take
+    for a retry of one already done. Events recorded before have none."""
+
     type: Literal["DelegationRevoked"] = "DelegationRevoked"
     delegation_id: str
+    revocation_id: str | None = None
 
 
 EventBody = Annotated[

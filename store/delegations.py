@@ -13,6 +13,7 @@ import asyncpg
 from domain import events as ev
 from domain.assignment import Delegation
 from store import projections
+from store.eventstore import EventConflict
 
 _COLUMNS = 'id, from_name, from_role, from_line, to_name AS "to", starts, ends, revoked_at IS NOT NULL AS revoked'
 
@@ -36,9 +37,16 @@ async def grant(pool: asyncpg.Pool, *, from_name: str, from_role: str, from_line
                       ends=ends)
 
 
-async def revoke(pool: asyncpg.Pool, delegation_id: str, actor: str, at: datetime) -> None:
-    await _write(pool, ev.Event(campaign_id=stream(delegation_id), seq=2, at=at, actor=actor,
-                                body=ev.DelegationRevoked(delegation_id=delegation_id)))
+async def revoke(pool: asyncpg.Pool, delegation_id: str, actor: str, at: datetime) -> bool:
+    """Revoke: True when this call did, False when the delegation was revoked already (one
+    guarded write: the revoke is seq 2 of the stream, and each revoke a distinct event, so
+    of concurrent revokes exactly one appends and the others conflict)."""
+    body = ev.DelegationRevoked(delegation_id=delegation_id, revocation_id=uuid.uuid4().hex)
+    try:
+        await _write(pool, ev.Event(campaign_id=stream(delegation_id), seq=2, at=at, actor=actor, body=body))
+    except EventConflict:
+        return False
+    return True
 
 
 async def get(pool: asyncpg.Pool | asyncpg.Connection, delegation_id: str) -> Delegation | None:

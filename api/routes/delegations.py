@@ -92,7 +92,7 @@ async def revoke(delegation_id: str, actor: CurrentActor, d: AppDeps) -> Respons
         raise ApiError(404, "not_found", f"no delegation {delegation_id}")
     if actor.role != "ops" and actor.name != g.from_name:
         raise ApiError(403, "forbidden", "only the delegator or ops may revoke a delegation")
-    if g.revoked:
+    # the read above only answers early; the guard is the revoke's own append (one wins)
+    if g.revoked or not await delegations.revoke(d.pool, delegation_id, actor.name, datetime.now(UTC)):
         raise ApiError(409, "invalid_state", "already revoked")
-    await delegations.revoke(d.pool, delegation_id, actor.name, datetime.now(UTC))
     return Response(status_code=204)

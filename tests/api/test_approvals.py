@@ -4,6 +4,8 @@ delegation windows (before and after the window: 403; inside, both names recorde
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 from domain.dates import local_date
@@ -115,3 +117,30 @@ async def test_delegation_windows_before_and_after_are_403_inside_both_names_are
         assert (await jun.delete(f"/delegations/{did}")).status_code == 403
         assert (await wei.delete(f"/delegations/{did}")).status_code == 204
         assert (await wei.delete(f"/delegations/{did}")).status_code == 409
+
+
+async def test_ten_concurrent_revokes_of_one_delegation_one_wins_nine_are_409(api):
+    today = local_date(Policy.for_year(2027), datetime.now(UTC))
+    names = ["wei.leader", "yan.ops", "wei.leader", "wei.leader", "yan.ops", "wei.leader", "wei.leader", "yan.ops",
+             "wei.leader", "wei.leader"]
+    async with contextlib.AsyncExitStack() as stack:
+        # one client (one kept-alive connection) per revoker, opened beforehand, so the ten
+        # DELETEs reach the server together instead of one per new connection
+        who = [await stack.enter_async_context(api.as_(n)) for n in names]
+        wei, ops = who[0], who[1]
+        for c in who:
+            assert (await c.get("/delegations")).status_code == 200
+        r = await wei.post("/delegations", json={"to": "jun.approver", "from": str(today), "until": str(today)})
+        assert r.status_code == 201, r.text
+        did = r.json()["id"]
+        # the delegator and ops at once, the delegator several times (the same principal twice
+        # must not make the same event, which the log would take as a retry, done already)
+        answers = await asyncio.gather(*(c.delete(f"/delegations/{did}") for c in who))
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [204] + [409] * 9, [(a.status_code, a.text) for a in answers]
+        assert all(a.json()["error"]["code"] == "invalid_state" for a in answers if a.status_code == 409)
+        revoked = await api.pool.fetchval(
+            "SELECT count(*) FROM events WHERE campaign_id = $1 AND type = 'DelegationRevoked'", f"delegation-{did}")
+        assert revoked == 1
+        listed = (await ops.get("/delegations")).json()["items"]
+        assert next(x for x in listed if x["id"] == did)["revoked"] is True
