@@ -23,13 +23,16 @@ class TokenBook:
         for e in entries:
             if e["role"] not in ROLES:
                 raise ValueError(f"tokens file: unknown role {e['role']!r} for {e['name']!r}")
+            if "|" in e["name"]:  # `<issuer>|<sub>` is a single sign-on identity: never a tokens-file name
+                raise ValueError(f"tokens file: a name may not hold '|' ({e['name']!r})")
             if e["role"] == "business_line" and not e.get("business_line"):
                 raise ValueError(f"tokens file: {e['name']!r} is a business line without a business_line")
             key = e.get("token_sha256") or digest(e["token"])
             self._by_digest[key] = Actor(name=e["name"], role=e["role"], business_line=e.get("business_line"))
 
     def by_name(self, name: str) -> Actor | None:
-        """A known principal by name (delegation targets)."""
+        """A known principal by name (delegation targets); its `actor_id` is the name (names
+        are unique in the tokens file)."""
         return next((a for a in self._by_digest.values() if a.name == name), None)
 
     def knows(self, token: str) -> bool:

@@ -10,7 +10,8 @@ never an HMAC one: the key-confusion attack signs with the public key as a secre
 with `exp`, `iss` and `aud` present and right. Everything else is a 401 saying what was
 wrong, never which key we hold. The role, business line and name come from configurable
 claims; a valid identity without a promoflow role is a 403 (it authenticated, it may not
-act), not a 401.
+act), not a 401. The principal is `<issuer>|<sub>` (`Actor.actor_id`): the name claim is
+only what people read.
 """
 
 from __future__ import annotations
@@ -80,10 +81,15 @@ class OidcVerifier:
             raise _unauthenticated(f"invalid token: {err}") from err
 
     def actor(self, token: str) -> Actor:
+        """The principal: `actor_id` = `<issuer>|<sub>` (who it is, stable), `name` the name
+        claim (what people read; it may change, and two people may share one)."""
         c = self.claims(token)
-        name = c.get(self.name_claim) or c.get("sub")
-        if not isinstance(name, str) or not name:
-            raise _unauthenticated(f"the token names nobody (no {self.name_claim!r} or 'sub' claim)")
+        sub = c.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise _unauthenticated("the token names nobody (no 'sub' claim)")
+        name = c.get(self.name_claim) or sub
+        if not isinstance(name, str):
+            raise _unauthenticated(f"the token's {self.name_claim!r} claim is not a string")
         role = _role(c.get(self.role_claim))
         if role is None:
             raise ApiError(403, "forbidden", f"{name} has no promoflow role: the claim {self.role_claim!r} must be "
@@ -91,7 +97,8 @@ class OidcVerifier:
         line = c.get(self.line_claim)
         if role == "business_line" and (not isinstance(line, str) or not line):
             raise ApiError(403, "forbidden", f"{name} is a business line without the claim {self.line_claim!r}")
-        return Actor(name=name, role=role, business_line=line if isinstance(line, str) and line else None)
+        return Actor(name=name, role=role, business_line=line if isinstance(line, str) and line else None,
+                     actor_id=f"{self.issuer}|{sub}")
 
 
 def from_settings(settings: Settings) -> OidcVerifier | None:

@@ -90,10 +90,16 @@ class ApprovalEscalated(_Body):
     to: list[str] = []
 
 
+# A decision's envelope `actor` is the decider's name; `actor_id` / `on_behalf_of_id` are
+# who they are (shared/API.md "Who did it"): `<issuer>|<sub>` for single sign-on, the name
+# for the tokens file. None in events recorded before (read the names then) and in a
+# published plan's approval.
 class CampaignApproved(_Body):
     type: Literal["CampaignApproved"] = "CampaignApproved"
     tier: Tier
     on_behalf_of: str | None = None  # a delegate decided in this principal's place (the actor)
+    actor_id: str | None = None
+    on_behalf_of_id: str | None = None
 
 
 class CampaignDowngraded(_Body):
@@ -101,11 +107,15 @@ class CampaignDowngraded(_Body):
     from_tier: Tier
     to_tier: Tier
     on_behalf_of: str | None = None
+    actor_id: str | None = None
+    on_behalf_of_id: str | None = None
 
 
 class CampaignRejected(_Body):
     type: Literal["CampaignRejected"] = "CampaignRejected"
     on_behalf_of: str | None = None
+    actor_id: str | None = None
+    on_behalf_of_id: str | None = None
 
 
 class RequestExpired(_Body):
@@ -253,12 +263,13 @@ class DelegationGranted(_Body):
 
     type: Literal["DelegationGranted"] = "DelegationGranted"
     delegation_id: str
-    from_name: str
+    from_name: str  # the delegator's name, as people read it
     from_role: str
     from_line: str | None = None
-    to: str
+    to: str  # the delegate's identity: a tokens-file name or an SSO `<issuer>|<sub>`
     starts: date
     ends: date
+    from_id: str | None = None  # the delegator's identity (None in events before it: the name)
 
 
 class DelegationRevoked(_Body):
@@ -270,6 +281,7 @@ class DelegationRevoked(_Body):
     type: Literal["DelegationRevoked"] = "DelegationRevoked"
     delegation_id: str
     revocation_id: str | None = None
+    by_id: str | None = None  # the revoker's identity (the envelope's actor is their name)
 
 
 EventBody = Annotated[

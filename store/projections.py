@@ -118,11 +118,12 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
     status = _STATUS.get(event.type)
     match body:
         case ev.DelegationGranted():
+            # from_name and to_name hold identities (what is matched; store/delegations.py)
             await conn.execute(
                 """INSERT INTO delegations (id, from_name, from_role, from_line, to_name, starts, ends, created_at)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-                body.delegation_id, body.from_name, body.from_role, body.from_line, body.to, body.starts, body.ends,
-                event.at)
+                body.delegation_id, body.from_id or body.from_name, body.from_role, body.from_line, body.to,
+                body.starts, body.ends, event.at)
             return
         case ev.DelegationRevoked():
             await conn.execute("UPDATE delegations SET revoked_at = $2 WHERE id = $1", body.delegation_id, event.at)

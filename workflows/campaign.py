@@ -110,11 +110,6 @@ def _forbidden(message: str, code: str = "forbidden") -> ApplicationError:
     return ApplicationError(message, type=code, non_retryable=True)
 
 
-def _principal(d: Approve | Downgrade | Reject) -> str | None:
-    """The delegator a delegate decided for (None: the actor's own decision)."""
-    return d.on_behalf_of.name if d.on_behalf_of is not None else None
-
-
 @workflow.defn
 class CampaignWorkflow:
     @workflow.init
@@ -256,19 +251,18 @@ class CampaignWorkflow:
 
         d = self.decision
         if isinstance(d, Reject):
-            await self._record(ev.CampaignRejected(on_behalf_of=_principal(d)), d.actor.name, d.reason)
+            await self._record(ev.CampaignRejected(**d.names()), d.actor.name, d.reason)
             self.decision_recorded = True
             self._set_status(Status.REJECTED)
             return False
         if isinstance(d, Downgrade):
-            await self._record(ev.CampaignDowngraded(from_tier=self._decision_tier(), to_tier=d.to_tier,
-                                                     on_behalf_of=_principal(d)),
+            await self._record(ev.CampaignDowngraded(from_tier=self._decision_tier(), to_tier=d.to_tier, **d.names()),
                                d.actor.name, d.reason)
             s.tier = d.to_tier
         else:
             assert isinstance(d, Approve)
             tier = self._decision_tier()
-            await self._record(ev.CampaignApproved(tier=tier, on_behalf_of=_principal(d)), d.actor.name,
+            await self._record(ev.CampaignApproved(tier=tier, **d.names()), d.actor.name,
                                d.comment if tier == proposed
                                else f"S is leadership's choice (the score proposed {proposed.value})"
                                + (f"; {d.comment}" if d.comment else ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.amend import AmendChanges
 from domain.campaign import CampaignRequest, Phase
@@ -17,13 +17,41 @@ from domain.tiers import Tier
 
 
 class Actor(BaseModel):
-    """Who acts, as the API authenticated them (the CLI passes the same fields)."""
+    """Who acts, as the API authenticated them (the CLI passes the same fields).
+
+    `name` is what people read (events' `actor`, answers); `actor_id` is who it is, what
+    authority, delegations and assignments match: `<issuer>|<sub>` for a single sign-on
+    principal (whose name may change between tokens, or be another's too), the name itself
+    for a principal of the tokens file (unique there). Payloads without it (histories
+    recorded before it existed) read it as the name."""
 
     model_config = ConfigDict(frozen=True)
 
     name: str
     role: str
     business_line: str | None = None
+    actor_id: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_defaults_to_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("actor_id") and isinstance(data.get("name"), str):
+            return {**data, "actor_id": data["name"]}
+        return data
+
+
+class _Decision(BaseModel):
+    """What approve, downgrade and reject share: who decides, for whom."""
+
+    actor: Actor
+    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
+
+    def names(self) -> dict[str, str | None]:
+        """Who, as the decision's event records it: the delegator (None: the actor's own
+        decision) by name, and both by identity."""
+        by = self.on_behalf_of
+        return {"on_behalf_of": by.name if by else None, "actor_id": self.actor.actor_id,
+                "on_behalf_of_id": by.actor_id if by else None}
 
 
 class PlannedCampaign(BaseModel):
@@ -45,24 +73,18 @@ class CampaignInput(BaseModel):
     planned: PlannedCampaign | None = None
 
 
-class Approve(BaseModel):
-    actor: Actor
-    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
+class Approve(_Decision):
     comment: str | None = None
     # The promotion team's special case: this A may be the month's second A (policy cap).
     a_override: bool = False
 
 
-class Downgrade(BaseModel):
-    actor: Actor
-    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
+class Downgrade(_Decision):
     to_tier: Tier
     reason: str = Field(min_length=1)
 
 
-class Reject(BaseModel):
-    actor: Actor
-    on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
+class Reject(_Decision):
     reason: str = Field(min_length=1)
 
 

@@ -3,7 +3,8 @@ policy's (domain/assignment.py): an A/B waits for the line's named approvers, el
 approver; an S for the leaders; an escalated one also for the escalation roles; plus what
 I hold as a delegate today. Never my own line (separation of duties). Each item carries
 the deadline (escalation, or expiry once escalated), score, proposed tier, the revenue
-check and the month's load, so a decider can judge from the list."""
+check and the month's load, so a decider can judge from the list. Assignments and
+delegations match the caller's identity (`Actor.actor_id`), not its name."""
 
 from __future__ import annotations
 
@@ -74,13 +75,13 @@ async def my_inbox(actor: CurrentActor, d: AppDeps) -> Inbox:
         review = row["review"]
         tier = Tier.S if row["requested_tier"] == "S" and review.get("leadership_decides") else \
             Tier(review["proposed_tier"])
-        mine = is_assignee(policy, tier, row["business_line"], actor.name, actor.role) or (
+        mine = is_assignee(policy, tier, row["business_line"], actor.actor_id, actor.role) or (
             row["escalated_at"] is not None and actor.role in policy.assignment.escalation_roles)
         principal = None
         if not mine:
-            held = await delegations.active(d.pool, local_date(policy, now), to=actor.name)
+            held = await delegations.active(d.pool, local_date(policy, now), to=actor.actor_id)
             principal = next((g.from_name for g in held if g.from_line != row["business_line"]
-                              and is_assignee(policy, tier, row["business_line"], g.from_name, g.from_role)), None)
+                              and is_assignee(policy, tier, row["business_line"], g.from_id, g.from_role)), None)
             if principal is None:
                 continue
         items.append(InboxItem(
