@@ -123,6 +123,7 @@ async def test_a_jwt_of_the_issuer_is_a_principal_and_every_bad_token_is_401(sso
         "another key, same kid": (issuer.token(key=issuer.other), "signature"),
         "HMAC with the public key": (_hmac_with(public_pem, issuer.claims()), "algorithm"),
         "no exp": (issuer.token(exp=None), "exp"),
+        "no sub (who it is)": (issuer.token(sub=None), "sub"),
         "garbage": ("a.b.c", ""),
     }
     for what, (token, says) in bad.items():
@@ -189,10 +190,12 @@ def test_sso_needs_all_three_settings_and_asymmetric_algorithms():
                                oidc_algorithms="RS256,HS256"))
 
 
-def test_the_tokens_file_refuses_a_business_line_without_its_line_and_an_unknown_role():
+def test_the_tokens_file_refuses_a_business_line_without_its_line_an_unknown_role_and_an_sso_like_name():
     with pytest.raises(ValueError, match="without a business_line"):
         TokenBook([{"token": "t1", "name": "x.line", "role": "business_line"}])
     with pytest.raises(ValueError, match="unknown role"):
         TokenBook([{"token": "t2", "name": "x.boss", "role": "boss"}])
+    with pytest.raises(ValueError, match="may not hold"):  # it would read as an SSO `<issuer>|<sub>`
+        TokenBook([{"token": "t5", "name": f"{ISSUER}|u-1", "role": "leader"}])
     book = TokenBook([{"token": "t3", "name": "lin.food", "role": "business_line", "business_line": "food"}])
     assert book.knows("t3") and not book.knows("t4") and book.actor("t3").business_line == "food"
