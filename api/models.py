@@ -195,6 +195,8 @@ class IntentItem(BaseModel):
 class IntentList(BaseModel):
     items: list[IntentItem]
     total: int
+    limit: int = 100
+    offset: int = 0
 
 
 class SChoiceBody(BaseModel):

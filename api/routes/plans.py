@@ -37,6 +37,7 @@ from api.models import (
     ScenarioComparison,
     SolutionView,
 )
+from api.paging import Page
 from domain import season
 from domain.festivals import supported_years
 from domain.months import year_of
@@ -211,14 +212,14 @@ async def submit_intents(year: Year, body: IntentsBody, actor: CurrentActor, d: 
 
 
 @router.get("/{year}/intents", response_model=IntentList)
-async def list_intents(year: Year, actor: CurrentActor, d: AppDeps) -> IntentList:
+async def list_intents(year: Year, actor: CurrentActor, d: AppDeps, page: Page) -> IntentList:
     require_role(actor, *ROLES)
     await pw.view(d, year, live_progress=False)
     line = actor.business_line if actor.role == "business_line" else None
     policy = await _policy(d, year)
     contexts: dict[str, Any] = {}
     items = []
-    for r in await plans.intents(d.pool, year, line):
+    for r in await plans.intents(d.pool, year, line, limit=page.limit, offset=page.offset):
         it = Intent.model_validate(r["intent"])
         if it.business_line not in contexts:
             contexts[it.business_line] = await reference.business_line(d.pool, it.business_line)
@@ -230,7 +231,7 @@ async def list_intents(year: Year, actor: CurrentActor, d: AppDeps) -> IntentLis
             score=review.score if review else None, proposed_tier=review.proposed_tier if review else None,
             status=r["status"], campaign_id=r["campaign_id"], closed_reason=r["closed_reason"],
             submitted_by=r["submitted_by"], submitted_at=r["submitted_at"], intent=r["intent"]))
-    return IntentList(items=items, total=len(items))
+    return IntentList(items=items, **page.of(await plans.count_intents(d.pool, year, line)))
 
 
 # ---------------------------------------------------------------------- S, settings, pins
