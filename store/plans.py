@@ -53,6 +53,13 @@ async def intents(conn: asyncpg.Connection | asyncpg.Pool, year: int,
     return [dict(r) for r in rows]
 
 
+async def known_intent_ids(conn: asyncpg.Connection | asyncpg.Pool, year: int, ids: list[str]) -> set[str]:
+    """Which of `ids` the season holds already."""
+    rows = await conn.fetch("SELECT intent_id FROM plan_intents WHERE year = $1 AND intent_id = ANY($2::text[])",
+                            year, ids)
+    return {r["intent_id"] for r in rows}
+
+
 async def count_intents(conn: asyncpg.Connection | asyncpg.Pool, year: int, business_line: str | None = None) -> int:
     return await conn.fetchval(
         "SELECT count(*) FROM plan_intents WHERE year = $1 AND ($2::text IS NULL OR business_line = $2)",

@@ -22,6 +22,7 @@ from api import plan_workflow as pw
 from api.auth import READERS, ROLES, require_role
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
+from api.limits import INTENTS_PER_CALL, INTENTS_PER_SEASON, check_batch
 from api.models import (
     FixSBody,
     IntentItem,
@@ -165,6 +166,7 @@ def _invalid(raw: Any, code: str, message: str, details: Any = None) -> IntentRe
 async def submit_intents(year: Year, body: IntentsBody, actor: CurrentActor, d: AppDeps) -> IntentResults:
     """One result per item, in order; an invalid item changes nothing and stops no other."""
     require_role(actor, "business_line", "ops")
+    check_batch(len(body.intents), INTENTS_PER_CALL, "intents")
     known_lines = await reference.known_business_lines(d.pool)
     results: list[IntentResult | None] = []
     valid: list[Intent] = []
@@ -198,6 +200,7 @@ async def submit_intents(year: Year, body: IntentsBody, actor: CurrentActor, d: 
         results.append(None)
     answered: Iterator[IntakeResult] = iter([])
     if valid:
+        await _check_season_cap(d, year, valid)
         answered = iter(await pw.update(d, year, YearPlanWorkflow.submit_intents,
                                         SubmitIntents(actor=actor, intents=valid)))
     else:
@@ -209,6 +212,16 @@ async def submit_intents(year: Year, body: IntentsBody, actor: CurrentActor, d: 
             r = IntentResult(request_id=a.request_id, intent_id=a.intent_id, status=a.status)
         out.append(r)
     return IntentResults(results=out)
+
+
+async def _check_season_cap(d: Deps, year: int, valid: list[Intent]) -> None:
+    """At most INTENTS_PER_SEASON intents in a season; intents it holds already (sent again) are not new."""
+    held = await plans.count_intents(d.pool, year)
+    if held + len(valid) <= INTENTS_PER_SEASON:
+        return
+    ids = [i.intent_id for i in valid if i.intent_id is not None]
+    new = set(ids) - await plans.known_intent_ids(d.pool, year, ids)
+    check_batch(held + len(new), INTENTS_PER_SEASON, "intents", per=f"season (plan-{year} holds {held})")
 
 
 @router.get("/{year}/intents", response_model=IntentList)
