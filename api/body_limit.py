@@ -3,11 +3,12 @@
 sees the request, so nothing is parsed, authenticated or written for it.
 
 A pure ASGI middleware, outermost of the app's own: with a `Content-Length` it decides from
-the header without reading a byte; without one (a chunked body) it reads the body a chunk at
-a time, counting, and stops at the first chunk past the limit (the rest is never read into
-memory; the server closes the connection after the answer). A body within the limit is
-handed on unchanged: the chunks read are replayed to the app, then the server's own
-`receive` takes over (a disconnect still reaches the app).
+the header; without one (a chunked body) it reads the body a chunk at a time, counting, and
+decides at the first chunk past the limit. What the client still sends after the decision
+is read and dropped chunk by chunk, never kept (most clients read the answer only once they
+have sent the body; a bounded drain, then the server closes the connection). A body within
+the limit is handed on unchanged: the chunks read are replayed to the app, then the server's
+own `receive` takes over (a disconnect still reaches the app).
 
 Starlette's own `max_body_size` checks lazily, when a route reads its body (after the
 dependencies that authenticate) and answers plain text; this one answers first, in the
@@ -22,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
 
+DRAIN_FACTOR = 16
+
 
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -35,6 +38,8 @@ class BodyLimit:
         declared = _content_length(scope)
         if declared is not None:
             if declared > self.max_bytes:
+                if not _expects_continue(scope):
+                    await self._drain(receive, 0)
                 await self._too_large(send, declared)
                 return
             await self.app(scope, receive, send)
@@ -49,6 +54,9 @@ class BodyLimit:
                 break  # a disconnect: the app will see it in turn
             total += len(message.get("body", b""))
             if total > self.max_bytes:
+                buffered.clear()
+                if message.get("more_body", False):
+                    await self._drain(receive, total)
                 await self._too_large(send, None)
                 return
             if not message.get("more_body", False):
@@ -61,6 +69,19 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
+    async def _drain(self, receive: Receive, seen: int) -> None:
+        """Read what the client still sends and drop it, chunk by chunk (nothing kept), so a
+        client that sends its whole body before it reads (most do) gets the 413 instead of a
+        reset connection; at most DRAIN_FACTOR times the limit, then the answer goes out and
+        the server closes the connection."""
+        while seen <= DRAIN_FACTOR * self.max_bytes:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            seen += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
     async def _too_large(self, send: Send, declared: int | None) -> None:
         size = f"{declared} bytes" if declared is not None else "more"
         body = json.dumps(error_body(
@@ -70,6 +91,11 @@ class BodyLimit:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def _expects_continue(scope: Scope) -> bool:
+    """`Expect: 100-continue`: the client sends nothing until told to, so there is nothing to drain."""
+    return any(name == b"expect" and value.lower() == b"100-continue" for name, value in scope.get("headers", ()))
 
 
 def _content_length(scope: Scope) -> int | None:

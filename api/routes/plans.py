@@ -39,6 +39,7 @@ from api.models import (
     SolutionView,
 )
 from api.paging import Page
+from api.plan_privacy import LineFilter, for_line
 from domain import season
 from domain.festivals import supported_years
 from domain.months import year_of
@@ -144,7 +145,9 @@ async def open_plan(year: Year, actor: CurrentActor, d: AppDeps, response: Respo
 @router.get("/{year}", response_model=PlanView)
 async def get_plan(year: Year, actor: CurrentActor, d: AppDeps) -> PlanView:
     require_role(actor, *ROLES)
-    return await pw.view(d, year)
+    v = await pw.view(d, year)
+    line = for_line(actor)
+    return LineFilter(line, await plans.intents(d.pool, year)).view(v) if line else v
 
 
 @router.post("/{year}/close-intake", response_model=PlanView)
@@ -300,11 +303,12 @@ async def solve(year: Year, actor: CurrentActor, d: AppDeps) -> Summary:
     return await pw.update(d, year, YearPlanWorkflow.solve, Solve(actor=actor))
 
 
-def _for(actor: Actor, sol: dict[str, Any]) -> PlanSolutionBody:
+def _for(actor: Actor, sol: dict[str, Any], intents: list[dict[str, Any]]) -> PlanSolutionBody:
     decisions = sol["decisions"]
-    if actor.role == "business_line":
-        decisions = [x for x in decisions if x["business_line"] == actor.business_line]
     summary = dict(sol["summary"])
+    if line := for_line(actor):
+        only = LineFilter(line, intents)
+        decisions, summary = only.decisions(decisions), only.summary(summary)
     merges = summary.get("merge_suggestions") or []
     summary["merge_suggestions"] = merges[:season.MERGE_SUGGESTIONS_KEPT]
     summary["merge_suggestions_total"] = len(merges)
@@ -319,7 +323,7 @@ async def solution(year: Year, actor: CurrentActor, d: AppDeps) -> PlanSolutionB
         raise ApiError(409, "invalid_state", f"plan-{year} has not been solved yet")
     sol = await plans.solution(d.pool, v.solution_id)
     assert sol is not None, v.solution_id
-    return _for(actor, sol)
+    return _for(actor, sol, await plans.intents(d.pool, year) if for_line(actor) else [])
 
 
 # ---------------------------------------------------------------------- scenarios
