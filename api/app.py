@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from api import errors, metrics, oidc
 from api.auth import TokenBook
+from api.body_limit import BodyLimit
 from api.deps import Deps
 from api.routes import (
     amend,
@@ -81,6 +82,10 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
         app.state.deps = deps
     for router in ROUTERS:
         app.include_router(router)
+    # last added = outermost: a body over the limit is refused before anything else runs
+    limits = deps.settings if deps is not None else settings
+    assert limits is not None
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     return app
 
 

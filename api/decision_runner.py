@@ -1,6 +1,10 @@
 """One decision (approve / downgrade / reject) exactly as the single routes and the bulk
 route judge it: the campaign's state (404), whose authority (the caller's or a delegator's,
-api/delegation_auth.py), then the workflow update whose validator decides (403/409/422)."""
+api/delegation_auth.py), then the workflow update whose validator decides (403/409/422).
+
+A caller refused before the campaign is read (no decider, no delegation) gets the same 403
+whatever the id; a caller who may not see the campaign (another line's) and may not decide
+it gets the unknown id's 404: neither learns whether another line's campaign exists."""
 
 from __future__ import annotations
 
@@ -17,12 +21,29 @@ from workflows.messages import Actor, Approve, CampaignState, Downgrade, Reject
 Action = Literal["approve", "downgrade", "reject"]
 
 
+def sees(actor: Actor, business_line: str) -> bool:
+    """May `actor` see a campaign of this line (its status, that it exists)? A business line
+    sees its own only; every other role sees all (api.auth.may_see)."""
+    return actor.role != "business_line" or actor.business_line == business_line
+
+
+def unknown(campaign_id: str) -> ApiError:
+    """The answer for a campaign id that does not exist, and for one the caller may not see."""
+    return ApiError(404, "not_found", f"no campaign {campaign_id}")
+
+
 async def run_decision(d: Deps, actor: Actor, campaign_id: str, action: Action, *, comment: str | None = None,
                        a_override: bool = False, to_tier: Tier | None = None, reason: str | None = None,
                        on_behalf_of: str | None = None) -> CampaignState:
     await may_try(d, actor)
     state = await wf.state(d.client.get_workflow_handle(campaign_id))
-    principal = await on_behalf(d, actor, state, on_behalf_of)
+    try:
+        principal = await on_behalf(d, actor, state, on_behalf_of)
+    except ApiError as err:
+        if err.status == 403 and not sees(actor, state.business_line):
+            # a delegate who may not decide another line's campaign learns no more than of an unknown id
+            raise unknown(campaign_id) from None
+        raise
     update: Any
     arg: Approve | Downgrade | Reject
     if action == "approve":

@@ -87,13 +87,23 @@ def _cell(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, made text by a leading `'`."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def campaigns_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """UTF-8 text with a header row; fields quoted where needed (RFC 4180: commas, quotes, newlines)."""
+    """UTF-8 text with a header row; fields quoted where needed (RFC 4180: commas, quotes, newlines);
+    free text that a spreadsheet would take for a formula is prefixed with `'`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in COLUMNS])
+        writer.writerow([_text(_cell(row.get(c))) for c in COLUMNS])
     return out.getvalue()
 
 

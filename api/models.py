@@ -160,7 +160,8 @@ class OpenPlanBody(BaseModel):
 
 
 class IntentsBody(BaseModel):
-    intents: list[Any] = Field(max_length=5000, description="intents: a POST /campaigns body plus `months`")
+    intents: list[Any] = Field(description="intents: a POST /campaigns body plus `months`; at most 1,000 a call "
+                                           "and 20,000 a season (else 413)")
 
 
 class IntentResult(BaseModel):
@@ -195,6 +196,8 @@ class IntentItem(BaseModel):
 class IntentList(BaseModel):
     items: list[IntentItem]
     total: int
+    limit: int = 100
+    offset: int = 0
 
 
 class SChoiceBody(BaseModel):

@@ -1,39 +1,48 @@
-"""The report's charts, drawn server-side as inline SVG with matplotlib (Agg backend, text
-kept as text with `svg.fonttype: none`): the page needs no script and no network, prints,
-and a screen reader reads the labels. Each figure is closed after drawing (no leaks in a
-long-running API process).
+"""The report's charts, drawn server-side as inline SVG with matplotlib (Agg, text kept as
+text with `svg.fonttype: none`): the page needs no script and no network, prints, and a
+screen reader reads the labels.
+
+Names are people's free text: every text is drawn as it is, never parsed as mathtext (a
+campaign named `$x^$` would otherwise fail the page for every reader), by `text.parse_math`
+False in our style and `parse_math=False` on the texts we set.
+
+Drawing costs about a second of CPU for a full page, so the routes call `render` on a
+worker thread (api/routes/reports.py), never on the event loop. The figures are built with
+the object-oriented API (`matplotlib.figure.Figure`, no pyplot: no global figure registry,
+nothing to close), and what stays global, the rcParams our style sets for the drawing, is
+held under one lock: one page draws at a time, and no other thread sees our style.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+from matplotlib.figure import Figure
 
 _STYLE: Any = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
-          "svg.hashsalt": "promoflow"}
+               "svg.hashsalt": "promoflow", "text.parse_math": False}
 _LABELS = {"traffic": "traffic", "avg_order_value": "order value", "conversion_rate": "conversion"}
 _GAIN, _LOSS, _TOTAL = "#2e7d32", "#c62828", "#546e7a"
+_LOCK = threading.Lock()  # rcParams are process-global: one drawing at a time
 
 
-def _svg(fig: Any) -> str:
+def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
     text = buf.getvalue()
     return re.sub(r"^.*?(<svg)", r"\1", text, count=1, flags=re.S)  # drop the XML prolog and doctype
 
 
 def waterfall(forecast: float, contributions: dict[str, float], actual: float, title: str) -> str:
     """Forecast sales, each factor's LMDI part as a step, actual sales."""
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(4.2, 2.4))
+    with _LOCK, matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(4.2, 2.4))
+        ax = fig.subplots()
         labels, bottoms, heights, colors = ["forecast"], [0.0], [forecast], [_TOTAL]
         level = forecast
         for key, value in contributions.items():
@@ -47,18 +56,19 @@ def waterfall(forecast: float, contributions: dict[str, float], actual: float, t
         heights.append(actual)
         colors.append(_TOTAL)
         ax.bar(labels, heights, bottom=bottoms, color=colors)
-        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_title(title, fontsize=9, loc="left", parse_math=False)
         ax.ticklabel_format(axis="y", style="plain")
-        ax.set_ylabel("sales, yuan")
+        ax.set_ylabel("sales, yuan", parse_math=False)
         return _svg(fig)
 
 
 def bars(labels: Sequence[str], values: Sequence[float], title: str, unit: str) -> str:
     """A horizontal bar per label (best first at the top)."""
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(5.2, 0.4 + 0.3 * max(1, len(labels))))
+    with _LOCK, matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(5.2, 0.4 + 0.3 * max(1, len(labels))))
+        ax = fig.subplots()
         ax.barh(list(labels)[::-1], list(values)[::-1], color=[_GAIN if v >= 0 else _LOSS for v in values][::-1])
-        ax.set_title(title, fontsize=9, loc="left")
-        ax.set_xlabel(unit)
+        ax.set_title(title, fontsize=9, loc="left", parse_math=False)
+        ax.set_xlabel(unit, parse_math=False)
         ax.ticklabel_format(axis="x", style="plain")
         return _svg(fig)

@@ -33,7 +33,8 @@ class BulkActualsItem(BaseModel):
 
 
 class BulkActualsBody(BaseModel):
-    campaigns: list[BulkActualsItem] = Field(min_length=1, max_length=200)  # a request stays a few MB
+    # at most 200 campaigns and the policy's row cap (results.max_rows) a call, else 413 (api/limits.py)
+    campaigns: list[BulkActualsItem] = Field(min_length=1)
 
 
 class BulkActualsResult(BaseModel):

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from cli.client import Api
 from cli.errors import CliError
+from cli.paging import all_items
 from cli.parsing import Row, RowError, parse_csv, parse_json, row_to_body
 from cli.render import Progress, table
 from cli.tokens import load_tokens, tokens_by_line
@@ -256,7 +257,7 @@ def _show(api: Api, args, out: TextIO) -> int:
     y = args.year
     v = api.json("GET", f"/plans/{y}", idempotent=True)
     sol = api.json("GET", f"/plans/{y}/solution", idempotent=True) if args.solution and v.get("solution") else None
-    intents = api.json("GET", f"/plans/{y}/intents", idempotent=True) if args.intents else None
+    intents = all_items(api, f"/plans/{y}/intents") if args.intents else None
     if args.json:
         print(json.dumps({"plan": v, "solution": sol, "intents": intents}, indent=2, ensure_ascii=False), file=out)
         return 0

@@ -18,6 +18,7 @@ from typing import TextIO
 
 from cli.client import Api, api_error
 from cli.errors import CliError
+from cli.paging import all_items
 from cli.parsing import TIERS
 from cli.render import table
 from domain.status import Status
@@ -65,7 +66,7 @@ def run(api: Api, args, out: TextIO) -> int:
 def cmd_milestones(api: Api, args, out: TextIO) -> int:
     params = {k: v for k, v in (("team", args.team), ("status", args.status), ("due_before", args.due_before))
               if v is not None}
-    data = api.json("GET", "/milestones", params=params, idempotent=True)
+    data = all_items(api, "/milestones", params)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
         return 0

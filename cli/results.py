@@ -28,6 +28,8 @@ from cli.render import Progress
 ACTUALS_COLUMNS = ("campaign_id", "date", "traffic", "orders", "gmv", "gross_profit")
 _EXACT = 2 ** 53  # past it `int(float(text))` rounds; such text still goes through float, as it always did
 
+MAX_ROWS_PER_CALL = 10_000  # the policy's default actuals row cap per call (Policy.results.max_rows)
+
 
 def _number(v: Any, kind: type) -> Any:
     if isinstance(v, str):
@@ -126,9 +128,26 @@ def _csv_rows(path: str | Path, text: str) -> Read:
     return out
 
 
+def _parts(ids: list[str], rows: dict[str, int], chunk: int, max_rows: int) -> list[list[str]]:
+    """Campaigns in file order, at most `chunk` and `max_rows` rows a call (the API's caps,
+    shared/API.md "Limits"); a campaign's rows stay in one call."""
+    parts: list[list[str]] = []
+    part: list[str] = []
+    size = 0
+    for cid in ids:
+        if part and (len(part) >= chunk or size + rows[cid] > max_rows):
+            parts.append(part)
+            part, size = [], 0
+        part.append(cid)
+        size += rows[cid]
+    if part:
+        parts.append(part)
+    return parts
+
+
 def import_actuals(api: Api, path: str, out: TextIO, err: TextIO, *, chunk: int = 200,
-                   progress: bool = True, concurrency: int = 3) -> int:
-    """The file's rows, grouped per campaign, `chunk` campaigns a call, `concurrency` calls
+                   progress: bool = True, concurrency: int = 3, max_rows: int = MAX_ROWS_PER_CALL) -> int:
+    """The file's rows, grouped per campaign, `chunk` campaigns (at most `max_rows` rows) a call, `concurrency` calls
     in flight (a campaign's rows are all in one call, so calls never race on a campaign);
     the answers are read in file order. The rows become the API's form only as their
     call's body is built, so only reading the file comes before the first call."""
@@ -154,7 +173,7 @@ def import_actuals(api: Api, path: str, out: TextIO, err: TextIO, *, chunk: int 
         finally:
             ahead.release()
 
-    parts = [ids[i:i + chunk] for i in range(0, len(ids), chunk)]
+    parts = _parts(ids, {cid: len(by_campaign[cid]) for cid in ids}, chunk, max_rows)
     # One thread encodes the bodies in order, ahead of the calls: a call goes out as soon as
     # the one before it on its connection is answered, not after its body is built.
     with ThreadPoolExecutor(max_workers=1) as encoder, ThreadPoolExecutor(max_workers=max(1, concurrency)) as calls:

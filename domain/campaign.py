@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.festivals import unsupported_year_message
 from domain.months import is_month, month_of_date, number_of, year_of
@@ -18,6 +19,20 @@ MAX_YUAN = 1e13
 MAX_TRAFFIC = 10**11
 MAX_ORDER_VALUE = 1e7
 _SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+# A business line's name holds no "-": ids are campaign-<line>-<request_id> (and intent-...),
+# and a request id may hold "-", so only a line without one makes the id say which is which.
+LINE_PATTERN = r"^[a-z0-9][a-z0-9_]{0,63}$"
+LINE_RULE = "a business line name is 1-64 lowercase letters, digits and _ (no '-': it separates the line " \
+            "from the request id in campaign ids)"
+
+
+def check_line_name(v: str) -> str:
+    if not re.fullmatch(LINE_PATTERN, v):
+        raise ValueError(LINE_RULE)
+    return v
+
+
+BusinessLineName = Annotated[str, Field(json_schema_extra={"pattern": LINE_PATTERN}), AfterValidator(check_line_name)]
 
 
 class Forecast(BaseModel):
@@ -41,7 +56,7 @@ class CampaignRequest(BaseModel):
 
     request_id: str = Field(min_length=1, max_length=128, description="the caller's idempotency key")
     name: str = Field(min_length=1, max_length=200)
-    business_line: str = Field(pattern=_SLUG)
+    business_line: BusinessLineName
     category: str = Field(pattern=_SLUG)
     requested_tier: Tier | None = Field(
         default=None, description="an upper bound; the engine proposes one when omitted")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.campaign import BusinessLineName
+
 
 class BusinessLineContext(BaseModel):
     """What the promotion team knows about a line when it reviews a request."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    business_line: str
+    business_line: BusinessLineName
     strategic_weight: float = Field(ge=0, le=1)
     annual_target: float = Field(ge=0, description="yuan")
     annual_progress: float = Field(ge=0, description="revenue so far this year, yuan")

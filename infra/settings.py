@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # POST /campaigns waits this long for the score; past it (a worker away) it answers the
     # campaign as submitted, to be scored when a worker runs it.
     score_wait_s: float = Field(default=10.0, validation_alias="PROMOFLOW_SCORE_WAIT_S", gt=0)
+    # A request body over this is 413 before it is parsed or authenticated (api/body_limit.py).
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, validation_alias="PROMOFLOW_MAX_BODY_BYTES", ge=1)
     temporal_port: int = Field(default=7233, validation_alias="TEMPORAL_PORT")
     temporal_ui_port: int = Field(default=8233, validation_alias="TEMPORAL_UI_PORT")
     worker_metrics_host: str = Field(default="127.0.0.1", validation_alias="WORKER_METRICS_HOST")

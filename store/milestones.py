@@ -45,17 +45,26 @@ async def apply(conn: asyncpg.Connection, event: Event) -> None:
                                "AND status IN ('open', 'overdue')", cid)
 
 
+_PENDING = """FROM milestones m JOIN campaigns c USING (campaign_id)
+    WHERE m.status = ANY($1::text[]) AND ($2::text IS NULL OR m.team = $2) AND ($3::date IS NULL OR m.due < $3)"""
+
+
 async def pending(pool: asyncpg.Pool | asyncpg.Connection, *, team: str | None = None, status: str | None = None,
-                  due_before: date | None = None) -> list[dict[str, Any]]:
-    """Open and overdue milestones across campaigns, soonest first (`GET /milestones`)."""
+                  due_before: date | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Open and overdue milestones across campaigns, soonest first (`GET /milestones`);
+    `limit` None: all of them."""
     rows = await pool.fetch(
-        """SELECT m.campaign_id, m.key, m.name, m.team, m.due, m.status, c.name AS campaign_name, c.business_line
-           FROM milestones m JOIN campaigns c USING (campaign_id)
-           WHERE m.status = ANY($1::text[]) AND ($2::text IS NULL OR m.team = $2)
-             AND ($3::date IS NULL OR m.due < $3)
-           ORDER BY m.due, m.campaign_id, m.key""",
-        [status] if status else ["open", "overdue"], team, due_before)
+        f"""SELECT m.campaign_id, m.key, m.name, m.team, m.due, m.status, c.name AS campaign_name, c.business_line
+            {_PENDING} ORDER BY m.due, m.campaign_id, m.key LIMIT $4 OFFSET $5""",
+        [status] if status else ["open", "overdue"], team, due_before, limit, offset)
     return [dict(r) for r in rows]
+
+
+async def count_pending(pool: asyncpg.Pool | asyncpg.Connection, *, team: str | None = None,
+                        status: str | None = None, due_before: date | None = None) -> int:
+    """How many milestones `pending` gives with these filters, every page."""
+    return await pool.fetchval(f"SELECT count(*) {_PENDING}", [status] if status else ["open", "overdue"], team,
+                               due_before)
 
 
 async def of_year(pool: asyncpg.Pool | asyncpg.Connection, year: int, *, team: str | None = None,

@@ -96,12 +96,17 @@ async def record_attempt(conn: asyncpg.Connection, delivery_id: int, *, ok: bool
         delivery_id, status, error, ok, next_at, now)
 
 
-async def deliveries(pool: asyncpg.Pool, subscription_id: str, limit: int = 200) -> list[dict[str, Any]]:
+async def deliveries(pool: asyncpg.Pool, subscription_id: str, *, limit: int = 100,
+                     offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """A page of a subscription's deliveries (oldest first) and how many it has in all."""
+    total = await pool.fetchval("SELECT count(*) FROM webhook_deliveries WHERE subscription_id = $1",
+                                subscription_id)
     rows = await pool.fetch(
         """SELECT id, event_id, event_type, campaign_id, status, attempts, last_status, last_error,
                   next_attempt_at, created_at, delivered_at
-           FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY id LIMIT $2""", subscription_id, limit)
-    return [dict(r) for r in rows]
+           FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY id LIMIT $2 OFFSET $3""",
+        subscription_id, limit, offset)
+    return [dict(r) for r in rows], total
 
 
 async def redrive(pool: asyncpg.Pool, subscription_id: str, now: datetime) -> int:

@@ -42,13 +42,28 @@ async def apply(conn: asyncpg.Connection, event: Event) -> None:
 
 # ---------------------------------------------------------------------- intents
 async def intents(conn: asyncpg.Connection | asyncpg.Pool, year: int,
-                  business_line: str | None = None) -> list[dict[str, Any]]:
+                  business_line: str | None = None, *, limit: int | None = None,
+                  offset: int = 0) -> list[dict[str, Any]]:
+    """The year's intents in the order they came (`limit` None: all of them)."""
     rows = await conn.fetch(
         """SELECT intent_id, request_id, business_line, intent, submitted_seq, submitted_at, submitted_by, status,
                   campaign_id, closed_reason
            FROM plan_intents WHERE year = $1 AND ($2::text IS NULL OR business_line = $2)
-           ORDER BY submitted_seq, intent_id""", year, business_line)
+           ORDER BY submitted_seq, intent_id LIMIT $3 OFFSET $4""", year, business_line, limit, offset)
     return [dict(r) for r in rows]
+
+
+async def known_intent_ids(conn: asyncpg.Connection | asyncpg.Pool, year: int, ids: list[str]) -> set[str]:
+    """Which of `ids` the season holds already."""
+    rows = await conn.fetch("SELECT intent_id FROM plan_intents WHERE year = $1 AND intent_id = ANY($2::text[])",
+                            year, ids)
+    return {r["intent_id"] for r in rows}
+
+
+async def count_intents(conn: asyncpg.Connection | asyncpg.Pool, year: int, business_line: str | None = None) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM plan_intents WHERE year = $1 AND ($2::text IS NULL OR business_line = $2)",
+        year, business_line)
 
 
 # ---------------------------------------------------------------------- solutions

@@ -35,11 +35,14 @@ async def list_campaigns(
     return [dict(r) for r in rows], total
 
 
-async def campaign_events(pool: asyncpg.Pool, campaign_id: str) -> list[dict[str, Any]]:
+async def campaign_events(pool: asyncpg.Pool, campaign_id: str, *, limit: int | None = None,
+                          offset: int = 0) -> list[dict[str, Any]]:
+    """The campaign's events in order (`limit` None: from `offset` to the end)."""
+    stream = (await read_stream(pool, campaign_id))[offset:None if limit is None else offset + limit]
     return [
         {"seq": e.seq, "type": e.type, "at": e.at, "actor": e.actor, "reason": e.reason,
          "data": e.to_event().data()}
-        for e in await read_stream(pool, campaign_id)
+        for e in stream
     ]
 
 
@@ -69,14 +72,15 @@ async def pending_rows(pool: asyncpg.Pool, year: int) -> list[dict[str, Any]]:
 
 
 async def list_bookings(
-    pool: asyncpg.Pool, *, start: date | None, end: date | None, resource: str | None, include_released: bool = False
+    pool: asyncpg.Pool, *, start: date | None, end: date | None, resource: str | None, include_released: bool = False,
+    limit: int | None = None, offset: int = 0,
 ) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         """SELECT campaign_id, resource, unit, phase, lower(during) AS start, upper(during) AS "end", status
            FROM bookings
            WHERE ($1::date IS NULL OR upper(during) > $1) AND ($2::date IS NULL OR lower(during) < $2)
              AND ($3::text IS NULL OR resource = $3) AND ($4 OR status <> 'released')
-           ORDER BY lower(during), resource, unit""",
-        start, end, resource, include_released,
+           ORDER BY lower(during), resource, unit, campaign_id LIMIT $5 OFFSET $6""",
+        start, end, resource, include_released, limit, offset,
     )
     return [dict(r) for r in rows]

@@ -18,6 +18,7 @@ from api.campaign_read import state_from_log
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
 from api.models import CampaignEvent, CampaignList, CampaignSummary
+from api.paging import Page
 from domain.campaign import CampaignRequest, campaign_id_for
 from domain.dates import choose_burst_start, local_date
 from domain.months import MONTH_PATTERN
@@ -72,11 +73,10 @@ async def submit(body: CampaignRequest, response: Response, actor: CurrentActor,
 
 @router.get("", response_model=CampaignList)
 async def list_campaigns(
-    actor: CurrentActor, d: AppDeps,
+    actor: CurrentActor, d: AppDeps, page: Page,
     status: Status | None = None, tier: Tier | None = None,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
     business_line: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CampaignList:
     if actor.role == "business_line":
         if business_line not in (None, actor.business_line):
@@ -84,9 +84,8 @@ async def list_campaigns(
         business_line = actor.business_line
     rows, total = await reads.list_campaigns(
         d.pool, status=status.value if status else None, tier=tier.value if tier else None, month=month,
-        business_line=business_line, limit=limit, offset=offset)
-    return CampaignList(items=[CampaignSummary.model_validate(r) for r in rows], total=total, limit=limit,
-                        offset=offset)
+        business_line=business_line, limit=page.limit, offset=page.offset)
+    return CampaignList(items=[CampaignSummary.model_validate(r) for r in rows], **page.of(total))
 
 
 @router.get("/{campaign_id}", response_model=CampaignState)
@@ -103,12 +102,13 @@ async def get_campaign(campaign_id: str, actor: CurrentActor, d: AppDeps) -> Cam
 
 
 @router.get("/{campaign_id}/events", response_model=list[CampaignEvent])
-async def campaign_events(campaign_id: str, actor: CurrentActor, d: AppDeps) -> list[CampaignEvent]:
+async def campaign_events(campaign_id: str, actor: CurrentActor, d: AppDeps, page: Page) -> list[CampaignEvent]:
     owner = await reads.campaign_owner(d.pool, campaign_id)
     if owner is None:
         raise ApiError(404, "not_found", f"no campaign {campaign_id}")
     may_see(actor, owner)
-    return [CampaignEvent.model_validate(e) for e in await reads.campaign_events(d.pool, campaign_id)]
+    return [CampaignEvent.model_validate(e) for e in await reads.campaign_events(
+        d.pool, campaign_id, limit=page.limit, offset=page.offset)]
 
 
 async def _check_request(d: Deps, body: CampaignRequest) -> None:

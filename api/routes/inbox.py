@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import DECIDERS, require_role
 from api.deps import AppDeps, CurrentActor
+from api.paging import Page, Paged
 from domain.assignment import is_assignee
 from domain.dates import local_date
 from domain.policy import Policy
@@ -48,9 +49,8 @@ class InboxItem(BaseModel):
     month_load: dict[str, Any] = Field(description='{"campaigns", "counted_days", "tiers": {"S","A","B","C"}}')
 
 
-class Inbox(BaseModel):
+class Inbox(Paged):
     items: list[InboxItem]
-    total: int
 
 
 def _deadline(policy: Policy, row: dict[str, Any], tier: Tier) -> datetime:
@@ -59,7 +59,7 @@ def _deadline(policy: Policy, row: dict[str, Any], tier: Tier) -> datetime:
 
 
 @router.get("/inbox", response_model=Inbox)
-async def my_inbox(actor: CurrentActor, d: AppDeps) -> Inbox:
+async def my_inbox(actor: CurrentActor, d: AppDeps, page: Page) -> Inbox:
     require_role(actor, *DECIDERS)
     now = datetime.now(UTC)
     rows = await inbox.in_review(d.pool)
@@ -93,8 +93,9 @@ async def my_inbox(actor: CurrentActor, d: AppDeps) -> Inbox:
             revenue_check=RevenueCheck(forecast_sales=review["forecast_sales"],
                                        revenue_target=review["revenue_target"],
                                        reachable=review["target_reachable"])))
-    load = await inbox.month_load(d.pool, sorted({i.month for i in items}))
-    for i in items:
-        i.month_load = load[i.month]
     items.sort(key=lambda i: (i.deadline, i.campaign_id))
-    return Inbox(items=items, total=len(items))
+    shown = page.slice(items)
+    load = await inbox.month_load(d.pool, sorted({i.month for i in shown}))
+    for i in shown:
+        i.month_load = load[i.month]
+    return Inbox(items=shown, **page.of(len(items)))

@@ -22,6 +22,7 @@ from api import plan_workflow as pw
 from api.auth import READERS, ROLES, require_role
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
+from api.limits import INTENTS_PER_CALL, INTENTS_PER_SEASON, check_batch
 from api.models import (
     FixSBody,
     IntentItem,
@@ -37,6 +38,8 @@ from api.models import (
     ScenarioComparison,
     SolutionView,
 )
+from api.paging import Page
+from api.plan_privacy import LineFilter, for_line
 from domain import season
 from domain.festivals import supported_years
 from domain.months import year_of
@@ -142,7 +145,9 @@ async def open_plan(year: Year, actor: CurrentActor, d: AppDeps, response: Respo
 @router.get("/{year}", response_model=PlanView)
 async def get_plan(year: Year, actor: CurrentActor, d: AppDeps) -> PlanView:
     require_role(actor, *ROLES)
-    return await pw.view(d, year)
+    v = await pw.view(d, year)
+    line = for_line(actor)
+    return LineFilter(line, await plans.intents(d.pool, year)).view(v) if line else v
 
 
 @router.post("/{year}/close-intake", response_model=PlanView)
@@ -164,6 +169,7 @@ def _invalid(raw: Any, code: str, message: str, details: Any = None) -> IntentRe
 async def submit_intents(year: Year, body: IntentsBody, actor: CurrentActor, d: AppDeps) -> IntentResults:
     """One result per item, in order; an invalid item changes nothing and stops no other."""
     require_role(actor, "business_line", "ops")
+    check_batch(len(body.intents), INTENTS_PER_CALL, "intents")
     known_lines = await reference.known_business_lines(d.pool)
     results: list[IntentResult | None] = []
     valid: list[Intent] = []
@@ -197,6 +203,7 @@ async def submit_intents(year: Year, body: IntentsBody, actor: CurrentActor, d: 
         results.append(None)
     answered: Iterator[IntakeResult] = iter([])
     if valid:
+        await _check_season_cap(d, year, valid)
         answered = iter(await pw.update(d, year, YearPlanWorkflow.submit_intents,
                                         SubmitIntents(actor=actor, intents=valid)))
     else:
@@ -210,15 +217,25 @@ async def submit_intents(year: Year, body: IntentsBody, actor: CurrentActor, d: 
     return IntentResults(results=out)
 
 
+async def _check_season_cap(d: Deps, year: int, valid: list[Intent]) -> None:
+    """At most INTENTS_PER_SEASON intents in a season; intents it holds already (sent again) are not new."""
+    held = await plans.count_intents(d.pool, year)
+    if held + len(valid) <= INTENTS_PER_SEASON:
+        return
+    ids = [i.intent_id for i in valid if i.intent_id is not None]
+    new = set(ids) - await plans.known_intent_ids(d.pool, year, ids)
+    check_batch(held + len(new), INTENTS_PER_SEASON, "intents", per=f"season (plan-{year} holds {held})")
+
+
 @router.get("/{year}/intents", response_model=IntentList)
-async def list_intents(year: Year, actor: CurrentActor, d: AppDeps) -> IntentList:
+async def list_intents(year: Year, actor: CurrentActor, d: AppDeps, page: Page) -> IntentList:
     require_role(actor, *ROLES)
     await pw.view(d, year, live_progress=False)
     line = actor.business_line if actor.role == "business_line" else None
     policy = await _policy(d, year)
     contexts: dict[str, Any] = {}
     items = []
-    for r in await plans.intents(d.pool, year, line):
+    for r in await plans.intents(d.pool, year, line, limit=page.limit, offset=page.offset):
         it = Intent.model_validate(r["intent"])
         if it.business_line not in contexts:
             contexts[it.business_line] = await reference.business_line(d.pool, it.business_line)
@@ -230,7 +247,7 @@ async def list_intents(year: Year, actor: CurrentActor, d: AppDeps) -> IntentLis
             score=review.score if review else None, proposed_tier=review.proposed_tier if review else None,
             status=r["status"], campaign_id=r["campaign_id"], closed_reason=r["closed_reason"],
             submitted_by=r["submitted_by"], submitted_at=r["submitted_at"], intent=r["intent"]))
-    return IntentList(items=items, total=len(items))
+    return IntentList(items=items, **page.of(await plans.count_intents(d.pool, year, line)))
 
 
 # ---------------------------------------------------------------------- S, settings, pins
@@ -286,11 +303,12 @@ async def solve(year: Year, actor: CurrentActor, d: AppDeps) -> Summary:
     return await pw.update(d, year, YearPlanWorkflow.solve, Solve(actor=actor))
 
 
-def _for(actor: Actor, sol: dict[str, Any]) -> PlanSolutionBody:
+def _for(actor: Actor, sol: dict[str, Any], intents: list[dict[str, Any]]) -> PlanSolutionBody:
     decisions = sol["decisions"]
-    if actor.role == "business_line":
-        decisions = [x for x in decisions if x["business_line"] == actor.business_line]
     summary = dict(sol["summary"])
+    if line := for_line(actor):
+        only = LineFilter(line, intents)
+        decisions, summary = only.decisions(decisions), only.summary(summary)
     merges = summary.get("merge_suggestions") or []
     summary["merge_suggestions"] = merges[:season.MERGE_SUGGESTIONS_KEPT]
     summary["merge_suggestions_total"] = len(merges)
@@ -305,7 +323,7 @@ async def solution(year: Year, actor: CurrentActor, d: AppDeps) -> PlanSolutionB
         raise ApiError(409, "invalid_state", f"plan-{year} has not been solved yet")
     sol = await plans.solution(d.pool, v.solution_id)
     assert sol is not None, v.solution_id
-    return _for(actor, sol)
+    return _for(actor, sol, await plans.intents(d.pool, year) if for_line(actor) else [])
 
 
 # ---------------------------------------------------------------------- scenarios

@@ -15,6 +15,7 @@ from api import campaign_workflow as wf
 from api.auth import READERS, may_see, require_role
 from api.deps import AppDeps, CurrentActor
 from api.models import PendingMilestone
+from api.paging import Page, Paged
 from domain.people import Milestone
 from domain.preparation import TeamWeekLoad
 from store import milestones, reference, teams
@@ -32,7 +33,7 @@ class DoneBody(BaseModel):
     comment: str | None = Field(default=None, max_length=1000)
 
 
-class PendingList(BaseModel):
+class PendingList(Paged):
     items: list[PendingMilestone]
 
 
@@ -58,12 +59,14 @@ async def mark_done(campaign_id: str, key: str, actor: CurrentActor, d: AppDeps,
 
 
 @router.get("/milestones", response_model=PendingList)
-async def pending_milestones(actor: CurrentActor, d: AppDeps, team: str | None = None,
+async def pending_milestones(actor: CurrentActor, d: AppDeps, page: Page, team: str | None = None,
                              status: Literal["open", "overdue"] | None = None,
                              due_before: date | None = None) -> PendingList:
     require_role(actor, *READERS)
-    rows = await milestones.pending(d.pool, team=team, status=status, due_before=due_before)
-    return PendingList(items=[PendingMilestone.model_validate(r) for r in rows])
+    rows = await milestones.pending(d.pool, team=team, status=status, due_before=due_before, limit=page.limit,
+                                    offset=page.offset)
+    total = await milestones.count_pending(d.pool, team=team, status=status, due_before=due_before)
+    return PendingList(items=[PendingMilestone.model_validate(r) for r in rows], **page.of(total))
 
 
 @router.get("/teams/load", response_model=TeamLoadList)

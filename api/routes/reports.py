@@ -1,9 +1,10 @@
 """`GET /reports/{year}`: campaigns, lines and tiers ranked by gross profit per counted day,
 with forecast accuracy and the slump; `text/html` (or `/reports/{year}.html`) gives the page
-with its charts drawn server-side as inline SVG (no script, no network)."""
+with its charts drawn server-side as inline SVG (no script, no network), on a worker thread."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +65,20 @@ def render_report(report: dict[str, Any]) -> str:
         money=_money, num=_num, pct=_pct, ratio=_ratio)
 
 
+async def render_off_loop(report: dict[str, Any]) -> str:
+    """The page on a worker thread: its charts take about a second of CPU, which on the event
+    loop would hold every other request (api/report_charts.py keeps the drawing thread-safe)."""
+    return await asyncio.to_thread(render_report, report)
+
+
 @router.get("/{year}.html", response_class=HTMLResponse)
 async def report_page(year: int, actor: CurrentActor, d: AppDeps) -> HTMLResponse:
-    return HTMLResponse(render_report(await year_report(d, actor, year)))
+    return HTMLResponse(await render_off_loop(await year_report(d, actor, year)))
 
 
 @router.get("/{year}", response_model=None, responses={200: {"content": {"text/html": {}}}})
 async def report(year: int, request: Request, actor: CurrentActor, d: AppDeps) -> Response | dict[str, Any]:
     data = await year_report(d, actor, year)
     if prefers_html(request.headers.get("accept")):
-        return HTMLResponse(render_report(data))
+        return HTMLResponse(await render_off_loop(data))
     return data

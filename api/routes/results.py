@@ -29,6 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth import may_see, require_role
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError, error_body
+from api.limits import ACTUALS_CAMPAIGNS_PER_CALL, HISTORY_PER_CALL, check_batch
 from api.results_models import (
     ActualsBody,
     ActualsResultBody,
@@ -121,6 +122,9 @@ async def post_bulk_actuals(body: BulkActualsBody, actor: CurrentActor, d: AppDe
     batch; the others through `record` one by one (the live workflow first)."""
     require_role(actor, "business_line", "ops")
     items = body.campaigns
+    check_batch(len(items), ACTUALS_CAMPAIGNS_PER_CALL, "campaigns")
+    policy = await reference.policy_for(d.pool, datetime.now(UTC).year)
+    check_batch(sum(len(item.rows) for item in items), policy.results.max_rows, "actuals rows")
     known = await results.owners_and_outcomes(d.pool, [item.campaign_id for item in items])
     answers: list[ActualsResultBody | ApiError | None] = [None] * len(items)
     batch: list[int] = []
@@ -200,6 +204,7 @@ async def import_history(body: dict[str, Any], actor: CurrentActor, d: AppDeps) 
     items = body.get("campaigns")
     if not isinstance(items, list) or not items:
         raise ApiError(422, "invalid_request", "body must be {\"campaigns\": [...]} with at least one campaign")
+    check_batch(len(items), HISTORY_PER_CALL, "campaigns")
     known = await reference.known_business_lines(d.pool)
     now = datetime.now(UTC)
     out: list[HistoryResult] = []

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from api.auth import require_role
 from api.deps import AppDeps, CurrentActor
 from api.errors import ApiError
+from api.paging import Page, Paged
 from domain.events import EventBody
 from store import outbox
 
@@ -48,9 +49,8 @@ class WebhookList(BaseModel):
     total: int
 
 
-class DeliveryList(BaseModel):
+class DeliveryList(Paged):
     items: list[dict[str, Any]]
-    total: int
 
 
 @router.post("", status_code=201, response_model=WebhookOut)
@@ -92,11 +92,11 @@ async def _exists(d: AppDeps, webhook_id: str) -> None:
 
 
 @router.get("/{webhook_id}/deliveries", response_model=DeliveryList)
-async def deliveries(webhook_id: str, actor: CurrentActor, d: AppDeps) -> DeliveryList:
+async def deliveries(webhook_id: str, actor: CurrentActor, d: AppDeps, page: Page) -> DeliveryList:
     require_role(actor, "ops")
     await _exists(d, webhook_id)
-    items = await outbox.deliveries(d.pool, webhook_id)
-    return DeliveryList(items=items, total=len(items))
+    items, total = await outbox.deliveries(d.pool, webhook_id, limit=page.limit, offset=page.offset)
+    return DeliveryList(items=items, **page.of(total))
 
 
 @router.post("/{webhook_id}/redrive", response_model=dict[str, int])

@@ -27,3 +27,34 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_break(api, princ
     out, _ = await asyncio.wait_for(proc.communicate(), 300)
     text = out.decode()
     assert proc.returncode == 0, text[-6000:]
+
+
+async def test_hostile_inputs_beyond_the_schema_give_no_server_error(api):
+    """What schemathesis does not generate: a 20 MB body (413 before it is parsed, nothing
+    written), a campaign named as mathtext and names a spreadsheet runs as formulas, read
+    back through the report page and the CSV export."""
+    from datetime import date
+
+    from tests.api.conftest import body
+    from tests.api.test_results_api import history_item
+
+    huge = b'{"request_id": "huge", "name": "' + b"x" * (20 * 1024 * 1024) + b'"}'
+    async with api.as_("lin.food") as food, api.as_("yan.ops") as ops, api.as_(None) as anon:
+        for http in (food, anon):
+            r = await http.post("/campaigns", content=huge, headers={"Content-Type": "application/json"})
+            assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large", r.text
+        assert await api.pool.fetchval("SELECT count(*) FROM events") == 0
+
+        names = ["$x^$", r"a\b_c $\frac{", "=1+1", "+SUM(A1)", "-2", "@cmd"]
+        r = await food.post("/campaigns", json=body("hostile-live", name=names[0]))
+        assert r.status_code == 201, r.text
+        items = [{**history_item(f"hostile-{i}", "2026-09", date(2026, 9, 7), 1_000.0 * (i + 1)), "name": n}
+                 for i, n in enumerate(names)]
+        r = await ops.post("/history", json={"campaigns": items})
+        assert r.status_code == 200 and {x["status"] for x in r.json()["results"]} == {"created"}, r.text
+        for path in ("/reports/2026.html", "/reports/2026", "/campaigns.csv", "/campaigns.xlsx", "/campaigns",
+                     "/calendar/2026.html", "/calendar/2027.html", "/calendar/2026.ics"):
+            r = await ops.get(path)
+            assert r.status_code < 500, (path, r.text[-2000:])
+        page = (await ops.get("/reports/2026.html")).text
+        assert "$x^$" in page and "=1+1" in page

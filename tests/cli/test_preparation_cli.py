@@ -53,7 +53,8 @@ def test_milestones_lists_with_filters_and_done_marks_one():
     code, out, _ = _run("milestones", "--team", "design", "--status", "overdue", "--due-before", "2027-04-01",
                         seen=seen)
     assert code == 0
-    assert seen == [("GET", "/milestones", {"team": "design", "status": "overdue", "due_before": "2027-04-01"}, None)]
+    assert seen == [("GET", "/milestones", {"team": "design", "status": "overdue", "due_before": "2027-04-01",
+                                            "limit": "500", "offset": "0"}, None)]
     assert "2027-03-02  overdue  design" in out and "creative due" in out
     assert out.rstrip().endswith("2 milestones pending, 1 overdue")
 
