@@ -201,7 +201,7 @@ def test_dockerfile():
     text = (ROOT / "Dockerfile").read_text()
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     assert lines[0] == "FROM python:3.11-slim"
-    assert "RUN pip install -r requirements.lock" in lines
+    assert "RUN pip install --no-deps -r requirements.lock && pip check" in lines  # the lock, whole and alone
     assert lines.index("COPY requirements.lock ./") < lines.index("COPY . .")  # dependency layer cached
     assert "USER promoflow" in lines
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
