@@ -6,11 +6,13 @@ docker/migrate.py migrates as the owner and sets the app role's privileges
 (store/roles.py). Then, as the app role through the app's own pool: it records events
 and their projections, and it can neither drop nor disable the append-only trigger, nor
 alter, update, delete or truncate `events`, nor create tables; a table a later migration
-creates is usable at once (default privileges).
+creates is usable at once (default privileges); and a campaign's whole life on the
+time-skipping server runs with a worker logged in as the app role.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -26,8 +28,11 @@ from domain.tiers import Tier
 from store import projections
 from store.db import create_pool
 from store.eventstore import read_stream
-from tests.conftest import admin_uri
+from tests.conftest import admin_uri, new_task_queue, wait_until
 from tests.store.helpers import event, submitted
+from tests.workflows.helpers import APPROVER, request, running_worker, start
+from workflows.campaign import CampaignWorkflow
+from workflows.messages import Approve, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -157,3 +162,27 @@ async def test_the_app_role_appends_events_but_cannot_touch_the_log(roles):
         await app.execute("DELETE FROM later_projection")
     finally:
         await app.close()
+
+
+async def test_a_campaign_runs_its_whole_life_with_the_app_role_only(roles, ts_env):
+    """The worker's every statement (reservations under advisory locks, bookings, phases,
+    milestones, outbox, outcome) needs no more than the app role has."""
+    pool = await create_pool(roles["app_dsn"], min_size=1, max_size=10)
+    tq = new_task_queue()
+    try:
+        async with running_worker(ts_env.client, pool, tq):
+            h = await start(ts_env.client, request(Tier.A, "2027-05", revenue_target=20_000_000, gross_margin=0.3,
+                                                   traffic=8_000_000), tq)
+
+            async def in_review() -> bool:
+                return (await h.query(CampaignWorkflow.state_query)).status == Status.IN_REVIEW
+            await wait_until(in_review, what="in review")
+            # a statement the role may not run fails its activity, retried forever: deadlines say so
+            await asyncio.wait_for(h.execute_update(CampaignWorkflow.approve, Approve(actor=APPROVER)), timeout=30)
+            final = await asyncio.wait_for(h.result(), timeout=60)
+        assert final.status == Status.COMPLETED
+        types = [r["type"] for r in await pool.fetch("SELECT type FROM events WHERE campaign_id = $1", h.id)]
+        assert {"MonthReserved", "ResourcesAllocated", "PhaseEnded", "CampaignCompleted", "CampaignOutcome"} <= set(types)
+        assert await pool.fetchval("SELECT status FROM campaigns WHERE campaign_id = $1", h.id) == "completed"
+    finally:
+        await pool.close()
