@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+# exactly the lock (a package it forgot fails `pip check` here, not at run time)
+RUN pip install --no-deps -r requirements.lock && pip check
 
 COPY . .
 RUN useradd --system --uid 10001 --home-dir /app --no-create-home promoflow

@@ -46,9 +46,13 @@ chromium:
 	  else echo "chromium missing and not root: browser tests will be skipped with a message"; fi; }
 
 # Runtime tree from a scratch venv (what the image installs); the rest of .venv is dev.
+# Transitive packages stay at the versions .venv runs (scripts/deps.py constraints), so a
+# lock changes only what pyproject.toml changed; LOCK_FRESH=1 lets them move to the newest.
 lock:
 	rm -rf .lockvenv && $(PY) -m venv .lockvenv
-	.lockvenv/bin/pip install --disable-pip-version-check -q $$($(PY) scripts/deps.py runtime)
+	$(BIN)/pip freeze --exclude-editable > .lockvenv/constraints.txt
+	.lockvenv/bin/pip install --disable-pip-version-check -q $$($(PY) scripts/deps.py runtime) \
+	  $(if $(LOCK_FRESH),,-c <($(PY) scripts/deps.py constraints .lockvenv/constraints.txt))
 	{ echo "# Runtime packages (the production image): pinned whole tree. make lock regenerates."; \
 	  .lockvenv/bin/pip freeze --exclude-editable; } > requirements.lock
 	{ echo "# Development: the embedded servers (make run), tests and lint, on top of requirements.lock."; \

@@ -2,7 +2,9 @@
 
 Starts (unless pointed elsewhere by DATABASE_URL / TEMPORAL_ADDRESS) the embedded
 PostgreSQL and Temporal dev server with data in .data/, applies migrations, then runs
-the worker and the API as child processes until Ctrl-C, and stops everything.
+the worker and the API as child processes until Ctrl-C, and stops everything. Without
+PROMOFLOW_SECRET_KEY in the environment, the children get the Fernet key kept in
+.data/secret.key (generated 0600 on the first run, stack/secret_files.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import urllib.request
 from infra.settings import ROOT, load_settings
 from stack.database import prepare_database
 from stack.embedded import prepare_runtime_dir, start_postgres, start_temporal, stop_process, wait_for_temporal
+from stack.secret_files import SECRET_KEY_ENV, SECRET_KEY_FILE, ensure_secret
 from stack.tokens import ensure_tokens
 
 
@@ -88,6 +91,11 @@ def main() -> int:
         tokens = ensure_tokens(settings.demo_tokens_path,
                                None if settings.tokens_file else settings.tokens_path)
         env["PROMOFLOW_TOKENS_FILE"] = str(settings.tokens_path)
+        # The key that encrypts secrets at rest (webhook secrets): the environment's, else ours.
+        key_from = f"(from {SECRET_KEY_ENV})"
+        if not os.environ.get(SECRET_KEY_ENV):
+            env[SECRET_KEY_ENV] = ensure_secret(data / SECRET_KEY_FILE)
+            key_from = str(data / SECRET_KEY_FILE)
         for name, cmd in (
             ("worker", [sys.executable, str(ROOT / "worker.py")]),
             ("api", api_command(settings.api_host, settings.api_port, settings.api_keepalive_s)),
@@ -105,6 +113,7 @@ def main() -> int:
   Worker metrics http://127.0.0.1:{settings.worker_metrics_port}/metrics
   Logs           {logs}
   Tokens         {settings.demo_tokens_path} (the API reads {settings.tokens_path})
+  Secret key     {key_from}
 """)
         for t in tokens:
             print(f"  {t['role']:<14} {t['name']:<14} {t.get('business_line') or '-':<10} {t['token']}")

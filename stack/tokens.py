@@ -1,5 +1,6 @@
 """Demo principals for the embedded stack: a user for each seeded business line, an
-approver of one of those lines, an approver of none, a leader and an ops user."""
+approver of one of those lines, an approver of none, a leader and an ops user. Their files
+are written by stack/secret_files.py: 0600 from creation, put in place by an atomic rename."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import secrets
 from pathlib import Path
 
 from infra.tokens import digest
+from stack.secret_files import write_private
 
 DEMO_PRINCIPALS = [
     {"name": "lin.food", "role": "business_line", "business_line": "food"},
@@ -31,8 +33,7 @@ def ensure_tokens(path: Path, digests: Path | None = None) -> list[dict]:
     if digests is not None:
         hashed = [{"token_sha256": digest(e["token"]),
                    **{k: v for k, v in e.items() if k != "token"}} for e in entries]
-        digests.write_text(json.dumps(hashed, indent=2) + "\n")
-        digests.chmod(0o600)
+        write_private(digests, json.dumps(hashed, indent=2) + "\n")
     return entries
 
 
@@ -43,7 +44,5 @@ def _ensure_clear(path: Path) -> list[dict]:
     if not missing:
         return entries
     entries += missing
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(entries, indent=2) + "\n")
-    path.chmod(0o600)
+    write_private(path, json.dumps(entries, indent=2) + "\n")
     return entries

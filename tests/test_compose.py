@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -56,11 +57,40 @@ def _depends(service: dict) -> dict[str, str]:
     return {k: (v or {}).get("condition", "service_started") for k, v in deps.items()}
 
 
-def _default(value: str) -> str:
-    """`${VAR:-default}` -> default (what the file means when nothing is set)."""
-    import re
+REFERENCE = re.compile(r"\$\{([A-Za-z0-9_]+)(?:(:-|:\?)([^}]*))?\}")
+# What compose refuses to start without: every password and the secret key, no default.
+REQUIRED = {"POSTGRES_PASSWORD", "PROMOFLOW_OWNER_PASSWORD", "PROMOFLOW_DB_PASSWORD", "PROMOFLOW_SECRET_KEY"}
 
-    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", value)
+
+class Required(Exception):
+    pass
+
+
+def _interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's interpolation: `${VAR:-default}`, `${VAR:?message}` (an error when VAR is unset
+    or empty), `${VAR}`."""
+    def one(m: re.Match) -> str:
+        name, op, arg = m.group(1), m.group(2), m.group(3)
+        if env.get(name):
+            return env[name]
+        if op == ":?":
+            raise Required(name)
+        return arg if op == ":-" else ""
+
+    return REFERENCE.sub(one, value)
+
+
+def _default(value: str) -> str:
+    """What the file means when only the required variables are set (each to `<NAME>`)."""
+    return _interpolate(value, {name: f"<{name}>" for name in REQUIRED})
+
+
+def _strings(node) -> list[str]:
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in _strings(k) + _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return [node] if isinstance(node, str) else []
 
 
 def _bind_mounts(service: dict) -> list[tuple[str, str]]:
@@ -145,14 +175,30 @@ def test_temporal_is_configured_for_postgres12(services):
         assert needle in script
 
 
+def _init_default(name: str) -> str:
+    """The default of `${NAME:-default}` in docker/postgres/init-promoflow.sh."""
+    m = re.search(r"\$\{" + name + r":-([^}]*)\}", (ROOT / "docker/postgres/init-promoflow.sh").read_text())
+    assert m, name
+    return m.group(1)
+
+
 def test_api_and_worker_environment(services):
-    for name in OURS:
+    for name in ("worker", "api"):
         env = _env(services[name])
         assert _default(env["TEMPORAL_ADDRESS"]) == "temporal:7233", name
         assert _default(env["TEMPORAL_NAMESPACE"]) == _default(_env(services["temporal-create-namespace"])["TEMPORAL_NAMESPACE"])
-        url = urlparse(_default(env["DATABASE_URL"]))
-        assert url.scheme == "postgresql" and url.hostname == "postgresql" and url.path == "/promoflow", name
-        assert url.username == "promoflow", "promoflow uses its own role, not Temporal's"
+        assert _default(env["PROMOFLOW_SECRET_KEY"]) == "<PROMOFLOW_SECRET_KEY>", name
+    db = _init_default("PROMOFLOW_DB_NAME")
+    app_role, owner_role = _init_default("PROMOFLOW_DB_USER"), _init_default("PROMOFLOW_DB_OWNER")
+    for name in OURS:
+        url = urlparse(_default(_env(services[name])["DATABASE_URL"]))
+        assert url.scheme == "postgresql" and url.hostname == "postgresql" and url.path == f"/{db}", name
+        # promoflow has its own roles, not Temporal's: the owner migrates, the app role runs
+        expected = (owner_role, "<PROMOFLOW_OWNER_PASSWORD>") if name == "promoflow-migrate" else \
+            (app_role, "<PROMOFLOW_DB_PASSWORD>")
+        assert (url.username, url.password) == expected, name
+    assert _env(services["promoflow-migrate"])["PROMOFLOW_APP_ROLE"] == app_role
+    assert "PROMOFLOW_SECRET_KEY" not in _env(services["promoflow-migrate"])  # the key goes where it is used
     assert services["worker"]["command"] == ["python", "worker.py"]
     assert services["api"]["command"][:2] == ["uvicorn", "api.app:app"]
     assert services["promoflow-migrate"]["command"] == ["python", "docker/migrate.py"]
@@ -170,6 +216,51 @@ def test_tokens_come_from_a_secret(compose, services):
     example = json.loads((ROOT / "docker/tokens.example.json").read_text())
     TokenBook(example)  # the shape the API loads
     assert {e["role"] for e in example} == {"business_line", "approver", "leader", "ops"}
+
+
+def test_every_password_and_the_secret_key_are_required(compose):
+    text = COMPOSE.read_text()
+    for m in REFERENCE.finditer(text):
+        name, op = m.group(1), m.group(2)
+        if re.search(r"PASSWORD|SECRET|_KEY|TOKEN$", name):
+            assert op == ":?", f"{m.group(0)}: a secret must have no default"
+    unset = set()
+    for value in _strings(compose):
+        try:
+            _interpolate(value, {})
+        except Required as missing:
+            unset.add(str(missing))
+    assert unset == REQUIRED  # compose refuses to start while any of them is unset or empty
+    given = {name: f"given-{name.lower()}" for name in REQUIRED}
+    for value in _strings(compose):
+        _interpolate(value, given)  # with all of them set, every value interpolates
+    env = {n: _interpolate(v, given) for n, v in _env(compose["services"]["postgresql"]).items()}
+    assert env["POSTGRES_PASSWORD"] == given["POSTGRES_PASSWORD"]
+    assert env["PROMOFLOW_OWNER_PASSWORD"] == given["PROMOFLOW_OWNER_PASSWORD"]
+    assert env["PROMOFLOW_DB_PASSWORD"] == given["PROMOFLOW_DB_PASSWORD"]
+
+
+def test_only_the_api_listens_beyond_loopback(services):
+    """Temporal's frontend and UI hold every role (README "Security"): loopback only."""
+    for name, s in services.items():
+        for port in s.get("ports") or []:
+            if name == "api":
+                continue
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
+    assert services["temporal-ui"]["ports"] == ["127.0.0.1:8233:8080"]
+    assert _env(services["temporal-ui"])["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+
+
+def test_database_roles_come_from_one_sql_file(services):
+    pg = services["postgresql"]
+    env = _env(pg)
+    mounts = {dst: src for src, dst in _bind_mounts(pg)}
+    assert mounts[env["PROMOFLOW_ROLES_SQL"]] == "./docker/postgres/roles.sql"
+    assert mounts["/docker-entrypoint-initdb.d/10-promoflow.sh"] == "./docker/postgres/init-promoflow.sh"
+    script = (ROOT / "docker/postgres/init-promoflow.sh").read_text()
+    assert '-f "${PROMOFLOW_ROLES_SQL:-' in script and "ON_ERROR_STOP=1" in script
+    for name in ("PROMOFLOW_OWNER_PASSWORD", "PROMOFLOW_DB_PASSWORD"):
+        assert f"${{{name}:?" in script, f"the init script must refuse to run without {name}"
 
 
 def test_search_attributes_match_the_code(services):
@@ -201,7 +292,7 @@ def test_dockerfile():
     text = (ROOT / "Dockerfile").read_text()
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     assert lines[0] == "FROM python:3.11-slim"
-    assert "RUN pip install -r requirements.lock" in lines
+    assert "RUN pip install --no-deps -r requirements.lock && pip check" in lines  # the lock, whole and alone
     assert lines.index("COPY requirements.lock ./") < lines.index("COPY . .")  # dependency layer cached
     assert "USER promoflow" in lines
     ignored = (ROOT / ".dockerignore").read_text().splitlines()

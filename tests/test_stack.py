@@ -1,5 +1,5 @@
 """`make run`'s supervisor for real: embedded PostgreSQL + Temporal, worker, API; a
-campaign survives a restart; Ctrl-C leaves no process behind."""
+campaign survives a restart; Ctrl-C leaves no process behind; the children get a secret key."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -54,12 +56,23 @@ def _stop(proc: subprocess.Popen) -> str:
     return out
 
 
+def _children_secret_keys(proc: subprocess.Popen) -> dict[str, str | None]:
+    """PROMOFLOW_SECRET_KEY in the environment of the worker and the API that `make run` started."""
+    found = {}
+    for child in psutil.Process(proc.pid).children():
+        cmd = " ".join(child.cmdline())
+        name = "worker" if "worker.py" in cmd else "api" if "uvicorn" in cmd else None
+        if name:
+            found[name] = child.environ().get("PROMOFLOW_SECRET_KEY")
+    return found
+
+
 def test_make_run_serves_keeps_data_across_restarts_and_stops_cleanly():
     data = Path(tempfile.mkdtemp(prefix="promoflow-stack-"))
     api_port = _free_port()
     env = dict(os.environ, PROMOFLOW_DATA_DIR=str(data), API_PORT=str(api_port), TEMPORAL_PORT=str(_free_port()),
                TEMPORAL_UI_PORT=str(_free_port()), WORKER_METRICS_PORT=str(_free_port()))
-    for key in ("DATABASE_URL", "TEMPORAL_ADDRESS", "PROMOFLOW_TOKENS_FILE", "XDG_RUNTIME_DIR"):
+    for key in ("DATABASE_URL", "TEMPORAL_ADDRESS", "PROMOFLOW_TOKENS_FILE", "XDG_RUNTIME_DIR", "PROMOFLOW_SECRET_KEY"):
         env.pop(key, None)
     base = f"http://127.0.0.1:{api_port}"
     proc = _start(env)
@@ -70,6 +83,11 @@ def test_make_run_serves_keeps_data_across_restarts_and_stops_cleanly():
         assert {"business_line", "approver", "leader", "ops"} <= roles
         api_file = (data / "tokens.sha256.json").read_text()  # what the API reads: digests only
         assert '"token"' not in api_file and tokens["lin.food"] not in api_file
+        # PROMOFLOW_SECRET_KEY unset: a Fernet key generated into .data (0600), passed to both children
+        key = (data / "secret.key").read_text().strip()
+        Fernet(key)
+        assert stat.S_IMODE((data / "secret.key").stat().st_mode) == 0o600
+        assert _children_secret_keys(proc) == {"worker": key, "api": key}
         food = {"Authorization": f"Bearer {tokens['lin.food']}"}
         r = httpx.post(f"{base}/campaigns", headers=food, timeout=10, json={
             "request_id": "stack-1", "name": "Spring snacks", "business_line": "food", "category": "food",
@@ -84,9 +102,12 @@ def test_make_run_serves_keeps_data_across_restarts_and_stops_cleanly():
     assert "Ctrl-C stops everything" in out and "stopped" in out
     assert tokens["lin.food"] in out  # the demo tokens are printed
 
-    proc = _start(env)  # the same data: the campaign and its workflow are still there
+    given = Fernet.generate_key().decode()  # a key in the environment wins over the file, which stays
+    proc = _start(dict(env, PROMOFLOW_SECRET_KEY=given))  # the same data: the campaign and its workflow are still there
     try:
         _wait(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, 180, "healthz after restart")
+        assert _children_secret_keys(proc) == {"worker": given, "api": given}
+        assert (data / "secret.key").read_text().strip() == key
         assert json.loads((data / "tokens.json").read_text())[0]["token"] == tokens["lin.food"]
         approver = {"Authorization": f"Bearer {tokens['jun.approver']}"}
         r = httpx.post(f"{base}/campaigns/{cid}/approve", headers=approver, json={}, timeout=30)
