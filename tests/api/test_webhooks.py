@@ -5,49 +5,16 @@ URLs outside the allow-list refused."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
-import hmac
 import json
+import time
 
-from activities.webhooks import WebhookDelivery
 from domain.approvals import WebhookRule
 from tests.api.conftest import body
-from tests.api.serve import read_body, serving
+from tests.api.hooks import Receiver, delivering, verify
+from tests.api.serve import serving
 from tests.conftest import wait_until
 
 SECRET = "s3cret-webhook"
-
-
-class Receiver:
-    def __init__(self) -> None:
-        self.up = False
-        self.got: list[tuple[dict, bytes]] = []
-        self.refused = 0
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return
-        raw = await read_body(receive)
-        status = 200 if self.up else 503
-        if self.up:
-            self.got.append(({k.decode(): v.decode() for k, v in scope["headers"]}, raw))
-        else:
-            self.refused += 1
-        await send({"type": "http.response.start", "status": status, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-
-@contextlib.asynccontextmanager
-async def delivering(pool, rule: WebhookRule):
-    task = asyncio.create_task(WebhookDelivery(pool, rule, poll_s=0.05).run_forever())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_webhooks_signed_retried_dead_and_redriven(api):
@@ -90,8 +57,9 @@ async def test_webhooks_signed_retried_dead_and_redriven(api):
         payload = json.loads(raw)
         assert payload["type"] == "ReviewScored" and payload["campaign_id"] == cid
         assert headers["x-promoflow-event-id"] == payload["event_id"] == f"{cid}:2"
-        expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
-        assert headers["x-promoflow-signature"] == expected
+        assert verify(SECRET, headers, raw)  # HMAC of "<timestamp>.<body>"
+        assert abs(int(headers["x-promoflow-timestamp"]) - time.time()) < 300
+        assert not verify(SECRET, {**headers, "x-promoflow-timestamp": str(int(time.time()) + 1)}, raw)
 
         # receiver down while the event happens: retried, delivered once it is back
         receiver.up = False
