@@ -53,26 +53,32 @@ class Receiver:
 
 
 class Hanging:
-    """Takes each request and never answers (until the server stops)."""
+    """Takes each request and never answers, until `stop()` (call it before the server stops,
+    or uvicorn waits its whole stop timeout for these requests)."""
 
     def __init__(self) -> None:
         self.arrived = 0
+        self.stopped = asyncio.Event()
+
+    def stop(self) -> None:
+        self.stopped.set()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return
         await read_body(receive)
         self.arrived += 1
-        await asyncio.Event().wait()
+        await self.stopped.wait()
+        await _answer(send, 503)
 
 
-class Trickling:
-    """Answers `status` at once, then a byte of body every `every_s` seconds, for ever: each
-    read gets something in time, so only a total deadline ends it."""
+class Trickling(Hanging):
+    """Answers `status` at once, then a `chunk` of body every `every_s` seconds until `stop()`:
+    each read gets something in time, so only a total deadline ends it."""
 
     def __init__(self, status: int = 200, every_s: float = 0.2, chunk: bytes = b".") -> None:
+        super().__init__()
         self.status, self.every_s, self.chunk = status, every_s, chunk
-        self.arrived = 0
         self.sent = 0
 
     async def __call__(self, scope, receive, send):
@@ -81,10 +87,11 @@ class Trickling:
         await read_body(receive)
         self.arrived += 1
         await send({"type": "http.response.start", "status": self.status, "headers": []})
-        while True:
+        while not self.stopped.is_set():
             await send({"type": "http.response.body", "body": self.chunk, "more_body": True})
             self.sent += len(self.chunk)
             await asyncio.sleep(self.every_s)
+        await send({"type": "http.response.body", "body": b""})
 
 
 @contextlib.asynccontextmanager
