@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
+
 from domain.approvals import WebhookRule
+from infra.secret_box import SecretBox
 from tests.api.conftest import body
-from tests.api.hooks import Receiver, delivering, verify
+from tests.api.hooks import SECRET_KEY, Receiver, delivering, verify
 from tests.api.serve import serving
 from tests.conftest import wait_until
 
@@ -94,3 +97,51 @@ async def test_webhooks_signed_retried_dead_and_redriven(api):
 
 async def _scored(http, cid: str) -> bool:
     return (await http.get(f"/campaigns/{cid}")).json()["status"] != "submitted"
+
+
+def _app(dev_env, pool, **settings):
+    from api.app import Deps, create_app
+    from api.auth import TokenBook
+    from infra.settings import Settings
+    from tests.api.conftest import TOKENS
+
+    app = create_app(Deps(Settings(**settings), dev_env.client, pool, TokenBook(TOKENS)))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
+                             headers={"Authorization": "Bearer yan.ops"})
+
+
+async def test_a_url_httpx_cannot_send_to_is_refused_at_subscription(dev_env, pool):
+    async with _app(dev_env, pool, secret_key=SECRET_KEY, webhook_allow="127.0.0.1,hooks.test:8443") as ops:
+        for url in ("http://127.0.0.1:abc/", "http://127.0.0.1:99999/", "http://u:p@127.0.0.1/"):
+            r = await ops.post("/webhooks", json={"url": url, "events": ["ReviewScored"], "secret": SECRET})
+            assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", (url, r.text)
+        r = await ops.post("/webhooks", json={"url": "https://hooks.test/x", "events": ["ReviewScored"],
+                                              "secret": SECRET})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "url_not_allowed"  # only on 8443
+        r = await ops.post("/webhooks", json={"url": "https://hooks.test:8443/x", "events": ["ReviewScored"],
+                                              "secret": SECRET})
+        assert r.status_code == 201, r.text
+        assert [w["url"] for w in (await ops.get("/webhooks")).json()["items"]] == ["https://hooks.test:8443/x"]
+
+
+async def test_secrets_are_sealed_at_rest_never_returned_and_never_in_an_event(dev_env, pool):
+    async with _app(dev_env, pool, secret_key=SECRET_KEY) as ops:
+        r = await ops.post("/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["ReviewScored"],
+                                              "secret": SECRET})
+        assert r.status_code == 201 and SECRET not in r.text
+        wid = r.json()["id"]
+        assert SECRET not in (await ops.get("/webhooks")).text
+        assert SECRET not in (await ops.get(f"/webhooks/{wid}/deliveries")).text
+    assert await pool.fetchval("SELECT secret FROM webhook_subscriptions WHERE id = $1", wid) is None
+    sealed = await pool.fetchval("SELECT secret_enc FROM webhook_secrets WHERE subscription_id = $1", wid)
+    assert SECRET not in sealed and SecretBox(SECRET_KEY).open(sealed) == SECRET
+    assert await pool.fetchval("SELECT count(*) FROM events WHERE data::text LIKE $1", f"%{SECRET}%") == 0
+
+
+async def test_without_a_secret_key_subscribing_is_503_naming_the_variable(dev_env, pool):
+    async with _app(dev_env, pool, secret_key=None) as ops:
+        r = await ops.post("/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["ReviewScored"],
+                                              "secret": SECRET})
+        assert r.status_code == 503, r.text
+        assert r.json()["error"]["code"] == "not_configured" and "PROMOFLOW_SECRET_KEY" in r.json()["error"]["message"]
+        assert (await ops.get("/webhooks")).json()["items"] == []
