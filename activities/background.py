@@ -28,6 +28,10 @@ HEARTBEAT_S = 5.0  # /healthz calls a part stale after PROMOFLOW_BACKGROUND_STAL
 FORGET_AFTER_S = 86_400.0  # rows of processes gone that long are deleted when a supervisor starts
 
 
+class NotConfigured(RuntimeError):
+    """The part cannot run as configured (a missing setting): down, retried, logged without a traceback."""
+
+
 def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -71,7 +75,7 @@ class Supervisor:
                     delay = min(self.first_backoff_s * 2 ** (failures - 1), self.max_backoff_s)
                     self.restarts += 1
                     log.error("%s died (%s); restart %d in %.1f s", self.name, type(err).__name__, self.restarts,
-                              delay, exc_info=err)
+                              delay, exc_info=None if isinstance(err, NotConfigured) else err)
                     await self._record("down", f"{type(err).__name__}: {err}"[:300] + f"; restarting in {delay:.1f} s")
                     await asyncio.sleep(delay)
         except asyncio.CancelledError:

@@ -40,7 +40,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from activities.background import Supervisor
+from activities.background import NotConfigured, Supervisor
 from domain.approvals import WebhookRule
 from infra.secret_box import SECRET_KEY_VAR, SecretBox
 from infra.webhook_allow import AllowedAddresses, AllowList, Resolver, UrlRefused
@@ -54,10 +54,6 @@ RESPONSE_CAP = 4096  # bytes of an answer read at most (its start goes into last
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """`sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>` (shared/API.md)."""
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
-class NotConfigured(RuntimeError):
-    pass
 
 
 class WebhookDelivery:

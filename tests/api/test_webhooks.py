@@ -1,7 +1,8 @@
-"""Webhooks with a local receiver (a tiny ASGI app on a free port): signed deliveries with
-the event id; while the receiver is down they are retried and delivered once it is back;
-dead after the policy's limit, visible in GET /webhooks/{id}/deliveries, re-driven by ops;
-URLs outside the allow-list refused."""
+"""Webhooks with a local receiver (a tiny ASGI app on a free port): signed deliveries
+(`<timestamp>.<body>`) with the event id; while the receiver is down they are retried and
+delivered once it is back; dead after the policy's limit, visible in
+GET /webhooks/{id}/deliveries, re-driven by ops; URLs outside the allow-list or that httpx
+cannot send to refused; secrets sealed at rest and never returned; no key, no subscription."""
 
 from __future__ import annotations
 
