@@ -54,9 +54,12 @@ async def subscriptions(pool: asyncpg.Pool, subscription_id: str | None = None) 
 
 
 async def unsubscribe(pool: asyncpg.Pool, subscription_id: str) -> bool:
-    """No new deliveries, and its pending ones are no longer sent; its history stays."""
-    result = await pool.execute("UPDATE webhook_subscriptions SET active = false WHERE id = $1 AND active",
-                                subscription_id)
+    """No new deliveries, and its pending ones are no longer sent; its history stays, its
+    sealed secret (needed by nothing any more) does not."""
+    async with pool.acquire() as conn, conn.transaction():
+        result = await conn.execute("UPDATE webhook_subscriptions SET active = false WHERE id = $1 AND active",
+                                    subscription_id)
+        await conn.execute("DELETE FROM webhook_secrets WHERE subscription_id = $1", subscription_id)
     return result.split()[-1] == "1"
 
 

@@ -87,7 +87,9 @@ async def test_webhooks_signed_retried_dead_and_redriven(api):
         assert [(w["id"], w["pending"], w["dead"]) for w in listed["items"]] == [(late, 0, 0), (wid, 0, 0)]
         assert all("secret" not in w and w["created_by"] == "yan.ops" for w in listed["items"])
         assert (await food.get("/webhooks")).status_code == 403
+        assert await api.pool.fetchval("SELECT count(*) FROM webhook_secrets WHERE subscription_id = $1", wid) == 1
         assert (await ops.delete(f"/webhooks/{wid}")).status_code == 204
+        assert await api.pool.fetchval("SELECT count(*) FROM webhook_secrets WHERE subscription_id = $1", wid) == 0
         assert (await ops.delete(f"/webhooks/{wid}")).status_code == 404
         assert (await ops.get(f"/webhooks/{wid}/deliveries")).status_code == 404
         assert [w["id"] for w in (await ops.get("/webhooks")).json()["items"]] == [late]
