@@ -73,3 +73,20 @@ async def test_resolved_addresses_must_all_be_allowed():
 
 def test_settings_give_the_rule():
     assert Settings(webhook_allow="a.example:81").webhook_allow_list.entries == (Entry("a.example", 81),)
+
+
+async def test_an_entry_that_did_not_resolve_at_start_is_resolved_again_later():
+    answers: dict[str, list[str]] = {}
+
+    async def resolve(host: str) -> list[str]:
+        if host not in answers:
+            raise OSError(f"{host}: temporary failure in name resolution")
+        return answers[host]
+
+    allow = AllowList.parse("hooks.example.com")
+    addresses = await allow.addresses(resolve)  # DNS down when the loop starts
+    target = allow.check_url("https://hooks.example.com/x")
+    with pytest.raises(UrlRefused, match="does not resolve"):
+        await addresses.connectable(target)
+    answers["hooks.example.com"] = ["203.0.113.7"]
+    assert await addresses.connectable(target) == ["203.0.113.7"]
