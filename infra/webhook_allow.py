@@ -109,23 +109,34 @@ class AllowList:
         return Target(parsed, host, port)
 
     async def addresses(self, resolve: Resolver | None = None) -> AllowedAddresses:
-        """The entries' addresses, to check resolved deliveries against. A host that does not
-        resolve contributes nothing (its URLs then fail at delivery, naming it)."""
-        resolve = resolve or system_resolve
-        pairs: set[tuple[str, int | None]] = set()
-        for entry in self.entries:
-            try:
-                ips = await resolve(entry.host)
-            except OSError:
-                continue
-            pairs.update((normal_host(ip), entry.port) for ip in ips)
-        return AllowedAddresses(frozenset(pairs), resolve)
+        """The entries' addresses, to check resolved deliveries against (resolved now: a later
+        answer of an entry's name does not widen them)."""
+        allowed = AllowedAddresses(self.entries, resolve or system_resolve)
+        await allowed.resolve_pending()
+        return allowed
 
 
-@dataclass(frozen=True)
 class AllowedAddresses:
-    pairs: frozenset[tuple[str, int | None]]
-    resolve: Resolver
+    def __init__(self, entries: tuple[Entry, ...], resolve: Resolver):
+        self.pairs: set[tuple[str, int | None]] = set()
+        self.pending = list(entries)  # entries not resolved yet (their name did not resolve)
+        self.resolve = resolve
+
+    async def resolve_pending(self) -> None:
+        """Resolve the entries that have not resolved so far (a DNS failure when the loop
+        started must not lock a receiver out until the worker restarts); a resolved entry
+        keeps its addresses."""
+        still: list[Entry] = []
+        for entry in self.pending:
+            try:
+                ips = await self.resolve(entry.host)
+            except OSError:
+                ips = []
+            if ips:
+                self.pairs.update((normal_host(ip), entry.port) for ip in ips)
+            else:
+                still.append(entry)
+        self.pending = still
 
     def permits(self, ip: str, port: int) -> bool:
         ip = normal_host(ip)
@@ -134,6 +145,8 @@ class AllowedAddresses:
     async def connectable(self, target: Target) -> list[str]:
         """The target's addresses, each allowed; UrlRefused when it resolves to nothing or to
         any address outside the allow-list."""
+        if self.pending:
+            await self.resolve_pending()
         try:
             ips = [normal_host(ip) for ip in await self.resolve(target.host)]
         except OSError as err:

@@ -16,8 +16,8 @@ from domain.approvals import WebhookRule
 from infra.settings import Settings
 from store import background
 from tests.api.hooks import delivering
+from tests.api.serve import bind_free_port
 from tests.conftest import wait_until
-from tests.faults.common import free_port
 
 
 def _health(client, pool, **settings) -> httpx.AsyncClient:
@@ -26,7 +26,9 @@ def _health(client, pool, **settings) -> httpx.AsyncClient:
 
 
 async def test_healthz_names_what_does_not_answer_without_echoing_why(pool_factory_closed, caplog):
-    port = free_port()  # nothing listens there
+    sock = bind_free_port()
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there
     dead_temporal = await Client.connect(f"127.0.0.1:{port}", lazy=True)
     with caplog.at_level(logging.WARNING, logger="promoflow.api"):
         async with _health(dead_temporal, pool_factory_closed) as http:
