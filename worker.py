@@ -9,6 +9,7 @@ only what is the worker's own: its registrations, sandbox and cache options.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import asyncpg
@@ -20,11 +21,11 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.approvals import ApprovalActivities
 from activities.campaign import CampaignActivities
 from activities.planning import PlanningActivities
-from activities.webhooks import WebhookDelivery
+from activities.webhooks import supervised_delivery
 from domain.approvals import WebhookRule
 from infra import heap
 from infra.logs import configure as configure_logging
-from infra.settings import load_settings
+from infra.settings import Settings, load_settings
 from infra.temporal import connect
 from store.db import create_pool
 from workflows.campaign import CampaignWorkflow
@@ -81,19 +82,25 @@ async def main() -> None:
     logging.getLogger("promoflow.worker").info(
         "worker on task queue %s; metrics on 127.0.0.1:%s/metrics", settings.task_queue, settings.worker_metrics_port)
     try:
-        await run_with_delivery(worker, pool)
+        await run_with_delivery(worker, pool, settings=settings)
     finally:
         await pool.close()
 
 
-async def run_with_delivery(worker: Worker, pool: asyncpg.Pool, rule: WebhookRule | None = None) -> None:
+async def run_with_delivery(worker: Worker, pool: asyncpg.Pool, rule: WebhookRule | None = None, *,
+                            settings: Settings | None = None) -> None:
     """Run the worker with the webhook outbox's delivery loop beside it (activities/webhooks.py
-    says why a loop and not a workflow), until the worker stops."""
-    delivery = asyncio.create_task(WebhookDelivery(pool, rule).run_forever(), name="webhook-delivery")
+    says why a loop and not a workflow), supervised (restarted when it dies, its health in
+    PostgreSQL for /healthz: activities/background.py), until the worker stops."""
+    settings = settings or load_settings()
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    delivery = supervised_delivery(pool, rule, secret_key=key, allow=settings.webhook_allow_list)
     try:
         await worker.run()
     finally:
         delivery.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await delivery
 
 
 if __name__ == "__main__":

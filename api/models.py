@@ -40,8 +40,10 @@ class ChooseMonthBody(BaseModel):
 
 # ---------------------------------------------------------------------- responses
 class Health(BaseModel):
-    status: Literal["ok", "unavailable"]
-    checks: dict[str, str] = Field(description='"ok", or "unavailable: <why>", per dependency')
+    status: Literal["ok", "degraded", "unavailable"]
+    checks: dict[str, str] = Field(description='per dependency "ok" or "unavailable"; per known background part '
+                                               '"ok" or "down"')
+    down: list[str] = Field(default_factory=list, description="what is not ok (empty when status is ok)")
 
 
 class CampaignSummary(BaseModel):

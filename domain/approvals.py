@@ -44,13 +44,17 @@ class DelegationRule(_Frozen):
 
 class WebhookRule(_Frozen):
     """Delivery retries: exponential backoff from `first_retry_seconds`, never more than
-    `max_interval_seconds` apart; after `max_attempts` the delivery is dead (re-drivable)."""
+    `max_interval_seconds` apart; after `max_attempts` the delivery is dead (re-drivable).
+    `timeout_seconds` is an attempt's total deadline (resolve, connect, send, read); at most
+    `concurrency` attempts run at once, at most `per_subscription` of them to one subscription."""
 
     first_retry_seconds: float = Field(default=2.0, gt=0, le=10)
     backoff: float = Field(default=2.0, ge=1)
     max_interval_seconds: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=8, ge=1)
     timeout_seconds: float = Field(default=5.0, gt=0)
+    concurrency: int = Field(default=16, ge=1, le=200)
+    per_subscription: int = Field(default=4, ge=1)
 
     def delay_after(self, attempts: int) -> float:
         """Seconds to wait after the `attempts`-th failed attempt (1-based)."""

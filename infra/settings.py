@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from infra.keepalive import API_KEEPALIVE_S, CLIENT_KEEPALIVE_S
+from infra.secret_box import SecretBox
+from infra.webhook_allow import AllowList
 
 ROOT = Path(__file__).resolve().parent.parent
 __all__ = ["CLIENT_KEEPALIVE_S", "ROOT", "Settings", "load_settings"]
@@ -41,8 +43,14 @@ class Settings(BaseSettings):
     worker_metrics_host: str = Field(default="127.0.0.1", validation_alias="WORKER_METRICS_HOST")
     worker_metrics_port: int = Field(default=9464, validation_alias="WORKER_METRICS_PORT")
     tokens_file: Path | None = Field(default=None, validation_alias="PROMOFLOW_TOKENS_FILE")
-    # Webhook URLs must have one of these hosts (comma-separated; default: loopback only).
+    # Webhook URLs must match one of these entries, each a host (any port) or host:port
+    # (comma-separated; default: loopback only). The rule: infra/webhook_allow.py.
     webhook_allow: str = Field(default="127.0.0.1,localhost,::1", validation_alias="PROMOFLOW_WEBHOOK_ALLOW")
+    # Fernet key sealing secrets at rest (webhook secrets); unset: POST /webhooks is 503 and
+    # the worker's webhook delivery is down. `make run` generates one into .data.
+    secret_key: SecretStr | None = Field(default=None, validation_alias="PROMOFLOW_SECRET_KEY")
+    # /healthz reports a background part (webhook delivery) down when its heartbeat is older.
+    background_stale_s: float = Field(default=30.0, validation_alias="PROMOFLOW_BACKGROUND_STALE_S", gt=0)
     # OIDC bearer JWTs (unset: the tokens file only); role and business line from these claims.
     oidc_issuer: str | None = Field(default=None, validation_alias="PROMOFLOW_OIDC_ISSUER")
     oidc_audience: str | None = Field(default=None, validation_alias="PROMOFLOW_OIDC_AUDIENCE")
@@ -69,9 +77,26 @@ class Settings(BaseSettings):
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_audience and self.oidc_jwks_url)
 
+    @field_validator("webhook_allow")
+    @classmethod
+    def _allow_list_parses(cls, value: str) -> str:
+        AllowList.parse(value)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_fernet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            SecretBox.check_key(value.get_secret_value())
+        return value
+
     @property
-    def webhook_hosts(self) -> set[str]:
-        return {h.strip().lower() for h in self.webhook_allow.split(",") if h.strip()}
+    def webhook_allow_list(self) -> AllowList:
+        return AllowList.parse(self.webhook_allow)
+
+    @property
+    def secret_box(self) -> SecretBox | None:
+        return SecretBox(self.secret_key.get_secret_value()) if self.secret_key else None
 
     @property
     def tokens_path(self) -> Path:
@@ -100,6 +125,10 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}={e.get('input')!r}: {e['msg']}"
-                             for e in err.errors())
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}={_shown(e)}: {e['msg']}" for e in err.errors())
         raise SystemExit(f"invalid configuration: {problems}") from err
+
+
+def _shown(error) -> str:
+    """The bad value, for the message; never a secret's."""
+    return "<hidden>" if "SECRET" in ".".join(str(p) for p in error["loc"]).upper() else repr(error.get("input"))

@@ -1,11 +1,13 @@
 """The webhook outbox: a delivery row per matching subscription, written by the appending
 statement (`eventstore.append` runs `ENQUEUE_CTE`), so an event is never committed without
 its notifications and never notified without being committed. The delivery loop
-(activities/webhooks.py) claims due rows with SKIP LOCKED and records each attempt."""
+(activities/webhooks.py) claims due rows with SKIP LOCKED and records each attempt. Secrets
+live sealed in `webhook_secrets` (migration 060), never in a row a route lists."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +16,29 @@ import asyncpg
 from domain.events import Event
 
 
-async def subscribe(pool: asyncpg.Pool, *, subscription_id: str, url: str, events: list[str], secret: str,
+async def subscribe(pool: asyncpg.Pool, *, subscription_id: str, url: str, events: list[str], secret_enc: str,
                     created_by: str, now: datetime) -> None:
-    await pool.execute("INSERT INTO webhook_subscriptions (id, url, events, secret, created_by, created_at) "
-                       "VALUES ($1, $2, $3, $4, $5, $6)", subscription_id, url, events, secret, created_by, now)
+    """A subscription and its sealed secret (infra/secret_box.py), in one transaction."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("INSERT INTO webhook_subscriptions (id, url, events, created_by, created_at) "
+                           "VALUES ($1, $2, $3, $4, $5)", subscription_id, url, events, created_by, now)
+        await conn.execute("INSERT INTO webhook_secrets (subscription_id, secret_enc) VALUES ($1, $2)",
+                           subscription_id, secret_enc)
+
+
+async def seal_plain_secrets(pool: asyncpg.Pool, seal: Callable[[str], str]) -> int:
+    """Subscriptions written before secrets were sealed (plain `secret`, migration 060): their
+    secret sealed into `webhook_secrets` and the plain column cleared, in one transaction."""
+    async with pool.acquire() as conn, conn.transaction():
+        plain = await conn.fetch("SELECT id, secret FROM webhook_subscriptions WHERE secret IS NOT NULL FOR UPDATE")
+        if not plain:
+            return 0
+        await conn.executemany("INSERT INTO webhook_secrets (subscription_id, secret_enc) VALUES ($1, $2) "
+                               "ON CONFLICT (subscription_id) DO NOTHING",
+                               [(r["id"], seal(r["secret"])) for r in plain])
+        await conn.execute("UPDATE webhook_subscriptions SET secret = NULL WHERE id = ANY($1)",
+                           [r["id"] for r in plain])
+        return len(plain)
 
 
 async def subscriptions(pool: asyncpg.Pool, subscription_id: str | None = None) -> list[dict[str, Any]]:
@@ -33,9 +54,12 @@ async def subscriptions(pool: asyncpg.Pool, subscription_id: str | None = None) 
 
 
 async def unsubscribe(pool: asyncpg.Pool, subscription_id: str) -> bool:
-    """No new deliveries, and its pending ones are no longer sent; its history stays."""
-    result = await pool.execute("UPDATE webhook_subscriptions SET active = false WHERE id = $1 AND active",
-                                subscription_id)
+    """No new deliveries, and its pending ones are no longer sent; its history stays, its
+    sealed secret (needed by nothing any more) does not."""
+    async with pool.acquire() as conn, conn.transaction():
+        result = await conn.execute("UPDATE webhook_subscriptions SET active = false WHERE id = $1 AND active",
+                                    subscription_id)
+        await conn.execute("DELETE FROM webhook_secrets WHERE subscription_id = $1", subscription_id)
     return result.split()[-1] == "1"
 
 
@@ -69,17 +93,30 @@ ENQUEUE_CTE = """
         ON CONFLICT (subscription_id, event_id) DO NOTHING)"""
 
 
-async def claim_due(conn: asyncpg.Connection, now: datetime, lease_s: float, limit: int = 20) -> list[dict[str, Any]]:
-    """Due pending deliveries, leased for `lease_s` (pushed forward) so two loops never send one at once."""
+async def claim_due(conn: asyncpg.Connection, now: datetime, lease_s: float, limit: int, per_subscription: int,
+                    busy: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """Due pending deliveries, at most `limit`, leased for `lease_s` (pushed forward) so two
+    loops never send one at once: the oldest of each active subscription, at most
+    `per_subscription` of one less the `busy` ones it already has in flight, so one receiver
+    that hangs never holds every slot."""
+    busy = busy or {}
     rows = await conn.fetch(
-        """UPDATE webhook_deliveries d SET next_attempt_at = $1 + make_interval(secs => $2)
-           FROM webhook_subscriptions s
-           WHERE d.id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
-                            AND subscription_id IN (SELECT id FROM webhook_subscriptions WHERE active)
-                          ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-             AND s.id = d.subscription_id
-           RETURNING d.id, d.event_id, d.payload, d.attempts, s.url, s.secret""",
-        now, lease_s, limit)
+        """WITH busy AS (SELECT b.sub, b.n FROM unnest($4::text[], $5::int[]) AS b(sub, n)),
+           picked AS (
+               SELECT p.id FROM webhook_subscriptions s LEFT JOIN busy ON busy.sub = s.id
+               CROSS JOIN LATERAL (
+                   SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+                   WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_at <= $1
+                   ORDER BY d.next_attempt_at, d.id
+                   LIMIT greatest($6 - coalesce(busy.n, 0), 0)
+                   FOR UPDATE OF d SKIP LOCKED) p
+               WHERE s.active
+               ORDER BY p.next_attempt_at, p.id LIMIT $3)
+           UPDATE webhook_deliveries d SET next_attempt_at = $1 + make_interval(secs => $2)
+           FROM webhook_subscriptions s LEFT JOIN webhook_secrets k ON k.subscription_id = s.id
+           WHERE d.id IN (SELECT id FROM picked) AND s.id = d.subscription_id
+           RETURNING d.id, d.subscription_id, d.event_id, d.payload, d.attempts, s.url, k.secret_enc""",
+        now, lease_s, limit, list(busy), list(busy.values()), per_subscription, timeout=30)
     return [{**dict(r), "payload": r["payload"] if isinstance(r["payload"], dict) else json.loads(r["payload"])}
             for r in rows]
 

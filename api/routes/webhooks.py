@@ -1,15 +1,15 @@
-"""Webhooks (ops): subscribe a URL (its host must be in PROMOFLOW_WEBHOOK_ALLOW) to event
-types with a secret; each matching event is delivered through the outbox (store/outbox.py,
-activities/webhooks.py). Subscriptions are listed (never their secrets) and deleted (no more
-deliveries; the history stays in the database); deliveries are listed per subscription and
-dead ones re-driven."""
+"""Webhooks (ops): subscribe a URL (one httpx can send to, its host and port in
+PROMOFLOW_WEBHOOK_ALLOW: infra/webhook_allow.py) to event types with a secret, kept sealed
+under PROMOFLOW_SECRET_KEY (infra/secret_box.py; without the key: 503 `not_configured`);
+each matching event is delivered through the outbox (store/outbox.py, activities/webhooks.py).
+Subscriptions are listed (never their secrets) and deleted (no more deliveries; the history
+stays in the database); deliveries are listed per subscription and dead ones re-driven."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 from typing import Any, get_args
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
@@ -19,6 +19,8 @@ from api.deps import AppDeps, CurrentActor
 from api.errors import ApiError
 from api.paging import Page, Paged
 from domain.events import EventBody
+from infra.secret_box import SECRET_KEY_VAR
+from infra.webhook_allow import UrlRefused
 from store import outbox
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -56,17 +58,20 @@ class DeliveryList(Paged):
 @router.post("", status_code=201, response_model=WebhookOut)
 async def subscribe(body: WebhookBody, actor: CurrentActor, d: AppDeps) -> WebhookOut:
     require_role(actor, "ops")
-    parts = urlsplit(body.url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApiError(422, "invalid_request", "url must be an http(s) URL")
-    if parts.hostname.lower() not in d.settings.webhook_hosts:
-        raise ApiError(422, "url_not_allowed", f"{parts.hostname} is not in the webhook allow-list")
+    box = d.settings.secret_box
+    if box is None:
+        raise ApiError(503, "not_configured", f"webhooks need {SECRET_KEY_VAR} (the key sealing their secrets); "
+                                              "it is not set", {"variable": SECRET_KEY_VAR})
+    try:
+        d.settings.webhook_allow_list.check_url(body.url)
+    except UrlRefused as err:
+        raise ApiError(422, err.code, str(err)) from err
     unknown = sorted(set(body.events) - set(EVENT_TYPES))
     if unknown:
         raise ApiError(422, "invalid_request", f"unknown event types {unknown}", EVENT_TYPES)
     wid, now = uuid.uuid4().hex[:12], datetime.now(UTC)
-    await outbox.subscribe(d.pool, subscription_id=wid, url=body.url, events=body.events, secret=body.secret,
-                           created_by=actor.name, now=now)
+    await outbox.subscribe(d.pool, subscription_id=wid, url=body.url, events=body.events,
+                           secret_enc=box.seal(body.secret), created_by=actor.name, now=now)
     return WebhookOut(id=wid, url=body.url, events=body.events, created_at=now)
 
 

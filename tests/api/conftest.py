@@ -12,6 +12,7 @@ from api.app import Deps, create_app
 from api.auth import TokenBook
 from infra.settings import Settings
 from stack.tokens import DEMO_PRINCIPALS
+from tests.api.hooks import SECRET_KEY
 from tests.api.serve import serving
 from tests.conftest import new_task_queue
 from tests.workflows.helpers import running_worker
@@ -38,7 +39,7 @@ class Api:
 @pytest.fixture
 async def api(dev_env, pool):
     tq = new_task_queue()
-    settings = Settings(task_queue=tq)
+    settings = Settings(task_queue=tq, secret_key=SECRET_KEY)
     app = create_app(Deps(settings, dev_env.client, pool, TokenBook(TOKENS)))
     async with running_worker(dev_env.client, pool, tq), serving(app) as url:
         yield Api(url, dev_env.client, pool, tq)

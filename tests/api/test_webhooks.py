@@ -1,53 +1,24 @@
-"""Webhooks with a local receiver (a tiny ASGI app on a free port): signed deliveries with
-the event id; while the receiver is down they are retried and delivered once it is back;
-dead after the policy's limit, visible in GET /webhooks/{id}/deliveries, re-driven by ops;
-URLs outside the allow-list refused."""
+"""Webhooks with a local receiver (a tiny ASGI app on a free port): signed deliveries
+(`<timestamp>.<body>`) with the event id; while the receiver is down they are retried and
+delivered once it is back; dead after the policy's limit, visible in
+GET /webhooks/{id}/deliveries, re-driven by ops; URLs outside the allow-list or that httpx
+cannot send to refused; secrets sealed at rest and never returned; no key, no subscription."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
-import hmac
 import json
+import time
 
-from activities.webhooks import WebhookDelivery
+import httpx
+
 from domain.approvals import WebhookRule
+from infra.secret_box import SecretBox
 from tests.api.conftest import body
-from tests.api.serve import read_body, serving
+from tests.api.hooks import SECRET_KEY, Receiver, delivering, verify
+from tests.api.serve import serving
 from tests.conftest import wait_until
 
 SECRET = "s3cret-webhook"
-
-
-class Receiver:
-    def __init__(self) -> None:
-        self.up = False
-        self.got: list[tuple[dict, bytes]] = []
-        self.refused = 0
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return
-        raw = await read_body(receive)
-        status = 200 if self.up else 503
-        if self.up:
-            self.got.append(({k.decode(): v.decode() for k, v in scope["headers"]}, raw))
-        else:
-            self.refused += 1
-        await send({"type": "http.response.start", "status": status, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-
-@contextlib.asynccontextmanager
-async def delivering(pool, rule: WebhookRule):
-    task = asyncio.create_task(WebhookDelivery(pool, rule, poll_s=0.05).run_forever())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_webhooks_signed_retried_dead_and_redriven(api):
@@ -90,8 +61,9 @@ async def test_webhooks_signed_retried_dead_and_redriven(api):
         payload = json.loads(raw)
         assert payload["type"] == "ReviewScored" and payload["campaign_id"] == cid
         assert headers["x-promoflow-event-id"] == payload["event_id"] == f"{cid}:2"
-        expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
-        assert headers["x-promoflow-signature"] == expected
+        assert verify(SECRET, headers, raw)  # HMAC of "<timestamp>.<body>"
+        assert abs(int(headers["x-promoflow-timestamp"]) - time.time()) < 300
+        assert not verify(SECRET, {**headers, "x-promoflow-timestamp": str(int(time.time()) + 1)}, raw)
 
         # receiver down while the event happens: retried, delivered once it is back
         receiver.up = False
@@ -115,7 +87,9 @@ async def test_webhooks_signed_retried_dead_and_redriven(api):
         assert [(w["id"], w["pending"], w["dead"]) for w in listed["items"]] == [(late, 0, 0), (wid, 0, 0)]
         assert all("secret" not in w and w["created_by"] == "yan.ops" for w in listed["items"])
         assert (await food.get("/webhooks")).status_code == 403
+        assert await api.pool.fetchval("SELECT count(*) FROM webhook_secrets WHERE subscription_id = $1", wid) == 1
         assert (await ops.delete(f"/webhooks/{wid}")).status_code == 204
+        assert await api.pool.fetchval("SELECT count(*) FROM webhook_secrets WHERE subscription_id = $1", wid) == 0
         assert (await ops.delete(f"/webhooks/{wid}")).status_code == 404
         assert (await ops.get(f"/webhooks/{wid}/deliveries")).status_code == 404
         assert [w["id"] for w in (await ops.get("/webhooks")).json()["items"]] == [late]
@@ -126,3 +100,51 @@ async def test_webhooks_signed_retried_dead_and_redriven(api):
 
 async def _scored(http, cid: str) -> bool:
     return (await http.get(f"/campaigns/{cid}")).json()["status"] != "submitted"
+
+
+def _app(dev_env, pool, **settings):
+    from api.app import Deps, create_app
+    from api.auth import TokenBook
+    from infra.settings import Settings
+    from tests.api.conftest import TOKENS
+
+    app = create_app(Deps(Settings(**settings), dev_env.client, pool, TokenBook(TOKENS)))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
+                             headers={"Authorization": "Bearer yan.ops"})
+
+
+async def test_a_url_httpx_cannot_send_to_is_refused_at_subscription(dev_env, pool):
+    async with _app(dev_env, pool, secret_key=SECRET_KEY, webhook_allow="127.0.0.1,hooks.test:8443") as ops:
+        for url in ("http://127.0.0.1:abc/", "http://127.0.0.1:99999/", "http://u:p@127.0.0.1/"):
+            r = await ops.post("/webhooks", json={"url": url, "events": ["ReviewScored"], "secret": SECRET})
+            assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", (url, r.text)
+        r = await ops.post("/webhooks", json={"url": "https://hooks.test/x", "events": ["ReviewScored"],
+                                              "secret": SECRET})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "url_not_allowed"  # only on 8443
+        r = await ops.post("/webhooks", json={"url": "https://hooks.test:8443/x", "events": ["ReviewScored"],
+                                              "secret": SECRET})
+        assert r.status_code == 201, r.text
+        assert [w["url"] for w in (await ops.get("/webhooks")).json()["items"]] == ["https://hooks.test:8443/x"]
+
+
+async def test_secrets_are_sealed_at_rest_never_returned_and_never_in_an_event(dev_env, pool):
+    async with _app(dev_env, pool, secret_key=SECRET_KEY) as ops:
+        r = await ops.post("/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["ReviewScored"],
+                                              "secret": SECRET})
+        assert r.status_code == 201 and SECRET not in r.text
+        wid = r.json()["id"]
+        assert SECRET not in (await ops.get("/webhooks")).text
+        assert SECRET not in (await ops.get(f"/webhooks/{wid}/deliveries")).text
+    assert await pool.fetchval("SELECT secret FROM webhook_subscriptions WHERE id = $1", wid) is None
+    sealed = await pool.fetchval("SELECT secret_enc FROM webhook_secrets WHERE subscription_id = $1", wid)
+    assert SECRET not in sealed and SecretBox(SECRET_KEY).open(sealed) == SECRET
+    assert await pool.fetchval("SELECT count(*) FROM events WHERE data::text LIKE $1", f"%{SECRET}%") == 0
+
+
+async def test_without_a_secret_key_subscribing_is_503_naming_the_variable(dev_env, pool):
+    async with _app(dev_env, pool, secret_key=None) as ops:
+        r = await ops.post("/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["ReviewScored"],
+                                              "secret": SECRET})
+        assert r.status_code == 503, r.text
+        assert r.json()["error"]["code"] == "not_configured" and "PROMOFLOW_SECRET_KEY" in r.json()["error"]["message"]
+        assert (await ops.get("/webhooks")).json()["items"] == []

@@ -14,7 +14,9 @@ import asyncpg
 import pytest
 
 from domain.approvals import WebhookRule
+from infra.secret_box import SecretBox
 from store import outbox
+from tests.api.hooks import SECRET_KEY
 from tests.api.serve import read_body, serving
 from tests.conftest import new_task_queue, wait_until
 from tests.faults.common import start_fifty, until_in_review, worker_process
@@ -54,10 +56,12 @@ async def test_kill_9_worker_mid_delivery_loses_no_webhook(dev_env, db_dsn):
     try:
         async with serving(receiver) as url:
             await outbox.subscribe(pool, subscription_id="wh-kill", url=f"{url}/hook", events=["ReviewScored"],
-                                   secret="kill-9-secret", created_by="test", now=datetime.now(UTC))
+                                   secret_enc=SecretBox(SECRET_KEY).seal("kill-9-secret"), created_by="test",
+                                   now=datetime.now(UTC))
             tq = new_task_queue()
             async with worker_process(address, db_dsn, tq, "webhook-kill9",
-                                      env={"PROMOFLOW_TEST_WEBHOOK_RULE": RULE.model_dump_json()}) as worker:
+                                      env={"PROMOFLOW_TEST_WEBHOOK_RULE": RULE.model_dump_json(),
+                                           "PROMOFLOW_SECRET_KEY": SECRET_KEY}) as worker:
                 run = await start_fifty(client, tq, "whkill", n=N)
 
                 async def some_in_flight() -> bool:

@@ -4,8 +4,9 @@
 
 Runs `worker.build_worker` and the webhook delivery loop exactly as the product does (same
 activities, same sandbox, `worker.run_with_delivery`); PROMOFLOW_TEST_WEBHOOK_RULE (JSON of a
-`WebhookRule`) shortens the retries for a test. Prints "worker ready" once the worker is
-built and about to poll.
+`WebhookRule`) shortens the retries for a test; the rest of the configuration
+(PROMOFLOW_SECRET_KEY, PROMOFLOW_WEBHOOK_ALLOW) comes from the environment as in the
+product. Prints "worker ready" once the worker is built and about to poll.
 """
 
 from __future__ import annotations

@@ -53,9 +53,9 @@ async def _campaigns(pool) -> dict[str, str]:
                                             hot_topic=False, phases=PHASES)]
             await results.append_direct(conn, ids[key], bodies, "lin.food", None, NOW)
     await outbox.subscribe(pool, subscription_id="all-results", url="http://hooks.test/r", events=RESULT_TYPES,
-                           secret="s", created_by="yan.ops", now=NOW)
+                           secret_enc="s", created_by="yan.ops", now=NOW)
     await outbox.subscribe(pool, subscription_id="outcomes", url="http://hooks.test/o", events=["CampaignOutcome"],
-                           secret="s", created_by="yan.ops", now=NOW)
+                           secret_enc="s", created_by="yan.ops", now=NOW)
     return ids
 
 
