@@ -13,8 +13,8 @@ from domain.dates import (
     free_days,
     is_day_off,
     month_days,
-    pinned_festival,
     phase_start_instant,
+    pinned_festival,
     plan_phases,
 )
 from domain.holiday_data import CHINA_DAYS_OFF
