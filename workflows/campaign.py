@@ -268,10 +268,11 @@ class CampaignWorkflow:
         else:
             assert isinstance(d, Approve)
             tier = self._decision_tier()
-            await self._record(ev.CampaignApproved(tier=tier, on_behalf_of=_principal(d)), d.actor.name,
-                               d.comment if tier == proposed
-                               else f"S is leadership's choice (the score proposed {proposed.value})"
-                               + (f"; {d.comment}" if d.comment else ""))
+            why = d.comment if tier == proposed else (f"S is leadership's choice (the score proposed {proposed.value})"
+                                                      + (f"; {d.comment}" if d.comment else ""))
+            if d.s_half_override:
+                why = f"s_half_override: {d.reason}" + (f"; {why}" if why else "")
+            await self._record(ev.CampaignApproved(tier=tier, on_behalf_of=_principal(d)), d.actor.name, why)
             s.tier = tier
         self.decision_recorded = True
         return True
@@ -394,7 +395,8 @@ class CampaignWorkflow:
                          request=BalancingRequest(
                 campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
                 hot_topic=s.hot_topic, category_reason=self.request.category_reason,
-                a_override=isinstance(self.decision, Approve) and self.decision.a_override)))
+                a_override=isinstance(self.decision, Approve) and self.decision.a_override,
+                s_half_override=isinstance(self.decision, Approve) and self.decision.s_half_override)))
         self._remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
         return decision
 
@@ -578,6 +580,14 @@ class CampaignWorkflow:
     @approve.validator
     def _validate_approve(self, inp: Approve) -> None:
         self._check_approver(inp.actor, self._decision_tier(), inp.on_behalf_of)
+        if inp.s_half_override:
+            if self._decision_tier() != Tier.S:
+                raise ApplicationError("s_half_override is for an S campaign", type="invalid_request",
+                                       non_retryable=True)
+            if (inp.on_behalf_of or inp.actor).role != "leader":
+                raise _forbidden("only a leader may approve an S past its half-year's cap (s_half_override)")
+            if not (inp.reason or "").strip():
+                raise ApplicationError("s_half_override needs a reason", type="invalid_request", non_retryable=True)
 
     @workflow.update
     async def downgrade(self, inp: Downgrade) -> CampaignState:

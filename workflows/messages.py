@@ -51,6 +51,9 @@ class Approve(BaseModel):
     comment: str | None = None
     # The promotion team's special case: this A may be the month's second A (policy cap).
     a_override: bool = False
+    # A leader's S beyond its half-year's cap (policy `s_per_half`); `reason` says why (recorded).
+    s_half_override: bool = False
+    reason: str | None = None
 
 
 class Downgrade(BaseModel):

@@ -42,10 +42,12 @@ from ortools.sat.python import cp_model
 
 from domain.campaign import PhaseName
 from domain.dates import plan_phases
+from domain.months import number_of
 from domain.planning import merges
 from domain.planning.candidates import PLACEABLE, Candidates, Option, burst_days
 from domain.planning.model import PlanInput
 from domain.planning.teams import team_rows
+from domain.policy import half_of
 from domain.tiers import Tier
 
 SCALE = 1_000_000  # scores are rounded to 6 decimals by score_request
@@ -136,6 +138,12 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     s_opts = [o for o in opts if o.tier == Tier.S]
     if s_rule.max_per_year is not None and len(s_opts) > s_rule.max_per_year:
         rule(f"S at most {s_rule.max_per_year} a year", m.add(sum(x[o.index] for o in s_opts) <= s_rule.max_per_year))
+    for half, name in ((0, "January-June"), (1, "July-December")):
+        in_half = [o for o in s_opts if half_of(number_of(o.month)) == half]
+        cap = pol.s_per_half.cap(half)
+        if len(in_half) > cap:
+            rule(f"s_half_year: S at most {cap} in {name} (one in each half, a third in the second)",
+                 m.add(sum(x[o.index] for o in in_half) <= cap))
     for month, caps in c.caps.items():
         for t in (Tier.A, Tier.B):
             os_ = by_month_tier.get((month, t), [])
