@@ -80,3 +80,12 @@ def _entries(rows: list[asyncpg.Record]) -> list[CalendarEntry]:
     # Rows of our own table: built without re-validation, which was the costliest step of
     # the locked section once a year holds thousands of entries.
     return [CalendarEntry.model_construct(**{**dict(r), "tier": Tier(r["tier"])}) for r in rows]
+
+
+async def same_category_beside(pool: asyncpg.Pool | asyncpg.Connection, category: str,
+                               month: str) -> list[dict[str, str]]:
+    """The reserved campaigns of `category` in the month before and the month after `month`."""
+    rows = await pool.fetch("SELECT campaign_id, month FROM calendar_entries WHERE category = $1 "
+                            "AND month = ANY($2::text[]) ORDER BY month, campaign_id",
+                            category, [previous_month(month), next_month(month)])
+    return [dict(r) for r in rows]

@@ -159,7 +159,9 @@ class CampaignWorkflow:
         if self.lean:  # one local activity; Submitted is recorded with the review
             ctx = await workflow.execute_local_activity_method(
                 CampaignActivities.load_context,
-                LoadContext(year=self.request.year, business_line=self.request.business_line), **_LOCAL)
+                LoadContext(year=self.request.year, business_line=self.request.business_line,
+                            category=self.request.category, month=self.request.month), **_LOCAL)
+            self.state.flags = ctx.flags
             self.policy = Policy.for_year(self.request.year, ctx.overrides)
             line: BusinessLineContext | None = ctx.line
         else:
@@ -221,7 +223,7 @@ class CampaignWorkflow:
             score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
             target_reachable=review.revenue.reachable, leadership_decides=leadership,
-            source=line.source, forecast_check=s.forecast_check)
+            source=line.source, forecast_check=s.forecast_check, flags=s.flags)
         if self.lean:  # one append for what always goes together
             await self._record_all([
                 (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),

@@ -131,6 +131,7 @@ class CampaignState(BaseModel):
     reasons: list[str] = []
     escalated: bool = False
     revenue_flag: str | None = None
+    flags: list[str] = Field(default=[], description="review flags, never blocking (category_adjacent_month: ...)")
     phases: list[Phase] = []
     bookings: list[Booking] = []
     shortfall: list[Shortfall] = []
