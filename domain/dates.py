@@ -352,4 +352,7 @@ def phase_start_instant(policy: Policy, d: date) -> datetime:
 def local_date(policy: Policy, instant: datetime) -> date:
     """The day `instant` (an aware datetime) falls on in the policy time zone: "today" for
     the workflow (workflow.now()), the activities (the event's time) and the API."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        # a naive datetime would be read in the host's zone (TZ): never guess, refuse
+        raise ValueError(f"{instant.isoformat()} has no time zone: give an offset (e.g. +08:00 or Z)")
     return instant.astimezone(timezone(timedelta(hours=policy.utc_offset_hours))).date()
