@@ -308,6 +308,11 @@ def balance(
         reasons = []
         if displaced:
             reasons.append(f"S campaign takes {request.month} alone: displaces {', '.join(displaced)}")
+        if request.tier == Tier.S:
+            count, cap = s_in_half(policy, calendar, request.campaign_id, request.month)
+            half = "first" if half_of(number_of(request.month)) == 0 else "second"
+            reasons.append(f"s_half_year {'overridden by a leader' if count >= cap else 'held'}: the {half} half "
+                           f"of {year_of(request.month)} holds {count + 1} S with this one (at most {cap})")
         return BalancingDecision(accepted=True, month=request.month, counted_days=rule.counted_days,
                                  displaced=displaced, reasons=reasons)
 

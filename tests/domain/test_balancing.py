@@ -365,3 +365,10 @@ def test_alternatives_judge_an_s_on_the_months_its_burst_would_touch(policy):
     cal2 = YearCalendar(year=YEAR, entries=[*blocked.entries, *c.entries])
     d = balance(policy, cal2, r, burst_for=burst_for)
     assert not d.accepted and "2027-11" not in d.alternatives
+
+
+def test_an_accepted_s_says_which_half_year_rule_held(policy):
+    d = balance(policy, cal(entry("s1", "2027-09", "S")), req("s2", "2027-11", "S"))
+    assert d.accepted and "s_half_year held: the second half of 2027 holds 2 S with this one (at most 2)" in d.reasons
+    o = balance(policy, cal(entry("s1", "2027-03", "S")), req("s2", "2027-06", "S", s_half_override=True))
+    assert o.accepted and any(r.startswith("s_half_year overridden by a leader") for r in o.reasons)

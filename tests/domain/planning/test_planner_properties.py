@@ -66,3 +66,12 @@ def test_two_leadership_s_in_the_first_half_are_infeasible_naming_the_rule():
                time_limit=20)
     assert sol.summary.status == "infeasible"
     assert any(c.startswith("s_half_year") for c in sol.summary.conflicts)
+
+
+def test_a_planned_s_says_which_half_year_rule_held():
+    intents = [intent(k, 0, [m], "S", 2e7, 3e6, 0.5, None) for k, m in enumerate((6, 11))]
+    sol = plan(plan_input(intents, {intents[0].request_id: "2027-06", intents[1].request_id: "2027-11"}),
+               time_limit=20)
+    reasons = {d.request_id: d.reason for d in sol.decisions}
+    assert "s_half_year held: 1 of at most 1 S in January-June" in reasons["g0000"]
+    assert "s_half_year held: 1 of at most 2 S in July-December" in reasons["g0001"]
