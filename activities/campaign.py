@@ -69,7 +69,14 @@ class CampaignActivities:
     async def load_context(self, inp: LoadContext) -> ReviewContext:
         """The year's overrides and the business line in one round trip (a local activity)."""
         overrides = await reference.overrides_for(self.pool, inp.year)
-        return ReviewContext(overrides=overrides, line=await _line_context(self.pool, inp.business_line))
+        flags = []
+        if inp.category and inp.month:
+            beside = await calendar.same_category_beside(self.pool, inp.category, inp.month)
+            if beside:
+                flags.append(f"category_adjacent_month: {inp.category} also runs in "
+                             + ", ".join(f"{r['month']} ({r['campaign_id']})" for r in beside)
+                             + ": categories are staggered between months")
+        return ReviewContext(overrides=overrides, line=await _line_context(self.pool, inp.business_line), flags=flags)
 
     @activity.defn
     async def record_event(self, event: ev.Event) -> None:

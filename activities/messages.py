@@ -40,11 +40,16 @@ class LoadContext(BaseModel):
 
     year: int
     business_line: str
+    # the request's category and month: the same category beside it is a review flag
+    category: str | None = None
+    month: str | None = None
 
 
 class ReviewContext(BaseModel):
     overrides: dict
     line: BusinessLineContext
+    # flags for the reviewer (e.g. `category_adjacent_month: ...`): shown, never blocking
+    flags: list[str] = []
 
 
 class AllocateResources(BaseModel):

@@ -25,6 +25,8 @@ TIER_NAMES = {Tier.S: "company-strategic", Tier.A: "cross-category", Tier.B: "on
               Tier.C: "business line internal"}
 PHASE_NAMES = {PhaseName.WARMUP: "warm-up", PhaseName.BURST: "burst", PhaseName.ENCORE: "encore"}
 INACTIVE = frozenset({Status.CANCELLED, Status.REJECTED, Status.EXPIRED})
+# The id of another line's B or C as a business line sees it: busy days with their tier.
+BUSY_PREFIX = "busy-"
 FESTIVAL_NAMES = {"618": "618", "double_11": "Double 11", "black_friday": "Black Friday", "double_12": "Double 12"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _TIER_ORDER = {t: i for i, t in enumerate(Tier)}  # S, A, B, C
@@ -65,7 +67,9 @@ class Campaign:
     @classmethod
     def of(cls, entry: CalendarEntry) -> Campaign:
         return cls(
-            id=entry.campaign_id, name=entry.name or entry.campaign_id or "(unnamed)", tier=entry.tier,
+            id=entry.campaign_id, tier=entry.tier,
+            name=entry.name or (f"another line's {entry.tier.value}" if entry.campaign_id.startswith(BUSY_PREFIX)
+                                else entry.campaign_id or "(unnamed)"),
             status=entry.status.value if entry.status else "unknown", category=entry.category,
             business_line=entry.business_line or "", month=entry.month, counted_days=entry.counted_days,
             hot_topic=entry.hot_topic,

@@ -14,7 +14,11 @@ from api import campaign_workflow as wf
 from api.delegation_auth import may_try, on_behalf
 from api.deps import Deps
 from api.errors import ApiError
+from domain.balancing import YearCalendar, s_half_problem
+from domain.months import year_of
+from domain.status import Status
 from domain.tiers import Tier
+from store import calendar, reference
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor, Approve, CampaignState, Downgrade, Reject
 
@@ -34,7 +38,7 @@ def unknown(campaign_id: str) -> ApiError:
 
 async def run_decision(d: Deps, actor: Actor, campaign_id: str, action: Action, *, comment: str | None = None,
                        a_override: bool = False, to_tier: Tier | None = None, reason: str | None = None,
-                       on_behalf_of: str | None = None) -> CampaignState:
+                       on_behalf_of: str | None = None, s_half_override: bool = False) -> CampaignState:
     await may_try(d, actor)
     state = await wf.state(d.client.get_workflow_handle(campaign_id))
     try:
@@ -47,8 +51,11 @@ async def run_decision(d: Deps, actor: Actor, campaign_id: str, action: Action, 
     update: Any
     arg: Approve | Downgrade | Reject
     if action == "approve":
+        if not s_half_override:
+            await _s_half_year(d, state)
         update, arg = CampaignWorkflow.approve, Approve(actor=actor, on_behalf_of=principal, comment=comment,
-                                                        a_override=a_override)
+                                                        a_override=a_override, s_half_override=s_half_override,
+                                                        reason=reason)
     elif action == "downgrade":
         if to_tier is None or not reason:
             raise ApiError(422, "invalid_request", "a downgrade needs to_tier and reason")
@@ -59,3 +66,19 @@ async def run_decision(d: Deps, actor: Actor, campaign_id: str, action: Action, 
             raise ApiError(422, "invalid_request", "a rejection needs a reason")
         update, arg = CampaignWorkflow.reject, Reject(actor=actor, on_behalf_of=principal, reason=reason)
     return await wf.decide(d, campaign_id, update, arg)
+
+
+async def _s_half_year(d: Deps, state: CampaignState) -> None:
+    """409 `s_half_year` before an S is approved into a half-year already at its cap (policy
+    `s_per_half`), naming the rule and the override. A courtesy read for a clear answer: the
+    reservation judges the rule again on the year's totals under the year lock."""
+    tier = Tier.S if state.requested_tier == Tier.S else state.proposed_tier
+    if tier != Tier.S or state.status != Status.IN_REVIEW:
+        return
+    year = year_of(state.month)
+    policy = await reference.policy_for(d.pool, year)
+    used, s_count, halves = await calendar.year_totals(d.pool, year)
+    why = s_half_problem(policy, YearCalendar(year=year).with_totals(used, s_count, halves), state.campaign_id,
+                         state.month)
+    if why:
+        raise ApiError(409, "s_half_year", why)

@@ -23,6 +23,9 @@ from domain.tiers import Tier
 class ApproveBody(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
     a_override: bool = Field(default=False, description="allow this A as the month's second A (special case)")
+    s_half_override: bool = Field(default=False, description="a leader approves an S past its half-year's cap "
+                                                             "(policy s_per_half); needs a reason")
+    reason: str | None = Field(default=None, max_length=2000, description="why, with an override")
 
 
 class DowngradeBody(BaseModel):

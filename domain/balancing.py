@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.campaign import Phase
 from domain.dates import Burst, months_touched
 from domain.months import Month, month_key, months_of_year, number_of, year_of
-from domain.policy import Policy
+from domain.policy import Policy, half_of
 from domain.tiers import Tier
 
 
@@ -69,9 +69,10 @@ class YearCalendar(BaseModel):
     entries: list[CalendarEntry] = []
     used_days: int | None = None  # the year's counted days when `entries` is a window
     s_count: int | None = None  # the year's S campaigns when `entries` is a window
+    s_halves: tuple[int, int] | None = None  # the year's S campaigns per half when `entries` is a window
 
-    def with_totals(self, used_days: int, s_count: int) -> YearCalendar:
-        return self.model_copy(update={"used_days": used_days, "s_count": s_count})
+    def with_totals(self, used_days: int, s_count: int, s_halves: tuple[int, int] | None = None) -> YearCalendar:
+        return self.model_copy(update={"used_days": used_days, "s_count": s_count, "s_halves": s_halves})
 
     def without(self, campaign_ids: set[str] | list[str]) -> YearCalendar:
         ids = set(campaign_ids)
@@ -96,6 +97,7 @@ class BalancingRequest(BaseModel):
     category: str
     hot_topic: bool = False
     a_override: bool = False  # the "special case" of a second A in a month
+    s_half_override: bool = False  # a leader's S beyond its half-year's cap (policy `s_per_half`), with a reason
     category_reason: str | None = None
     burst_start: date | None = None  # the burst chosen for `month`, when known: an S closes what it touches
     burst_end: date | None = None
@@ -165,6 +167,31 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def s_in_half(policy: Policy, calendar: YearCalendar, campaign_id: str, month: str) -> tuple[int, int]:
+    """(S campaigns other than `campaign_id` in the half-year of `month`, that half's cap)."""
+    half = half_of(number_of(month))
+    own = sum(1 for e in calendar.entries if e.campaign_id == campaign_id and e.tier == Tier.S
+              and year_of(e.month) == year_of(month) and half_of(number_of(e.month)) == half)
+    if calendar.s_halves is not None:
+        count = calendar.s_halves[half] - own
+    else:
+        count = sum(1 for e in calendar.entries if e.tier == Tier.S and e.campaign_id != campaign_id
+                    and year_of(e.month) == year_of(month) and half_of(number_of(e.month)) == half)
+    return count, policy.s_per_half.cap(half)
+
+
+def s_half_problem(policy: Policy, calendar: YearCalendar, campaign_id: str, month: str) -> str | None:
+    """The rule `s_half_year`, when an S in `month` would break it (None when it holds):
+    "twice a year: one in each half; three times: add one in the second half"."""
+    count, cap = s_in_half(policy, calendar, campaign_id, month)
+    if count < cap:
+        return None
+    half = "first" if half_of(number_of(month)) == 0 else "second"
+    return (f"s_half_year: the {half} half of {year_of(month)} already holds {_plural(count, 'S campaign')} "
+            f"(at most {cap}: one S in each half, a third in the second half); a leader may approve it "
+            "with s_half_override and a reason")
+
+
 def _s_touching(entries: list[CalendarEntry], months: list[str]) -> list[CalendarEntry]:
     return [e for e in entries if e.tier == Tier.S and set(e.months) & set(months)]
 
@@ -196,6 +223,8 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
                                          if e.campaign_id == request.campaign_id and e.tier == Tier.S))
         if rule.max_per_year is not None and s_year >= rule.max_per_year:
             problems.append(f"{year} already holds {_plural(s_year, 'S campaign')} (cap {rule.max_per_year} a year)")
+        if not request.s_half_override and (why := s_half_problem(policy, calendar, request.campaign_id, month)):
+            problems.append(why)
         for m in months:
             s_here = _s_touching(entries, [m])
             if rule.max_per_month is not None and len(s_here) >= rule.max_per_month:
@@ -279,6 +308,11 @@ def balance(
         reasons = []
         if displaced:
             reasons.append(f"S campaign takes {request.month} alone: displaces {', '.join(displaced)}")
+        if request.tier == Tier.S:
+            count, cap = s_in_half(policy, calendar, request.campaign_id, request.month)
+            half = "first" if half_of(number_of(request.month)) == 0 else "second"
+            reasons.append(f"s_half_year {'overridden by a leader' if count >= cap else 'held'}: the {half} half "
+                           f"of {year_of(request.month)} holds {count + 1} S with this one (at most {cap})")
         return BalancingDecision(accepted=True, month=request.month, counted_days=rule.counted_days,
                                  displaced=displaced, reasons=reasons)
 

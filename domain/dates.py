@@ -161,16 +161,27 @@ def _lead_text(policy: Policy, tier: Tier, hot_topic: bool) -> str:
 def _check_requested(
     policy: Policy, tier: Tier, month: str, d: date, today: date, hot_topic: bool
 ) -> list[str]:
-    """Why a requested burst start is not acceptable ([] when it is)."""
+    """Why a requested burst start is not acceptable ([] when it is). The start goes on a
+    preferred weekday and is no day off, unless it is pinned to a festival (then it is
+    allowed whatever its weekday and days). An S, the company's whole stage for five days,
+    is judged by the rule the picker applies (`_usable`): no burst day on a weekend or a
+    public holiday, the festival it rides (618, Double 11) excepted. A and B are judged on
+    their first day only: their owner may ride a holiday such as Mid-Autumn on purpose
+    (the API's example request does)."""
     problems = []
     if d.strftime("%Y-%m") != month:
         return [f"burst start {d} is not in month {month}"]
     festival = pinned_festival(policy, d)
     if tier != Tier.C and festival is None:
         allowed = "/".join(_WEEKDAY_NAMES[w] for w in policy.burst_weekdays)
+        off = _days_off_in_burst(policy, tier, d, _ridden_festivals(tier, month)) if tier == Tier.S else []
         if d.weekday() not in policy.burst_weekdays:
             problems.append(f"burst start {d} is a {_WEEKDAY_NAMES[d.weekday()]}: bursts go on {allowed} "
                             "unless pinned to a festival (618, Double 11, Black Friday, Double 12)")
+        elif off:
+            days = ", ".join(f"{x} ({_WEEKDAY_NAMES[x.weekday()]})" for x in off)
+            problems.append(f"the {_burst_length(policy, tier)}-day S burst from {d} runs over a weekend or a "
+                            f"public holiday ({days}): every burst day must be a working day")
         elif is_day_off(policy, d):
             problems.append(f"burst start {d} is a public holiday or day off")
     first = earliest_warmup(policy, tier, today, hot_topic)
@@ -180,22 +191,35 @@ def _check_requested(
     return problems
 
 
+def _ridden_festivals(tier: Tier, month: str) -> list[date]:
+    """The festival days an S burst of `month` rides (618, Double 11 in their month), else []."""
+    if tier != Tier.S:
+        return []
+    return [day for name, day in festival_dates(first_day(month).year).items()
+            if name in S_FESTIVALS and month_of_date(day) == month]
+
+
+def _days_off_in_burst(policy: Policy, tier: Tier, d: date, pardoned: Sequence[date] = ()) -> list[date]:
+    """The burst's days that are weekends or public holidays, but the festival days it rides."""
+    return [x for x in _burst_days(policy, tier, d) if is_day_off(policy, x) and x not in pardoned]
+
+
 def candidate_days(policy: Policy, tier: Tier, month: str, festival_first: bool = True) -> list[date]:
     """Days of the month in preference order: all preferred weekdays first, each earliest first.
 
     C runs whenever the line decides: any working day, earliest first. An S in the month
-    of 618 or Double 11 tries the starts whose burst covers the festival day first.
+    of 618 or Double 11 tries the starts whose burst covers the festival day first, the
+    festival day itself among them (a pinned day is allowed whatever its weekday).
     """
     days = month_days(month)
     if tier == Tier.C:
         return [d for d in days if not is_day_off(policy, d)]
     ordered = [d for w in policy.burst_weekdays for d in days if d.weekday() == w]
-    if tier == Tier.S and festival_first:
-        fests = [day for name, day in festival_dates(first_day(month).year).items()
-                 if name in S_FESTIVALS and month_of_date(day) == month]
-        if fests:
-            covers = [d for d in ordered if any(f in _burst_days(policy, tier, d) for f in fests)]
-            ordered = covers + [d for d in ordered if d not in covers]
+    fests = _ridden_festivals(tier, month) if festival_first else []
+    if fests:
+        covers = [d for d in ordered + sorted(set(fests) - set(ordered))
+                  if any(f in _burst_days(policy, tier, d) for f in fests)]
+        ordered = covers + [d for d in ordered if d not in covers]
     return ordered
 
 
@@ -223,11 +247,22 @@ def _clash_text(policy: Policy, tier: Tier, d: date, hard: list[Burst], soft: li
 
 def _usable(policy: Policy, tier: Tier, month: str, today: date, hot_topic: bool,
             festival_first: bool = True) -> list[date]:
-    """Engine-pickable starts of `month`, best first: preferred weekday, lead met, burst free of days off."""
+    """Engine-pickable starts of `month`, best first: preferred weekday, lead met, burst free of days off.
+
+    An S in the month of 618 or Double 11 rides the festival whenever the lead allows it
+    (the playbook's S months are the festivals'): the festival day never counts against its
+    burst, and when no start covering it is free of other days off either, the covering
+    start with the fewest comes first, before any start that misses the festival.
+    """
     first = earliest_warmup(policy, tier, today, hot_topic)
-    return [d for d in candidate_days(policy, tier, month, festival_first)
-            if _warmup_start(policy, tier, d) >= first
-            and not any(is_day_off(policy, x) for x in _burst_days(policy, tier, d))]
+    fests = _ridden_festivals(tier, month) if festival_first else []
+    met = [d for d in candidate_days(policy, tier, month, festival_first) if _warmup_start(policy, tier, d) >= first]
+    usable = [d for d in met if not _days_off_in_burst(policy, tier, d, fests)]
+    covering = [d for d in met if any(f in _burst_days(policy, tier, d) for f in fests)]
+    if covering and not any(d in covering for d in usable):
+        best = min(covering, key=lambda d: len(_days_off_in_burst(policy, tier, d, fests)))
+        usable.insert(0, best)
+    return usable
 
 
 def free_days(policy: Policy, tier: Tier, month: str, today: date, hot_topic: bool = False,
@@ -248,8 +283,9 @@ def choose_burst_start(
 ) -> DateChoice:
     """Validate a requested burst start, or pick the best one in `month`.
 
-    A picked date has no burst day on a day off; a requested one is only checked on its
-    first day (the owner may ride a holiday such as Mid-Autumn on purpose). C campaigns
+    A picked date, and a requested S date, has no burst day on a day off (the festival an
+    S rides excepted: `_usable`); a requested A or B date is checked on its first day (the
+    owner may ride a holiday such as Mid-Autumn on purpose). C campaigns
     get a date but no phases: they book nothing and run no timers. `taken` holds the
     bursts already reserved around this month: a picked date shares no day with them
     while a free one exists, and never overlaps an A or S burst; a requested date that
@@ -316,4 +352,7 @@ def phase_start_instant(policy: Policy, d: date) -> datetime:
 def local_date(policy: Policy, instant: datetime) -> date:
     """The day `instant` (an aware datetime) falls on in the policy time zone: "today" for
     the workflow (workflow.now()), the activities (the event's time) and the API."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        # a naive datetime would be read in the host's zone (TZ): never guess, refuse
+        raise ValueError(f"{instant.isoformat()} has no time zone: give an offset (e.g. +08:00 or Z)")
     return instant.astimezone(timezone(timedelta(hours=policy.utc_offset_hours))).date()

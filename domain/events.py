@@ -81,6 +81,8 @@ class ReviewScored(_Body):
     source: str = "seeded"
     # the forecast against the line's history (domain.results.forecast.ForecastCheck), when there is one
     forecast_check: dict[str, Any] | None = None
+    # what the reviewer should see, never blocking (e.g. "category_adjacent_month: ...")
+    flags: list[str] = []
 
 
 class ApprovalEscalated(_Body):

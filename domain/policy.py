@@ -255,12 +255,30 @@ def _deep_merge(base: Any, over: Any) -> Any:
     return over  # scalars and lists are replaced whole
 
 
+class SPerHalf(_Frozen):
+    """S campaigns a half-year may hold (DOMAIN.md, Tiers): "twice a year: one in each
+    half; three times: add one in the second half"."""
+
+    first: int = Field(default=1, ge=0, description="S campaigns January to June")
+    second: int = Field(default=2, ge=0, description="S campaigns July to December")
+
+    def cap(self, half: int) -> int:
+        """The cap of half 0 (January-June) or 1 (July-December)."""
+        return self.first if half == 0 else self.second
+
+
+def half_of(month_number: int) -> int:
+    """0 for January-June, 1 for July-December."""
+    return 0 if month_number <= 6 else 1
+
+
 class Policy(_Frozen):
     year: int
     tiers: dict[Tier, TierRule]
     yearly_budget_days: int = Field(default=150, ge=0)
     hot_topic_reserve_days: int = Field(default=12, ge=0, description="kept for unplanned hot topics")
     a_per_month_with_override: int = Field(default=2, ge=0)
+    s_per_half: SPerHalf = SPerHalf()
     thresholds: Thresholds = Thresholds()
     month_threshold_raises: dict[int, ThresholdRaise] = Field(
         default={}, description="per month: raised over the base, so raising the base keeps the order")

@@ -60,6 +60,8 @@ _BURST = [PhaseName.BURST]
 # S takes more than one unit where the resource is meant to be shared by many categories.
 _S_UNITS = {"sub_venue": 3, "focus_carousel": 2, "promo_floor": 2, "category_channel": 5}
 _S_REQUIRED = set(FIRST_SCREENS) | {"main_venue"}
+# A's required resources: the first screens and the venue entry (the main venue).
+_A_REQUIRED = (*FIRST_SCREENS, "main_venue")
 
 
 def default_resources() -> list[ResourceSpec]:
@@ -71,12 +73,13 @@ def default_entitlements() -> dict[Tier, list[Entitlement]]:
         Entitlement(resource=k, units=_S_UNITS.get(k, 1), phases=list(_ALL_PHASES), required=k in _S_REQUIRED)
         for k, _, _ in _CATALOG
     ]
-    # A: first-screen exposure and venue entry on the four platforms (required), plus some
-    # company channels, external push and supplier resources (nice to have).
-    a = [Entitlement(resource=k, units=1, phases=list(_WARMUP_BURST), required=True) for k in FIRST_SCREENS]
+    # A: "the first screen and the venue entry on the four platforms" (required: all or
+    # nothing, as S's are), plus some company channels, external push and supplier
+    # resources (nice to have).
+    a = [Entitlement(resource=k, units=1, phases=list(_WARMUP_BURST), required=True) for k in _A_REQUIRED]
     a += [
         Entitlement(resource=k, units=1, phases=list(_WARMUP_BURST), required=False)
-        for k in ("main_venue", "company_channels", "offsite_push", "supplier_marketing")
+        for k in ("company_channels", "offsite_push", "supplier_marketing")
     ]
     # B: regular entries only, burst day only (its warm-up runs on the category's own resources).
     b = [

@@ -34,12 +34,13 @@ async def lock_months(conn: asyncpg.Connection, months: list[str]) -> None:
         await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", MONTH_LOCK, year_of(m) * 100 + number_of(m))
 
 
-async def year_totals(conn: asyncpg.Connection, year: int) -> tuple[int, int]:
-    """(counted days used, S campaigns) of the year's reserved campaigns."""
+async def year_totals(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> tuple[int, int, tuple[int, int]]:
+    """(counted days used, S campaigns, S campaigns per half-year) of the year's reserved campaigns."""
     row = await conn.fetchrow(
-        "SELECT coalesce(sum(counted_days), 0) AS used, count(*) FILTER (WHERE tier = 'S') AS s "
+        "SELECT coalesce(sum(counted_days), 0) AS used, count(*) FILTER (WHERE tier = 'S') AS s, "
+        "count(*) FILTER (WHERE tier = 'S' AND right(month, 2)::int <= 6) AS s_first "
         "FROM calendar_entries WHERE year = $1", year)
-    return int(row["used"]), int(row["s"])
+    return int(row["used"]), int(row["s"]), (int(row["s_first"]), int(row["s"]) - int(row["s_first"]))
 
 
 async def load_window(conn: asyncpg.Connection, month: str) -> YearCalendar:
@@ -49,8 +50,8 @@ async def load_window(conn: asyncpg.Connection, month: str) -> YearCalendar:
     year = year_of(month)
     months = [previous_month(month), month, next_month(month)]
     rows = await conn.fetch(_ENTRIES.format(where="e.month = ANY($1::text[])"), months, [s.value for s in NOT_STARTED])
-    used, s = await year_totals(conn, year)
-    return YearCalendar.model_construct(year=year, entries=_entries(rows), used_days=used, s_count=s)
+    used, s, halves = await year_totals(conn, year)
+    return YearCalendar.model_construct(year=year, entries=_entries(rows), used_days=used, s_count=s, s_halves=halves)
 
 
 # The entries with their burst dates (from the reserved phases) and whether they have
@@ -79,3 +80,12 @@ def _entries(rows: list[asyncpg.Record]) -> list[CalendarEntry]:
     # Rows of our own table: built without re-validation, which was the costliest step of
     # the locked section once a year holds thousands of entries.
     return [CalendarEntry.model_construct(**{**dict(r), "tier": Tier(r["tier"])}) for r in rows]
+
+
+async def same_category_beside(pool: asyncpg.Pool | asyncpg.Connection, category: str,
+                               month: str) -> list[dict[str, str]]:
+    """The reserved campaigns of `category` in the month before and the month after `month`."""
+    rows = await pool.fetch("SELECT campaign_id, month FROM calendar_entries WHERE category = $1 "
+                            "AND month = ANY($2::text[]) ORDER BY month, campaign_id",
+                            category, [previous_month(month), next_month(month)])
+    return [dict(r) for r in rows]

@@ -154,7 +154,9 @@ class CampaignWorkflow:
         if self.lean:  # one local activity; Submitted is recorded with the review
             ctx = await workflow.execute_local_activity_method(
                 CampaignActivities.load_context,
-                LoadContext(year=self.request.year, business_line=self.request.business_line), **_LOCAL)
+                LoadContext(year=self.request.year, business_line=self.request.business_line,
+                            category=self.request.category, month=self.request.month), **_LOCAL)
+            self.state.flags = ctx.flags
             self.policy = Policy.for_year(self.request.year, ctx.overrides)
             line: BusinessLineContext | None = ctx.line
         else:
@@ -216,7 +218,7 @@ class CampaignWorkflow:
             score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
             target_reachable=review.revenue.reachable, leadership_decides=leadership,
-            source=line.source, forecast_check=s.forecast_check)
+            source=line.source, forecast_check=s.forecast_check, flags=s.flags)
         if self.lean:  # one append for what always goes together
             await self._record_all([
                 (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
@@ -262,10 +264,11 @@ class CampaignWorkflow:
         else:
             assert isinstance(d, Approve)
             tier = self._decision_tier()
-            await self._record(ev.CampaignApproved(tier=tier, **d.names()), d.actor.name,
-                               d.comment if tier == proposed
-                               else f"S is leadership's choice (the score proposed {proposed.value})"
-                               + (f"; {d.comment}" if d.comment else ""))
+            why = d.comment if tier == proposed else (f"S is leadership's choice (the score proposed {proposed.value})"
+                                                      + (f"; {d.comment}" if d.comment else ""))
+            if d.s_half_override:
+                why = f"s_half_override: {d.reason}" + (f"; {why}" if why else "")
+            await self._record(ev.CampaignApproved(tier=tier, **d.names()), d.actor.name, why)
             s.tier = tier
         self.decision_recorded = True
         return True
@@ -388,7 +391,8 @@ class CampaignWorkflow:
                          request=BalancingRequest(
                 campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
                 hot_topic=s.hot_topic, category_reason=self.request.category_reason,
-                a_override=isinstance(self.decision, Approve) and self.decision.a_override)))
+                a_override=isinstance(self.decision, Approve) and self.decision.a_override,
+                s_half_override=isinstance(self.decision, Approve) and self.decision.s_half_override)))
         self._remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
         return decision
 
@@ -572,6 +576,14 @@ class CampaignWorkflow:
     @approve.validator
     def _validate_approve(self, inp: Approve) -> None:
         self._check_approver(inp.actor, self._decision_tier(), inp.on_behalf_of)
+        if inp.s_half_override:
+            if self._decision_tier() != Tier.S:
+                raise ApplicationError("s_half_override is for an S campaign", type="invalid_request",
+                                       non_retryable=True)
+            if (inp.on_behalf_of or inp.actor).role != "leader":
+                raise _forbidden("only a leader may approve an S past its half-year's cap (s_half_override)")
+            if not (inp.reason or "").strip():
+                raise ApplicationError("s_half_override needs a reason", type="invalid_request", non_retryable=True)
 
     @workflow.update
     async def downgrade(self, inp: Downgrade) -> CampaignState:

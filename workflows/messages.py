@@ -77,6 +77,9 @@ class Approve(_Decision):
     comment: str | None = None
     # The promotion team's special case: this A may be the month's second A (policy cap).
     a_override: bool = False
+    # A leader's S beyond its half-year's cap (policy `s_per_half`); `reason` says why (recorded).
+    s_half_override: bool = False
+    reason: str | None = None
 
 
 class Downgrade(_Decision):
@@ -150,6 +153,7 @@ class CampaignState(BaseModel):
     reasons: list[str] = []
     escalated: bool = False
     revenue_flag: str | None = None
+    flags: list[str] = Field(default=[], description="review flags, never blocking (category_adjacent_month: ...)")
     phases: list[Phase] = []
     bookings: list[Booking] = []
     shortfall: list[Shortfall] = []

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import READERS, require_role
 from api.calendar_page import PreparationData, prefers_html, render_calendar
+from api.calendar_view import BUSY_PREFIX, INACTIVE
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
 from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingMilestone, PendingRequest
@@ -64,29 +65,57 @@ async def calendar_year(d: Deps, year: int, policy: Policy) -> CalendarYear:
 
 
 async def load_calendar(year: Year, actor: CurrentActor, d: AppDeps) -> CalendarData:
-    """The calendar and the year's policy: one loader for the JSON route and the pages."""
-    require_role(actor, *READERS)
+    """The calendar and the year's policy: one loader for the JSON route and the pages. A
+    business line reads the company's year too (the playbook asks it to learn the calendar
+    first and ride it), as `for_line` shows it."""
+    require_role(actor, *READERS, "business_line")
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ApiError(422, "invalid_request", f"year must be between {FIRST_YEAR} and {LAST_YEAR}")
     policy = await reference.policy_for(d.pool, year)
-    return CalendarData(await calendar_year(d, year, policy), policy)
+    cal = await calendar_year(d, year, policy)
+    if actor.role == "business_line":
+        cal = for_line(cal, actor.business_line or "")
+    return CalendarData(cal, policy)
+
+
+def for_line(cal: CalendarYear, line: str) -> CalendarYear:
+    """The year as a business line sees it: S and A campaigns and their dates in full (the
+    company's stage it rides), its own campaigns in full, and other lines' live B and C only
+    as busy days with their tier (no id, name, line, category or status); other lines'
+    pending requests left out. Month totals and the budget are the company's, unchanged."""
+    months = []
+    for m in cal.months:
+        shown, busy = [], 0
+        for e in m.campaigns:
+            if e.tier in (Tier.S, Tier.A) or e.business_line == line:
+                shown.append(e)
+            elif e.status not in INACTIVE:
+                busy += 1
+                shown.append(CalendarEntry(campaign_id=f"{BUSY_PREFIX}{m.month}-{busy}", month=e.month, tier=e.tier,
+                                           category="", counted_days=e.counted_days, hot_topic=False,
+                                           phases=e.phases, name=None, business_line=None, status=None))
+        months.append(m.model_copy(update={"campaigns": shown,
+                                           "pending": [p for p in m.pending if p.business_line == line]}))
+    return cal.model_copy(update={"months": months})
 
 
 LoadedCalendar = Annotated[CalendarData, Depends(load_calendar)]
 PreparationLoader = Callable[[], Awaitable[PreparationData]]
 
 
-async def preparation_source(loaded: LoadedCalendar, d: AppDeps) -> PreparationLoader:
+async def preparation_source(loaded: LoadedCalendar, actor: CurrentActor, d: AppDeps) -> PreparationLoader:
     """A loader of the year page's preparation (after `load_calendar` authorized the call):
     the teams' load per ISO week of the year and the milestones open or overdue by today
     (policy time zone) + the policy's lookahead."""
     policy, year = loaded.policy, loaded.calendar.year
+    line = actor.business_line if actor.role == "business_line" else None
 
     async def load() -> PreparationData:
         today = local_date(policy, datetime.now(UTC))
         loads = await teams.week_loads_of(d.pool, policy, year)
         due = await milestones.pending(d.pool, due_before=today + timedelta(days=policy.milestone_lookahead_days + 1))
-        return PreparationData(today, tuple(loads), tuple(PendingMilestone.model_validate(r) for r in due))
+        return PreparationData(today, tuple(loads), tuple(PendingMilestone.model_validate(r) for r in due
+                                                          if line is None or r["business_line"] == line))
 
     return load
 

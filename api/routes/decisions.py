@@ -21,7 +21,8 @@ router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["decisions"])
 @router.post("/approve", response_model=CampaignState)
 async def approve(campaign_id: str, actor: CurrentActor, d: AppDeps, body: ApproveBody | None = None) -> CampaignState:
     body = body or ApproveBody()
-    return await run_decision(d, actor, campaign_id, "approve", comment=body.comment, a_override=body.a_override)
+    return await run_decision(d, actor, campaign_id, "approve", comment=body.comment, a_override=body.a_override,
+                              s_half_override=body.s_half_override, reason=body.reason)
 
 
 @router.post("/downgrade", response_model=CampaignState)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.planning.candidates import PLACEABLE, Candidates, IntentView
+from domain.policy import half_of
 from domain.tiers import Tier
 
 _DAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -94,8 +95,13 @@ def placed_reason(board: Board, v: IntentView, month: str, tier: Tier, start: da
     score = v.scores[month]
     if tier == Tier.S:
         _, touched, why = c.s_bursts[v.index]
+        half = half_of(int(month[5:7]))
+        in_half = sum(1 for (mo, t), vs in board.holders.items() if t == Tier.S and half_of(int(mo[5:7])) == half
+                      for _ in vs)
         text = (f"S in {month}: leadership's choice, whatever its score ({score:.3f}); {why}; "
-                f"closes {', '.join(touched)} to other S, A and B")
+                f"closes {', '.join(touched)} to other S, A and B; s_half_year held: "
+                f"{in_half} of at most {c.policy.s_per_half.cap(half)} S in "
+                f"{'January-June' if half == 0 else 'July-December'}")
         if month != home:
             text += f" (its preferred month was {home})"
         return text

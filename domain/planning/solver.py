@@ -42,10 +42,12 @@ from ortools.sat.python import cp_model
 
 from domain.campaign import PhaseName
 from domain.dates import plan_phases
+from domain.months import next_month, number_of
 from domain.planning import merges
 from domain.planning.candidates import PLACEABLE, Candidates, Option, burst_days
 from domain.planning.model import PlanInput
 from domain.planning.teams import team_rows
+from domain.policy import half_of
 from domain.tiers import Tier
 
 SCALE = 1_000_000  # scores are rounded to 6 decimals by score_request
@@ -136,6 +138,12 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     s_opts = [o for o in opts if o.tier == Tier.S]
     if s_rule.max_per_year is not None and len(s_opts) > s_rule.max_per_year:
         rule(f"S at most {s_rule.max_per_year} a year", m.add(sum(x[o.index] for o in s_opts) <= s_rule.max_per_year))
+    for half, name in ((0, "January-June"), (1, "July-December")):
+        in_half = [o for o in s_opts if half_of(number_of(o.month)) == half]
+        cap = pol.s_per_half.cap(half)
+        if len(in_half) > cap:
+            rule(f"s_half_year: S at most {cap} in {name} (one in each half, a third in the second)",
+                 m.add(sum(x[o.index] for o in in_half) <= cap))
     for month, caps in c.caps.items():
         for t in (Tier.A, Tier.B):
             os_ = by_month_tier.get((month, t), [])
@@ -246,19 +254,44 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
             m.add(r >= sum(xs) - 1)
             reps.append(r)
     repeats = sum(reps)
+    adjacent = sum(_adjacent_months(m, by_cat))
     weekday = sum(c.weekday_rank[d.weekday()] * lit for (_, _, d), lit in y.items())
     n = sum(min(cp[Tier.A], 1000) + min(cp[Tier.B], 1000) for cp in c.caps.values()) + len(s_opts)
     n = min(n, len(c.views))
     wd = max(c.weekday_rank.values(), default=0)
-    w3 = wd * n + 1
-    w2 = n * w3 + wd * n + 1
+    # lexicographic: merges, then moves, repeats in a month, a category in consecutive
+    # months (at most one pair per placed campaign: <= n), then the weekdays
+    w4 = wd * n + 1
+    w3 = n * w4 + wd * n + 1
+    w2 = n * w3 + n * w4 + wd * n + 1
     w1 = (n + 1) * w2
     merged = sum(z.values())
-    tie = moves * w2 + repeats * w3 + weekday - merged * w1
-    parts = {"moves": moves, "category_repeats": repeats, "weekday_rank": weekday}
+    tie = moves * w2 + repeats * w3 + adjacent * w4 + weekday - merged * w1
+    parts = {"moves": moves, "category_repeats": repeats, "category_adjacent_months": adjacent,
+             "weekday_rank": weekday}
     if z:
         parts["merges"] = merged
     return Built(model=m, x=x, y=y, value=value, tie=tie, guards=guards, n_resource_rows=rows, tie_parts=parts, z=z)
+
+
+def _adjacent_months(m: cp_model.CpModel, by_cat: dict[tuple[str, str], list[Any]]) -> list[Any]:
+    """One literal per category and pair of consecutive months of the year that both hold
+    it ("categories should be staggered ... between months"): a small penalty in the
+    tie-break stage, below any difference of value, never a rule."""
+    held: dict[tuple[str, str], Any] = {}
+    for (month, cat), xs in sorted(by_cat.items()):
+        h = m.new_bool_var(f"has{month}{cat}")
+        for v in xs:
+            m.add_implication(v, h)
+        held[(cat, month)] = h
+    pairs = []
+    for (cat, month), h in sorted(held.items()):
+        after = held.get((cat, next_month(month)))
+        if after is not None and month[5:] != "12":
+            p = m.new_bool_var(f"adj{month}{cat}")
+            m.add_bool_or([h.Not(), after.Not(), p])
+            pairs.append(p)
+    return pairs
 
 
 @dataclass

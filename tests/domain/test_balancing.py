@@ -42,12 +42,49 @@ def test_c_is_always_accepted_and_counts_nothing(policy):
 # --- S -----------------------------------------------------------------------------------
 
 def test_s_at_most_max_per_year(policy):
-    c = cal(entry("s1", "2027-03", "S"), entry("s2", "2027-06", "S"), entry("s3", "2027-11", "S"))
-    d = balance(policy, c, req("s4", "2027-09", "S"))
+    c = cal(entry("s1", "2027-06", "S"), entry("s2", "2027-09", "S"), entry("s3", "2027-11", "S"))
+    d = balance(policy, c, req("s4", "2027-03", "S", s_half_override=True))
     assert not d.accepted
     assert any("3 S campaigns (cap 3 a year)" in r for r in d.reasons)
     assert d.alternatives == []  # no month of the year can take a 4th S
-    assert balance(policy, cal(*c.entries[:2]), req("s4", "2027-09", "S")).accepted
+    assert balance(policy, cal(*c.entries[:2]), req("s4", "2027-11", "S")).accepted
+
+
+# --- S per half-year: "twice a year: one in each half; three times: add one in the second half"
+
+def test_a_second_s_in_the_first_half_is_refused_naming_the_rule(policy):
+    c = cal(entry("s1", "2027-03", "S"))
+    d = balance(policy, c, req("s2", "2027-06", "S"))
+    assert not d.accepted
+    assert any(r.startswith("s_half_year: the first half of 2027 already holds 1 S campaign (at most 1") for r in d.reasons)
+    assert all(m[5:] > "06" for m in d.alternatives)  # the months offered are in the second half
+
+
+def test_a_third_s_may_go_in_the_second_half_only(policy):
+    c = cal(entry("s1", "2027-03", "S"), entry("s2", "2027-09", "S"))
+    assert balance(policy, c, req("s3", "2027-11", "S")).accepted
+    assert not balance(policy, c, req("s3", "2027-05", "S")).accepted
+    c3 = cal(entry("s1", "2027-09", "S"), entry("s2", "2027-11", "S"))
+    d = balance(policy, c3, req("s3", "2027-07", "S"))
+    assert not d.accepted and any("second half of 2027 already holds 2 S campaigns (at most 2" in r for r in d.reasons)
+
+
+def test_a_leaders_override_lets_an_s_past_its_half(policy):
+    c = cal(entry("s1", "2027-03", "S"))
+    assert balance(policy, c, req("s2", "2027-06", "S", s_half_override=True)).accepted
+
+
+def test_s_per_half_comes_from_the_policy():
+    p = Policy.for_year(YEAR, {"s_per_half": {"first": 2}})
+    assert balance(p, cal(entry("s1", "2027-03", "S")), req("s2", "2027-06", "S")).accepted
+
+
+def test_s_per_half_judged_on_the_year_totals_of_a_window(policy):
+    """Under the lock the reservation sees three months and the year's totals: the half's
+    count comes from the totals, not from the window's entries."""
+    window = cal().with_totals(21, 1, (1, 0))
+    d = balance(policy, window, req("s2", "2027-06", "S"), with_alternatives=False)
+    assert not d.accepted and any(r.startswith("s_half_year") for r in d.reasons)
 
 
 def test_one_s_per_month(policy):
@@ -149,9 +186,9 @@ def _place(policy, c, r):
 
 def _playbook_requests():
     """3 S + 9 A + 27 B spread over the year (one A month uses the override), categories rotated."""
-    s_months = [3, 6, 11]
+    s_months = [6, 9, 11]  # one in the first half, two in the second (policy s_per_half)
     other = [m for m in range(1, 13) if m not in s_months]
-    a_months = [m for m in other if m != 2] + [9]  # 8 months + a second A in September
+    a_months = [m for m in other if m != 2] + [10]  # 8 months + a second A in October
     out = [req(f"s{m}", f"2027-{m:02d}", "S", category="all") for m in s_months]
     out += [req(f"a{i}", f"2027-{m:02d}", "A", category=f"a-cat{i}", a_override=True) for i, m in enumerate(a_months)]
     out += [req(f"b{m}-{k}", f"2027-{m:02d}", "B", category=f"b-cat{k}") for m in other for k in range(3)]
@@ -328,3 +365,10 @@ def test_alternatives_judge_an_s_on_the_months_its_burst_would_touch(policy):
     cal2 = YearCalendar(year=YEAR, entries=[*blocked.entries, *c.entries])
     d = balance(policy, cal2, r, burst_for=burst_for)
     assert not d.accepted and "2027-11" not in d.alternatives
+
+
+def test_an_accepted_s_says_which_half_year_rule_held(policy):
+    d = balance(policy, cal(entry("s1", "2027-09", "S")), req("s2", "2027-11", "S"))
+    assert d.accepted and "s_half_year held: the second half of 2027 holds 2 S with this one (at most 2)" in d.reasons
+    o = balance(policy, cal(entry("s1", "2027-03", "S")), req("s2", "2027-06", "S", s_half_override=True))
+    assert o.accepted and any(r.startswith("s_half_year overridden by a leader") for r in o.reasons)

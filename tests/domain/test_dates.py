@@ -12,9 +12,12 @@ from domain.dates import (
     earliest_warmup,
     free_days,
     is_day_off,
+    month_days,
     phase_start_instant,
+    pinned_festival,
     plan_phases,
 )
+from domain.holiday_data import CHINA_DAYS_OFF
 from domain.policy import Policy
 from domain.tiers import Tier
 
@@ -140,7 +143,7 @@ def test_festival_pinned_dates_allowed_any_weekday(policy, day):
 
 def test_requested_date_checked_against_the_lead(policy):
     c = choose_burst_start(policy, Tier.S, "2027-11", D("2027-11-11"), D("2027-09-01"))
-    assert c.burst_start is None and "before" in c.reasons[0]
+    assert c.burst_start is None and any("before" in r for r in c.reasons)
     assert choose_burst_start(policy, Tier.S, "2027-11", D("2027-11-11"), D("2027-07-01")).burst_start == D("2027-11-11")
     late = choose_burst_start(policy, Tier.A, "2027-09", D("2027-09-07"), D("2027-09-01"))
     assert late.burst_start is None
@@ -222,19 +225,73 @@ def test_local_date_is_the_day_in_the_policy_time_zone(policy):
 
 # --- S bursts cover 618 and Double 11 ----------------------------------------------------------
 
-@pytest.mark.parametrize("year", range(2025, 2031))
+SUPPORTED_YEARS = sorted(CHINA_DAYS_OFF)  # the years the policy knows the days off of
+
+
+@pytest.mark.parametrize("year", SUPPORTED_YEARS)
 @pytest.mark.parametrize("month,day", [(11, 11), (6, 18)])
-def test_engine_chosen_s_burst_covers_the_festival_when_the_rules_allow(year, month, day):
+def test_engine_chosen_s_burst_rides_the_festival_every_year(year, month, day):
+    """The playbook's S months ride their festival: an S picked in the month of Double 11 or
+    618 covers the day whenever the lead allows it, whatever weekday the festival falls on
+    (2028-11-11 is a Saturday: a start of 11-06 used to miss it)."""
     policy = Policy.for_year(year)
     c = choose_burst_start(policy, Tier.S, f"{year}-{month:02d}", None, D(f"{year - 1}-12-01"))
     assert c.burst_start is not None
     burst = next(p for p in c.phases if p.phase == PhaseName.BURST)
     festival = date(year, month, day)
-    # possible under the rules: a preferred weekday start whose 5 burst days are all working days
-    possible = [d for d in (festival - timedelta(days=k) for k in range(5))
-                if d.weekday() in policy.burst_weekdays and d.month == month
-                and not any(is_day_off(policy, d + timedelta(days=i)) for i in range(5))]
-    assert (burst.start <= festival < burst.end) == bool(possible), (c.burst_start, possible)
+    assert burst.start <= festival < burst.end, (c.burst_start, c.reasons)
+    # and it keeps what it can of the date rules: a preferred weekday or the festival itself
+    assert c.burst_start.weekday() in policy.burst_weekdays or c.burst_start == festival
+    # no other choice covering the festival has fewer days off beside the festival day
+    off = [x for x in (burst.start + timedelta(days=i) for i in range(5)) if is_day_off(policy, x) and x != festival]
+    for k in range(5):
+        other = festival - timedelta(days=k)
+        if other.month == month and (other.weekday() in policy.burst_weekdays or other == festival):
+            other_off = [x for x in (other + timedelta(days=i) for i in range(5))
+                         if is_day_off(policy, x) and x != festival]
+            assert len(off) <= len(other_off), (c.burst_start, other)
+
+
+def test_2028_double_11_on_a_saturday_is_ridden():
+    c = choose_burst_start(Policy.for_year(2028), Tier.S, "2028-11", None, D("2027-12-01"))
+    assert c.burst_start == D("2028-11-07")  # Tue-Sat, the Saturday being Double 11 itself
+    assert "covering double_11" in c.reasons[0]
+
+
+def test_s_festival_ridden_only_when_the_lead_allows(policy):
+    # too late for any start covering Double 11 2027 (Thu): the engine says no date, not a random one
+    c = choose_burst_start(policy, Tier.S, "2027-11", None, D("2027-09-01"))
+    assert c.burst_start is None
+
+
+# --- a requested S burst is judged on every day, as the picker judges ----------------------------
+
+@pytest.mark.parametrize("day", ["2027-09-07", "2027-09-08", "2027-09-14", "2027-09-13", "2027-09-21", "2027-09-27", "2027-09-28"])
+def test_requested_s_burst_over_a_weekend_or_holiday_refused(policy, day):
+    """Tue/Wed starts run the 5-day S burst into a weekend; Mon 09-13 into Mid-Autumn (Wed 09-15), Mon 09-27 into National Day (Fri 10-01)."""
+    c = choose_burst_start(policy, Tier.S, "2027-09", D(day), D("2027-01-04"))
+    assert c.burst_start is None
+    assert "runs over a weekend or a public holiday" in c.reasons[0]
+
+
+@pytest.mark.parametrize("day", ["2027-09-06", "2027-09-20"])
+def test_requested_s_burst_on_working_days_accepted(policy, day):
+    c = choose_burst_start(policy, Tier.S, "2027-09", D(day), D("2027-01-04"))
+    assert c.burst_start == D(day)
+
+
+def test_requested_s_start_is_what_the_picker_would_accept(policy):
+    """Every start of every month of the year: a requested S start is accepted exactly when
+    it is a start the picker could pick (lead met, no clash)."""
+    today = D("2026-06-01")
+    for m in range(1, 13):
+        month = f"2027-{m:02d}"
+        pickable = set(free_days(policy, Tier.S, month, today))
+        for d in month_days(month):
+            if pinned_festival(policy, d):
+                continue  # a start pinned to a festival is allowed whatever its weekday and days
+            accepted = choose_burst_start(policy, Tier.S, month, d, today).burst_start is not None
+            assert accepted == (d in pickable), (d, accepted)
 
 
 # --- bursts spread within a month -------------------------------------------------------------

@@ -92,3 +92,20 @@ async def test_a_retried_event_record_changes_nothing(pool):
             await pool.fetch("SELECT * FROM bookings ORDER BY resource, unit"),
             await pool.fetch("SELECT * FROM audit_trail ORDER BY position")) == snapshot
     assert {r["status"] for r in snapshot[1]} == {"active"}
+
+
+async def test_an_a_without_the_venue_entry_gets_no_required_resource(pool):
+    """A's venue entry is required (all or nothing with its first screens): with both main
+    venue units held by others, an A gets no first screen either, and the shortfall names
+    the venue."""
+    acts = CampaignActivities(pool)
+    phases = plan_phases(POLICY, Tier.A, date(2027, 3, 9))
+    span = (phases[0].start, phases[-1].end)
+    for unit in (1, 2):
+        await pool.execute("INSERT INTO bookings (campaign_id, resource, unit, phase, during, status) "
+                           "VALUES ($1, 'main_venue', $2, 'burst', daterange($3, $4), 'held')",
+                           f"other-{unit}", unit, *span)
+    await _submitted(pool, "a-1")
+    r = await acts.allocate_resources(AllocateResources(slot=slot("a-1", 2), tier=Tier.A, phases=phases))
+    assert any(s.resource == "main_venue" and s.required for s in r.shortfall)
+    assert not any(b.resource.endswith("first_screen") for b in r.bookings)

@@ -168,6 +168,10 @@ def violations(inp: PlanInput, decisions: list, value: float | None = None) -> l
     s_rule = pol.rule(Tier.S)
     if sum(len(v[Tier.S]) for v in per.values()) > (s_rule.max_per_year or 99):
         bad.append("too many S in the year")
+    for half in (0, 1):
+        s_half = sum(len(v[Tier.S]) for month, v in per.items() if (int(month[5:]) > 6) == bool(half))
+        if s_half > pol.s_per_half.cap(half):
+            bad.append(f"{s_half} S in half {half + 1} of the year (s_per_half cap {pol.s_per_half.cap(half)})")
     for month, tiers in per.items():
         cp = caps(inp, pol, month)
         for t in (Tier.A, Tier.B):

@@ -28,7 +28,8 @@ def years(draw):
             draw(st.sampled_from([0.1, 0.3, 0.5])),
             draw(st.one_of(st.none(), st.sampled_from(FESTIVALS)))))
     s_count = draw(st.integers(0, min(2, n)))
-    s_months = draw(st.permutations(S_MONTHS))[:s_count]
+    # leadership keeps the half-year rule (policy s_per_half: one S January-June)
+    s_months = [m for m in draw(st.permutations(S_MONTHS)) if m > 6 or m == draw(st.sampled_from([3, 6]))][:s_count]
     s = {intents[k].request_id: f"2027-{m:02d}" for k, m in zip(range(s_count), s_months, strict=False)}
     budget = draw(st.sampled_from([None, 60, 90]))
     stt = Settings(budget=budget, reserve=None if budget is None else 6, merge=draw(st.booleans()))
@@ -55,3 +56,22 @@ def test_every_solution_keeps_every_rule_and_beats_first_come_first_served(year)
         # a one-at-a-time year that refused a leadership S is no plan: compare only with valid years
         if violations(inp, fcfs) == []:
             assert sol.summary.value >= plan_value(pol, fcfs) - 1e-6
+
+
+def test_two_leadership_s_in_the_first_half_are_infeasible_naming_the_rule():
+    """The planner keeps S to one per half-year unless the third is in the second half: two
+    leadership S in March and June cannot both be planned, and the conflict says which rule."""
+    intents = [intent(k, 0, [m], "S", 2e7, 3e6, 0.5, None) for k, m in enumerate((3, 6))]
+    sol = plan(plan_input(intents, {intents[0].request_id: "2027-03", intents[1].request_id: "2027-06"}),
+               time_limit=20)
+    assert sol.summary.status == "infeasible"
+    assert any(c.startswith("s_half_year") for c in sol.summary.conflicts)
+
+
+def test_a_planned_s_says_which_half_year_rule_held():
+    intents = [intent(k, 0, [m], "S", 2e7, 3e6, 0.5, None) for k, m in enumerate((6, 11))]
+    sol = plan(plan_input(intents, {intents[0].request_id: "2027-06", intents[1].request_id: "2027-11"}),
+               time_limit=20)
+    reasons = {d.request_id: d.reason for d in sol.decisions}
+    assert "s_half_year held: 1 of at most 1 S in January-June" in reasons["g0000"]
+    assert "s_half_year held: 1 of at most 2 S in July-December" in reasons["g0001"]
