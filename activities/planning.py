@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -25,8 +26,9 @@ from domain import plan_events as pe
 from domain import season
 from domain.campaign import CampaignRequest
 from domain.dates import local_date
-from domain.planning import PlanInputError, plan
-from domain.planning.model import Intent, Settings, Summary
+from domain.planning import PlanInput, PlanInputError, plan
+from domain.planning.budget import Budget
+from domain.planning.model import Intent, PlanSolution, Settings, Summary
 from domain.tiers import Tier
 from store import eventstore, plans, projections, reference
 
@@ -76,6 +78,37 @@ class PublishWatch(BaseModel):
     problems: list[str]
 
 
+class _SolveRun:
+    """One attempt's solve on the solver thread: its budget (made when the thread starts, so
+    the limit counts from then) and whether the attempt asked it to stop."""
+
+    def __init__(self, plan_in: PlanInput, time_limit: float, progress: Callable[[dict[str, Any]], None]) -> None:
+        self.plan_in, self.time_limit, self.progress = plan_in, time_limit, progress
+        self.budget: Budget | None = None
+
+    def __call__(self) -> PlanSolution:  # on the solver thread
+        if self.stopping:  # cancelled before the thread took it: nothing to solve
+            raise RuntimeError("solve stopped before it started")
+        self.budget = Budget(self.time_limit, time.monotonic)
+        return plan(self.plan_in, progress=self.progress, budget=self.budget)
+
+    async def stop_and_wait(self, future: asyncio.Future) -> None:
+        """Stop the solve and wait until the thread is free. `stop()` is sent again until it
+        ends: a stop that lands while CP-SAT sets up a search may miss that search
+        (domain/planning/budget.py). A second cancellation does not cut the wait short."""
+        self.stopping = True
+        while not future.done():
+            if self.budget is not None:
+                self.budget.stop()
+            try:
+                await asyncio.wait({future}, timeout=0.05)
+            except asyncio.CancelledError:
+                continue
+        if not future.cancelled():
+            future.exception()  # retrieved: the attempt ends with its cancellation, not this
+        log.info("solve stopped: the solver thread is free")
+
+
 def _event(slot: EventSlot, body: Any) -> ev.Event:
     return ev.Event(campaign_id=slot.campaign_id, seq=slot.seq, at=slot.at, actor=slot.actor,
                     reason=slot.reason, body=body)
@@ -88,7 +121,8 @@ async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None
 class PlanningActivities:
     def __init__(self, pool: asyncpg.Pool, start_campaign: StartCampaign | None = None):
         self.pool, self.start_campaign = pool, start_campaign
-        # CP-SAT is CPU-bound: one solve at a time, on a thread, off the worker's event loop
+        # CP-SAT is CPU-bound: one solve at a time, on a thread, off the worker's event loop; a
+        # cancelled or timed-out solve is stopped and its thread freed before the attempt ends
         self.solver_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cp-sat")
 
     @activity.defn
@@ -118,13 +152,19 @@ class PlanningActivities:
             raise ApplicationError(str(err), type="invalid_plan", non_retryable=True) from None
 
         latest: dict[str, Any] = {}
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.solver_pool, lambda: plan(plan_in, inp.time_limit, latest.update))
-        while True:
-            done, _ = await asyncio.wait({future}, timeout=1.0)
-            activity.heartbeat({k: latest.get(k) for k in ("stage", "objective", "bound", "seconds")})
-            if done:
-                break
+        run = _SolveRun(plan_in, inp.time_limit, latest.update)  # one limit for the whole solve
+        future = asyncio.get_running_loop().run_in_executor(self.solver_pool, run)
+        try:
+            while True:
+                done, _ = await asyncio.wait({future}, timeout=1.0)
+                activity.heartbeat({k: latest.get(k) for k in ("stage", "objective", "bound", "seconds")})
+                if done:
+                    break
+        except asyncio.CancelledError:
+            # cancelled or timed out (the server's answer to a heartbeat): stop CP-SAT and wait for
+            # the thread to end before this attempt ends, so a retry never queues behind it
+            await run.stop_and_wait(future)
+            raise
         try:
             solution = future.result()
         except PlanInputError as err:
