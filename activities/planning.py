@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -82,14 +82,19 @@ class _SolveRun:
     """One attempt's solve on the solver thread: its budget (made when the thread starts, so
     the limit counts from then) and whether the attempt asked it to stop."""
 
-    def __init__(self, plan_in: PlanInput, time_limit: float, progress: Callable[[dict[str, Any]], None]) -> None:
-        self.plan_in, self.time_limit, self.progress = plan_in, time_limit, progress
+    def __init__(self, plan_in: PlanInput, time_limit: float, deadline: float | None,
+                 progress: Callable[[dict[str, Any]], None]) -> None:
+        self.plan_in, self.time_limit, self.deadline, self.progress = plan_in, time_limit, deadline, progress
         self.budget: Budget | None = None
+        self.stopping = False
 
     def __call__(self) -> PlanSolution:  # on the solver thread
         if self.stopping:  # cancelled before the thread took it: nothing to solve
             raise RuntimeError("solve stopped before it started")
-        self.budget = Budget(self.time_limit, time.monotonic)
+        limit = self.time_limit  # from now, cut to the attempt's deadline
+        if self.deadline is not None:
+            limit = max(0.0, min(limit, self.deadline - time.monotonic()))
+        self.budget = Budget(limit, time.monotonic)
         return plan(self.plan_in, progress=self.progress, budget=self.budget)
 
     async def stop_and_wait(self, future: asyncio.Future) -> None:
@@ -107,6 +112,21 @@ class _SolveRun:
         if not future.cancelled():
             future.exception()  # retrieved: the attempt ends with its cancellation, not this
         log.info("solve stopped: the solver thread is free")
+
+
+ATTEMPT_MARGIN = 3.0  # seconds an attempt keeps after its solve, to store the solution
+
+
+def _attempt_deadline() -> float | None:
+    """When this attempt's solve must end (time.monotonic()): its start-to-close timeout less
+    `ATTEMPT_MARGIN`. The server times an attempt out on its own and the worker hears of it
+    only at a (throttled) heartbeat, so an attempt that ends in time is the one whose CP-SAT
+    thread is free when a retry comes."""
+    info = activity.info()
+    if info.start_to_close_timeout is None:
+        return None
+    elapsed = max(0.0, (datetime.now(UTC) - info.started_time).total_seconds())
+    return time.monotonic() + info.start_to_close_timeout.total_seconds() - elapsed - ATTEMPT_MARGIN
 
 
 def _event(slot: EventSlot, body: Any) -> ev.Event:
@@ -134,6 +154,7 @@ class PlanningActivities:
     async def solve_plan(self, inp: SolvePlan) -> Summary:
         """Solve the plan (or a scenario) with the intents in the log; store the solution and
         append PlanSolved / ScenarioSolved at the slot. Heartbeats while CP-SAT runs."""
+        deadline = _attempt_deadline()
         stored = await eventstore.event_at(self.pool, inp.slot.campaign_id, inp.slot.seq)
         if stored is not None:  # a retry after the commit: the stored solve stands
             before = stored.to_event().body
@@ -152,7 +173,7 @@ class PlanningActivities:
             raise ApplicationError(str(err), type="invalid_plan", non_retryable=True) from None
 
         latest: dict[str, Any] = {}
-        run = _SolveRun(plan_in, inp.time_limit, latest.update)  # one limit for the whole solve
+        run = _SolveRun(plan_in, inp.time_limit, deadline, latest.update)  # one limit for the whole solve
         future = asyncio.get_running_loop().run_in_executor(self.solver_pool, run)
         try:
             while True:
