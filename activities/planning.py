@@ -267,15 +267,17 @@ class PlanningActivities:
 
     @activity.defn
     async def watch_publish(self, inp: WatchPublish) -> PublishWatch:
-        """Poll the read model until every planned campaign has settled (scheduled with its
-        bookings, or ended / waiting on a person), at most `window_seconds`; heartbeats."""
+        """Poll the read model until every planned campaign has settled (as its tier should:
+        `season.settled_as_planned`, or ended / waiting on a person: a problem), at most
+        `window_seconds`; heartbeats. `scheduled` counts those settled as their tier should."""
         deadline = asyncio.get_running_loop().time() + inp.window_seconds
+        moving = ("submitted", "in_review", "reserving")
         while True:
-            statuses = await plans.campaign_statuses(self.pool, inp.campaign_ids)
-            scheduled = sum(1 for s in statuses.values() if s == "scheduled")
-            moving = ("submitted", "in_review", "reserving")
-            settled = len(statuses) == len(inp.campaign_ids) and not any(s in moving for s in statuses.values())
-            problems = [f"{cid}: {s}" for cid, s in sorted(statuses.items()) if s != "scheduled" and s not in moving]
+            states = await plans.campaign_states(self.pool, inp.campaign_ids)
+            good = {cid for cid, (s, tier) in states.items() if season.settled_as_planned(s, tier)}
+            scheduled = len(good)
+            settled = len(states) == len(inp.campaign_ids) and not any(s in moving for s, _ in states.values())
+            problems = [f"{cid}: {s}" for cid, (s, _) in sorted(states.items()) if cid not in good and s not in moving]
             activity.heartbeat(scheduled)
             if settled or asyncio.get_running_loop().time() > deadline:
                 return PublishWatch(scheduled=scheduled, settled=settled, problems=problems)
