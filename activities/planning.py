@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.appends import append_and_project
 from activities.messages import EventSlot
 from domain import events as ev
 from domain import plan_events as pe
@@ -30,7 +31,7 @@ from domain.planning import PlanInput, PlanInputError, plan
 from domain.planning.budget import Budget
 from domain.planning.model import Intent, PlanSolution, Settings, Summary
 from domain.tiers import Tier
-from store import eventstore, plans, projections, reference
+from store import eventstore, plans, reference
 
 log = logging.getLogger("promoflow.planning")
 
@@ -135,7 +136,7 @@ def _event(slot: EventSlot, body: Any) -> ev.Event:
 
 
 async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None:
-    await projections.record(conn, event)
+    await append_and_project(conn, event)  # an EventConflict fails the activity without retries
 
 
 class PlanningActivities:
