@@ -154,7 +154,11 @@ class PlanningActivities:
     @activity.defn
     async def solve_plan(self, inp: SolvePlan) -> Summary:
         """Solve the plan (or a scenario) with the intents in the log; store the solution and
-        append PlanSolved / ScenarioSolved at the slot. Heartbeats while CP-SAT runs."""
+        append PlanSolved / ScenarioSolved at the slot. Heartbeats while CP-SAT runs.
+
+        `time_limit` bounds the whole solve (domain/planning/budget.py), cut to end before this
+        attempt's start-to-close timeout; cancelled (or told at a heartbeat that it timed out),
+        the attempt stops CP-SAT and ends only once the solver thread is free."""
         deadline = _attempt_deadline()
         stored = await eventstore.event_at(self.pool, inp.slot.campaign_id, inp.slot.seq)
         if stored is not None:  # a retry after the commit: the stored solve stands
