@@ -20,7 +20,8 @@ from workflows.year_plan import YearPlanWorkflow
 
 log = logging.getLogger("promoflow.api")
 _CODE_STATUS = {"invalid_state": (409, "invalid_state"), "forbidden": (403, "forbidden"),
-                "invalid": (422, "invalid_request"), "invalid_plan": (422, "invalid_request")}
+                "invalid": (422, "invalid_request"), "invalid_plan": (422, "invalid_request"),
+                "solve_failed": (503, "solve_failed")}  # every attempt of a solve failed (or timed out)
 
 
 def handle(d: Deps, year: int) -> WorkflowHandle:

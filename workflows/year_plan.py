@@ -195,7 +195,8 @@ class YearPlanWorkflow:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "invalid_plan":
                 raise _invalid(cause.message) from None
-            raise
+            raise ApplicationError(f"the solve failed after {_SOLVE_RETRY.maximum_attempts} attempts: "
+                                   f"{cause or err}", type="solve_failed", non_retryable=True) from None
         return f"{slot.campaign_id}-{slot.seq}", summary
 
     # ---------------------------------------------------------------- state

@@ -304,3 +304,16 @@ async def test_a_plan_with_c_intents_is_published_once_its_c_campaigns_complete(
     ended = await pool.fetchval("SELECT reason FROM events WHERE type = 'PlanPublished'")
     assert ended is None  # no problems named
     STARTED.remove(h)
+
+
+async def test_a_solve_is_retried_a_few_times_not_forever(engine):
+    env, pool, tq = engine
+    h = await open_plan(env.client, YEAR, tq)
+    food = [it for it in example_intents() if it.business_line == "food"]
+    await h.execute_update(YearPlanWorkflow.submit_intents, SubmitIntents(actor=OPS, intents=food))
+    await h.execute_update(YearPlanWorkflow.solve, Solve(actor=OPS))
+    scheduled = [e.activity_task_scheduled_event_attributes for e in (await h.fetch_history()).events
+                 if e.HasField("activity_task_scheduled_event_attributes")]
+    solve = [a for a in scheduled if a.activity_type.name == "solve_plan"]
+    assert len(solve) == 1 and solve[0].retry_policy.maximum_attempts == 3
+    STARTED.remove(h)
