@@ -9,6 +9,7 @@ import asyncpg
 from temporalio import activity
 
 from activities import teams
+from activities.appends import append_and_project
 from activities.messages import (
     AllocateResources,
     EventSlot,
@@ -26,7 +27,7 @@ from domain.policy import Policy
 from domain.results.forecast import HistoryForecast, context_from_results, history_forecast
 from domain.scoring import BusinessLineContext
 from domain.tiers import Tier
-from store import bookings, calendar, eventstore, projections, reference, results
+from store import bookings, calendar, eventstore, reference, results
 
 
 def _event(slot: EventSlot, body: ev.EventBody) -> ev.Event:
@@ -35,7 +36,7 @@ def _event(slot: EventSlot, body: ev.EventBody) -> ev.Event:
 
 
 async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None:
-    await projections.record(conn, event)  # None: a retry of an event already in the log
+    await append_and_project(conn, event)  # an EventConflict fails the activity without retries
 
 
 class CampaignActivities:

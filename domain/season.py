@@ -36,6 +36,15 @@ from domain.tiers import Tier
 PLACED_KINDS = ("placed", "moved", "downgraded", "merged")
 
 
+def settled_as_planned(status: str, tier: str | None) -> bool:
+    """A published campaign has settled as its tier should (shared/API.md, publish): S, A and B
+    `scheduled` with their bookings; C, which books nothing and may have no phase to run (it
+    then completes at once), `scheduled` or `completed`."""
+    if tier == Tier.C.value:
+        return status in ("scheduled", "completed")
+    return status == "scheduled"
+
+
 def intent_id_for(business_line: str, request_id: str) -> str:
     return f"intent-{business_line}-{request_id}"
 
