@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.balancing import BudgetSummary
 from domain.campaign import Phase, PhaseName
+from domain.money import Money
 from domain.months import Month
 from domain.status import Status
 from domain.tiers import Tier
@@ -65,6 +66,8 @@ class CampaignSummary(BaseModel):
     score: float | None
     submitted_at: datetime
     updated_at: datetime
+    money: Money | None = Field(default=None, description="the forecast's money (DOMAIN.md Money), at the "
+                                                          "campaign's current tier")
 
 
 class CampaignList(BaseModel):

@@ -97,7 +97,7 @@ def factors(policy: Policy, line: BusinessLineContext, request: CampaignRequest)
         "month_revenue_gap": _share_missing(line.month_revenue, line.month_revenue_norm),
         "revenue_target": _unit(request.revenue_target / scales.revenue_target_full)
         if scales.revenue_target_full > 0 else 0.0,
-        "gross_margin": _unit(request.gross_margin / scales.gross_margin_full)
+        "gross_margin": _unit(request.money.margin_after / scales.gross_margin_full)  # m′: after the promotion
         if scales.gross_margin_full > 0 else 0.0,
         "seasonality": 1.0 if in_season else (scales.off_season if has_season else scales.unknown_season),
     }

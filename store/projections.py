@@ -130,10 +130,11 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
         case ev.CampaignSubmitted(request=r, owner=owner):
             await conn.execute(
                 """INSERT INTO campaigns (campaign_id, request_id, name, business_line, category, owner,
-                       requested_tier, status, month, hot_topic, submitted_at, updated_at, last_seq)
-                   VALUES ($1,$2,$3,$4,$5,$6,$7,'submitted',$8,$9,$10,$10,$11)""",
+                       requested_tier, status, month, hot_topic, submitted_at, updated_at, last_seq, money)
+                   VALUES ($1,$2,$3,$4,$5,$6,$7,'submitted',$8,$9,$10,$10,$11,$12::jsonb)""",
                 cid, r.request_id, r.name, r.business_line, r.category, owner,
                 r.requested_tier.value if r.requested_tier else None, r.month, r.hot_topic, event.at, event.seq,
+                r.money.model_dump(),
             )
             return
         case ev.MonthReserved():
