@@ -27,11 +27,15 @@ class ApproveBody(BaseModel):
     s_half_override: bool = Field(default=False, description="a leader approves an S past its half-year's cap "
                                                              "(policy s_per_half); needs a reason")
     reason: str | None = Field(default=None, max_length=2000, description="why, with an override")
+    margin_override: bool = Field(default=False, description="a leader approves a campaign under the margin "
+                                                             "floor (margin_below_floor); needs a reason")
 
 
 class DowngradeBody(BaseModel):
     to_tier: Tier
     reason: str = Field(min_length=1, max_length=2000)
+    margin_override: bool = Field(default=False, description="a leader runs it under the margin floor; the "
+                                                             "reason says why")
 
 
 class ReasonBody(BaseModel):

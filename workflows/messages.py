@@ -55,6 +55,8 @@ class Approve(BaseModel):
     # A leader's S beyond its half-year's cap (policy `s_per_half`); `reason` says why (recorded).
     s_half_override: bool = False
     reason: str | None = None
+    # A leader's approval under the margin floor (DOMAIN.md "Money"); `reason` says why (recorded).
+    margin_override: bool = False
 
 
 class Downgrade(BaseModel):
@@ -62,6 +64,7 @@ class Downgrade(BaseModel):
     on_behalf_of: Actor | None = None  # a delegate decides with this principal's authority
     to_tier: Tier
     reason: str = Field(min_length=1)
+    margin_override: bool = False  # as Approve's; the downgrade's reason says why
 
 
 class Reject(BaseModel):
