@@ -136,3 +136,29 @@ async def test_a_downgraded_a_runs_on_half_its_asked_traffic_in_the_state_the_ev
         assert await listed() == pytest.approx(state["money"])
         await rebuild(api.pool)  # the rebuild reads the event's money
         assert await listed() == pytest.approx(state["money"])
+
+
+async def test_an_amended_campaign_is_re_reviewed_with_the_money_checks_of_a_fresh_request(api):
+    mechanics = [{"type": "discount", "depth": 0.20, "platform_share": 0.5}]
+    async with api.as_("lin.food") as food, api.as_("jun.approver") as approver:
+        cid = (await food.post("/campaigns", json=body("am-1", mechanics=mechanics, skus=40))).json()["campaign_id"]
+        first = await _in_review(food, cid)
+        assert not [f for f in first["flags"] if f.startswith("margin_below_floor")]  # m' 0.0625
+
+        r = await food.post(f"/campaigns/{cid}/amend", json={"changes": {"gross_margin": 0.19}, "reason": "costs"})
+        assert r.status_code == 200 and r.json()["material"] is True, r.text
+        amended = await _in_review(food, cid)
+        fresh = await _in_review(food, (await food.post("/campaigns", json=body(
+            "am-2", mechanics=mechanics, skus=40, gross_margin=0.19))).json()["campaign_id"])
+        assert "margin_below_floor: margin after promotion -0.013 is below the floor 0.05 of food " \
+               "(depth 0.20 on a gross margin of 0.19)" in amended["flags"]
+        assert amended["flags"] == fresh["flags"] and amended["standards"] == fresh["standards"]
+        assert amended["money"] == pytest.approx(fresh["money"])
+        rescored = [e for e in await _events(food, cid) if e["type"] == "ReviewScored"][-1]
+        assert rescored["data"]["margin_below_floor"] and rescored["data"]["standards"] == fresh["standards"]
+        r = await approver.post(f"/campaigns/{cid}/approve", json={})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "margin_below_floor", r.text
+
+        async def listed() -> dict:
+            return next(i for i in (await food.get("/campaigns")).json()["items"] if i["campaign_id"] == cid)["money"]
+        assert await listed() == pytest.approx(amended["money"])  # the amendment's money, in the list
