@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.scoring import score_request
     from domain.status import Status
     from domain.tiers import Tier
+    from workflows import review_money as money
     from workflows.messages import Amend, AmendResult, CampaignState
 
 
@@ -51,6 +52,7 @@ class _Host(Protocol):
     approvals: bool
     fidelity: bool
     lean: bool
+    money_review: bool
     amend_pending: Amend | None
     amend_refusal: str | None
     amend_material: bool
@@ -125,7 +127,8 @@ def refuse_if_too_late(wf: _Host, status: Status) -> None:
 
 async def _record(wf: _Host, inp: Amend, a: Amendment, month: str, extra: list) -> None:
     body = ev.CampaignAmended(changes=a.changes, material=a.material, reasons=a.reasons,
-                              stage=wf.state.status.value, request=a.request, month=month)
+                              stage=wf.state.status.value, request=a.request, month=month, money=wf.state.money
+                              if wf.money_review else None)
     items = [(body, inp.actor.name, inp.reason), *extra]
     if wf.lean:
         await wf._record_all(items)
@@ -138,6 +141,7 @@ def _take(wf: _Host, a: Amendment) -> None:
     s = wf.state
     wf.request = a.request
     s.name, s.requested_tier = a.request.name, a.request.requested_tier
+    money.on_amended(wf)  # the forecast and money of the new request, at the current tier
 
 
 async def apply_in_place(wf: _Host) -> bool:
@@ -153,8 +157,8 @@ async def apply_in_place(wf: _Host) -> bool:
     if a.material:
         return False
     wf.amend_pending = None
-    await _record(wf, inp, a, wf.state.month, [])
     _take(wf, a)
+    await _record(wf, inp, a, wf.state.month, [])
     wf.amend_material = False
     wf.amends_done += 1
     return True
@@ -172,24 +176,27 @@ async def rereview(wf: _Host) -> None:
     _take(wf, a)
     if not held:
         s.month, s.burst_start, s.alternatives, s.reasons = a.request.month, a.request.burst_start, [], []
-    review = score_request(wf._policy, wf.line, wf.request, minimums=wf.fidelity)
+    review = score_request(wf._policy, wf.line, wf.request, minimums=wf.fidelity, standards=wf.money_review)
     s.score, s.proposed_tier = review.score, review.proposed_tier
     s.revenue_flag = None if review.revenue.reachable else (
         f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
         f"{review.revenue.forecast_sales:,.0f} (traffic x order value x conversion)")
     wf.decision, wf.decision_recorded, wf.month_chosen, s.escalated = None, False, False, False
     leadership = wf._leadership_decides()
+    money_fields = money.on_review(wf, review, leadership)  # the same money checks as a fresh review
     s.status, s.pending = Status.IN_REVIEW, "approval"
     scored = ev.ReviewScored(
         score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
         forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
-        target_reachable=review.revenue.reachable, leadership_decides=leadership)
+        target_reachable=review.revenue.reachable, leadership_decides=leadership,
+        **({"flags": s.flags, **money_fields} if wf.money_review else {}))
     await _record(wf, inp, a, s.month, [(scored, SYSTEM, s.revenue_flag)])
     wf.amend_material = True
     wf.amends_done += 1
     if review.proposed_tier == Tier.C and not leadership:
         s.tier = Tier.C
-        await wf._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
+        await wf._record(ev.CampaignApproved(tier=Tier.C, **money.at_tier(wf, Tier.C)), SYSTEM,
+                         "C tier: recorded only, no review")
     else:
         wf._set_status(Status.IN_REVIEW, pending="approval")
         if not await wf._await_decision(review.proposed_tier):
