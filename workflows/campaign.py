@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.scoring import score_request
     from domain.tiers import Tier
     from workflows import amend as amend_flow
+    from workflows import budget
     from workflows import search_attributes as sa
     from workflows.messages import (
         Actor,
@@ -398,7 +399,8 @@ class CampaignWorkflow:
                 campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
                 hot_topic=s.hot_topic, category_reason=self.request.category_reason,
                 a_override=isinstance(self.decision, Approve) and self.decision.a_override,
-                s_half_override=isinstance(self.decision, Approve) and self.decision.s_half_override)))
+                s_half_override=isinstance(self.decision, Approve) and self.decision.s_half_override,
+                cost=budget.cost(s, self.request))))
         self._remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
         return decision
 
