@@ -20,8 +20,9 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.campaign import Phase
+from domain.campaign import CampaignRequest, Forecast, Phase
 from domain.dates import Burst, months_touched
+from domain.money import money_of
 from domain.months import Month, month_key, months_of_year, number_of, year_of
 from domain.policy import Policy, half_of
 from domain.tiers import Tier
@@ -141,6 +142,15 @@ class BudgetSummary(BaseModel):
     reserve: int
     left: int
     left_for_planned: int
+
+
+def reservation_cost(request: CampaignRequest, forecast: Forecast | None = None) -> float:
+    """The promotion cost C a campaign's reservation asks the marketing budget for: at its
+    current `forecast` (a downgrade scales the traffic; None: the request's), with the
+    request's mechanics and paid traffic (an amendment may change them). Histories recorded
+    before the marketing budget carry neither: C is 0 there."""
+    f = forecast if forecast is not None else request.forecast
+    return money_of(f.sales, request.gross_margin, request.mechanics, request.paid_traffic).cost
 
 
 class MoneySummary(BaseModel):

@@ -27,14 +27,13 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import events as ev
     from domain.amend import AmendError, Amendment, amend_request
-    from domain.balancing import MARKETING_BUDGET
+    from domain.balancing import MARKETING_BUDGET, reservation_cost
     from domain.campaign import CampaignRequest
     from domain.lines import BusinessLineContext
     from domain.policy import Policy
     from domain.scoring import score_request
     from domain.status import Status
     from domain.tiers import Tier
-    from workflows import budget
     from workflows.messages import Amend, AmendResult, CampaignState
 
 
@@ -173,7 +172,7 @@ async def rereview(wf: _Host) -> None:
     a = _amendment(wf, inp)
     held = s.status == Status.SCHEDULED
     held_at = (s.month, s.burst_start, s.tier)
-    held_cost = budget.cost(s, wf.request)  # what the place holds of the marketing budget
+    held_cost = reservation_cost(wf.request, s.forecast)  # what the place holds of the marketing budget
     _take(wf, a)
     if not held:
         s.month, s.burst_start, s.alternatives, s.reasons = a.request.month, a.request.burst_start, [], []
@@ -202,7 +201,7 @@ async def rereview(wf: _Host) -> None:
             return
     if held and (s.month, s.tier) == (held_at[0], held_at[2]) and wf.request.month == s.month \
             and wf.request.burst_start in (None, held_at[1]) \
-            and budget.cost(s, wf.request) <= held_cost + 0.005:  # a higher cost is judged again
+            and reservation_cost(wf.request, s.forecast) <= held_cost + 0.005:  # a higher cost: judged again
         wf._set_status(Status.SCHEDULED)
         wf.balancing_rounds += 1
         await wf._run_phases()
