@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.balancing import BudgetSummary
+from domain.balancing import BudgetSummary, MoneySummary
 from domain.campaign import Phase, PhaseName
 from domain.money import Money
 from domain.months import Month
@@ -164,6 +164,8 @@ class CalendarYear(BaseModel):
     year: int
     budget: BudgetSummary
     months: list[CalendarMonth]
+    money: MoneySummary = Field(default=MoneySummary(), description="the marketing budget in yuan: budget (null: "
+                                "unlimited), used, left (null when unlimited), the hot-topic reserve")
 
 
 # ---------------------------------------------------------------------- the planning season

@@ -149,6 +149,9 @@ class MonthReserved(_Body):
     hot_topic: bool
     phases: list[Phase]
     displaced: list[str] = []
+    # the promotion cost C reserved from the year's marketing budget with the place (0: a C
+    # campaign, or recorded before the marketing budget)
+    cost: float = 0
 
 
 class MonthAlternativesOffered(_Body):

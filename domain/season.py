@@ -117,13 +117,16 @@ def from_planner(solution: PlanSolution, intents: list[Intent]) -> dict[str, Any
 
 
 def policy_overrides(settings: Settings, policy: Policy) -> dict[str, Any]:
-    """The plan's settings as the year's policy overrides (budget, reserve, thresholds, month
-    caps), so campaigns started from the plan (and later ones) are judged by the same rules."""
+    """The plan's settings as the year's policy overrides (budget, reserve, marketing budget,
+    thresholds, month caps), so campaigns started from the plan (and later ones) are judged
+    by the same rules."""
     over: dict[str, Any] = {}
     if settings.budget is not None:
         over["yearly_budget_days"] = settings.budget
     if settings.reserve is not None:
         over["hot_topic_reserve_days"] = settings.reserve
+    if settings.marketing_budget is not None:
+        over["marketing_budget"] = settings.marketing_budget
     if settings.thresholds is not None:
         if settings.thresholds.base is not None:
             over["thresholds"] = settings.thresholds.base.model_dump()

@@ -149,10 +149,10 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
             await release_everything(conn, body.displaced)
             await conn.execute(
                 """INSERT INTO calendar_entries
-                       (campaign_id, year, month, tier, category, counted_days, hot_topic, phases)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
+                       (campaign_id, year, month, tier, category, counted_days, hot_topic, phases, cost)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)""",
                 cid, int(body.month[:4]), body.month, body.tier.value, body.category, body.counted_days,
-                body.hot_topic, [p.model_dump(mode="json") for p in body.phases],
+                body.hot_topic, [p.model_dump(mode="json") for p in body.phases], body.cost,
             )
             if body.tier == Tier.C:
                 status = Status.SCHEDULED  # C books nothing: reserved is scheduled

@@ -9,8 +9,9 @@ decisions do, so events keep the seq order the workflow assigns. The loop meets 
 - material: the wait is interrupted and `rereview` runs: `CampaignAmended` + a new
   `ReviewScored` (one append), back in review with a fresh SLA. A scheduled campaign keeps
   its place and bookings meanwhile; a rejection or expiry releases them (their projections
-  do); an approval that keeps month, date and tier keeps them, any other gives them back
-  (`PlaceReleased`) and reserves again through the usual path (alternatives when full).
+  do); an approval that keeps month, date and tier (and does not raise the promotion cost)
+  keeps them, any other gives them back (`PlaceReleased`) and reserves again through the
+  usual path (alternatives when full; `marketing_budget` when the raised cost does not fit).
 
 Only campaigns started under the `approvals` patch accept amendments (`wf.approvals`), so
 histories recorded before it replay unchanged. Once the warm-up has started: 409.
@@ -26,6 +27,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import events as ev
     from domain.amend import AmendError, Amendment, amend_request
+    from domain.balancing import MARKETING_BUDGET, reservation_cost
     from domain.campaign import CampaignRequest
     from domain.lines import BusinessLineContext
     from domain.policy import Policy
@@ -85,7 +87,8 @@ def _invalid_state(message: str) -> ApplicationError:
 
 def _amendment(wf: _Host, inp: Amend) -> Amendment:
     s = wf.state
-    return amend_request(wf._policy, wf.request, inp.changes, s.tier or s.proposed_tier)
+    refused_money = s.status == Status.AWAITING_MONTH_CHOICE and any(r.startswith(MARKETING_BUDGET) for r in s.reasons)
+    return amend_request(wf._policy, wf.request, inp.changes, s.tier or s.proposed_tier, refused_money=refused_money)
 
 
 def validate(wf: _Host, inp: Amend) -> None:
@@ -173,6 +176,7 @@ async def rereview(wf: _Host) -> None:
     a = _amendment(wf, inp)
     held = s.status == Status.SCHEDULED
     held_at = (s.month, s.burst_start, s.tier)
+    held_cost = reservation_cost(wf.request, s.forecast)  # what the place holds of the marketing budget
     _take(wf, a)
     if not held:
         s.month, s.burst_start, s.alternatives, s.reasons = a.request.month, a.request.burst_start, [], []
@@ -203,7 +207,8 @@ async def rereview(wf: _Host) -> None:
             s.bookings, s.phases = [], []  # rejected or expired: the projection released them
             return
     if held and (s.month, s.tier) == (held_at[0], held_at[2]) and wf.request.month == s.month \
-            and wf.request.burst_start in (None, held_at[1]):
+            and wf.request.burst_start in (None, held_at[1]) \
+            and reservation_cost(wf.request, s.forecast) <= held_cost + 0.005:  # a higher cost: judged again
         wf._set_status(Status.SCHEDULED)
         wf.balancing_rounds += 1
         await wf._run_phases()

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
     from activities.messages import AllocateResources, EventSlot, ForecastHistory, LoadContext, ReserveMonth
     from domain import events as ev
-    from domain.balancing import BalancingDecision, BalancingRequest
+    from domain.balancing import BalancingDecision, BalancingRequest, reservation_cost
     from domain.campaign import CampaignRequest, Phase
     from domain.dates import choose_burst_start, local_date, phase_start_instant
     from domain.lines import BusinessLineContext
@@ -397,7 +397,8 @@ class CampaignWorkflow:
                 campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
                 hot_topic=s.hot_topic, category_reason=self.request.category_reason,
                 a_override=isinstance(self.decision, Approve) and self.decision.a_override,
-                s_half_override=isinstance(self.decision, Approve) and self.decision.s_half_override)))
+                s_half_override=isinstance(self.decision, Approve) and self.decision.s_half_override,
+                cost=reservation_cost(self.request, s.forecast))))
         self._remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
         return decision
 

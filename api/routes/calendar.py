@@ -26,7 +26,7 @@ from api.calendar_view import BUSY_PREFIX, INACTIVE
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
 from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingMilestone, PendingRequest
-from domain.balancing import budget
+from domain.balancing import budget, money_summary
 from domain.dates import local_date
 from domain.months import month_key, months_of_year
 from domain.policy import Policy
@@ -50,9 +50,11 @@ class CalendarData(NamedTuple):
 
 
 async def calendar_year(d: Deps, year: int, policy: Policy) -> CalendarYear:
-    """What GET /calendar/{year} returns: the year's months, their campaigns, the budget."""
+    """What GET /calendar/{year} returns: the year's months, their campaigns, the budget in
+    days and in money."""
     async with d.pool.acquire() as conn:
-        summary = budget(policy, await load_year(conn, year))
+        whole = await load_year(conn, year)
+    summary, money = budget(policy, whole), money_summary(policy, whole)
     rows = [CalendarEntry.model_validate(r) for r in await reads.calendar_rows(d.pool, year)]
     pending = await reads.pending_rows(d.pool, year)
     months = []
@@ -61,7 +63,7 @@ async def calendar_year(d: Deps, year: int, policy: Policy) -> CalendarYear:
         months.append(CalendarMonth(month=key, counted_days=sum(r.counted_days for r in entries),
                                     s_month=any(r.tier == Tier.S for r in entries), campaigns=entries,
                                     pending=[PendingRequest.model_validate(p) for p in pending if p["month"] == key]))
-    return CalendarYear(year=year, budget=summary, months=months)
+    return CalendarYear(year=year, budget=summary, months=months, money=money)
 
 
 async def load_calendar(year: Year, actor: CurrentActor, d: AppDeps) -> CalendarData:
