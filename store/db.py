@@ -30,3 +30,8 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection,
                                      reset=_keep_session)
+
+
+async def ping(pool: asyncpg.Pool, timeout: float) -> None:
+    """Does PostgreSQL answer (the health check)? Raises when it does not within `timeout`."""
+    await pool.fetchval("SELECT 1", timeout=timeout)
