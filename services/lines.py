@@ -23,7 +23,7 @@ from services.errors import Code, Refused, invalid
 from store import reference, results
 from store.eventstore import EventConflict
 
-ATTEMPTS = 5
+ATTEMPTS = 10
 
 
 class LineChanges(BaseModel):

@@ -25,7 +25,7 @@ from services.errors import Code, Refused, invalid
 from store import reference
 from store.eventstore import EventConflict
 
-ATTEMPTS = 5
+ATTEMPTS = 10
 
 
 class PolicyView(BaseModel):
