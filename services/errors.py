@@ -22,6 +22,23 @@ class Refused(Exception):
         self.code, self.message, self.details = str(code), message, details
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def no_nul(what: str, value: Any) -> None:
+    """PostgreSQL text and jsonb hold no NUL character: refused here (422), never a 500."""
+    if _has_nul(value):
+        raise Refused(Code.INVALID, f"invalid {what}: a NUL character (\\u0000) is not allowed",
+                      [{"field": what, "message": "NUL character"}])
+
+
 def invalid(what: str, err: ValidationError, prefix: tuple[str, ...] = ()) -> Refused:
     """A 422 naming each key that failed and why (pydantic's loc, joined with dots)."""
     details = [{"field": ".".join(str(p) for p in (*prefix, *e["loc"])), "message": e["msg"]}

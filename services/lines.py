@@ -19,7 +19,7 @@ from domain.dates import local_date
 from domain.events import Event
 from domain.results.forecast import context_from_results
 from domain.scoring import BusinessLineContext
-from services.errors import Code, Refused, invalid
+from services.errors import Code, Refused, invalid, no_nul
 from store import reference, results
 from store.eventstore import EventConflict
 
@@ -84,6 +84,8 @@ async def change(pool: asyncpg.Pool, name: str, changes: dict, reason: str, acto
                  actor_id: str | None = None) -> LineView:
     """Record `changes` of the line by `actor` for `reason`; the line's new view. A change
     that changes nothing records nothing."""
+    no_nul("changes", changes)
+    no_nul("reason", reason)
     for _ in range(ATTEMPTS):
         state = await reference.line_state(pool, name)
         if state is None:

@@ -21,7 +21,7 @@ from domain import reference_events as refev
 from domain.events import Event
 from domain.festivals import supported_years
 from domain.policy import Policy
-from services.errors import Code, Refused, invalid
+from services.errors import Code, Refused, invalid, no_nul
 from store import reference
 from store.eventstore import EventConflict
 
@@ -95,6 +95,8 @@ async def change(pool: asyncpg.Pool, year: int, changes: dict[str, Any], reason:
     if not changes:
         raise Refused(Code.INVALID, "invalid policy: changes: nothing to change",
                       [{"field": "changes", "message": "empty"}])
+    no_nul("changes", changes)
+    no_nul("reason", reason)
     for _ in range(ATTEMPTS):
         overrides, version = await reference.policy_state(pool, year)
         merged = validate(year, changes, overrides)

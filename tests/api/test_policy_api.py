@@ -38,6 +38,10 @@ async def test_a_bad_change_is_422_naming_the_key_and_records_nothing(api):
             assert field in [d["field"] for d in err["details"]], err
             if field:
                 assert field in err["message"]
+        for nul in ({"changes": {"category_seasons": {"food\u0000": [5]}}, "reason": "r"},
+                    {"changes": {"yearly_budget_days": 100}, "reason": "a\u0000b"}):
+            r = await ops.patch("/policy/2027", json=nul)  # PostgreSQL holds no NUL: 422, never a 500
+            assert r.status_code == 422 and "NUL" in r.json()["error"]["message"], r.text
         r = await ops.patch("/policy/2027", json={"changes": {}, "reason": "nothing"})
         assert r.status_code == 422
         r = await ops.patch("/policy/2027", json={"changes": {"yearly_budget_days": 100}})
