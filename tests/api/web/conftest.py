@@ -52,7 +52,8 @@ class Web:
 
 
 def web_settings(tq: str, **over) -> Settings:
-    return Settings(task_queue=tq, secret_key=SECRET_KEY, session_secret=SESSION_SECRET, demo_login=True, **over)
+    return Settings(**{"task_queue": tq, "secret_key": SECRET_KEY, "session_secret": SESSION_SECRET,
+                       "demo_login": True, **over})
 
 
 @pytest_asyncio.fixture(scope="session")
