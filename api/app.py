@@ -40,6 +40,7 @@ from api.routes import (
     results,
     webhooks,
 )
+from api.web.install import install as install_web_app
 from infra import heap
 from infra.logs import configure as configure_logging
 from infra.settings import Settings, load_settings
@@ -85,6 +86,7 @@ def create_app(deps: Deps | None = None, settings: Settings | None = None) -> Fa
         app.state.deps = deps
     for router in ROUTERS:
         app.include_router(router)
+    install_web_app(app)  # the pages under /app (api/web/): after the error handlers it extends
     # last added = outermost: a body over the limit is refused before anything else runs
     limits = deps.settings if deps is not None else settings
     assert limits is not None

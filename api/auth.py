@@ -35,6 +35,10 @@ class TokenBook:
         are unique in the tokens file)."""
         return next((a for a in self._by_digest.values() if a.name == name), None)
 
+    def principals(self) -> list[Actor]:
+        """Every principal of the file, in its order (the web app's demo sign-in buttons)."""
+        return list(self._by_digest.values())
+
     def knows(self, token: str) -> bool:
         return digest(token.strip()) in self._by_digest
 

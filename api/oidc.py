@@ -83,7 +83,10 @@ class OidcVerifier:
     def actor(self, token: str) -> Actor:
         """The principal: `actor_id` = `<issuer>|<sub>` (who it is, stable), `name` the name
         claim (what people read; it may change, and two people may share one)."""
-        c = self.claims(token)
+        return self.actor_of(self.claims(token))
+
+    def actor_of(self, c: dict[str, Any]) -> Actor:
+        """The principal of verified claims (a bearer JWT's, or a sign-in's ID token's)."""
         sub = c.get("sub")
         if not isinstance(sub, str) or not sub:
             raise _unauthenticated("the token names nobody (no 'sub' claim)")

@@ -63,6 +63,17 @@ class Settings(BaseSettings):
                                  validation_alias="PROMOFLOW_OIDC_ALGORITHMS")
     oidc_leeway_s: float = Field(default=30.0, validation_alias="PROMOFLOW_OIDC_LEEWAY_S", ge=0)
     oidc_jwks_lifespan_s: float = Field(default=300.0, validation_alias="PROMOFLOW_OIDC_JWKS_LIFESPAN_S", gt=0)
+    # The web app (api/web/). Sign-in in the browser with the issuer above: a client of it
+    # (both or neither; the issuer's discovery document names its endpoints unless overridden).
+    oidc_client_id: str | None = Field(default=None, validation_alias="PROMOFLOW_OIDC_CLIENT_ID")
+    oidc_client_secret: SecretStr | None = Field(default=None, validation_alias="PROMOFLOW_OIDC_CLIENT_SECRET")
+    oidc_discovery_url: str | None = Field(default=None, validation_alias="PROMOFLOW_OIDC_DISCOVERY_URL")
+    # Signs the session cookie (unset: the web app's sign-in is 503); `make run` generates one into .data.
+    session_secret: SecretStr | None = Field(default=None, validation_alias="PROMOFLOW_SESSION_SECRET",
+                                             min_length=32)
+    session_hours: float = Field(default=12.0, validation_alias="PROMOFLOW_SESSION_HOURS", gt=0, le=24 * 90)
+    # The demo principals of the tokens file as sign-in buttons: `make run` sets it, nothing else does.
+    demo_login: bool = Field(default=False, validation_alias="PROMOFLOW_DEMO_LOGIN")
 
     @model_validator(mode="after")
     def _oidc_all_or_none(self) -> Settings:
@@ -71,7 +82,15 @@ class Settings(BaseSettings):
         missing = [k for k, v in given.items() if not v]
         if 0 < len(missing) < len(given):
             raise ValueError(f"single sign-on needs all three of {', '.join(given)}; missing {', '.join(missing)}")
+        if bool(self.oidc_client_id) != bool(self.oidc_client_secret):
+            raise ValueError("sign-in with SSO needs both PROMOFLOW_OIDC_CLIENT_ID and PROMOFLOW_OIDC_CLIENT_SECRET")
+        if self.oidc_client_id and missing:
+            raise ValueError(f"PROMOFLOW_OIDC_CLIENT_ID needs the issuer settings too; missing {', '.join(missing)}")
         return self
+
+    @property
+    def sso_login_enabled(self) -> bool:
+        return bool(self.oidc_enabled and self.oidc_client_id and self.oidc_client_secret)
 
     @property
     def oidc_enabled(self) -> bool:

@@ -4,7 +4,9 @@ Starts (unless pointed elsewhere by DATABASE_URL / TEMPORAL_ADDRESS) the embedde
 PostgreSQL and Temporal dev server with data in .data/, applies migrations, then runs
 the worker and the API as child processes until Ctrl-C, and stops everything. Without
 PROMOFLOW_SECRET_KEY in the environment, the children get the Fernet key kept in
-.data/secret.key (generated 0600 on the first run, stack/secret_files.py).
+.data/secret.key (generated 0600 on the first run, stack/secret_files.py); without
+PROMOFLOW_SESSION_SECRET, the API gets the one kept in .data/session.secret the same way.
+The API alone gets PROMOFLOW_DEMO_LOGIN=1: the web app's demo sign-in is on here only.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ import urllib.request
 from infra.settings import ROOT, load_settings
 from stack.database import prepare_database
 from stack.embedded import prepare_runtime_dir, start_postgres, start_temporal, stop_process, wait_for_temporal
-from stack.secret_files import SECRET_KEY_ENV, SECRET_KEY_FILE, ensure_secret
+from stack.secret_files import (
+    SECRET_KEY_ENV,
+    SECRET_KEY_FILE,
+    SESSION_SECRET_ENV,
+    SESSION_SECRET_FILE,
+    ensure_secret,
+    ensure_token,
+)
 from stack.tokens import ensure_tokens
 
 
@@ -96,17 +105,23 @@ def main() -> int:
         if not os.environ.get(SECRET_KEY_ENV):
             env[SECRET_KEY_ENV] = ensure_secret(data / SECRET_KEY_FILE)
             key_from = str(data / SECRET_KEY_FILE)
-        for name, cmd in (
-            ("worker", [sys.executable, str(ROOT / "worker.py")]),
-            ("api", api_command(settings.api_host, settings.api_port, settings.api_keepalive_s)),
+        # The web app: sessions signed with the environment's secret, else ours; the demo
+        # principals as sign-in buttons (this is the only place that turns them on).
+        if not os.environ.get(SESSION_SECRET_ENV):
+            env[SESSION_SECRET_ENV] = ensure_token(data / SESSION_SECRET_FILE)
+        api_env = dict(env, PROMOFLOW_DEMO_LOGIN="1")
+        for name, cmd, child_env in (
+            ("worker", [sys.executable, str(ROOT / "worker.py")], env),
+            ("api", api_command(settings.api_host, settings.api_port, settings.api_keepalive_s), api_env),
         ):
-            children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True,
+            children.append(subprocess.Popen(cmd, cwd=ROOT, env=child_env, start_new_session=True,
                                              stdout=open(logs / f"{name}.log", "ab"), stderr=subprocess.STDOUT))
         api = f"http://{settings.api_host}:{settings.api_port}"
         wait_healthy(f"{api}/healthz", children)
 
         _say("running. Ctrl-C stops everything.")
         print(f"""
+  Web app        {api}/          (sign in as a demo principal)
   API            {api}          (OpenAPI: {api}/docs)
   Calendar       {api}/calendar/{time.gmtime().tm_year + 1}.html
   Temporal UI    {'http://127.0.0.1:' + str(settings.temporal_ui_port) if temporal else '(external: ' + address + ')'}

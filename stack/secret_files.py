@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,8 @@ from cryptography.fernet import Fernet
 
 SECRET_KEY_ENV = "PROMOFLOW_SECRET_KEY"
 SECRET_KEY_FILE = "secret.key"
+SESSION_SECRET_ENV = "PROMOFLOW_SESSION_SECRET"
+SESSION_SECRET_FILE = "session.secret"
 
 
 class SecretFileError(RuntimeError):
@@ -59,6 +62,17 @@ def create_private(path: Path, text: str) -> bool:
         except FileExistsError:
             return False
     return True
+
+
+def ensure_token(path: Path, nbytes: int = 32) -> str:
+    """A random token (`secrets.token_urlsafe(nbytes)`) kept in `path`, generated and stored
+    0600 on first use, the same on every later run (the web app's session secret)."""
+    if not path.exists():
+        create_private(path, secrets.token_urlsafe(nbytes) + "\n")
+    token = path.read_text(encoding="utf-8").strip()
+    if len(token) < 32:
+        raise SecretFileError(f"{path} holds no usable token (fewer than 32 characters); delete it to get a new one")
+    return token
 
 
 def ensure_secret(path: Path) -> str:

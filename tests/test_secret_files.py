@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from stack.secret_files import SecretFileError, create_private, ensure_secret, write_private
+from stack.secret_files import SecretFileError, create_private, ensure_secret, ensure_token, write_private
 from stack.tokens import DEMO_PRINCIPALS, ensure_tokens
 
 
@@ -97,3 +97,13 @@ def test_create_private_creates_once(tmp_path):
     assert create_private(path, "second\n") is False  # the first writer wins
     assert path.read_text() == "first\n"
     assert not _leftovers(tmp_path)
+
+
+def test_session_secret_is_made_once_0600_and_kept(tmp_path):
+    path = tmp_path / "session.secret"
+    first = ensure_token(path)
+    assert len(first) >= 32 and _mode(path) == 0o600
+    assert ensure_token(path) == first  # the same on the next run: sessions survive a restart
+    path.write_text("short\n")
+    with pytest.raises(SecretFileError, match="no usable token"):
+        ensure_token(path)

@@ -23,9 +23,10 @@ from fastapi.responses import HTMLResponse
 from api.auth import READERS, require_role
 from api.calendar_page import PreparationData, prefers_html, render_calendar
 from api.calendar_view import BUSY_PREFIX, INACTIVE
-from api.deps import AppDeps, CurrentActor, Deps
+from api.deps import AppDeps, Deps
 from api.errors import ApiError
 from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingMilestone, PendingRequest
+from api.web.session import DocumentActor  # bearer; the session too on the .html pages
 from domain.balancing import budget, money_summary
 from domain.dates import local_date
 from domain.months import month_key, months_of_year
@@ -66,7 +67,7 @@ async def calendar_year(d: Deps, year: int, policy: Policy) -> CalendarYear:
     return CalendarYear(year=year, budget=summary, months=months, money=money)
 
 
-async def load_calendar(year: Year, actor: CurrentActor, d: AppDeps) -> CalendarData:
+async def load_calendar(year: Year, actor: DocumentActor, d: AppDeps) -> CalendarData:
     """The calendar and the year's policy: one loader for the JSON route and the pages. A
     business line reads the company's year too (the playbook asks it to learn the calendar
     first and ride it), as `for_line` shows it."""
@@ -105,7 +106,7 @@ LoadedCalendar = Annotated[CalendarData, Depends(load_calendar)]
 PreparationLoader = Callable[[], Awaitable[PreparationData]]
 
 
-async def preparation_source(loaded: LoadedCalendar, actor: CurrentActor, d: AppDeps) -> PreparationLoader:
+async def preparation_source(loaded: LoadedCalendar, actor: DocumentActor, d: AppDeps) -> PreparationLoader:
     """A loader of the year page's preparation (after `load_calendar` authorized the call):
     the teams' load per ISO week of the year and the milestones open or overdue by today
     (policy time zone) + the policy's lookahead."""

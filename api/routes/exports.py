@@ -13,9 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import ROLES, require_role
-from api.deps import AppDeps, CurrentActor, Deps
+from api.deps import AppDeps, Deps
 from api.errors import ApiError
 from api.exports import campaigns_csv, campaigns_xlsx, ics
+from api.web.session import DocumentActor  # bearer, or the web app's session
 from domain.months import MONTH_PATTERN
 from domain.status import Status
 from domain.tiers import Tier
@@ -27,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/calendar/{year}.ics", response_class=Response,
             responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}})
-async def calendar_ics(actor: CurrentActor, d: AppDeps,
+async def calendar_ics(actor: DocumentActor, d: AppDeps,
                        year: Annotated[int, Path(ge=2000, le=2100)], team: str | None = None) -> Response:
     """Readers get every campaign of the year; a business line only its own."""
     require_role(actor, *ROLES)
@@ -67,7 +68,7 @@ Month = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
 
 @router.get("/campaigns.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "the campaign list, UTF-8, header row"}})
-async def campaigns_as_csv(actor: CurrentActor, d: AppDeps, status: Status | None = None, tier: Tier | None = None,
+async def campaigns_as_csv(actor: DocumentActor, d: AppDeps, status: Status | None = None, tier: Tier | None = None,
                            month: Month = None, business_line: str | None = None) -> Response:
     rows = await _campaign_rows(d, actor, status, tier, month, business_line)
     return Response(campaigns_csv(rows).encode("utf-8"), media_type="text/csv; charset=utf-8",
@@ -76,7 +77,7 @@ async def campaigns_as_csv(actor: CurrentActor, d: AppDeps, status: Status | Non
 
 @router.get("/campaigns.xlsx", response_class=Response,
             responses={200: {"content": {XLSX: {}}, "description": "the campaign list as a workbook"}})
-async def campaigns_as_xlsx(actor: CurrentActor, d: AppDeps, status: Status | None = None, tier: Tier | None = None,
+async def campaigns_as_xlsx(actor: DocumentActor, d: AppDeps, status: Status | None = None, tier: Tier | None = None,
                             month: Month = None, business_line: str | None = None) -> Response:
     rows = await _campaign_rows(d, actor, status, tier, month, business_line)
     return Response(campaigns_xlsx(rows), media_type=XLSX,

@@ -40,6 +40,7 @@ from api.models import (
 )
 from api.paging import Page
 from api.plan_privacy import LineFilter, for_line
+from api.web.session import DocumentActor  # the page: bearer, or the web app's session
 from domain import season
 from domain.festivals import supported_years
 from domain.months import year_of
@@ -112,7 +113,7 @@ def _settings(d_raw: dict[str, Any], year: int, policy: Policy, base: Settings |
 # ---------------------------------------------------------------------- the page
 @router.get("/{year}.html", response_class=HTMLResponse, summary="The plan page",
             responses={200: {"content": {"text/html": {}}, "description": "the plan page"}})
-async def plan_page(year: Year, actor: CurrentActor, d: AppDeps) -> HTMLResponse:
+async def plan_page(year: Year, actor: DocumentActor, d: AppDeps) -> HTMLResponse:
     require_role(actor, *READERS)
     from api.plan_page import load_plan_page
 

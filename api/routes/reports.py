@@ -18,6 +18,7 @@ from api.calendar_page import prefers_html
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
 from api.report_charts import bars, waterfall
+from api.web.session import DocumentActor  # the page: bearer, or the web app's session
 from domain.results.report import build_report
 from store import reference, results
 
@@ -72,7 +73,7 @@ async def render_off_loop(report: dict[str, Any]) -> str:
 
 
 @router.get("/{year}.html", response_class=HTMLResponse)
-async def report_page(year: int, actor: CurrentActor, d: AppDeps) -> HTMLResponse:
+async def report_page(year: int, actor: DocumentActor, d: AppDeps) -> HTMLResponse:
     return HTMLResponse(await render_off_loop(await year_report(d, actor, year)))
 
 
