@@ -13,8 +13,14 @@ interchangeable. So the model holds ~3 booleans per intent plus ~12 x 25 slot bo
 fits the catalog are left out, identical rows are kept once) - whatever the number of
 intents. Requested festival dates (Double 12) and leadership's S bursts are fixed starts.
 
+Two budgets: the counted days less the reserve, and (when the policy or the settings set
+one) the marketing budget less its hot-topic reserve in money, Σ cost of what is placed in
+whole yuan, each cost rounded up (domain.planning.money).
+
 Objective, lexicographic, in two stages: (1) maximise value = sum score x counted days
-(score x 10^6, integers); (2) with the value held at its optimum, minimise
+(score x 10^6, integers), or with settings `"objective": "gross_profit"` the sum of the
+placed options' gross profit after promotion at their tier (whole yuan, rounded); (2) with
+that held at its optimum, minimise
 -merges x w1 + moves x w2 + category repeats x w3 + weekday rank, weights that make it
 lexicographic (w3 > the largest weekday total, w2 > the largest repeats x w3 + weekday
 total, w1 > the largest of all that): with `"merge": true`, an intent merged into a
@@ -43,7 +49,7 @@ from ortools.sat.python import cp_model
 from domain.campaign import PhaseName
 from domain.dates import plan_phases
 from domain.months import next_month, number_of
-from domain.planning import merges
+from domain.planning import merges, money
 from domain.planning.candidates import PLACEABLE, Candidates, Option, burst_days
 from domain.planning.model import PlanInput
 from domain.planning.teams import team_rows
@@ -64,6 +70,7 @@ class Built:
     tie_parts: dict[str, Any]
     guards: dict[str, Any] = field(default_factory=dict)
     n_resource_rows: int = 0
+    scale: int = SCALE  # objective units per unit of value: SCALE for score x days, 1 for yuan
     z: dict[tuple[int, int], Any] = field(default_factory=dict)  # (merged, carrier) -> merge literal
 
 
@@ -167,6 +174,15 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     counted = {t: pol.rule(t).counted_days for t in Tier}
     rule(f"counted days within the budget less the reserve ({pol.yearly_budget_days} - "
          f"{pol.hot_topic_reserve_days} = {limit})", m.add(sum(counted[o.tier] * x[o.index] for o in opts) <= limit))
+    # the marketing budget less its reserve: the second budget, in whole yuan (domain.planning.money)
+    money_limit = money.money_budget(pol)
+    priced = [o for o in opts if o.cost > 0]
+    if money_limit is not None and priced:
+        cap = money.budget_units(money_limit)
+        if sum(o.cost for o in priced) > cap:
+            rule(f"marketing_budget: cost within the marketing budget less the reserve in money "
+                 f"({pol.marketing_budget:,.0f} - {pol.hot_topic_reserve_money:,.0f} = {money_limit:,.0f} yuan)",
+                 m.add(sum(o.cost * x[o.index] for o in priced) <= cap))
     # targets (calibration): the placed A and B at most the targets
     tg = inp.settings.targets
     if tg is not None:
@@ -241,8 +257,11 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         for a, zs in sorted(into.items()):
             m.add(sum(x[k] for k in c.views[a].options) + sum(zs) <= 1)
 
-    # objective parts
-    value = sum(round(o.score * SCALE) * counted[o.tier] * x[o.index] for o in opts if counted[o.tier])
+    # objective parts: score x counted days (x SCALE), or gross profit after promotion (whole yuan)
+    if inp.settings.objective == "gross_profit":
+        value = sum(o.gp * x[o.index] for o in opts if o.gp)
+    else:
+        value = sum(round(o.score * SCALE) * counted[o.tier] * x[o.index] for o in opts if counted[o.tier])
     moves = sum(x[o.index] for o in opts if o.month != c.views[o.intent].preferred)
     reps = []
     by_cat: dict[tuple[str, str], list[Any]] = defaultdict(list)
@@ -271,7 +290,8 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
              "weekday_rank": weekday}
     if z:
         parts["merges"] = merged
-    return Built(model=m, x=x, y=y, value=value, tie=tie, guards=guards, n_resource_rows=rows, tie_parts=parts, z=z)
+    return Built(model=m, x=x, y=y, value=value, tie=tie, guards=guards, n_resource_rows=rows, tie_parts=parts, z=z,
+                 scale=1 if inp.settings.objective == "gross_profit" else SCALE)
 
 
 def _adjacent_months(m: cp_model.CpModel, by_cat: dict[tuple[str, str], list[Any]]) -> list[Any]:
@@ -314,11 +334,12 @@ _NAMES = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.I
 
 def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Progress | None) -> Solved:
     b = build_model(inp, c)
-    search = "CP-SAT, random_seed=7, num_workers=1 (sequential, repeatable); stages: value, then tie-breaks"
+    search = (f"CP-SAT, random_seed=7, num_workers=1 (sequential, repeatable); stages: "
+              f"{'gross profit (whole yuan)' if b.scale == 1 else 'value'}, then tie-breaks")
     # stage 1: the value
     b.model.maximize(b.value)
     s1 = solver_for(time_limit)
-    cb1 = _Callback(progress, 1, SCALE) if progress else None
+    cb1 = _Callback(progress, 1, b.scale) if progress else None
     st1 = s1.solve(b.model, cb1) if cb1 else s1.solve(b.model)
     seconds = s1.wall_time
     if st1 == cp_model.INFEASIBLE:
@@ -327,7 +348,7 @@ def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Pro
     if st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solved(_NAMES.get(st1, "unknown"), [], {}, None, None, seconds, {}, [], search)
     v1 = round(s1.objective_value)
-    obj, bound = s1.objective_value / SCALE, s1.best_objective_bound / SCALE
+    obj, bound = s1.objective_value / b.scale, s1.best_objective_bound / b.scale
     xs1 = [bool(s1.value(v)) for v in b.x]
     ys1 = {k: bool(s1.value(v)) for k, v in b.y.items()}
     # stage 2: hold the value, then fewest moves, repeats, best weekdays
