@@ -116,6 +116,13 @@ def _gate(policy: Policy, req, score: float, month: str, asked: Tier) -> tuple[T
     return gated, why + gwhy
 
 
+def _priced(policy: Policy, v: IntentView, k: int, month: str, tier: Tier, start: date | None) -> Option:
+    """Option `k` of `v`, with its money at `tier` in whole yuan."""
+    m = money.money_at_tier(policy, v.intent, v.asked, tier)
+    return Option(k, v.index, month, tier, v.scores[month], start, money.cost_units(m.cost),
+                  money.gp_units(m.gross_profit_after))
+
+
 def month_caps(inp: PlanInput, policy: Policy) -> dict[str, dict[Tier, int]]:
     caps = {}
     for m in range(1, 13):
@@ -187,11 +194,6 @@ def build(inp: PlanInput, policy: Policy) -> Candidates:
                        refused=refused, s_month=s_month, pin_tier=pin.tier if pin else None,
                        pin_month=pin.month if pin else None, pin_cut=bool(pin and pin.cut),
                        floor=money.floor_problem(policy, it))
-
-        def priced(k: int, month: str, tier: Tier, start: date | None, it: Intent = it, asked: Tier = asked) -> Option:
-            m = money.money_at_tier(policy, it, asked, tier)
-            return Option(k, i, month, tier, scores[month], start, money.cost_units(m.cost),
-                          money.gp_units(m.gross_profit_after))
         if s_month:
             choice = choose_burst_start(policy, Tier.S, s_month,
                                         it.burst_start if s_month == it.month else None, today)
@@ -200,7 +202,7 @@ def build(inp: PlanInput, policy: Policy) -> Candidates:
             else:
                 end = choice.burst_start + timedelta(days=policy.rule(Tier.S).burst_days)
                 s_bursts[i] = (choice.burst_start, months_touched(choice.burst_start, end), "; ".join(choice.reasons))
-                o = priced(len(options), s_month, Tier.S, choice.burst_start)
+                o = _priced(policy, v, len(options), s_month, Tier.S, choice.burst_start)
                 options.append(o)
                 v.options.append(o.index)
         elif v.floor is None:  # under the margin floor: no option, never placed
@@ -216,7 +218,7 @@ def build(inp: PlanInput, policy: Policy) -> Candidates:
                         else:
                             v.notes.append(f"requested burst start {it.burst_start} not usable as {t}: "
                                            + "; ".join(ch.reasons))
-                    o = priced(len(options), m, t, start)
+                    o = _priced(policy, v, len(options), m, t, start)
                     options.append(o)
                     v.options.append(o.index)
         views.append(v)

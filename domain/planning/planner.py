@@ -57,7 +57,8 @@ def _plan(inp: PlanInput, policy: Policy, time_limit: float | None,
     limit = policy.yearly_budget_days - policy.hot_topic_reserve_days
     suggestions = merges.suggestions(inp, c)
     if c.s_problems:
-        return _infeasible(c.s_problems, 0.0, limit, thresholds, suggestions, "date rules", money=_money_keys(inp, policy))
+        return _infeasible(c.s_problems, 0.0, limit, thresholds, suggestions, "date rules",
+                           money=_money_keys(inp, policy))
     solved = solve(inp, c, time_limit, progress)
     if solved.status in ("infeasible", "unknown", "invalid"):
         status = "unknown" if solved.status == "invalid" else solved.status

@@ -89,8 +89,8 @@ def why_not(board: Board, v: IntentView, month: str, tier: Tier) -> str:
                 f"higher-value campaigns, {tier.value} needs {need}")
     if board.money_limit is not None:
         cost = board.cost_of(v, month, tier)
-        held = board.cost_of(v, *board.chosen[v.index]) if v.index in board.chosen else 0
-        if board.money_used - held + cost > board.money_limit:
+        mine_cost = board.cost_of(v, *board.chosen[v.index]) if v.index in board.chosen else 0
+        if board.money_used - mine_cost + cost > board.money_limit:
             return (f"marketing_budget: the marketing budget less the reserve ({board.money_limit:,.0f} yuan) is "
                     f"full: {board.money_used:,.0f} used by higher-value campaigns, {tier.value} in {month} "
                     f"costs {cost:,.0f}")
