@@ -11,8 +11,8 @@ from planner_checker import effective, plan_gross_profit, plan_money, plan_value
 from planner_gen import intent, plan_input
 
 from domain.planning import Settings, plan
-from domain.tiers import Tier
 from domain.planning.baseline import first_come_first_served
+from domain.tiers import Tier
 
 S_MONTHS = [3, 6, 9, 12]  # three months apart: one S burst never closes another S's month
 FESTIVALS = ["2027-06-18", "2027-11-11", "2027-12-12", "2027-11-26"]
