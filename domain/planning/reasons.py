@@ -181,7 +181,12 @@ def cut_reason(board: Board, v: IntentView) -> str:
         if any(s.startswith(f"{o.month} ") for s in seen):
             continue
         seen.append(f"{o.month} as {o.tier.value}: {why_not(board, v, o.month, o.tier)}")
-    return "cut: " + " | ".join(seen)
+    text = "cut: " + " | ".join(seen)
+    cheapest = min(o.cost for o in opts)
+    if board.money_limit is not None and board.money_used + cheapest > board.money_limit:
+        text += (f"; marketing_budget: {max(0.0, board.money_limit - board.money_used):,.0f} yuan left of "
+                 f"{board.money_limit:,.0f}, its cheapest option costs {cheapest:,.0f}")
+    return text
 
 
 def merged_reason(board: Board, v: IntentView, carrier: IntentView, month: str, tier: Tier) -> str:
