@@ -178,7 +178,6 @@ def render_plan(page: PlanPage) -> str:
 async def load_plan_page(d: Any, year: int) -> str:
     from api import plan_workflow as pw
     from store import plans, reference
-
     from workflows.year_plan import YearPlanWorkflow
 
     v = await pw.view(d, year, live_progress=False)
