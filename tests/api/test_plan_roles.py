@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.api.test_roles import WHO
 
-OPEN, NONE = 2028, 2031
+OPEN, NONE = 2028, 2032
 ALL = {"owner", "other_line", "approver", "leader", "ops"}
 READ = {"approver", "leader", "ops"}
 
