@@ -13,6 +13,7 @@ from tests.api.conftest import body
 from tests.api.web.conftest import Web, axe_violations, http_sign_in, shot, signed_in
 from tests.conftest import wait_until
 
+
 async def scheduled_b(web: Web, month: str) -> str:
     """A B campaign of food in `month`, approved and scheduled (its milestones planned); each
     test its own month, with a category reason (food may run twice in a month)."""
