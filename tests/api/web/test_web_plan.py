@@ -259,3 +259,21 @@ async def test_an_approver_reads_the_season_with_javascript_off(web: Web, browse
         assert await actions_on_page(page) == set()  # an approver reads the season
     finally:
         await context.close()
+
+
+async def test_a_line_sees_only_its_own_in_the_solved_plan(web: Web, browser, season):
+    """After the solve (the tests above), the months x intents of a line hold its own intents,
+    and the reasons name no other line's intent (api/plan_privacy.py, as the JSON views)."""
+    context, page = await signed_in(browser, web, "lin.food")
+    try:
+        await page.goto(f"/app/plans/{YEAR}")
+        chips = await page.locator("#the-plan .chip").evaluate_all("cs => cs.map(c => c.dataset.intent)")
+        assert chips and all(c.startswith("intent-food-") for c in chips), chips
+        assert "apparel" not in await page.inner_text("#the-plan")
+        titles = await page.locator("#the-plan [title]").evaluate_all("cs => cs.map(c => c.title)")
+        assert not any(f"apparel-{RUN}" in t for t in titles), titles
+    finally:
+        await context.close()
+    async with web.bearer("yan.ops") as http:
+        lines = {d["business_line"] for d in (await http.get(f"/plans/{YEAR}/solution")).json()["decisions"]}
+    assert "apparel" in lines  # there was something to hide
