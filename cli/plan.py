@@ -140,12 +140,20 @@ def load_intents(path: str) -> list[Row]:
         text = p.read_text(encoding="utf-8-sig")
     except OSError as err:
         raise CliError("bad_file", f"cannot read {p}: {err.strerror or err}") from None
-    if p.suffix.lower() == ".json":
-        data = json.loads(text) if text.strip() else []
+    if p.suffix.lower() not in (".json", ".csv"):
+        raise CliError("bad_file", f"{p.name}: use a .csv or .json file")
+    return parse_intents(text, p.suffix.lower())
+
+
+def parse_intents(text: str, suffix: str) -> list[Row]:
+    """The intents of a file's text (`suffix` ".json" or ".csv"), one Row each: the reading
+    `plan import` and the web app's upload (api/web/plans.py) share."""
+    if suffix == ".json":
+        data = json.loads(text) if text.strip() else []  # JSONDecodeError: the caller says which file
         if isinstance(data, dict) and isinstance(data.get("intents"), list):
             data = data["intents"]
         return parse_json(json.dumps([_intent_raw(x) for x in data]) if isinstance(data, list) else text)
-    if p.suffix.lower() == ".csv":
+    if suffix == ".csv":
         rows = parse_csv(text)
         import csv
 
@@ -158,7 +166,7 @@ def load_intents(path: str) -> list[Row]:
             except RowError as err:
                 out.append(Row(row.number, row.request_id, error=str(err)))
         return out
-    raise CliError("bad_file", f"{p.name}: use a .csv or .json file")
+    raise CliError("bad_file", f"use a .csv or .json file, not {suffix or 'a file without extension'}")
 
 
 # ---------------------------------------------------------------------- the commands

@@ -139,6 +139,28 @@ CHINA_DAYS_OFF: dict[int, list[tuple[str, str]]] = {
         ('2031-10-02', 'National Day'),
         ('2031-10-03', 'National Day'),
     ],
+    2032: [
+        ('2032-01-01', "New Year's Day"),
+        ('2032-02-10', "Chinese New Year's Eve"),
+        ('2032-02-11', 'Chinese New Year (Spring Festival)'),
+        ('2032-02-12', 'Chinese New Year (Spring Festival)'),
+        ('2032-02-13', 'Chinese New Year (Spring Festival)'),
+        ('2032-04-04', 'Tomb-Sweeping Day'),
+        ('2032-04-05', 'Tomb-Sweeping Day (observed)'),
+        ('2032-05-01', 'Labor Day'),
+        ('2032-05-02', 'Labor Day'),
+        ('2032-05-03', 'Labor Day (observed)'),
+        ('2032-05-04', 'Labor Day (observed)'),
+        ('2032-06-12', 'Dragon Boat Festival'),
+        ('2032-06-14', 'Dragon Boat Festival (observed)'),
+        ('2032-09-19', 'Mid-Autumn Festival'),
+        ('2032-09-20', 'Mid-Autumn Festival (observed)'),
+        ('2032-10-01', 'National Day'),
+        ('2032-10-02', 'National Day'),
+        ('2032-10-03', 'National Day'),
+        ('2032-10-04', 'National Day (observed)'),
+        ('2032-10-05', 'National Day (observed)'),
+    ],
 }
 
 SPRING_FESTIVAL: dict[int, str] = {
@@ -149,6 +171,7 @@ SPRING_FESTIVAL: dict[int, str] = {
     2029: '2029-02-13',
     2030: '2030-02-03',
     2031: '2031-01-23',
+    2032: '2032-02-11',
 }
 
 # Qixi (Chinese Valentine's Day): no day off, a festival for beauty and accessories.
@@ -160,4 +183,5 @@ QIXI: dict[int, str] = {
     2029: '2029-08-16',
     2030: '2030-08-05',
     2031: '2031-08-24',
+    2032: '2032-08-12',
 }

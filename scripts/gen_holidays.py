@@ -15,7 +15,7 @@ from pathlib import Path
 
 import holidays
 
-YEARS = range(2025, 2032)  # planning years need next year's days too: supported 2025-2030
+YEARS = range(2025, 2033)  # planning years need next year's days too: supported 2025-2031
 TARGET = Path(__file__).resolve().parent.parent / "domain" / "holiday_data.py"
 SPRING_FESTIVAL_NAME = "Chinese New Year (Spring Festival)"
 MID_AUTUMN_NAME = "Mid-Autumn Festival"
@@ -25,7 +25,7 @@ MID_AUTUMN_NAME = "Mid-Autumn Festival"
 # always falls 37 or 38 days later.
 QIXI = {
     2025: "2025-08-29", 2026: "2026-08-19", 2027: "2027-08-08", 2028: "2028-08-26",
-    2029: "2029-08-16", 2030: "2030-08-05", 2031: "2031-08-24",
+    2029: "2029-08-16", 2030: "2030-08-05", 2031: "2031-08-24", 2032: "2032-08-12",
 }
 
 

@@ -25,7 +25,7 @@ def test_committed_data_equals_the_holidays_library():
 
 
 def test_years_and_spring_festival_days():
-    assert set(CHINA_DAYS_OFF) == set(range(2025, 2032)) == set(SPRING_FESTIVAL) == set(QIXI)
+    assert set(CHINA_DAYS_OFF) == set(range(2025, 2033)) == set(SPRING_FESTIVAL) == set(QIXI)
     assert SPRING_FESTIVAL[2026] == "2026-02-17"
     assert SPRING_FESTIVAL[2027] == "2027-02-06"
     assert SPRING_FESTIVAL[2028] == "2028-01-26"
