@@ -3,14 +3,21 @@ failed (a route's ApiError, pydantic validation, an unknown path)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError, RPCStatusCode
 
 from services.errors import Code, Refused
+
+log = logging.getLogger("promoflow.api")
+# Temporal's answers that mean "the engine cannot take the call now", not "the call is wrong".
+_ENGINE_AWAY = frozenset({RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.UNAVAILABLE,
+                          RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED})
 
 # The error body's schema, declared on every route (inline JSON content, so routes that
 # answer text/html on success still document their errors as JSON).
@@ -72,6 +79,17 @@ def install(app: FastAPI) -> None:
         ]
         message = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details)
         return JSONResponse(error_body("invalid_request", f"invalid request: {message}", details), status_code=422)
+
+    @app.exception_handler(RPCError)
+    async def _temporal(_: Request, exc: RPCError) -> JSONResponse:
+        """Temporal could not take the call: no worker polls the workflow's task queue, the
+        server is away or slow. Not the caller's fault, and nothing was done: 503 (logged
+        with the server's words; the answer names only the dependency)."""
+        if exc.status not in _ENGINE_AWAY:
+            raise exc
+        log.warning("temporal refused a call: %s %s", exc.status.name, exc.message)
+        return JSONResponse(error_body("unavailable", "the workflow engine cannot take this now (no worker, or "
+                                                      "Temporal does not answer); try again"), status_code=503)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

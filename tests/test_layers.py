@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTSIDE_STORE = [p for d in ("api", "cli", "workflows", "activities") for p in sorted((ROOT / d).rglob("*.py"))]
 OUTSIDE_STORE.append(ROOT / "worker.py")
 QUERY_METHODS = {"fetch", "fetchval", "fetchrow", "execute", "executemany", "copy_records_to_table"}
-STATEMENT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|LOCK)\s", re.I)
+# a statement, not a sentence that starts with the same word ("Select at least one campaign.")
+STATEMENT = re.compile(r"^\s*(SELECT\s.*\bFROM\b|SELECT\s+\d|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b"
+                       r"|WITH\s+\w+\s+AS\b|CREATE\s+(TABLE|INDEX)|ALTER\s+TABLE|DROP\s+(TABLE|TRIGGER)|TRUNCATE\s"
+                       r"|LOCK\s+TABLE)", re.I | re.S)
 
 
 def sql_in(path: Path) -> list[str]:

@@ -141,7 +141,7 @@ async def test_a_downgraded_a_runs_on_half_its_asked_traffic_in_the_state_the_ev
 async def test_an_amended_campaign_is_re_reviewed_with_the_money_checks_of_a_fresh_request(api):
     mechanics = [{"type": "discount", "depth": 0.20, "platform_share": 0.5}]
     async with api.as_("lin.food") as food, api.as_("jun.approver") as approver:
-        cid = (await food.post("/campaigns", json=body("am-1", mechanics=mechanics, skus=40))).json()["campaign_id"]
+        cid = (await food.post("/campaigns", json=body("mr-am-1", mechanics=mechanics, skus=40))).json()["campaign_id"]
         first = await _in_review(food, cid)
         assert not [f for f in first["flags"] if f.startswith("margin_below_floor")]  # m' 0.0625
 
