@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic_core import to_json
 
 from domain.campaign import Forecast, Phase, PhaseName
+from domain.money import Mechanic, MechanicType, money_of
 from domain.policy import Policy
 from domain.results.actuals import ActualRow, _row_problems, actuals_window, check_rows, split_batch
 from domain.results.forecast import PastResult, check_forecast, history_forecast
@@ -94,9 +95,9 @@ WARMUP = Phase(phase=PhaseName.WARMUP, start=date(2027, 5, 7), end=date(2027, 5,
 BURST = Phase(phase=PhaseName.BURST, start=date(2027, 5, 11), end=date(2027, 5, 14))
 
 
-def rows(start: date, days: int, traffic: int, orders: int, gmv: float, profit: float) -> list[ActualRow]:
-    return [ActualRow(date=start + timedelta(days=i), traffic=traffic, orders=orders, gmv=gmv, gross_profit=profit)
-            for i in range(days)]
+def rows(start: date, days: int, traffic: int, orders: int, gmv: float, profit: float, **money) -> list[ActualRow]:
+    return [ActualRow(date=start + timedelta(days=i), traffic=traffic, orders=orders, gmv=gmv, gross_profit=profit,
+                      **money) for i in range(days)]
 
 
 def test_outcome_of_an_a_campaign():
@@ -137,6 +138,54 @@ def test_a_slump_ratio_too_large_to_write_is_none_and_the_outcome_stays_json():
     json.loads(stored, parse_constant=lambda c: pytest.fail(f"{c} in the outcome"))
 
 
+MECHANICS = [Mechanic(type=MechanicType.DISCOUNT, depth=0.1, platform_share=0.5),
+             Mechanic(type=MechanicType.COUPON, depth=0.05, platform_share=1.0),
+             Mechanic(type=MechanicType.DISCOUNT, depth=0.05, platform_share=0.0)]
+
+
+def _a_campaign_days(**money) -> list[ActualRow]:
+    """The days of `test_outcome_of_an_a_campaign`, each own day with `money`, the days
+    before and after with a cost of their own (outside the own days: not counted)."""
+    return (rows(date(2027, 4, 30), 7, 1000, 20, 2000.0, 400.0, promotion_cost=999.0)
+            + rows(WARMUP.start, 4, 10_000, 400, 40_000.0, 8000.0, **money)
+            + rows(BURST.start, 3, 10_000, 600, 60_000.0, 12_000.0, **money)
+            + rows(BURST.end, 7, 1000, 10, 1000.0, 200.0, promotion_cost=999.0, paid_traffic=9.0))
+
+
+def test_the_outcome_money_from_actuals_stating_it():
+    """Cost = Σ promotion_cost of the own days; gross profit after = Σ gross_profit − Σ
+    paid_traffic (the rows' gross profit is already net of discounts); ROI = their ratio."""
+    forecast = Forecast(traffic=70_000, avg_order_value=100.0, conversion_rate=0.05)
+    money = money_of(forecast.sales, 0.3, MECHANICS, 5000.0)
+    o = compute_outcome(POLICY, forecast, [WARMUP, BURST], 7,
+                        _a_campaign_days(promotion_cost=1000.0, paid_traffic=200.0), money, MECHANICS)
+    assert (o.cost, o.gross_profit_after, o.money_from) == (7000.0, 68_000 - 1400.0, "actuals")
+    assert o.roi == pytest.approx(66_600 / 7000)
+    assert o.mechanic_types == ["discount", "coupon"] and o.depth == pytest.approx(0.2)
+    # a promotion cost without its bought-traffic part: nothing deducted for traffic
+    o = compute_outcome(POLICY, forecast, [WARMUP, BURST], 7, _a_campaign_days(promotion_cost=1000.0), money)
+    assert (o.cost, o.gross_profit_after) == (7000.0, 68_000.0) and o.mechanic_types == [] and o.depth is None
+    # spent nothing: no ROI to show
+    o = compute_outcome(POLICY, forecast, [WARMUP, BURST], 7, _a_campaign_days(promotion_cost=0.0), money)
+    assert (o.cost, o.gross_profit_after, o.roi) == (0.0, 68_000.0, None)
+    o = compute_outcome(POLICY, forecast, [WARMUP, BURST], 7, _a_campaign_days(promotion_cost=5e-324), money)
+    assert o.roi is None  # 68,000 ÷ 3.5e-323 overflows: not a number JSON can hold
+
+
+def test_the_outcome_money_is_the_forecast_when_the_actuals_state_none():
+    """C and GP of DOMAIN.md for 350,000 of sales at a 30 % margin, D = 0.2, 5,000 of bought traffic."""
+    forecast = Forecast(traffic=70_000, avg_order_value=100.0, conversion_rate=0.05)
+    money = money_of(forecast.sales, 0.3, MECHANICS, 5000.0)
+    for days in (_a_campaign_days(), []):  # the days before and after state a cost: not the campaign's
+        o = compute_outcome(POLICY, forecast, [WARMUP, BURST], 7, days, money, MECHANICS)
+        assert o.money_from == "forecast"
+        assert o.cost == pytest.approx(350_000 * 0.1 * 1.25 * 0.5 + 350_000 * 0.05 * 1.25 + 5000)  # 48,750
+        assert o.gross_profit_after == pytest.approx(350_000 * (0.3 - 0.2) * 1.25 - 5000)  # 38,750
+        assert o.roi == pytest.approx(38_750 / 48_750)
+    bare = compute_outcome(POLICY, forecast, [WARMUP, BURST], 7, _a_campaign_days())  # no money given
+    assert (bare.cost, bare.gross_profit_after, bare.roi, bare.money_from) == (None, None, None, None)
+
+
 # ---------------------------------------------------------------- actuals checks
 def test_bad_rows_are_named():
     today = date(2027, 5, 15)
@@ -155,6 +204,27 @@ def test_bad_rows_are_named():
 
 
 
+@pytest.mark.parametrize("cost,paid,problem", [
+    (-1.0, None, "promotion_cost is negative (-1.0)"),
+    (10.0, -1.0, "paid_traffic is negative (-1.0)"),
+    (None, 5.0, "paid_traffic (5.0) without promotion_cost"),
+    (10.0, 12.0, "paid_traffic (12.0) exceeds promotion_cost (10.0)"),
+])
+def test_bad_money_in_a_row_is_named(cost, paid, problem):
+    ok = ActualRow(date=date(2027, 5, 8), traffic=10, orders=1, gmv=10, gross_profit=1, promotion_cost=3.0,
+                   paid_traffic=3.0)
+    bad = ok.model_copy(update={"date": date(2027, 5, 9), "promotion_cost": cost, "paid_traffic": paid})
+    errors = check_rows(POLICY, [ok, bad], [WARMUP, BURST], date(2027, 5, 15))
+    assert [e.row for e in errors] == [1] and errors[0].message.startswith(problem), errors
+
+
+@pytest.mark.parametrize("field", ["promotion_cost", "paid_traffic"])
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 2e13])
+def test_money_in_a_row_is_finite(field, value):
+    with pytest.raises(ValueError, match=field):
+        ActualRow(date=date(2027, 5, 8), traffic=10, orders=1, gmv=10, gross_profit=1, **{field: value})
+
+
 def test_check_rows_names_the_problems_of_exactly_the_rows_that_have_any():
     """check_rows tests a row in one expression before naming its problems: that expression
     must pass exactly the rows in which `_row_problems` finds nothing. Every combination of
@@ -162,9 +232,12 @@ def test_check_rows_names_the_problems_of_exactly_the_rows_that_have_any():
     today = date(2027, 5, 15)  # the window of [WARMUP, BURST] is 4-30 .. 5-20
     days = [date(2027, 4, 29), date(2027, 4, 30), date(2027, 5, 10), date(2027, 5, 15), date(2027, 5, 16),
             date(2027, 5, 20), date(2027, 5, 21)]
-    for phases, day, traffic, orders, gmv in itertools.product(
-            [[], [WARMUP, BURST]], days, [-1, 0, 3], [-1, 0, 2, 5], [-1.0, 0.0, 10.0]):
-        batch = [ActualRow(date=day, traffic=traffic, orders=orders, gmv=gmv, gross_profit=1.0)] * 2
+    money = [(None, None), (None, 0.0), (None, 1.0), (-1.0, None), (-1.0, -2.0), (-1.0, 0.0), (0.0, None),
+             (0.0, 0.0), (0.0, -1.0), (5.0, 5.0), (5.0, 6.0), (5.0, 2.0), (5.0, -1.0)]
+    for phases, day, traffic, orders, gmv, (cost, paid) in itertools.product(
+            [[], [WARMUP, BURST]], days, [-1, 0, 3], [-1, 0, 2, 5], [-1.0, 0.0, 10.0], money):
+        batch = [ActualRow(date=day, traffic=traffic, orders=orders, gmv=gmv, gross_profit=1.0, promotion_cost=cost,
+                           paid_traffic=paid)] * 2
         window = actuals_window(POLICY, phases)
         expected = [(i, m) for i in (0, 1) for m in _row_problems(POLICY, window, today, {day: 0} if i else {}, i,
                                                                   batch[i])]
