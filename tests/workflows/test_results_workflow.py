@@ -19,7 +19,8 @@ from workflows.messages import RecordActuals, Status
 
 
 def row(day, gmv: float = 10_000.0) -> ActualRow:
-    return ActualRow(date=day, traffic=100_000, orders=100, gmv=gmv, gross_profit=gmv * 0.2)
+    return ActualRow(date=day, traffic=100_000, orders=100, gmv=gmv, gross_profit=gmv * 0.2, promotion_cost=500.0,
+                     paid_traffic=100.0)
 
 
 async def test_actuals_during_the_window_then_the_outcome(engine):  # noqa: F811
@@ -52,5 +53,8 @@ async def test_actuals_during_the_window_then_the_outcome(engine):  # noqa: F811
     outcome = await pool.fetchval("SELECT outcome FROM campaign_outcomes WHERE campaign_id = $1", h.id)
     assert outcome["actual"]["sales"] == 10_000.0 * (len(days) + 1)
     assert outcome["counted_days"] == POLICY.rule(Tier.A).counted_days
+    # money from the days' promotion costs (DOMAIN.md "Money"): the workflow's outcome as the store's
+    assert (outcome["money_from"], outcome["cost"]) == ("actuals", 500.0 * len(days))
+    assert outcome["gross_profit_after"] == pytest.approx(0.2 * 10_000.0 * (len(days) + 1) - 100.0 * len(days))
     assert abs(sum(outcome["contributions"].values()) - outcome["gap"]) < 1e-6 * abs(outcome["gap"])
     assert final.score_source == "seeded" and final.forecast_check is None
