@@ -78,7 +78,9 @@ def roi_bars(groups: Sequence[dict[str, Any]], title: str) -> str:
         ax.set_yticks(pos, labels=labels, parse_math=False)
         for y, g, v in zip(pos, groups, values, strict=True):
             sof, n = g["sales_over_forecast"], g["campaigns"]
-            note = f"{n} campaign{'' if n == 1 else 's'}" + (f" · sales ÷ forecast {sof:.2f}" if sof is not None else "")
+            note = f"{n} campaign{'' if n == 1 else 's'}"
+            if sof is not None:
+                note += f" · sales ÷ forecast {sof:.2f}"
             if g["median_roi"] is None:
                 note = "no ROI · " + note
             ax.text(max(v, 0.0), y, "  " + note, va="center", fontsize=8, parse_math=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 

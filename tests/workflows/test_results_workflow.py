@@ -18,7 +18,6 @@ from tests.workflows.test_lifecycle import POLICY, approved, engine, log_types, 
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import RecordActuals, Status
 
-
 DISCOUNT = Mechanic(type=MechanicType.DISCOUNT, depth=0.12, platform_share=0.5)  # at A's entry standard
 
 
