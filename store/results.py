@@ -369,6 +369,14 @@ async def record_line_revenue(conn: asyncpg.Connection | asyncpg.Pool, business_
 
 
 async def report_items(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> list[ReportItem]:
-    rows = await conn.fetch("SELECT campaign_id, name, business_line, tier, month, days, outcome "
-                            "FROM campaign_outcomes WHERE year = $1", year)
-    return [ReportItem.model_validate(dict(r)) for r in rows]
+    """The year's outcomes as report items. Thousands of outcomes of a few kB each: they come
+    as one JSON array that one `TypeAdapter` call parses and validates (in Rust), instead of
+    a `json.loads` and a model validation per row (the report's target: 1 s for 2,000)."""
+    text = await conn.fetchval(
+        """SELECT COALESCE(json_agg((SELECT i FROM (SELECT o.campaign_id, o.name, o.business_line, o.tier, o.month,
+                                                           o.days, o.outcome) i)), '[]')::text
+           FROM campaign_outcomes o WHERE o.year = $1""", year)
+    return _REPORT_ITEMS.validate_json(text)
+
+
+_REPORT_ITEMS = TypeAdapter(list[ReportItem])
