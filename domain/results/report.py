@@ -19,9 +19,7 @@ None when none has) and sales ÷ forecast = Σ actual sales ÷ Σ forecast sales
 
 from __future__ import annotations
 
-import bisect
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
@@ -106,14 +104,22 @@ NO_MECHANICS = "none"
 
 def depth_band(depth: float) -> int:
     """The index in DEPTH_BANDS of the band that holds D."""
-    return bisect.bisect_right(_BAND_EDGES, depth + _EDGE_SLACK)
+    return sum(depth + _EDGE_SLACK >= edge for edge in _BAND_EDGES)
+
+
+def median(values: Sequence[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count), as
+    `statistics.median` (not among domain/'s pure imports)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _money_group(key: str, members: Sequence[ReportItem], **extra: object) -> dict:
     rois = [i.outcome.roi for i in members if i.outcome.roi is not None]
     forecast = math.fsum(i.outcome.forecast.sales for i in members)
     return {"key": key, **extra, "campaigns": len(members), "campaigns_with_roi": len(rois),
-            "median_roi": statistics.median(rois) if rois else None,
+            "median_roi": median(rois) if rois else None,
             "sales_over_forecast": math.fsum(i.outcome.actual.sales for i in members) / forecast if forecast else None}
 
 
