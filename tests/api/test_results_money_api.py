@@ -113,3 +113,14 @@ async def test_bad_money_in_actuals_is_422_naming_the_row_and_stores_nothing(api
         o = (await ops.get(f"/campaigns/{cid}/outcome")).json()
         assert (o["money_from"], o["cost"], o["gross_profit_after"]) == ("actuals", 20_000.0, 7 * 80_000.0 - 5000)
         assert o["roi"] == pytest.approx((7 * 80_000 - 5000) / 20_000)
+
+
+@pytest.mark.parametrize("campaign_id", ["campaign-food-\\u0000", "campaign-food-\\ud800"])  # as JSON escapes
+async def test_bulk_actuals_for_a_campaign_id_postgresql_cannot_hold_is_422(api, campaign_id):
+    """Found by schemathesis once the rows took money: a NUL or a lone surrogate in an
+    item's campaign id reached the owners' lookup and failed there as a 500."""
+    day = actuals(date(2026, 9, 8), 1, 400_000.0)[0]
+    raw = json.dumps({"campaigns": [{"campaign_id": "CID", "rows": [day]}]}).replace("CID", campaign_id)
+    async with api.as_("yan.ops") as ops:
+        r = await ops.post("/actuals", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and "campaign_id" in r.text, r.text
