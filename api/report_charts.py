@@ -72,3 +72,31 @@ def bars(labels: Sequence[str], values: Sequence[float], title: str, unit: str) 
         ax.set_xlabel(unit, parse_math=False)
         ax.ticklabel_format(axis="x", style="plain")
         return _svg(fig)
+
+
+def roi_bars(groups: Sequence[dict[str, Any]], title: str) -> str:
+    """Money (the report's `by_mechanic` / `by_depth_band`): a horizontal bar of median ROI
+    per group (its `label`, else its `key`; listed order, top down), each annotated with its
+    campaigns and sales ÷ forecast. Text is drawn as text, never as mathtext (parse_math off:
+    a "$" in a label stays a "$")."""
+    labels = [str(g.get("label") or g["key"]) for g in groups]
+    values = [g["median_roi"] or 0.0 for g in groups]
+    with _LOCK, matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(5.6, 0.5 + 0.32 * max(1, len(groups))))
+        ax = fig.subplots()
+        pos = list(range(len(groups)))[::-1]
+        ax.barh(pos, values, color=[_GAIN if v >= 0 else _LOSS for v in values])
+        ax.set_yticks(pos, labels=labels, parse_math=False)
+        for y, g, v in zip(pos, groups, values, strict=True):
+            sof, n = g["sales_over_forecast"], g["campaigns"]
+            note = f"{n} campaign{'' if n == 1 else 's'}"
+            if sof is not None:
+                note += f" · sales ÷ forecast {sof:.2f}"
+            if g["median_roi"] is None:
+                note = "no ROI · " + note
+            ax.text(max(v, 0.0), y, "  " + note, va="center", fontsize=8, parse_math=False)
+        ax.axvline(0, color=_TOTAL, linewidth=0.6)
+        ax.set_title(title, fontsize=9, loc="left", parse_math=False)
+        ax.set_xlabel("median ROI: gross profit after promotion per yuan of marketing budget", parse_math=False)
+        ax.margins(x=0.6)
+        return _svg(fig)

@@ -4,9 +4,9 @@ from api/models.py so the results work adds a file instead of editing a shared o
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from domain.campaign import CampaignRequest, Phase
 from domain.results.actuals import ActualRow
@@ -27,8 +27,19 @@ class ActualsResultBody(BaseModel):
                                                           "whose workflow is gone")
 
 
+def _storable(v: str) -> str:
+    """Text PostgreSQL can hold: no NUL, no lone surrogate (else the lookup fails as a 500)."""
+    if "\x00" in v:
+        raise ValueError("must not contain a NUL character")
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (a lone surrogate is not)") from None
+    return v
+
+
 class BulkActualsItem(BaseModel):
-    campaign_id: str
+    campaign_id: Annotated[str, AfterValidator(_storable)] = Field(min_length=1, max_length=300)
     rows: list[ActualRow] = Field(min_length=1, max_length=400)  # a campaign's window is weeks, not years
 
 

@@ -2,8 +2,9 @@
 progress bar on stderr and one line per bad item or row (naming the file's row), so a
 large import shows where it is and what it refused without stopping at the first error.
 
-Actuals files: CSV with the columns campaign_id,date,traffic,orders,gmv,gross_profit, or
-JSON (a list of such rows, or {"campaigns": [{"campaign_id", "rows": [...]}]}). Rows are
+Actuals files: CSV with the columns campaign_id,date,traffic,orders,gmv,gross_profit (and,
+optional, promotion_cost,paid_traffic: an empty field is not stated), or JSON (a list of
+such rows, or {"campaigns": [{"campaign_id", "rows": [...]}]}). Rows are
 grouped per campaign and sent through `POST /actuals` many campaigns at a time.
 History files: JSON, {"campaigns": [...]} or a list (the `POST /history` items).
 """
@@ -26,6 +27,7 @@ from cli.errors import CliError
 from cli.render import Progress
 
 ACTUALS_COLUMNS = ("campaign_id", "date", "traffic", "orders", "gmv", "gross_profit")
+MONEY_COLUMNS = ("promotion_cost", "paid_traffic")  # optional (DOMAIN.md "Money")
 _EXACT = 2 ** 53  # past it `int(float(text))` rounds; such text still goes through float, as it always did
 
 MAX_ROWS_PER_CALL = 10_000  # the policy's default actuals row cap per call (Policy.results.max_rows)
@@ -64,6 +66,17 @@ def _csv_day(fields: tuple[str, ...]) -> dict[str, Any]:
             "gmv": _float(gmv.strip()), "gross_profit": _float(profit.strip())}
 
 
+def _csv_money_day(fields: tuple[str, ...]) -> dict[str, Any]:
+    """`_csv_day` of a file with the money columns: a field left empty is not stated."""
+    day = _csv_day(fields[:5])
+    cost, paid = fields[5].strip(), fields[6].strip()
+    if cost:
+        day["promotion_cost"] = _float(cost)
+    if paid:
+        day["paid_traffic"] = _float(paid)
+    return day
+
+
 def _json_day(row: Any) -> Any:
     """A JSON row without its campaign id (what is not an object goes as it is: the API names it)."""
     return {k: v for k, v in row.items() if k != "campaign_id"} if isinstance(row, dict) else row
@@ -83,7 +96,7 @@ def _read_actuals(path: str | Path) -> tuple[Read, Callable[[Any], dict[str, Any
     except OSError as err:
         raise CliError("bad_file", f"cannot read {path}: {err.strerror}") from None
     if p.suffix.lower() == ".csv":
-        return _csv_rows(path, text), _csv_day
+        return _csv_rows(path, text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
@@ -105,16 +118,22 @@ def load_actuals(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     return [(n, {"campaign_id": cid, **day(r)}) for n, cid, r in rows]
 
 
-def _csv_rows(path: str | Path, text: str) -> Read:
+def _csv_rows(path: str | Path, text: str) -> tuple[Read, Callable[[Any], dict[str, Any]]]:
     """A CSV's rows by column position (a file has tens of thousands: a dict per row from
     `csv.DictReader` and a comprehension per field cost twice the reading); extra columns
-    are ignored, and a short row's missing fields are empty, as with DictReader."""
+    are ignored, and a short row's missing fields are empty, as with DictReader. With
+    either money column in the header both are read (`_csv_money_day`), else the row is
+    read as before (`_csv_day`)."""
     reader = csv.reader(text.splitlines())
     header = next(reader, [])
     missing = [c for c in ACTUALS_COLUMNS if c not in header]
     if missing:
         raise CliError("bad_file", f"{path}: missing columns {', '.join(missing)}")
-    at = [len(header) - 1 - header[::-1].index(c) for c in ACTUALS_COLUMNS]  # the last of a repeated name
+    money = any(c in header for c in MONEY_COLUMNS)
+    if money:  # a money column the file lacks is read past the end of every row: always empty
+        header = header + [c for c in MONEY_COLUMNS if c not in header]
+    columns = ACTUALS_COLUMNS + MONEY_COLUMNS if money else ACTUALS_COLUMNS
+    at = [len(header) - 1 - header[::-1].index(c) for c in columns]  # the last of a repeated name
     width, cid_at, fields = max(at) + 1, at[0], itemgetter(*at[1:])
     out: Read = []
     n = 1  # the file's row, the header being row 1 (blank lines skipped and not counted, as by DictReader)
@@ -125,7 +144,7 @@ def _csv_rows(path: str | Path, text: str) -> Read:
         if len(raw) < width:
             raw += [""] * (width - len(raw))
         out.append((n, raw[cid_at].strip(), fields(raw)))
-    return out
+    return out, _csv_money_day if money else _csv_day
 
 
 def _parts(ids: list[str], rows: dict[str, int], chunk: int, max_rows: int) -> list[list[str]]:

@@ -115,14 +115,14 @@ async def campaign_records(conn: asyncpg.Connection, campaign_ids: Sequence[str]
 
 
 async def stored_actuals(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> dict[date, ActualRow]:
-    rows = await conn.fetch("SELECT day, traffic, orders, gmv, gross_profit FROM campaign_actuals "
-                            "WHERE campaign_id = $1 ORDER BY day", campaign_id)
+    rows = await conn.fetch("SELECT day, traffic, orders, gmv, gross_profit, promotion_cost, paid_traffic "
+                            "FROM campaign_actuals WHERE campaign_id = $1 ORDER BY day", campaign_id)
     return {r["day"]: _row(r) for r in rows}
 
 
 def _row(r: asyncpg.Record) -> ActualRow:
     return ActualRow(date=r["day"], traffic=r["traffic"], orders=r["orders"], gmv=r["gmv"],
-                     gross_profit=r["gross_profit"])
+                     gross_profit=r["gross_profit"], promotion_cost=r["promotion_cost"], paid_traffic=r["paid_traffic"])
 
 
 async def append_direct(conn: asyncpg.Connection, campaign_id: str, bodies: list[ev.EventBody], actor: str,
@@ -142,7 +142,8 @@ async def append_direct(conn: asyncpg.Connection, campaign_id: str, bodies: list
 
 def outcome_event(policy: Policy, rec: CampaignRecord, rows: list[ActualRow]) -> ev.CampaignOutcome:
     span = own_days(rec.phases)
-    outcome = compute_outcome(policy, rec.request.forecast, rec.phases, rec.counted_days, rows)
+    outcome = compute_outcome(policy, rec.request.forecast, rec.phases, rec.counted_days, rows,
+                              rec.request.money, rec.request.mechanics)
     return ev.CampaignOutcome(outcome=outcome, days=(span[1] - span[0]).days if span else 0)
 
 
@@ -228,7 +229,8 @@ async def stored_actuals_many(conn: asyncpg.Connection | asyncpg.Pool,
     ones to the bit."""
     rows = await conn.fetch(
         """SELECT campaign_id,
-                  json_agg((SELECT d FROM (SELECT a.day AS date, a.traffic, a.orders, a.gmv, a.gross_profit) d)
+                  json_agg((SELECT d FROM (SELECT a.day AS date, a.traffic, a.orders, a.gmv, a.gross_profit,
+                                                  a.promotion_cost, a.paid_traffic) d)
                            ORDER BY a.day)::text AS days
            FROM campaign_actuals a WHERE campaign_id = ANY($1::text[]) GROUP BY campaign_id""", list(campaign_ids))
     return {r["campaign_id"]: {row.date: row for row in _DAYS.validate_json(r["days"])} for r in rows}
@@ -377,6 +379,14 @@ async def record_line_revenue(conn: asyncpg.Connection | asyncpg.Pool, business_
 
 
 async def report_items(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> list[ReportItem]:
-    rows = await conn.fetch("SELECT campaign_id, name, business_line, tier, month, days, outcome "
-                            "FROM campaign_outcomes WHERE year = $1", year)
-    return [ReportItem.model_validate(dict(r)) for r in rows]
+    """The year's outcomes as report items. Thousands of outcomes of a few kB each: they come
+    as one JSON array that one `TypeAdapter` call parses and validates (in Rust), instead of
+    a `json.loads` and a model validation per row (the report's target: 1 s for 2,000)."""
+    text = await conn.fetchval(
+        """SELECT COALESCE(json_agg((SELECT i FROM (SELECT o.campaign_id, o.name, o.business_line, o.tier, o.month,
+                                                           o.days, o.outcome) i)), '[]')::text
+           FROM campaign_outcomes o WHERE o.year = $1""", year)
+    return _REPORT_ITEMS.validate_json(text)
+
+
+_REPORT_ITEMS = TypeAdapter(list[ReportItem])

@@ -26,11 +26,14 @@ TABLES = ("campaign_actuals", "campaign_outcomes")
 async def _upsert_rows(conn: asyncpg.Connection, event: ev.Event, rows: list[ActualRow]) -> None:
     line = await conn.fetchval("SELECT business_line FROM campaigns WHERE campaign_id = $1", event.campaign_id)
     await conn.executemany(
-        """INSERT INTO campaign_actuals (campaign_id, day, traffic, orders, gmv, gross_profit, business_line, seq)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """INSERT INTO campaign_actuals (campaign_id, day, traffic, orders, gmv, gross_profit, business_line, seq,
+                                        promotion_cost, paid_traffic)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            ON CONFLICT (campaign_id, day) DO UPDATE SET traffic = EXCLUDED.traffic, orders = EXCLUDED.orders,
-               gmv = EXCLUDED.gmv, gross_profit = EXCLUDED.gross_profit, seq = EXCLUDED.seq""",
-        [(event.campaign_id, r.date, r.traffic, r.orders, r.gmv, r.gross_profit, line, event.seq) for r in rows],
+               gmv = EXCLUDED.gmv, gross_profit = EXCLUDED.gross_profit, seq = EXCLUDED.seq,
+               promotion_cost = EXCLUDED.promotion_cost, paid_traffic = EXCLUDED.paid_traffic""",
+        [(event.campaign_id, r.date, r.traffic, r.orders, r.gmv, r.gross_profit, line, event.seq, r.promotion_cost,
+          r.paid_traffic) for r in rows],
     )
 
 
@@ -89,7 +92,8 @@ async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> No
                     if recorded and key not in days:
                         fresh.add(key)
                     days.pop(key, None)  # keep the dict in the order of the last write
-                    days[key] = (cid, r.date, r.traffic, r.orders, r.gmv, r.gross_profit, event.seq)
+                    days[key] = (cid, r.date, r.traffic, r.orders, r.gmv, r.gross_profit, event.seq,
+                                 r.promotion_cost, r.paid_traffic)
             case ev.CampaignOutcome(outcome=o):
                 outcomes.pop(cid, None)
                 outcomes[cid] = (cid, body.days, o.counted_days, o.gross_profit, o.gross_profit_per_counted_day,
@@ -108,21 +112,24 @@ async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> No
     if corrected:
         status = await conn.execute(
             """UPDATE campaign_actuals a SET traffic = (d->>2)::bigint, orders = (d->>3)::bigint,
-                   gmv = (d->>4)::float8, gross_profit = (d->>5)::float8, seq = (d->>6)::int
+                   gmv = (d->>4)::float8, gross_profit = (d->>5)::float8, seq = (d->>6)::int,
+                   promotion_cost = (d->>7)::float8, paid_traffic = (d->>8)::float8
                FROM jsonb_array_elements($1::text::jsonb) AS t(d)
                WHERE a.campaign_id = d->>0 AND a.day = (d->>1)::date""", json_text(corrected))
         if int(status.split()[-1]) != len(corrected):
             upsert = list(days.values())
     if upsert:  # thousands of rows: one JSON array (encoded in Rust) instead of seven arrays encoded value by value
         await conn.execute(
-            """INSERT INTO campaign_actuals (campaign_id, day, traffic, orders, gmv, gross_profit, business_line, seq)
+            """INSERT INTO campaign_actuals (campaign_id, day, traffic, orders, gmv, gross_profit, business_line, seq,
+                                            promotion_cost, paid_traffic)
                SELECT d->>0, (d->>1)::date, (d->>2)::bigint, (d->>3)::bigint, (d->>4)::float8, (d->>5)::float8,
-                      c.business_line, (d->>6)::int
+                      c.business_line, (d->>6)::int, (d->>7)::float8, (d->>8)::float8
                FROM jsonb_array_elements($1::text::jsonb) WITH ORDINALITY AS t(d, n)
                LEFT JOIN campaigns c ON c.campaign_id = d->>0
                ORDER BY t.n
                ON CONFLICT (campaign_id, day) DO UPDATE SET traffic = EXCLUDED.traffic, orders = EXCLUDED.orders,
-                   gmv = EXCLUDED.gmv, gross_profit = EXCLUDED.gross_profit, seq = EXCLUDED.seq""",
+                   gmv = EXCLUDED.gmv, gross_profit = EXCLUDED.gross_profit, seq = EXCLUDED.seq,
+                   promotion_cost = EXCLUDED.promotion_cost, paid_traffic = EXCLUDED.paid_traffic""",
             json_text(upsert))
     if outcomes:
         await conn.execute(

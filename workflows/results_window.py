@@ -58,7 +58,8 @@ class ResultsKeeper:
         await workflow.wait_condition(lambda: not self.busy)
         rows = sorted(self.actuals.values(), key=lambda r: r.date)
         outcome = compute_outcome(policy, host.request.forecast, host.state.phases,
-                                  policy.rule(host.state.tier or Tier.C).counted_days, rows)
+                                  policy.rule(host.state.tier or Tier.C).counted_days, rows,
+                                  host.request.money, host.request.mechanics)
         await host._record(ev.CampaignOutcome(outcome=outcome, days=(span[1] - span[0]).days), SYSTEM,
                            f"results window of {policy.results.results_window_days} days closed")
         host.state.outcome_recorded = True

@@ -17,13 +17,14 @@ from api.auth import READERS, require_role
 from api.calendar_page import prefers_html
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
-from api.report_charts import bars, waterfall
+from api.report_charts import bars, roi_bars, waterfall
 from api.web.session import DocumentActor  # the page: bearer, or the web app's session
 from domain.results.report import build_report
 from store import reference, results
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 WATERFALLS = 12  # the page draws the best campaigns' waterfalls; the table lists them all
+BY_ROI = 20  # the page lists the best campaigns by ROI (the JSON ranks them all: `roi_rank`)
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
                    autoescape=select_autoescape(["html"]))
 
@@ -63,7 +64,19 @@ def render_report(report: dict[str, Any]) -> str:
     return _ENV.get_template("report.html").render(
         year=report["year"], campaigns=report["campaigns"], lines=lines, tiers=report["tiers"], a_claim=a_claim,
         line_chart=Markup(line_chart), waterfalls=[Markup(f) for f in falls],  # noqa: S704 - our own SVG
-        money=_money, num=_num, pct=_pct, ratio=_ratio)
+        money=_money, num=_num, pct=_pct, ratio=_ratio, **_money_parts(report))
+
+
+def _money_parts(report: dict[str, Any]) -> dict[str, Any]:
+    """The page's money section (templates/report_money.html): ROI by mechanic and depth band
+    as tables and charts, and the best campaigns by ROI."""
+    stated = any(c.get("mechanic_types") for c in report["campaigns"])  # else no mechanic or band to compare
+    charts = {name: Markup(roi_bars(report[key], title)) if stated else ""  # noqa: S704 - our own SVG
+              for name, key, title in (("mechanic_chart", "by_mechanic", "median ROI by mechanic"),
+                                       ("depth_chart", "by_depth_band", "median ROI by depth band"))}
+    by_roi = sorted((c for c in report["campaigns"] if c.get("roi") is not None), key=lambda c: c["roi_rank"])
+    return {"mechanics_stated": stated, "by_mechanic": report["by_mechanic"], "by_depth_band": report["by_depth_band"],
+            "by_roi": by_roi[:BY_ROI], **charts}
 
 
 async def render_off_loop(report: dict[str, Any]) -> str:

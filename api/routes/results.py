@@ -210,7 +210,8 @@ async def get_outcome(campaign_id: str, actor: CurrentActor, d: AppDeps) -> dict
         raise ApiError(409, "invalid_state", f"campaign {campaign_id} has no phases: no outcome yet")
     policy = await reference.policy_for(d.pool, rec.request.year)
     rows = list((await results.stored_actuals(d.pool, campaign_id)).values())
-    o = compute_outcome(policy, rec.request.forecast, rec.phases, rec.counted_days, rows)
+    o = compute_outcome(policy, rec.request.forecast, rec.phases, rec.counted_days, rows, rec.request.money,
+                        rec.request.mechanics)
     return {"campaign_id": campaign_id, **o.model_dump(mode="json"), "provisional": True}
 
 

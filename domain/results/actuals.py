@@ -26,7 +26,14 @@ class ActualRow(BaseModel):
     traffic: int = Field(le=MAX_TRAFFIC, description="visitors")
     orders: int = Field(le=MAX_TRAFFIC)
     gmv: float = Field(le=MAX_YUAN, description="gross merchandise value, yuan")
-    gross_profit: float = Field(ge=-MAX_YUAN, le=MAX_YUAN, description="yuan; may be negative (a loss)")
+    gross_profit: float = Field(ge=-MAX_YUAN, le=MAX_YUAN, description="yuan at the prices customers paid, every "
+                                "discount deducted; may be negative (a loss)")
+    # Money (DOMAIN.md "Money"), optional: marketing-budget money spent that day (the
+    # platform's share of what was given away, plus bought traffic), and the bought-traffic
+    # part of it. Negatives and a part above its whole are named by `check_rows`.
+    promotion_cost: float | None = Field(default=None, le=MAX_YUAN, description="yuan from the marketing budget")
+    paid_traffic: float | None = Field(default=None, le=MAX_YUAN,
+                                       description="yuan for bought traffic: part of promotion_cost")
 
 
 class Correction(BaseModel):
@@ -75,10 +82,12 @@ def check_rows(policy: Policy, rows: Sequence[ActualRow], phases: Sequence[Phase
     first, end = window or (today, today)  # no phases: an empty window, which no day is in
     seen: dict[date, int] = {}
     for i, r in enumerate(rows):
-        day, traffic, orders, gmv = r.date, r.traffic, r.orders, r.gmv
-        # any of `_row_problems` (a negative traffic is below orders, or orders are negative too)
+        day, traffic, orders, gmv, cost, paid = r.date, r.traffic, r.orders, r.gmv, r.promotion_cost, r.paid_traffic
+        # any of `_row_problems` (a negative traffic is below orders, or orders are negative too;
+        # a stated paid_traffic needs a stated promotion_cost at least as large)
         if (day > today or not first <= day < end or orders < 0 or gmv < 0 or traffic < orders
-                or (gmv > 0 and orders == 0) or day in seen):
+                or (gmv > 0 and orders == 0) or day in seen
+                or (cost is not None and cost < 0) or (paid is not None and (cost is None or not 0 <= paid <= cost))):
             errors += [RowError(row=i, date=day.isoformat(), message=m)
                        for m in _row_problems(policy, window, today, seen, i, r)]
         seen.setdefault(day, i)
@@ -103,6 +112,14 @@ def _row_problems(policy: Policy, window: tuple[date, date] | None, today: date,
         out.append(f"orders ({r.orders}) exceed traffic ({r.traffic})")
     if r.gmv > 0 and r.orders == 0:
         out.append(f"GMV {r.gmv} without orders")
+    for name in ("promotion_cost", "paid_traffic"):
+        if (getattr(r, name) or 0.0) < 0:
+            out.append(f"{name} is negative ({getattr(r, name)})")
+    if r.paid_traffic is not None and r.promotion_cost is None:
+        out.append(f"paid_traffic ({r.paid_traffic}) without promotion_cost: bought traffic is part of the day's "
+                   "promotion cost, so state both")
+    elif r.paid_traffic is not None and r.promotion_cost is not None and r.paid_traffic > r.promotion_cost >= 0:
+        out.append(f"paid_traffic ({r.paid_traffic}) exceeds promotion_cost ({r.promotion_cost}), of which it is part")
     if r.date in seen:
         out.append(f"{r.date} appears twice in the batch (rows {seen[r.date]} and {i})")
     return out

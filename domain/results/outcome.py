@@ -13,6 +13,15 @@ Conventions (documented here because the numbers depend on them):
   had no GMV (no base to compare with).
 - Gross profit per counted day is None for a campaign without counted days (tier C): it
   used none of the scarce days, so it is ranked after those that did.
+- Money (DOMAIN.md "Money", shared/API.md "Money"), over the own days like the gross
+  profit: when any own day states a `promotion_cost`, `cost` = Σ promotion_cost and
+  `gross_profit_after` = Σ gross_profit − Σ paid_traffic (a row's gross profit is at the
+  prices customers paid, so the discounts are already out of it; bought traffic is not),
+  `money_from` = "actuals"; otherwise both are the forecast's C and GP (the request's
+  money), `money_from` = "forecast". `roi` = gross_profit_after ÷ cost, None when the cost
+  is 0 (or the quotient is too large to write). `mechanic_types` and `depth` (D, None when
+  the request states no mechanics) are the request's, so the report can group by them.
+  Outcomes recorded before money have none of these (None, empty).
 """
 
 from __future__ import annotations
@@ -20,11 +29,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.campaign import Forecast, Phase
+from domain.money import Mechanic, Money, total_depth
 from domain.policy import Policy
 from domain.results.actuals import ActualRow, own_days
 from domain.results.lmdi import lmdi_split
@@ -89,6 +99,13 @@ class Outcome(Split):
     counted_days: int
     days_with_actuals: int
     orders: int
+    # money (module docstring); defaults for outcomes recorded before it
+    cost: float | None = None
+    gross_profit_after: float | None = None
+    roi: float | None = None
+    money_from: Literal["actuals", "forecast"] | None = None
+    mechanic_types: list[str] = []
+    depth: float | None = None
 
 
 def _split(forecast: dict[str, float], actual: dict[str, float]) -> dict[str, Any]:
@@ -114,9 +131,24 @@ def _daily_gmv(rows: Sequence[ActualRow], start: date, end: date) -> float | Non
     return sum(days) / len(days) if days else None
 
 
+def _money(stated: bool, cost: float, profit_after: float, forecast: Money | None) -> dict[str, Any]:
+    """The outcome's money fields (module docstring)."""
+    if not stated:
+        if forecast is None:
+            return {}
+        cost, profit_after = forecast.cost, forecast.gross_profit_after
+    roi = profit_after / cost if cost else None
+    if roi is not None and not math.isfinite(roi):  # a cost near zero: no ratio to show (JSON has no Infinity)
+        roi = None
+    return {"cost": cost, "gross_profit_after": profit_after, "roi": roi,
+            "money_from": "actuals" if stated else "forecast"}
+
+
 def compute_outcome(policy: Policy, forecast: Forecast, phases: Sequence[Phase], counted_days: int,
-                    rows: Sequence[ActualRow]) -> Outcome:
-    """The outcome of one campaign from its forecast, phases and daily actuals.
+                    rows: Sequence[ActualRow], money: Money | None = None,
+                    mechanics: Sequence[Mechanic] = ()) -> Outcome:
+    """The outcome of one campaign from its forecast, phases and daily actuals; `money` is
+    the forecast's money (the request's), `mechanics` the request's (module docstring).
 
     Runs once per campaign of a bulk import, so the figures are added up in one pass over
     the rows (each sum in row order, as a sum per part would give) and the result is
@@ -126,6 +158,7 @@ def compute_outcome(policy: Policy, forecast: Forecast, phases: Sequence[Phase],
     whole = [0, 0, 0.0]  # traffic, orders, gmv of the own days
     parts = [[0, 0, 0.0] for _ in ordered]
     profit, n = 0.0, 0
+    cost, paid, stated = 0.0, 0.0, False
     if span is not None:
         for r in rows:
             if not span[0] <= r.date < span[1]:
@@ -135,6 +168,11 @@ def compute_outcome(policy: Policy, forecast: Forecast, phases: Sequence[Phase],
             whole[2] += r.gmv
             profit += r.gross_profit
             n += 1
+            if r.promotion_cost is not None:
+                stated = True
+                cost += r.promotion_cost
+                if r.paid_traffic is not None:  # stated only with a promotion_cost (check_rows)
+                    paid += r.paid_traffic
             for p, acc in zip(ordered, parts, strict=True):
                 if p.start <= r.date < p.end:
                     acc[0] += r.traffic
@@ -151,4 +189,7 @@ def compute_outcome(policy: Policy, forecast: Forecast, phases: Sequence[Phase],
         "fatigue": _fatigue(policy, span, rows), "gross_profit": profit,
         "gross_profit_per_counted_day": profit / counted_days if counted_days > 0 else None,
         "counted_days": counted_days, "days_with_actuals": n, "orders": whole[1],
+        **_money(stated, cost, profit - paid, money),
+        "mechanic_types": list(dict.fromkeys(m.type.value for m in mechanics)),
+        "depth": total_depth(mechanics) if mechanics else None,
     })

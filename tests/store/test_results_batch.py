@@ -176,6 +176,13 @@ async def test_append_many_keeps_the_gapless_and_unique_rules(pool):
     assert await eventstore.last_seqs(pool, ["s-1", "s-2"]) == {"s-1": 2, "s-2": 1}
 
 
+def _random_money(rng: random.Random) -> dict[str, float | None]:
+    """A day's money: not stated, a promotion cost alone, or with its bought-traffic part."""
+    cost = rng.choice([None, 0.0, rng.uniform(0, 5000)])
+    paid = None if cost is None else rng.choice([None, cost * rng.random(), cost])
+    return {"promotion_cost": cost, "paid_traffic": paid}
+
+
 def _random_events(rng: random.Random, ids: list[str], last: dict[str, int], policy: Policy) -> list[ev.Event]:
     """Results events in log order: new days, corrections (of days the batch or the store
     holds, or not), outcomes; several per campaign, interleaved."""
@@ -187,7 +194,8 @@ def _random_events(rng: random.Random, ids: list[str], last: dict[str, int], pol
         at += timedelta(minutes=rng.randint(0, 3))
         span = sorted(rng.sample(range(21), rng.randint(1, 6)))
         rows = [ActualRow(date=date(2027, 4, 30) + timedelta(days=d), traffic=rng.randint(100, 10_000),
-                          orders=rng.randint(0, 100), gmv=float(rng.randint(1, 9999)), gross_profit=rng.uniform(-9, 99))
+                          orders=rng.randint(0, 100), gmv=float(rng.randint(1, 9999)), gross_profit=rng.uniform(-9, 99),
+                          **_random_money(rng))
                 for d in span]
         kind = rng.choice(RESULT_TYPES)
         body: ev.EventBody
@@ -248,7 +256,8 @@ async def test_stored_days_read_in_bulk_equal_them_read_row_by_row(pool):
     ones to the bit (a correction is found by comparing them), awkward floats included."""
     awkward = [0.1 + 0.2, 1e-300, 5e-324, 123456789.12345679, 2.0 ** 43 + 0.5, 1e13 / 3, 0.0]
     rows = [ActualRow(date=date(2027, 5, 1) + timedelta(days=i), traffic=MAX_TRAFFIC - i, orders=i,
-                      gmv=g if i else 0.0, gross_profit=-g) for i, g in enumerate(awkward)]
+                      gmv=g if i else 0.0, gross_profit=-g, promotion_cost=None if i == 4 else g,
+                      paid_traffic=g / 7 if i % 2 else None) for i, g in enumerate(awkward)]
     cid = campaign_id_for("food", "bulk-read")
     async with pool.acquire() as conn, conn.transaction():
         assert await results.import_campaign(conn, cid, request(Tier.A, "2027-05", request_id="bulk-read"), Tier.A,
