@@ -9,6 +9,7 @@ import asyncpg
 from temporalio import activity
 
 from activities import teams
+from activities.appends import append_and_project
 from activities.messages import (
     AllocateResources,
     EventSlot,
@@ -26,7 +27,7 @@ from domain.policy import Policy
 from domain.results.forecast import HistoryForecast, context_from_results, history_forecast
 from domain.scoring import BusinessLineContext
 from domain.tiers import Tier
-from store import bookings, calendar, eventstore, projections, reference, results
+from store import bookings, calendar, eventstore, reference, results
 
 
 def _event(slot: EventSlot, body: ev.EventBody) -> ev.Event:
@@ -35,7 +36,7 @@ def _event(slot: EventSlot, body: ev.EventBody) -> ev.Event:
 
 
 async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None:
-    await projections.record(conn, event)  # None: a retry of an event already in the log
+    await append_and_project(conn, event)  # an EventConflict fails the activity without retries
 
 
 class CampaignActivities:
@@ -100,8 +101,9 @@ class CampaignActivities:
     async def reserve_month(self, inp: ReserveMonth) -> BalancingDecision:
         """Decide the month inside the transaction that records the decision, so concurrent
         requests can never overfill a month or the year: the month's rules under the locks
-        of the months it can touch, then the year's budget and S cap under the year lock,
-        taken last (a short section: one sum and the append). With `spread`, the burst
+        of the months it can touch, then the year's budget, marketing budget and S cap under
+        the year lock, taken last (a short section: the sums and the append). The place
+        carries the campaign's promotion cost, so the money is released with it. With `spread`, the burst
         dates are chosen here too, among the month's reserved bursts."""
         year = year_of(inp.request.month)
         policy = await reference.policy_for(self.pool, year)  # before the locks: keep them short
@@ -110,12 +112,14 @@ class CampaignActivities:
             stored = await eventstore.event_at(conn, inp.slot.campaign_id, inp.slot.seq)
             if stored is not None:  # a retry after commit: the first decision stands
                 return _decision_of(stored.to_event().body)
-            window = await calendar.load_window(conn, inp.request.month)
+            window = await calendar.load_window(conn, inp.request.month, money=policy.marketing_budget is not None)
             decision, request = (_with_dates if inp.spread else _as_chosen)(policy, window, inp)
             if decision.accepted:  # the year's budget and S cap, on totals read under the year lock
                 await calendar.lock_year(conn, year)
                 totals = await calendar.year_totals(conn, year)
-                final = balance(policy, window.with_totals(*totals), request, with_alternatives=False)
+                money = await calendar.year_money(conn, year) if policy.marketing_budget is not None else None
+                final = balance(policy, window.with_totals(*totals, used_money=money), request,
+                                with_alternatives=False)
                 decision = final.model_copy(update={"phases": decision.phases}) if final.accepted else final
                 if decision.accepted and policy.team_needs.get(request.tier):  # team weeks cross months: here
                     decision = await teams.check(conn, policy, year, inp, decision)
@@ -130,6 +134,7 @@ class CampaignActivities:
                     month=decision.month, tier=inp.request.tier, category=inp.request.category,
                     counted_days=decision.counted_days, hot_topic=inp.request.hot_topic,
                     phases=phases, displaced=decision.displaced,
+                    cost=inp.request.cost if inp.request.tier != Tier.C else 0.0,
                 )
             else:
                 body = ev.MonthAlternativesOffered(

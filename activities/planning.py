@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -19,16 +20,18 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.appends import append_and_project
 from activities.messages import EventSlot
 from domain import events as ev
 from domain import plan_events as pe
 from domain import season
 from domain.campaign import CampaignRequest
 from domain.dates import local_date
-from domain.planning import PlanInputError, plan
-from domain.planning.model import Intent, Settings, Summary
+from domain.planning import PlanInput, PlanInputError, plan
+from domain.planning.budget import Budget
+from domain.planning.model import Intent, PlanSolution, Settings, Summary
 from domain.tiers import Tier
-from store import eventstore, plans, projections, reference
+from store import eventstore, plans, reference
 
 log = logging.getLogger("promoflow.planning")
 
@@ -76,19 +79,71 @@ class PublishWatch(BaseModel):
     problems: list[str]
 
 
+class _SolveRun:
+    """One attempt's solve on the solver thread: its budget (made when the thread starts, so
+    the limit counts from then) and whether the attempt asked it to stop."""
+
+    def __init__(self, plan_in: PlanInput, time_limit: float, deadline: float | None,
+                 progress: Callable[[dict[str, Any]], None]) -> None:
+        self.plan_in, self.time_limit, self.deadline, self.progress = plan_in, time_limit, deadline, progress
+        self.budget: Budget | None = None
+        self.stopping = False
+
+    def __call__(self) -> PlanSolution:  # on the solver thread
+        if self.stopping:  # cancelled before the thread took it: nothing to solve
+            raise RuntimeError("solve stopped before it started")
+        limit = self.time_limit  # from now, cut to the attempt's deadline
+        if self.deadline is not None:
+            limit = max(0.0, min(limit, self.deadline - time.monotonic()))
+        self.budget = Budget(limit, time.monotonic)
+        return plan(self.plan_in, progress=self.progress, budget=self.budget)
+
+    async def stop_and_wait(self, future: asyncio.Future) -> None:
+        """Stop the solve and wait until the thread is free. `stop()` is sent again until it
+        ends: a stop that lands while CP-SAT sets up a search may miss that search
+        (domain/planning/budget.py). A second cancellation does not cut the wait short."""
+        self.stopping = True
+        while not future.done():
+            if self.budget is not None:
+                self.budget.stop()
+            try:
+                await asyncio.wait({future}, timeout=0.05)
+            except asyncio.CancelledError:
+                continue
+        if not future.cancelled():
+            future.exception()  # retrieved: the attempt ends with its cancellation, not this
+        log.info("solve stopped: the solver thread is free")
+
+
+ATTEMPT_MARGIN = 3.0  # seconds an attempt keeps after its solve, to store the solution
+
+
+def _attempt_deadline() -> float | None:
+    """When this attempt's solve must end (time.monotonic()): its start-to-close timeout less
+    `ATTEMPT_MARGIN`. The server times an attempt out on its own and the worker hears of it
+    only at a (throttled) heartbeat, so an attempt that ends in time is the one whose CP-SAT
+    thread is free when a retry comes."""
+    info = activity.info()
+    if info.start_to_close_timeout is None:
+        return None
+    elapsed = max(0.0, (datetime.now(UTC) - info.started_time).total_seconds())
+    return time.monotonic() + info.start_to_close_timeout.total_seconds() - elapsed - ATTEMPT_MARGIN
+
+
 def _event(slot: EventSlot, body: Any) -> ev.Event:
     return ev.Event(campaign_id=slot.campaign_id, seq=slot.seq, at=slot.at, actor=slot.actor,
                     reason=slot.reason, body=body)
 
 
 async def _append_and_project(conn: asyncpg.Connection, event: ev.Event) -> None:
-    await projections.record(conn, event)
+    await append_and_project(conn, event)  # an EventConflict fails the activity without retries
 
 
 class PlanningActivities:
     def __init__(self, pool: asyncpg.Pool, start_campaign: StartCampaign | None = None):
         self.pool, self.start_campaign = pool, start_campaign
-        # CP-SAT is CPU-bound: one solve at a time, on a thread, off the worker's event loop
+        # CP-SAT is CPU-bound: one solve at a time, on a thread, off the worker's event loop; a
+        # cancelled or timed-out solve is stopped and its thread freed before the attempt ends
         self.solver_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cp-sat")
 
     @activity.defn
@@ -99,7 +154,12 @@ class PlanningActivities:
     @activity.defn
     async def solve_plan(self, inp: SolvePlan) -> Summary:
         """Solve the plan (or a scenario) with the intents in the log; store the solution and
-        append PlanSolved / ScenarioSolved at the slot. Heartbeats while CP-SAT runs."""
+        append PlanSolved / ScenarioSolved at the slot. Heartbeats while CP-SAT runs.
+
+        `time_limit` bounds the whole solve (domain/planning/budget.py), cut to end before this
+        attempt's start-to-close timeout; cancelled (or told at a heartbeat that it timed out),
+        the attempt stops CP-SAT and ends only once the solver thread is free."""
+        deadline = _attempt_deadline()
         stored = await eventstore.event_at(self.pool, inp.slot.campaign_id, inp.slot.seq)
         if stored is not None:  # a retry after the commit: the stored solve stands
             before = stored.to_event().body
@@ -118,13 +178,19 @@ class PlanningActivities:
             raise ApplicationError(str(err), type="invalid_plan", non_retryable=True) from None
 
         latest: dict[str, Any] = {}
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.solver_pool, lambda: plan(plan_in, inp.time_limit, latest.update))
-        while True:
-            done, _ = await asyncio.wait({future}, timeout=1.0)
-            activity.heartbeat({k: latest.get(k) for k in ("stage", "objective", "bound", "seconds")})
-            if done:
-                break
+        run = _SolveRun(plan_in, inp.time_limit, deadline, latest.update)  # one limit for the whole solve
+        future = asyncio.get_running_loop().run_in_executor(self.solver_pool, run)
+        try:
+            while True:
+                done, _ = await asyncio.wait({future}, timeout=1.0)
+                activity.heartbeat({k: latest.get(k) for k in ("stage", "objective", "bound", "seconds")})
+                if done:
+                    break
+        except asyncio.CancelledError:
+            # cancelled or timed out (the server's answer to a heartbeat): stop CP-SAT and wait for
+            # the thread to end before this attempt ends, so a retry never queues behind it
+            await run.stop_and_wait(future)
+            raise
         try:
             solution = future.result()
         except PlanInputError as err:
@@ -206,15 +272,17 @@ class PlanningActivities:
 
     @activity.defn
     async def watch_publish(self, inp: WatchPublish) -> PublishWatch:
-        """Poll the read model until every planned campaign has settled (scheduled with its
-        bookings, or ended / waiting on a person), at most `window_seconds`; heartbeats."""
+        """Poll the read model until every planned campaign has settled (as its tier should:
+        `season.settled_as_planned`, or ended / waiting on a person: a problem), at most
+        `window_seconds`; heartbeats. `scheduled` counts those settled as their tier should."""
         deadline = asyncio.get_running_loop().time() + inp.window_seconds
+        moving = ("submitted", "in_review", "reserving")
         while True:
-            statuses = await plans.campaign_statuses(self.pool, inp.campaign_ids)
-            scheduled = sum(1 for s in statuses.values() if s == "scheduled")
-            moving = ("submitted", "in_review", "reserving")
-            settled = len(statuses) == len(inp.campaign_ids) and not any(s in moving for s in statuses.values())
-            problems = [f"{cid}: {s}" for cid, s in sorted(statuses.items()) if s != "scheduled" and s not in moving]
+            states = await plans.campaign_states(self.pool, inp.campaign_ids)
+            good = {cid for cid, (s, tier) in states.items() if season.settled_as_planned(s, tier)}
+            scheduled = len(good)
+            settled = len(states) == len(inp.campaign_ids) and not any(s in moving for s, _ in states.values())
+            problems = [f"{cid}: {s}" for cid, (s, _) in sorted(states.items()) if cid not in good and s not in moving]
             activity.heartbeat(scheduled)
             if settled or asyncio.get_running_loop().time() > deadline:
                 return PublishWatch(scheduled=scheduled, settled=settled, problems=problems)

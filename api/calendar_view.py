@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from api.models import CalendarEntry, CalendarYear, PendingMilestone, PendingRequest
-from domain.balancing import BudgetSummary
+from domain.balancing import BudgetSummary, MoneySummary
 from domain.campaign import Phase, PhaseName
 from domain.holiday_data import CHINA_DAYS_OFF
 from domain.months import first_day, month_key, months_of_year, number_of
@@ -186,6 +186,51 @@ class Budget:
         return self._pct(min(self.reserve, max(0, self.cap - self.used)))
 
 
+def yuan(amount: float) -> str:
+    """Money as the page shows it: whole yuan with thousands separators."""
+    return f"\u00a5{amount:,.0f}"
+
+
+@dataclass(frozen=True)
+class MoneyBudget:
+    """The year's marketing budget beside the days (`GET /calendar/{year}` `money`)."""
+
+    budget: float | None  # None: unlimited
+    used: float
+    left: float | None
+    reserve: float
+
+    @classmethod
+    def of(cls, m: MoneySummary) -> MoneyBudget:
+        return cls(budget=m.budget, used=m.used, left=m.left, reserve=m.reserve)
+
+    @property
+    def used_text(self) -> str:
+        return yuan(self.used)
+
+    @property
+    def reserve_text(self) -> str:
+        return yuan(self.reserve)
+
+    @property
+    def budget_text(self) -> str:
+        return "unlimited" if self.budget is None else yuan(self.budget)
+
+    @property
+    def left_text(self) -> str:
+        return "unlimited" if self.left is None else yuan(self.left)
+
+    @property
+    def over(self) -> bool:
+        return self.budget is not None and self.used > self.budget + 0.005
+
+    @property
+    def used_pct(self) -> float:
+        if self.budget is None:
+            return 0.0
+        return 100 * min(self.used, self.budget) / max(self.budget, self.used, 1)
+
+
 @dataclass(frozen=True)
 class LegendTier:
     tier: str
@@ -207,6 +252,7 @@ class Common:
     budget_days: int
     reserve_days: int
     utc_offset: str  # "+8"
+    money: MoneyBudget = MoneyBudget(budget=None, used=0, left=None, reserve=0)
 
     def day(self, d: date) -> tuple[str, str]:
         """(css classes, tooltip) of one day: weekend, public holiday, industry festival."""
@@ -258,7 +304,7 @@ def common(cal: CalendarYear, policy: Policy) -> Common:
                    for y in (year - 1, year, year + 1) for k, d in festival_dates(y).items()},
         legend=tuple(legend), phase_names=tuple((p.value, PHASE_NAMES[p]) for p in PhaseName),
         budget_days=policy.yearly_budget_days, reserve_days=policy.hot_topic_reserve_days,
-        utc_offset=f"{policy.utc_offset_hours:+d}",
+        utc_offset=f"{policy.utc_offset_hours:+d}", money=MoneyBudget.of(cal.money),
     )
 
 

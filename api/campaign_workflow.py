@@ -18,7 +18,7 @@ from workflows.messages import CampaignState
 log = logging.getLogger("promoflow.api")
 # The workflow's update validators refuse with these ApplicationError types.
 _CODE_STATUS = {"invalid_state": 409, "forbidden": 403, "separation_of_duties": 403, "invalid_tier": 422,
-                "not_found": 404, "invalid_request": 422}
+                "not_found": 404, "invalid_request": 422, "margin_below_floor": 409}
 
 
 async def exists(handle: WorkflowHandle) -> bool:

@@ -38,7 +38,8 @@ def unknown(campaign_id: str) -> ApiError:
 
 async def run_decision(d: Deps, actor: Actor, campaign_id: str, action: Action, *, comment: str | None = None,
                        a_override: bool = False, to_tier: Tier | None = None, reason: str | None = None,
-                       on_behalf_of: str | None = None, s_half_override: bool = False) -> CampaignState:
+                       on_behalf_of: str | None = None, s_half_override: bool = False,
+                       margin_override: bool = False) -> CampaignState:
     await may_try(d, actor)
     state = await wf.state(d.client.get_workflow_handle(campaign_id))
     try:
@@ -55,12 +56,12 @@ async def run_decision(d: Deps, actor: Actor, campaign_id: str, action: Action, 
             await _s_half_year(d, state)
         update, arg = CampaignWorkflow.approve, Approve(actor=actor, on_behalf_of=principal, comment=comment,
                                                         a_override=a_override, s_half_override=s_half_override,
-                                                        reason=reason)
+                                                        reason=reason, margin_override=margin_override)
     elif action == "downgrade":
         if to_tier is None or not reason:
             raise ApiError(422, "invalid_request", "a downgrade needs to_tier and reason")
         update, arg = CampaignWorkflow.downgrade, Downgrade(actor=actor, on_behalf_of=principal, to_tier=to_tier,
-                                                            reason=reason)
+                                                            reason=reason, margin_override=margin_override)
     else:
         if not reason:
             raise ApiError(422, "invalid_request", "a rejection needs a reason")

@@ -12,8 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.balancing import BudgetSummary
+from domain.balancing import BudgetSummary, MoneySummary
 from domain.campaign import Phase, PhaseName
+from domain.money import Money
 from domain.months import Month
 from domain.status import Status
 from domain.tiers import Tier
@@ -26,11 +27,15 @@ class ApproveBody(BaseModel):
     s_half_override: bool = Field(default=False, description="a leader approves an S past its half-year's cap "
                                                              "(policy s_per_half); needs a reason")
     reason: str | None = Field(default=None, max_length=2000, description="why, with an override")
+    margin_override: bool = Field(default=False, description="a leader approves a campaign under the margin "
+                                                             "floor (margin_below_floor); needs a reason")
 
 
 class DowngradeBody(BaseModel):
     to_tier: Tier
     reason: str = Field(min_length=1, max_length=2000)
+    margin_override: bool = Field(default=False, description="a leader runs it under the margin floor; the "
+                                                             "reason says why")
 
 
 class ReasonBody(BaseModel):
@@ -67,6 +72,8 @@ class CampaignSummary(BaseModel):
     score: float | None
     submitted_at: datetime
     updated_at: datetime
+    money: Money | None = Field(default=None, description="the forecast's money (DOMAIN.md Money), at the "
+                                                          "campaign's current tier")
 
 
 class CampaignList(BaseModel):
@@ -157,6 +164,8 @@ class CalendarYear(BaseModel):
     year: int
     budget: BudgetSummary
     months: list[CalendarMonth]
+    money: MoneySummary = Field(default=MoneySummary(), description="the marketing budget in yuan: budget (null: "
+                                "unlimited), used, left (null when unlimited), the hot-topic reserve")
 
 
 # ---------------------------------------------------------------------- the planning season

@@ -12,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Deps
 from api.errors import ApiError
+from domain import season
 from domain.plan_events import plan_stream
 from store import plans
 from workflows.plan_messages import PlanView
@@ -19,7 +20,8 @@ from workflows.year_plan import YearPlanWorkflow
 
 log = logging.getLogger("promoflow.api")
 _CODE_STATUS = {"invalid_state": (409, "invalid_state"), "forbidden": (403, "forbidden"),
-                "invalid": (422, "invalid_request"), "invalid_plan": (422, "invalid_request")}
+                "invalid": (422, "invalid_request"), "invalid_plan": (422, "invalid_request"),
+                "solve_failed": (503, "solve_failed")}  # every attempt of a solve failed (or timed out)
 
 
 def handle(d: Deps, year: int) -> WorkflowHandle:
@@ -37,8 +39,8 @@ async def view(d: Deps, year: int, *, live_progress: bool = True) -> PlanView:
     if live_progress and v.publish is not None and not v.published:
         # the workflow learns of schedules in batches; the read model knows now
         ids = [r["campaign_id"] for r in await plans.intents(d.pool, year) if r["campaign_id"]]
-        statuses = await plans.campaign_statuses(d.pool, ids)
-        v.publish.scheduled = sum(1 for s in statuses.values() if s == "scheduled")
+        states = await plans.campaign_states(d.pool, ids)
+        v.publish.scheduled = sum(1 for s, tier in states.values() if season.settled_as_planned(s, tier))
     return v
 
 

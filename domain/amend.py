@@ -3,7 +3,8 @@
 Pure and deterministic: the workflow's update validator and its main loop both call it
 (the validator to refuse a bad change before it enters history, the loop to apply it),
 so a replay decides the same. What is material is the policy's (`Policy.amend`): a higher
-tier, another month or burst date, a target or forecast figure moved by more than a share.
+tier, another month or burst date, a target or forecast figure moved by more than a share;
+and (DOMAIN.md "Money") a higher promotion cost, which the marketing budget judges again.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.campaign import CampaignRequest, Forecast
+from domain.money import Mechanic
 from domain.months import month_of_date
 from domain.policy import Policy
 from domain.tiers import Tier
 
-AMENDABLE = ("name", "requested_tier", "month", "burst_start", "revenue_target", "gross_margin", "forecast")
+AMENDABLE = ("name", "requested_tier", "month", "burst_start", "revenue_target", "gross_margin", "forecast",
+             "mechanics", "paid_traffic")
 
 
 class AmendChanges(BaseModel):
@@ -33,6 +36,9 @@ class AmendChanges(BaseModel):
     revenue_target: float | None = None
     gross_margin: float | None = None
     forecast: Forecast | None = None
+    # money (DOMAIN.md "Money"): a campaign refused `marketing_budget` may amend its mechanics
+    mechanics: list[Mechanic] | None = Field(default=None, max_length=10)
+    paid_traffic: float | None = Field(default=None, ge=0)
 
 
 class Amendment(BaseModel):
@@ -60,9 +66,11 @@ def _moved(before: float, after: float) -> float:
 
 
 def amend_request(policy: Policy, request: CampaignRequest, changes: AmendChanges,
-                  current_tier: Tier | None) -> Amendment:
+                  current_tier: Tier | None, refused_money: bool = False) -> Amendment:
     """Apply `changes` to `request`. `current_tier` is the campaign's tier (decided, else
-    proposed): a requested tier above it, or below it (the tier would change), is material."""
+    proposed): a requested tier above it, or below it (the tier would change), is material.
+    A higher promotion cost is material; so is any other cost once the marketing budget
+    refused the campaign its place (`refused_money`): its month is judged again."""
     given = changes.model_dump(exclude_unset=True, exclude_none=True)
     if not given:
         raise AmendError("changes holds nothing to change")
@@ -87,6 +95,13 @@ def amend_request(policy: Policy, request: CampaignRequest, changes: AmendChange
         reasons.append(f"a higher tier ({old_tier.value} -> {new.requested_tier.value})")
     elif new.requested_tier is not None and current_tier is not None and new.requested_tier.is_below(current_tier):
         reasons.append(f"the tier would change ({current_tier.value} -> {new.requested_tier.value})")
+    before_cost, after_cost = request.money.cost, new.money.cost
+    if after_cost > before_cost + 0.005:  # half a fen: float noise is no raise
+        reasons.append(f"a higher promotion cost ({before_cost:,.0f} -> {after_cost:,.0f}): "
+                       "judged against the marketing budget again")
+    elif refused_money and abs(after_cost - before_cost) > 0.005:
+        reasons.append(f"another promotion cost ({before_cost:,.0f} -> {after_cost:,.0f}) after the marketing "
+                       "budget refused it: judged again")
     if "month" in diff:
         reasons.append(f"another month ({request.month} -> {new.month})")
     elif "burst_start" in diff:

@@ -6,7 +6,9 @@ touch (a late-November S ending in December closes December too), displacing tho
 months' A and B campaigns. A and B never sit beside an S; A at most `max_per_month`
 (more with an override), none in the Spring Festival month; B at most `max_per_month`.
 Planned campaigns may use the yearly budget minus the hot-topic reserve; hot topics
-may use the reserve. The same category twice in a month needs a stated reason.
+may use the reserve. The marketing budget (money a year, when the policy sets one) is
+judged the same way on the campaigns' promotion costs (`marketing_budget`). The same
+category twice in a month needs a stated reason.
 A refused request gets up to `max_alternatives` months of the same year that would
 accept it, in-season months first, then nearest.
 """
@@ -16,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from domain.campaign import Phase
+from domain.campaign import CampaignRequest, Forecast, Phase
 from domain.dates import Burst, months_touched
+from domain.money import money_of
 from domain.months import Month, month_key, months_of_year, number_of, year_of
 from domain.policy import Policy, half_of
 from domain.tiers import Tier
@@ -37,6 +40,7 @@ class CalendarEntry(BaseModel):
     started: bool = False  # in warm-up or later: it runs, it can no longer make way for an S
     burst_start: date | None = None  # [burst_start, burst_end): None for C and for entries without phases
     burst_end: date | None = None
+    cost: float = 0  # the promotion cost reserved from the marketing budget
 
     @property
     def months(self) -> list[str]:
@@ -70,9 +74,14 @@ class YearCalendar(BaseModel):
     used_days: int | None = None  # the year's counted days when `entries` is a window
     s_count: int | None = None  # the year's S campaigns when `entries` is a window
     s_halves: tuple[int, int] | None = None  # the year's S campaigns per half when `entries` is a window
+    # the year's reserved promotion costs when `entries` is a window (None in a window: the
+    # marketing budget is judged later, on the totals read under the year lock)
+    used_money: float | None = None
 
-    def with_totals(self, used_days: int, s_count: int, s_halves: tuple[int, int] | None = None) -> YearCalendar:
-        return self.model_copy(update={"used_days": used_days, "s_count": s_count, "s_halves": s_halves})
+    def with_totals(self, used_days: int, s_count: int, s_halves: tuple[int, int] | None = None,
+                    used_money: float | None = None) -> YearCalendar:
+        return self.model_copy(update={"used_days": used_days, "s_count": s_count, "s_halves": s_halves,
+                                       "used_money": used_money})
 
     def without(self, campaign_ids: set[str] | list[str]) -> YearCalendar:
         ids = set(campaign_ids)
@@ -101,6 +110,9 @@ class BalancingRequest(BaseModel):
     category_reason: str | None = None
     burst_start: date | None = None  # the burst chosen for `month`, when known: an S closes what it touches
     burst_end: date | None = None
+    # the promotion cost C at the campaign's current forecast (domain/money.py), reserved from
+    # the marketing budget with the place (0: histories recorded before the marketing budget)
+    cost: float = Field(default=0, ge=0, allow_inf_nan=False)
 
     @property
     def months(self) -> list[str]:
@@ -130,6 +142,44 @@ class BudgetSummary(BaseModel):
     reserve: int
     left: int
     left_for_planned: int
+
+
+def reservation_cost(request: CampaignRequest, forecast: Forecast | None = None) -> float:
+    """The promotion cost C a campaign's reservation asks the marketing budget for: at its
+    current `forecast` (a downgrade scales the traffic; None: the request's), with the
+    request's mechanics and paid traffic (an amendment may change them). Histories recorded
+    before the marketing budget carry neither: C is 0 there."""
+    f = forecast if forecast is not None else request.forecast
+    return money_of(f.sales, request.gross_margin, request.mechanics, request.paid_traffic).cost
+
+
+class MoneySummary(BaseModel):
+    """The year's marketing budget (`GET /calendar/{year}` `money`): None budget is unlimited."""
+
+    model_config = ConfigDict(frozen=True)
+
+    budget: float | None = None
+    used: float = 0
+    left: float | None = None
+    reserve: float = 0
+
+
+def money_summary(policy: Policy, calendar: YearCalendar) -> MoneySummary:
+    """Money used and left, as `budget` counts days (C campaigns reserve no money)."""
+    used = sum(e.cost for e in calendar.entries if year_of(e.month) == calendar.year)
+    cap = policy.marketing_budget
+    return MoneySummary(budget=cap, used=used, left=None if cap is None else max(0.0, cap - used),
+                        reserve=policy.hot_topic_reserve_money)
+
+
+# Money is compared with half a fen of slack: sums of floats in another order may differ in
+# their last bits, and the database sums them in its own order.
+_MONEY_SLACK = 0.005
+MARKETING_BUDGET = "marketing_budget"  # the reason's code: a refused cost starts with it
+
+
+def _money(amount: float) -> str:
+    return f"{amount:,.0f}"
 
 
 def month_of(year: int, m: int) -> str:
@@ -269,7 +319,36 @@ def _evaluate(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
             f"planned campaigns may use {limit}, {policy.hot_topic_reserve_days} are kept for hot topics")
         problems.append(f"yearly budget: {used} of {policy.yearly_budget_days} counted days used, "
                         f"this {tier} needs {days} ({who})")
+    if (why := _money_problem(policy, calendar, request, displaced)) is not None:
+        problems.append(why)
     return problems, displaced
+
+
+def _money_problem(policy: Policy, calendar: YearCalendar, request: BalancingRequest,
+                   displaced: list[str]) -> str | None:
+    """`marketing_budget`, when the request's cost does not fit the year's marketing budget
+    (None: it fits, the budget is unlimited, or a window without the year's money: judged
+    under the year lock). Planned campaigns may use the budget less the hot-topic reserve."""
+    cap = policy.marketing_budget
+    if cap is None or request.tier == Tier.C:
+        return None
+    year = calendar.year
+    freed_ids = {*displaced, request.campaign_id}
+    if calendar.used_days is None:  # the whole year
+        used = sum(e.cost for e in calendar.entries if year_of(e.month) == year and e.campaign_id not in freed_ids)
+    elif calendar.used_money is not None:  # a window with the year's total
+        used = calendar.used_money - sum(e.cost for e in calendar.entries
+                                         if year_of(e.month) == year and e.campaign_id in freed_ids)
+    else:
+        return None
+    reserve = policy.hot_topic_reserve_money
+    limit = cap - (0 if request.hot_topic else reserve)
+    if used + request.cost <= limit + _MONEY_SLACK:
+        return None
+    who = "a hot topic may use the whole budget" if request.hot_topic else (
+        f"planned campaigns may use {_money(limit)}, {_money(reserve)} are kept for hot topics")
+    return (f"{MARKETING_BUDGET}: {_money(used)} of {_money(cap)} used, this {request.tier} costs "
+            f"{_money(request.cost)} ({who}); the owner may amend its mechanics")
 
 
 def _order_alternatives(policy: Policy, request: BalancingRequest, months: list[str]) -> list[str]:
@@ -353,5 +432,6 @@ def apply(calendar: YearCalendar, request: BalancingRequest, decision: Balancing
         return calendar
     entry = CalendarEntry(campaign_id=request.campaign_id, month=decision.month, tier=request.tier,
                           category=request.category, counted_days=decision.counted_days,
-                          hot_topic=request.hot_topic, burst_start=request.burst_start, burst_end=request.burst_end)
+                          hot_topic=request.hot_topic, burst_start=request.burst_start, burst_end=request.burst_end,
+                          cost=request.cost if request.tier != Tier.C else 0.0)
     return calendar.without(decision.displaced).with_entry(entry)

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.festivals import unsupported_year_message
+from domain.money import MAX_DEPTH, Mechanic, Money, money_of, total_depth
 from domain.months import is_month, month_of_date, number_of, year_of
 from domain.tiers import Tier
 
@@ -70,6 +71,14 @@ class CampaignRequest(BaseModel):
         default=None, max_length=500,
         description="why this category runs twice in the month (category rotation rule)",
     )
+    # Money (DOMAIN.md "Money"; domain/money.py): all optional
+    mechanics: list[Mechanic] = Field(default=[], max_length=10,
+                                      description="the gameplay: depth and platform share per mechanic")
+    paid_traffic: float | None = Field(default=None, ge=0, le=MAX_YUAN,
+                                       description="yuan of bought traffic, from the marketing budget")
+    skus: int | None = Field(default=None, ge=0, le=10**9, description="SKUs in the campaign (entry standard)")
+    inventory_value: float | None = Field(default=None, ge=0, le=MAX_YUAN,
+                                          description="yuan of stock in the campaign (entry standard)")
 
     @field_validator("request_id")
     @classmethod
@@ -99,6 +108,24 @@ class CampaignRequest(BaseModel):
             raise ValueError("a hot topic cannot be S: an S is planned by leadership at least 3 months ahead; "
                              "ask for A or lower, or drop hot_topic")
         return self
+
+    @field_validator("mechanics")
+    @classmethod
+    def _depth_at_most(cls, v: list[Mechanic]) -> list[Mechanic]:
+        if sum(m.depth for m in v) > MAX_DEPTH + 1e-12:
+            raise ValueError(f"the mechanics' depths add up to {sum(m.depth for m in v):.3f}; "
+                             f"at most {MAX_DEPTH} of list price may be given away")
+        return v
+
+    @property
+    def money(self) -> Money:
+        """The forecast's money (domain/money.py) at the asked forecast."""
+        return money_of(self.forecast.sales, self.gross_margin, self.mechanics, self.paid_traffic)
+
+    @property
+    def depth(self) -> float | None:
+        """D, or None when the request states no mechanics (its depth is not stated)."""
+        return total_depth(self.mechanics) if self.mechanics else None
 
     @property
     def year(self) -> int:

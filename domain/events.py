@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from domain.campaign import CampaignRequest, Phase, PhaseName
+from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName
+from domain.money import Money
 from domain.people import ESCALATE_TO_OPS, Milestone, MilestoneMove
 from domain.plan_events import (
     IntakeClosed,
@@ -83,6 +84,10 @@ class ReviewScored(_Body):
     forecast_check: dict[str, Any] | None = None
     # what the reviewer should see, never blocking (e.g. "category_adjacent_month: ...")
     flags: list[str] = []
+    # money (DOMAIN.md "Money"): m' below the category's floor, with the numbers (approval
+    # then needs a leader's margin_override); the entry standards per tier and figure
+    margin_below_floor: str | None = None
+    standards: dict[str, Any] | None = None
 
 
 class ApprovalEscalated(_Body):
@@ -102,6 +107,11 @@ class CampaignApproved(_Body):
     on_behalf_of: str | None = None  # a delegate decided in this principal's place (the actor)
     actor_id: str | None = None
     on_behalf_of_id: str | None = None
+    # the forecast at this tier (traffic scaled below the tier asked) and its money: the list
+    # reads them from here, a rebuild never recomputes them (None: recorded before)
+    forecast: Forecast | None = None
+    money: Money | None = None
+    margin_override: bool = False  # a leader approved under the margin floor (the reason says why)
 
 
 class CampaignDowngraded(_Body):
@@ -111,6 +121,9 @@ class CampaignDowngraded(_Body):
     on_behalf_of: str | None = None
     actor_id: str | None = None
     on_behalf_of_id: str | None = None
+    forecast: Forecast | None = None  # as CampaignApproved
+    money: Money | None = None
+    margin_override: bool = False
 
 
 class CampaignRejected(_Body):
@@ -136,6 +149,9 @@ class MonthReserved(_Body):
     hot_topic: bool
     phases: list[Phase]
     displaced: list[str] = []
+    # the promotion cost C reserved from the year's marketing budget with the place (0: a C
+    # campaign, or recorded before the marketing budget)
+    cost: float = 0
 
 
 class MonthAlternativesOffered(_Body):
@@ -250,6 +266,7 @@ class CampaignAmended(_Body):
     stage: str
     request: CampaignRequest
     month: str
+    money: Money | None = None  # the new request's money at the campaign's tier (None: recorded before)
 
 
 class PlaceReleased(_Body):

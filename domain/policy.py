@@ -81,6 +81,22 @@ class TierMinimum(_Frozen):
     forecast_traffic: int = Field(ge=0, description="visits")
 
 
+class EntryStandard(_Frozen):
+    """What a request must state, at least, to be a tier (DOMAIN.md "Money"): the discount
+    depth, the product range and the stock. A figure not stated blocks nothing."""
+
+    min_depth: float | None = Field(default=None, ge=0, lt=0.9, description="Σ depth of the mechanics")
+    min_skus: int | None = Field(default=None, ge=0)
+    min_inventory_value: float | None = Field(default=None, ge=0, description="yuan")
+
+
+_DEFAULT_ENTRY_STANDARDS = {
+    Tier.S: dict(min_depth=0.15, min_skus=2000, min_inventory_value=50_000_000),
+    Tier.A: dict(min_depth=0.10, min_skus=300, min_inventory_value=5_000_000),
+    Tier.B: dict(min_depth=0.05, min_skus=30, min_inventory_value=500_000),
+}
+
+
 class ResultsRules(_Frozen):
     """Results (DOMAIN.md "Results: which part makes money"): the actuals window, how long a
     campaign waits for late figures, the slump windows, and when a forecast is optimistic."""
@@ -278,6 +294,14 @@ class Policy(_Frozen):
     yearly_budget_days: int = Field(default=150, ge=0)
     hot_topic_reserve_days: int = Field(default=12, ge=0, description="kept for unplanned hot topics")
     a_per_month_with_override: int = Field(default=2, ge=0)
+    # Money (DOMAIN.md "Money"; domain/money.py has the formulas)
+    marketing_budget: float | None = Field(default=None, ge=0, description="yuan a year; null: unlimited")
+    hot_topic_reserve_money: float = Field(default=0, ge=0, description="yuan kept for unplanned hot topics")
+    margin_floor: dict[str, float] = Field(
+        default={"default": 0.05}, description="margin after promotion below this is flagged; per category")
+    entry_standards: dict[Tier, EntryStandard] = Field(default={}, description="per tier: depth, SKUs, stock")
+    downgrade_traffic_factor: float = Field(
+        default=0.5, gt=0, le=1, description="forecast traffic scaled by this per tier below the one asked")
     s_per_half: SPerHalf = SPerHalf()
     thresholds: Thresholds = Thresholds()
     month_threshold_raises: dict[int, ThresholdRaise] = Field(
@@ -340,6 +364,10 @@ class Policy(_Frozen):
             raise ValueError(f"policy lacks rules for tiers {missing}")
         if self.hot_topic_reserve_days > self.yearly_budget_days:
             raise ValueError("hot_topic_reserve_days cannot exceed yearly_budget_days")
+        if self.marketing_budget is not None and self.hot_topic_reserve_money > self.marketing_budget:
+            raise ValueError("hot_topic_reserve_money cannot exceed marketing_budget")
+        if "default" not in self.margin_floor or any(not -1 <= v <= 1 for v in self.margin_floor.values()):
+            raise ValueError('margin_floor needs a "default" and shares in [-1, 1]')
         for name, per_month in (("month_threshold_raises", self.month_threshold_raises),
                                 ("month_tier_minimums", self.month_tier_minimums),
                                 ("month_caps", self.month_caps)):
@@ -397,6 +425,10 @@ class Policy(_Frozen):
         cap = self.month_caps.get(month, {}).get(tier)
         return cap if cap is not None else self.rule(tier).max_per_month
 
+    def margin_floor_for(self, category: str) -> float:
+        """The margin floor of `category` (its own, else the default)."""
+        return self.margin_floor.get(category, self.margin_floor["default"])
+
     def rule(self, tier: Tier) -> TierRule:
         return self.tiers[tier]
 
@@ -423,6 +455,7 @@ class Policy(_Frozen):
             "thresholds": Thresholds().model_dump(),
             "month_threshold_raises": {m: dict(t) for m, t in _DEFAULT_MONTH_RAISES.items()},
             "tier_minimums": {t: dict(v) for t, v in _DEFAULT_MINIMUMS.items()},
+            "entry_standards": {t: dict(v) for t, v in _DEFAULT_ENTRY_STANDARDS.items()},
             "score_weights": ScoreWeights().model_dump(),
             "scoring": ScoringScales().model_dump(),
             "category_seasons": default_category_seasons(year),

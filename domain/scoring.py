@@ -3,14 +3,16 @@
 Every factor is 0..1 where higher favours the campaign; the score is their weighted sum
 with `policy.score_weights`. The playbook favours strategic lines and lines far behind
 their revenue target. A and B are gated first by explicit revenue and traffic minimums
-(per month), then ranked by the (per-month) score thresholds. S is leadership's choice:
-the score only proposes it for the record, a leader's approval makes it S.
+(per month) and by the entry standards a request states (domain/entry_standards.py), then
+ranked by the (per-month) score thresholds. S is leadership's choice: the score only
+proposes it for the record, a leader's approval makes it S.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain import entry_standards
 from domain.campaign import CampaignRequest
 from domain.festivals import festival_dates
 from domain.lines import BusinessLineContext
@@ -97,38 +99,43 @@ def factors(policy: Policy, line: BusinessLineContext, request: CampaignRequest)
         "month_revenue_gap": _share_missing(line.month_revenue, line.month_revenue_norm),
         "revenue_target": _unit(request.revenue_target / scales.revenue_target_full)
         if scales.revenue_target_full > 0 else 0.0,
-        "gross_margin": _unit(request.gross_margin / scales.gross_margin_full)
+        "gross_margin": _unit(request.money.margin_after / scales.gross_margin_full)  # m′: after the promotion
         if scales.gross_margin_full > 0 else 0.0,
         "seasonality": 1.0 if in_season else (scales.off_season if has_season else scales.unknown_season),
     }
 
 
-def gate_tier(policy: Policy, request: CampaignRequest, tier: Tier, month: int | None = None) -> tuple[Tier, list[str]]:
-    """The highest tier at or below `tier` whose explicit minimums the request meets in
-    `month` (default: its own), with why each higher one was refused. S is not gated:
-    leadership chooses it."""
+def gate_tier(policy: Policy, request: CampaignRequest, tier: Tier, month: int | None = None, *,
+              standards: bool = True) -> tuple[Tier, list[str]]:
+    """The highest tier at or below `tier` whose explicit minimums and entry standards
+    (domain/entry_standards.py; `standards=False`: the minimums only, as before them) the
+    request meets in `month` (default: its own), with why each higher one was refused. S is
+    not gated: leadership chooses it."""
     m = request.month_number if month is None else month
     why: list[str] = []
     while tier in (Tier.A, Tier.B):
         floor = policy.minimum_for(tier, m)
-        if floor is None:
-            break
         short = []
-        if request.revenue_target < floor.revenue_target:
+        if floor is not None and request.revenue_target < floor.revenue_target:
             short.append(f"revenue target {request.revenue_target:,.0f} < {floor.revenue_target:,.0f}")
-        if request.forecast.traffic < floor.forecast_traffic:
+        if floor is not None and request.forecast.traffic < floor.forecast_traffic:
             short.append(f"forecast traffic {request.forecast.traffic:,} < {floor.forecast_traffic:,}")
-        if not short:
+        below = entry_standards.shortfalls(policy, request, tier) if standards else []
+        if not short and not below:
             break
-        why.append(f"not {tier.value}: {' and '.join(short)} (the {tier.value} minimum in month {m})")
+        parts = [f"{' and '.join(short)} (the {tier.value} minimum in month {m})"] if short else []
+        if below:
+            parts.append(f"{' and '.join(below)} (the {tier.value} entry standard)")
+        why.append(f"not {tier.value}: {'; '.join(parts)}")
         tier = Tier.B if tier == Tier.A else Tier.C
     return tier, why
 
 
 def propose_tier(policy: Policy, score: float, month: int, requested: Tier | None,
-                 request: CampaignRequest | None = None) -> Tier:
+                 request: CampaignRequest | None = None, *, standards: bool = True) -> Tier:
     """Tier from the month's thresholds; S only when asked for; never above the requested
-    tier; A and B only when the request meets their explicit minimums (given `request`)."""
+    tier; A and B only when the request meets their explicit minimums and (`standards`) entry
+    standards (given `request`)."""
     t = policy.thresholds_for(month)
     if requested == Tier.S and score >= t.s:
         proposed = Tier.S
@@ -140,14 +147,15 @@ def propose_tier(policy: Policy, score: float, month: int, requested: Tier | Non
         proposed = Tier.C
     proposed = cap_tier(proposed, requested)
     if request is not None:
-        proposed = gate_tier(policy, request, proposed, month)[0]
+        proposed = gate_tier(policy, request, proposed, month, standards=standards)[0]
     return proposed
 
 
 def score_request(policy: Policy, line: BusinessLineContext, request: CampaignRequest, *,
-                  minimums: bool = True) -> ReviewScore:
+                  minimums: bool = True, standards: bool = True) -> ReviewScore:
     """Score and proposed tier. `minimums=False` replays campaigns started before the explicit
-    A/B minimums (their workflow took its path on the score alone)."""
+    A/B minimums (their workflow took its path on the score alone; no entry standards either);
+    `standards=False` those started before the entry standards."""
     f = factors(policy, line, request)
     weights = policy.score_weights.model_dump()
     score = _unit(sum(weights[k] * f[k] for k in FACTORS))
@@ -157,6 +165,6 @@ def score_request(policy: Policy, line: BusinessLineContext, request: CampaignRe
         score=score,
         factors=f,
         proposed_tier=propose_tier(policy, score, request.month_number, request.requested_tier,
-                                   request if minimums else None),
+                                   request if minimums else None, standards=standards),
         revenue=revenue_check(request),
     )

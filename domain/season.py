@@ -36,6 +36,15 @@ from domain.tiers import Tier
 PLACED_KINDS = ("placed", "moved", "downgraded", "merged")
 
 
+def settled_as_planned(status: str, tier: str | None) -> bool:
+    """A published campaign has settled as its tier should (shared/API.md, publish): S, A and B
+    `scheduled` with their bookings; C, which books nothing and may have no phase to run (it
+    then completes at once), `scheduled` or `completed`."""
+    if tier == Tier.C.value:
+        return status in ("scheduled", "completed")
+    return status == "scheduled"
+
+
 def intent_id_for(business_line: str, request_id: str) -> str:
     return f"intent-{business_line}-{request_id}"
 
@@ -108,13 +117,16 @@ def from_planner(solution: PlanSolution, intents: list[Intent]) -> dict[str, Any
 
 
 def policy_overrides(settings: Settings, policy: Policy) -> dict[str, Any]:
-    """The plan's settings as the year's policy overrides (budget, reserve, thresholds, month
-    caps), so campaigns started from the plan (and later ones) are judged by the same rules."""
+    """The plan's settings as the year's policy overrides (budget, reserve, marketing budget,
+    thresholds, month caps), so campaigns started from the plan (and later ones) are judged
+    by the same rules."""
     over: dict[str, Any] = {}
     if settings.budget is not None:
         over["yearly_budget_days"] = settings.budget
     if settings.reserve is not None:
         over["hot_topic_reserve_days"] = settings.reserve
+    if settings.marketing_budget is not None:
+        over["marketing_budget"] = settings.marketing_budget
     if settings.thresholds is not None:
         if settings.thresholds.base is not None:
             over["thresholds"] = settings.thresholds.base.model_dump()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--s", help='JSON list [{"request_id", "month"}]: leadership\'s S')
     sp.add_argument("--settings", help="JSON object: budget, reserve, month_caps, thresholds, targets, merge")
     sp.add_argument("--pins", help='JSON list [{"request_id", "month"?, "tier"?, "cut"?}]')
-    sp.add_argument("--time-limit", type=float, default=None, help="seconds for the solve")
+    sp.add_argument("--time-limit", type=float, default=None, help="seconds for the whole solve")
     sp.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = ap.parse_args(argv)
     try:
         inp = _parse(args)
         print(f"[planner] {len(inp.intents)} intents, {len(inp.s_fixed)} S, {len(inp.pins)} pins",
               file=sys.stderr, flush=True)
-        solution = plan(inp, args.time_limit, None if args.quiet else _progress)
+        # one limit for the whole solve, on this process's clock (model building included)
+        solution = plan(inp, args.time_limit, None if args.quiet else _progress, clock=time.monotonic)
     except BadInput as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

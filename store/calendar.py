@@ -1,6 +1,7 @@
 """The calendar as the balancing function sees it, read under the locks of the months it
 judges: the month's rules (caps, S exclusivity, categories, burst days) under month locks,
-the year's budget and S cap under the year lock, taken last and held only to the commit."""
+the year's budget, marketing budget and S cap under the year lock, taken last and held
+only to the commit."""
 
 from __future__ import annotations
 
@@ -43,20 +44,28 @@ async def year_totals(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> tup
     return int(row["used"]), int(row["s"]), (int(row["s_first"]), int(row["s"]) - int(row["s_first"]))
 
 
-async def load_window(conn: asyncpg.Connection, month: str) -> YearCalendar:
+async def year_money(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> float:
+    """The promotion costs reserved from the year's marketing budget (C reserves none)."""
+    return float(await conn.fetchval(
+        "SELECT coalesce(sum(cost), 0) FROM calendar_entries WHERE year = $1", year))
+
+
+async def load_window(conn: asyncpg.Connection, month: str, money: bool = False) -> YearCalendar:
     """The entries of the month before, the month and the month after (what a reservation
     in `month` can meet: bursts running over, an S closing a neighbour), with the year's
-    totals. Read under the months' locks; the totals are checked again under the year lock."""
+    totals (`money`: the marketing budget's too). Read under the months' locks; the totals
+    are checked again under the year lock."""
     year = year_of(month)
     months = [previous_month(month), month, next_month(month)]
     rows = await conn.fetch(_ENTRIES.format(where="e.month = ANY($1::text[])"), months, [s.value for s in NOT_STARTED])
     used, s, halves = await year_totals(conn, year)
-    return YearCalendar.model_construct(year=year, entries=_entries(rows), used_days=used, s_count=s, s_halves=halves)
+    return YearCalendar.model_construct(year=year, entries=_entries(rows), used_days=used, s_count=s, s_halves=halves,
+                                        used_money=await year_money(conn, year) if money else None)
 
 
 # The entries with their burst dates (from the reserved phases) and whether they have
 # started (then an S cannot displace them). $2: the statuses of campaigns not yet started.
-_ENTRIES = """SELECT e.campaign_id, e.month, e.tier, e.category, e.counted_days, e.hot_topic,
+_ENTRIES = """SELECT e.campaign_id, e.month, e.tier, e.category, e.counted_days, e.hot_topic, e.cost,
                      coalesce(c.status <> ALL($2::text[]), false) AS started,
                      b.burst_start, b.burst_end
               FROM calendar_entries e LEFT JOIN campaigns c USING (campaign_id)
@@ -73,7 +82,8 @@ async def load_year(conn: asyncpg.Connection, year: int) -> YearCalendar:
     For the calendar page and for alternatives (other months, read without their locks)."""
     rows = await conn.fetch(_ENTRIES.format(where="e.year = $1 OR e.month = ANY($3::text[])"), year,
                             [s.value for s in NOT_STARTED], [month_key(year - 1, 12), month_key(year + 1, 1)])
-    return YearCalendar.model_construct(year=year, entries=_entries(rows), used_days=None, s_count=None)
+    return YearCalendar.model_construct(year=year, entries=_entries(rows), used_days=None, s_count=None,
+                                        used_money=None)
 
 
 def _entries(rows: list[asyncpg.Record]) -> list[CalendarEntry]:

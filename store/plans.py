@@ -83,9 +83,10 @@ async def solution(conn: asyncpg.Connection | asyncpg.Pool, solution_id: str) ->
     return dict(row) if row else None
 
 
-async def campaign_statuses(conn: asyncpg.Connection | asyncpg.Pool, campaign_ids: list[str]) -> dict[str, str]:
-    """Status of each planned campaign in the read model, 'scheduled' only with its bookings
-    (a campaign whose tier books nothing, C, is scheduled once reserved)."""
+async def campaign_states(conn: asyncpg.Connection | asyncpg.Pool,
+                          campaign_ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    """(status, tier) of each planned campaign in the read model, 'scheduled' only with its
+    bookings (a campaign whose tier books nothing, C, is scheduled once reserved)."""
     rows = await conn.fetch(
         """SELECT c.campaign_id, c.status, c.tier,
                   EXISTS (SELECT 1 FROM bookings b WHERE b.campaign_id = c.campaign_id) AS booked,
@@ -96,8 +97,13 @@ async def campaign_statuses(conn: asyncpg.Connection | asyncpg.Pool, campaign_id
         status = r["status"]
         if status == "scheduled" and (not r["placed"] or (r["tier"] != "C" and not r["booked"])):
             status = "reserving"
-        out[r["campaign_id"]] = status
+        out[r["campaign_id"]] = (status, r["tier"])
     return out
+
+
+async def campaign_statuses(conn: asyncpg.Connection | asyncpg.Pool, campaign_ids: list[str]) -> dict[str, str]:
+    """The status of `campaign_states`."""
+    return {cid: status for cid, (status, _) in (await campaign_states(conn, campaign_ids)).items()}
 
 
 async def published_campaign_ids(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> list[str]:

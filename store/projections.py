@@ -13,6 +13,7 @@ import asyncpg
 
 from domain import events as ev
 from domain.events import Event
+from domain.money import Money
 from domain.plan_events import PLAN_EVENT_TYPES
 from domain.status import Status
 from domain.tiers import Tier
@@ -64,14 +65,20 @@ def campaign_row_change(event: Event) -> tuple[str | None, dict[str, Any]] | Non
             if proposed == Tier.C and not leaders:
                 status = None  # C skips review: it goes straight on to its month
             return status, {"score": score, "proposed_tier": proposed.value}
-        case ev.CampaignApproved(tier=tier) | ev.CampaignDowngraded(to_tier=tier):
-            return status, {"tier": tier.value}
-        case ev.CampaignAmended(request=r, month=month):
+        case ev.CampaignApproved(tier=tier, money=money) | ev.CampaignDowngraded(to_tier=tier, money=money):
+            # the money at the tier set, as the event recorded it (a downgrade scales the forecast)
+            return status, {"tier": tier.value, **_money(money)}
+        case ev.CampaignAmended(request=r, month=month, money=money):
             return status, {"name": r.name, "month": month,
-                            "requested_tier": r.requested_tier.value if r.requested_tier else None}
+                            "requested_tier": r.requested_tier.value if r.requested_tier else None, **_money(money)}
         case ev.MonthChosen(month=month):
             return status, {"month": month}
     return status, {}
+
+
+def _money(money: Money | None) -> dict[str, Any]:
+    """The `money` column from an event that carries it (events recorded before carry none)."""
+    return {} if money is None else {"money": money.model_dump()}
 
 
 async def record(conn: asyncpg.Connection, event: Event) -> int | None:
@@ -131,20 +138,21 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
         case ev.CampaignSubmitted(request=r, owner=owner):
             await conn.execute(
                 """INSERT INTO campaigns (campaign_id, request_id, name, business_line, category, owner,
-                       requested_tier, status, month, hot_topic, submitted_at, updated_at, last_seq)
-                   VALUES ($1,$2,$3,$4,$5,$6,$7,'submitted',$8,$9,$10,$10,$11)""",
+                       requested_tier, status, month, hot_topic, submitted_at, updated_at, last_seq, money)
+                   VALUES ($1,$2,$3,$4,$5,$6,$7,'submitted',$8,$9,$10,$10,$11,$12::jsonb)""",
                 cid, r.request_id, r.name, r.business_line, r.category, owner,
                 r.requested_tier.value if r.requested_tier else None, r.month, r.hot_topic, event.at, event.seq,
+                r.money.model_dump(),
             )
             return
         case ev.MonthReserved():
             await release_everything(conn, body.displaced)
             await conn.execute(
                 """INSERT INTO calendar_entries
-                       (campaign_id, year, month, tier, category, counted_days, hot_topic, phases)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
+                       (campaign_id, year, month, tier, category, counted_days, hot_topic, phases, cost)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)""",
                 cid, int(body.month[:4]), body.month, body.tier.value, body.category, body.counted_days,
-                body.hot_topic, [p.model_dump(mode="json") for p in body.phases],
+                body.hot_topic, [p.model_dump(mode="json") for p in body.phases], body.cost,
             )
             if body.tier == Tier.C:
                 status = Status.SCHEDULED  # C books nothing: reserved is scheduled

@@ -27,7 +27,7 @@ async def list_campaigns(
     total = await pool.fetchval(f"SELECT count(*) FROM campaigns {clause}", *args)
     rows = await pool.fetch(
         f"""SELECT campaign_id, request_id, name, business_line, category, owner, requested_tier, proposed_tier,
-                   tier, status, month, hot_topic, score, submitted_at, updated_at
+                   tier, status, month, hot_topic, score, submitted_at, updated_at, money
             FROM campaigns {clause} ORDER BY submitted_at, campaign_id
             LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}""",
         *args, limit, offset,

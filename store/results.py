@@ -153,6 +153,7 @@ class ActualsResult:
     unchanged: int = 0
     errors: list[RowError] | None = None
     outcome: bool = False
+    closing: bool = False  # refused, nothing stored: the stream has no outcome and a workflow may still own it
 
 
 def _decide(policy: Policy, rec: CampaignRecord, stored: dict[date, ActualRow],
@@ -174,14 +175,23 @@ def _decide(policy: Policy, rec: CampaignRecord, stored: dict[date, ActualRow],
 
 
 async def record_actuals_direct(conn: asyncpg.Connection, campaign_id: str, rows: list[ActualRow], actor: str,
-                                now: datetime, today: date | None = None) -> ActualsResult | None:
+                                now: datetime, today: date | None = None, *,
+                                after_outcome: bool = False) -> ActualsResult | None:
     """Check and store a batch for a campaign without a live workflow, in the caller's
     transaction; a completed campaign's outcome is recorded again when its figures moved.
-    None: no such campaign. `errors` set: nothing stored."""
+    None: no such campaign. `errors` set: nothing stored.
+
+    `after_outcome`: the caller knows a workflow ran the campaign's results window (it
+    answered `results_closed`, or the outcome was read), so the stream is this path's only
+    once it holds the CampaignOutcome: checked here, under the stream's lock, in this
+    transaction. Until that event is in the log the workflow is still closing the window and
+    will append it at the seq it owns: `closing` set, nothing stored (one writer per stream)."""
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_SPACE, campaign_id)
     rec = await campaign_record(conn, campaign_id)
     if rec is None:
         return None
+    if after_outcome and not rec.has_outcome:
+        return ActualsResult(closing=True)
     policy = await reference.policy_for(conn, rec.request.year)
     errors = check_rows(policy, rows, rec.phases, today or local_date(policy, now))
     if errors:

@@ -9,8 +9,9 @@ decisions do, so events keep the seq order the workflow assigns. The loop meets 
 - material: the wait is interrupted and `rereview` runs: `CampaignAmended` + a new
   `ReviewScored` (one append), back in review with a fresh SLA. A scheduled campaign keeps
   its place and bookings meanwhile; a rejection or expiry releases them (their projections
-  do); an approval that keeps month, date and tier keeps them, any other gives them back
-  (`PlaceReleased`) and reserves again through the usual path (alternatives when full).
+  do); an approval that keeps month, date and tier (and does not raise the promotion cost)
+  keeps them, any other gives them back (`PlaceReleased`) and reserves again through the
+  usual path (alternatives when full; `marketing_budget` when the raised cost does not fit).
 
 Only campaigns started under the `approvals` patch accept amendments (`wf.approvals`), so
 histories recorded before it replay unchanged. Once the warm-up has started: 409.
@@ -26,12 +27,14 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import events as ev
     from domain.amend import AmendError, Amendment, amend_request
+    from domain.balancing import MARKETING_BUDGET, reservation_cost
     from domain.campaign import CampaignRequest
     from domain.lines import BusinessLineContext
     from domain.policy import Policy
     from domain.scoring import score_request
     from domain.status import Status
     from domain.tiers import Tier
+    from workflows import review_money as money
     from workflows.messages import Amend, AmendResult, CampaignState
 
 
@@ -51,6 +54,7 @@ class _Host(Protocol):
     approvals: bool
     fidelity: bool
     lean: bool
+    money_review: bool
     amend_pending: Amend | None
     amend_refusal: str | None
     amend_material: bool
@@ -83,7 +87,8 @@ def _invalid_state(message: str) -> ApplicationError:
 
 def _amendment(wf: _Host, inp: Amend) -> Amendment:
     s = wf.state
-    return amend_request(wf._policy, wf.request, inp.changes, s.tier or s.proposed_tier)
+    refused_money = s.status == Status.AWAITING_MONTH_CHOICE and any(r.startswith(MARKETING_BUDGET) for r in s.reasons)
+    return amend_request(wf._policy, wf.request, inp.changes, s.tier or s.proposed_tier, refused_money=refused_money)
 
 
 def validate(wf: _Host, inp: Amend) -> None:
@@ -125,7 +130,8 @@ def refuse_if_too_late(wf: _Host, status: Status) -> None:
 
 async def _record(wf: _Host, inp: Amend, a: Amendment, month: str, extra: list) -> None:
     body = ev.CampaignAmended(changes=a.changes, material=a.material, reasons=a.reasons,
-                              stage=wf.state.status.value, request=a.request, month=month)
+                              stage=wf.state.status.value, request=a.request, month=month, money=wf.state.money
+                              if wf.money_review else None)
     items = [(body, inp.actor.name, inp.reason), *extra]
     if wf.lean:
         await wf._record_all(items)
@@ -138,6 +144,7 @@ def _take(wf: _Host, a: Amendment) -> None:
     s = wf.state
     wf.request = a.request
     s.name, s.requested_tier = a.request.name, a.request.requested_tier
+    money.on_amended(wf)  # the forecast and money of the new request, at the current tier
 
 
 async def apply_in_place(wf: _Host) -> bool:
@@ -153,8 +160,8 @@ async def apply_in_place(wf: _Host) -> bool:
     if a.material:
         return False
     wf.amend_pending = None
-    await _record(wf, inp, a, wf.state.month, [])
     _take(wf, a)
+    await _record(wf, inp, a, wf.state.month, [])
     wf.amend_material = False
     wf.amends_done += 1
     return True
@@ -169,34 +176,39 @@ async def rereview(wf: _Host) -> None:
     a = _amendment(wf, inp)
     held = s.status == Status.SCHEDULED
     held_at = (s.month, s.burst_start, s.tier)
+    held_cost = reservation_cost(wf.request, s.forecast)  # what the place holds of the marketing budget
     _take(wf, a)
     if not held:
         s.month, s.burst_start, s.alternatives, s.reasons = a.request.month, a.request.burst_start, [], []
-    review = score_request(wf._policy, wf.line, wf.request, minimums=wf.fidelity)
+    review = score_request(wf._policy, wf.line, wf.request, minimums=wf.fidelity, standards=wf.money_review)
     s.score, s.proposed_tier = review.score, review.proposed_tier
     s.revenue_flag = None if review.revenue.reachable else (
         f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
         f"{review.revenue.forecast_sales:,.0f} (traffic x order value x conversion)")
     wf.decision, wf.decision_recorded, wf.month_chosen, s.escalated = None, False, False, False
     leadership = wf._leadership_decides()
+    money_fields = money.on_review(wf, review, leadership)  # the same money checks as a fresh review
     s.status, s.pending = Status.IN_REVIEW, "approval"
     scored = ev.ReviewScored(
         score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
         forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
-        target_reachable=review.revenue.reachable, leadership_decides=leadership)
+        target_reachable=review.revenue.reachable, leadership_decides=leadership,
+        **({"flags": s.flags, **money_fields} if wf.money_review else {}))
     await _record(wf, inp, a, s.month, [(scored, SYSTEM, s.revenue_flag)])
     wf.amend_material = True
     wf.amends_done += 1
     if review.proposed_tier == Tier.C and not leadership:
         s.tier = Tier.C
-        await wf._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
+        await wf._record(ev.CampaignApproved(tier=Tier.C, **money.at_tier(wf, Tier.C)), SYSTEM,
+                         "C tier: recorded only, no review")
     else:
         wf._set_status(Status.IN_REVIEW, pending="approval")
         if not await wf._await_decision(review.proposed_tier):
             s.bookings, s.phases = [], []  # rejected or expired: the projection released them
             return
     if held and (s.month, s.tier) == (held_at[0], held_at[2]) and wf.request.month == s.month \
-            and wf.request.burst_start in (None, held_at[1]):
+            and wf.request.burst_start in (None, held_at[1]) \
+            and reservation_cost(wf.request, s.forecast) <= held_cost + 0.005:  # a higher cost: judged again
         wf._set_status(Status.SCHEDULED)
         wf.balancing_rounds += 1
         await wf._run_phases()

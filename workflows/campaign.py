@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
     from activities.messages import AllocateResources, EventSlot, ForecastHistory, LoadContext, ReserveMonth
     from domain import events as ev
-    from domain.balancing import BalancingDecision, BalancingRequest
+    from domain.balancing import BalancingDecision, BalancingRequest, reservation_cost
     from domain.campaign import CampaignRequest, Phase
     from domain.dates import choose_burst_start, local_date, phase_start_instant
     from domain.lines import BusinessLineContext
@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.scoring import score_request
     from domain.tiers import Tier
     from workflows import amend as amend_flow
+    from workflows import review_money as money
     from workflows import search_attributes as sa
     from workflows.messages import (
         Actor,
@@ -136,6 +137,7 @@ class CampaignWorkflow:
         self.prep = MilestoneKeeper(self)  # MILESTONES: enabled at the start of run()
         self.approvals = False  # APPROVALS, decided once at the start of run()
         self.local_steps = False  # LOCAL_STEPS, decided once at the start of run()
+        self.money_review = False  # money.MONEY_REVIEW, decided once at the start of run()
         self.line: BusinessLineContext | None = None  # the review's context, kept for a re-review
         self.amend_pending: Amend | None = None
         self.amend_refusal: str | None = None
@@ -151,6 +153,7 @@ class CampaignWorkflow:
         self.prep.enabled = workflow.patched(MILESTONES)
         self.approvals = workflow.patched(APPROVALS)
         self.local_steps = workflow.patched(LOCAL_STEPS)
+        self.money_review = workflow.patched(money.MONEY_REVIEW)
         if self.lean:  # one local activity; Submitted is recorded with the review
             ctx = await workflow.execute_local_activity_method(
                 CampaignActivities.load_context,
@@ -193,7 +196,7 @@ class CampaignWorkflow:
                 CampaignActivities.load_business_line, self.request.business_line, **_ACTIVITY)
             line = loaded
         self.line = line
-        review = score_request(self._policy, line, self.request, minimums=self.fidelity)
+        review = score_request(self._policy, line, self.request, minimums=self.fidelity, standards=self.money_review)
         s = self.state
         if self.results:
             history = await workflow.execute_activity_method(
@@ -209,6 +212,7 @@ class CampaignWorkflow:
             s.revenue_flag = (f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
                               f"{review.revenue.forecast_sales:,.0f} (traffic x order value x conversion)")
         leadership = self._leadership_decides()
+        money_fields = money.on_review(self, review, leadership)
         if review.proposed_tier != Tier.C or leadership:
             # In review from the moment the read model says so: a decision sent as soon as
             # ReviewScored is visible is accepted (and recorded after it). Search attributes
@@ -218,7 +222,7 @@ class CampaignWorkflow:
             score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
             target_reachable=review.revenue.reachable, leadership_decides=leadership,
-            source=line.source, forecast_check=s.forecast_check, flags=s.flags)
+            source=line.source, forecast_check=s.forecast_check, flags=s.flags, **money_fields)
         if self.lean:  # one append for what always goes together
             await self._record_all([
                 (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
@@ -228,7 +232,8 @@ class CampaignWorkflow:
         self.review_recorded = True
         if review.proposed_tier == Tier.C and not leadership:  # C: recorded only, no review, no company resources
             s.tier = Tier.C
-            await self._record(ev.CampaignApproved(tier=Tier.C), SYSTEM, "C tier: recorded only, no review")
+            await self._record(ev.CampaignApproved(tier=Tier.C, **money.at_tier(self, Tier.C)), SYSTEM,
+                               "C tier: recorded only, no review")
             return True
         return await self._await_decision(review.proposed_tier)
 
@@ -258,17 +263,16 @@ class CampaignWorkflow:
             self._set_status(Status.REJECTED)
             return False
         if isinstance(d, Downgrade):
-            await self._record(ev.CampaignDowngraded(from_tier=self._decision_tier(), to_tier=d.to_tier, **d.names()),
+            await self._record(ev.CampaignDowngraded(from_tier=self._decision_tier(), to_tier=d.to_tier, **d.names(),
+                                                     **money.at_tier(self, d.to_tier, d.margin_override)),
                                d.actor.name, d.reason)
             s.tier = d.to_tier
         else:
             assert isinstance(d, Approve)
             tier = self._decision_tier()
-            why = d.comment if tier == proposed else (f"S is leadership's choice (the score proposed {proposed.value})"
-                                                      + (f"; {d.comment}" if d.comment else ""))
-            if d.s_half_override:
-                why = f"s_half_override: {d.reason}" + (f"; {why}" if why else "")
-            await self._record(ev.CampaignApproved(tier=tier, **d.names()), d.actor.name, why)
+            await self._record(ev.CampaignApproved(tier=tier, **d.names(),
+                                                   **money.at_tier(self, tier, d.margin_override)),
+                               d.actor.name, money.approval_reason(self, d, tier, proposed))
             s.tier = tier
         self.decision_recorded = True
         return True
@@ -281,12 +285,13 @@ class CampaignWorkflow:
         self.review_recorded = True  # nothing to score: `scored` answers once it is scheduled
         why = f"planned by {planned.plan_id}, published by {planned.approved_by}"
         why += f": {planned.reason}" if planned.reason else ""
+        approved = ev.CampaignApproved(tier=planned.tier, **money.at_tier(self, planned.tier))
         if self.lean:  # Submitted goes with the approval (no review to record it with)
             await self._record_all([
                 (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
-                (ev.CampaignApproved(tier=planned.tier), planned.approved_by, why)])
+                (approved, planned.approved_by, why)])
         else:
-            await self._record(ev.CampaignApproved(tier=planned.tier), planned.approved_by, why)
+            await self._record(approved, planned.approved_by, why)
         self.decision_recorded = True
         return True
 
@@ -392,7 +397,8 @@ class CampaignWorkflow:
                 campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
                 hot_topic=s.hot_topic, category_reason=self.request.category_reason,
                 a_override=isinstance(self.decision, Approve) and self.decision.a_override,
-                s_half_override=isinstance(self.decision, Approve) and self.decision.s_half_override)))
+                s_half_override=isinstance(self.decision, Approve) and self.decision.s_half_override,
+                cost=reservation_cost(self.request, s.forecast))))
         self._remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
         return decision
 
@@ -576,14 +582,8 @@ class CampaignWorkflow:
     @approve.validator
     def _validate_approve(self, inp: Approve) -> None:
         self._check_approver(inp.actor, self._decision_tier(), inp.on_behalf_of)
-        if inp.s_half_override:
-            if self._decision_tier() != Tier.S:
-                raise ApplicationError("s_half_override is for an S campaign", type="invalid_request",
-                                       non_retryable=True)
-            if (inp.on_behalf_of or inp.actor).role != "leader":
-                raise _forbidden("only a leader may approve an S past its half-year's cap (s_half_override)")
-            if not (inp.reason or "").strip():
-                raise ApplicationError("s_half_override needs a reason", type="invalid_request", non_retryable=True)
+        money.validate_overrides(self, inp.actor, inp.on_behalf_of, self._decision_tier(), reason=inp.reason,
+                                 margin_override=inp.margin_override, s_half_override=inp.s_half_override)
 
     @workflow.update
     async def downgrade(self, inp: Downgrade) -> CampaignState:
@@ -600,6 +600,8 @@ class CampaignWorkflow:
         # Approvers may downgrade an S (only approving one takes a leader): an S downgrade
         # needs the authority of an A decision, any other the authority of its own tier.
         self._check_approver(inp.actor, Tier.A if proposed == Tier.S else proposed, inp.on_behalf_of)
+        money.validate_overrides(self, inp.actor, inp.on_behalf_of, inp.to_tier, reason=inp.reason,
+                                 margin_override=inp.margin_override)
 
     @workflow.update
     async def reject(self, inp: Reject) -> CampaignState:

@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.amend import AmendChanges
-from domain.campaign import CampaignRequest, Phase
+from domain.campaign import CampaignRequest, Forecast, Phase
 from domain.events import Booking, Shortfall
+from domain.money import Money
 from domain.people import Milestone
 from domain.results.actuals import ActualRow
 from domain.status import Status
@@ -80,11 +81,14 @@ class Approve(_Decision):
     # A leader's S beyond its half-year's cap (policy `s_per_half`); `reason` says why (recorded).
     s_half_override: bool = False
     reason: str | None = None
+    # A leader's approval under the margin floor (DOMAIN.md "Money"); `reason` says why (recorded).
+    margin_override: bool = False
 
 
 class Downgrade(_Decision):
     to_tier: Tier
     reason: str = Field(min_length=1)
+    margin_override: bool = False  # as Approve's; the downgrade's reason says why
 
 
 class Reject(_Decision):
@@ -165,6 +169,13 @@ class CampaignState(BaseModel):
     forecast_check: dict[str, Any] | None = None
     score_source: str | None = None
     outcome_recorded: bool = False
+    # money (DOMAIN.md "Money"): the forecast as asked, the forecast at the current tier (a
+    # downgrade scales its traffic), and the money of the latter
+    forecast_asked: Forecast | None = None
+    forecast: Forecast | None = None
+    money: Money | None = None
+    standards: dict[str, Any] | None = Field(default=None, description="per tier: each entry standard met, "
+                                                                       "not met or not stated")
 
     @classmethod
     def initial(cls, campaign_id: str, req: CampaignRequest, owner: Actor) -> CampaignState:
@@ -172,6 +183,7 @@ class CampaignState(BaseModel):
             campaign_id=campaign_id, request_id=req.request_id, name=req.name, business_line=req.business_line,
             category=req.category, owner=owner.name, status=Status.SUBMITTED, requested_tier=req.requested_tier,
             month=req.month, burst_start=req.burst_start, hot_topic=req.hot_topic,
+            forecast_asked=req.forecast, forecast=req.forecast, money=req.money,
         )
 
 

@@ -35,9 +35,9 @@ class PublishProgress(BaseModel):
     by: str
     campaigns: int = 0        # placed intents, each a campaign
     started: int = 0          # campaigns started now (the others existed: a repeated publish)
-    scheduled: int = 0        # scheduled with their bookings
+    scheduled: int = 0        # settled as their tier should: S/A/B scheduled with bookings, C also completed
     cut: int = 0              # cut intents closed with their reason
-    problems: list[str] = []  # campaigns that settled without being scheduled
+    problems: list[str] = []  # campaigns that settled otherwise than their tier should
 
 
 class PlanCarry(BaseModel):

@@ -84,8 +84,11 @@ class ResultsKeeper:
         if inp.actor.role != "ops" and inp.actor.business_line != s.business_line:
             raise ApplicationError("only the owning business line or ops may record actuals",
                                    type="forbidden", non_retryable=True)
-        if self.closed or s.outcome_recorded:
+        if s.outcome_recorded:
             raise ApplicationError("the results window is closed", type="results_closed", non_retryable=True)
+        if self.closed:  # the outcome is being recorded: this workflow still owns the stream's seqs
+            raise ApplicationError("the results window is closing: the outcome is being recorded",
+                                   type="results_closing", non_retryable=True)
         if self.host.policy is None or s.status in (Status.REJECTED, Status.CANCELLED, Status.EXPIRED) or not s.phases:
             raise ApplicationError(f"campaign is {s.status.value} without phases; no day takes actuals",
                                    type="invalid_state", non_retryable=True)

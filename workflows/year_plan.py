@@ -62,6 +62,10 @@ _ACTIVITY: dict[str, Any] = dict(
 )
 _LONG_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                           non_retryable_error_types=["invalid_plan", "invalid_state"])
+# a solve is retried a few times, not forever: a solve that keeps failing (or timing out) is
+# answered as an error; each attempt stops its CP-SAT thread when it ends (activities/planning.py)
+_SOLVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
+                           maximum_attempts=3, non_retryable_error_types=["invalid_plan", "invalid_state"])
 
 
 def _invalid_state(message: str) -> ApplicationError:
@@ -185,13 +189,14 @@ class YearPlanWorkflow:
                 SolvePlan(slot=slot, year=self.c.year, kind=kind, name=name, s_fixed=self.c.s_fixed,
                           settings=settings, pins=pins, time_limit=self.inp.solve_time_limit),
                 start_to_close_timeout=timedelta(seconds=self.inp.solve_time_limit * 3 + 60),
-                heartbeat_timeout=timedelta(seconds=15), retry_policy=_LONG_RETRY)
+                heartbeat_timeout=timedelta(seconds=15), retry_policy=_SOLVE_RETRY)
         except ActivityError as err:
             self.c.seq -= 1  # nothing was appended at this seq
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "invalid_plan":
                 raise _invalid(cause.message) from None
-            raise
+            raise ApplicationError(f"the solve failed after {_SOLVE_RETRY.maximum_attempts} attempts: "
+                                   f"{cause or err}", type="solve_failed", non_retryable=True) from None
         return f"{slot.campaign_id}-{slot.seq}", summary
 
     # ---------------------------------------------------------------- state

@@ -20,7 +20,8 @@ router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["decisions"])
 
 class AmendBody(BaseModel):
     changes: AmendChanges = Field(description="request fields to change: name, requested_tier, month, "
-                                              "burst_start, revenue_target, gross_margin, forecast")
+                                              "burst_start, revenue_target, gross_margin, forecast, mechanics, "
+                                              "paid_traffic")
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -32,6 +32,7 @@ class DecisionItem(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     a_override: bool = False
     s_half_override: bool = False
+    margin_override: bool = False
     on_behalf_of: str | None = Field(default=None, max_length=200, description="a delegator (else resolved)")
 
 
@@ -59,7 +60,8 @@ async def decide_many(body: DecisionsBody, actor: CurrentActor, d: AppDeps) -> D
         try:
             state = await run_decision(d, actor, item.campaign_id, item.action, comment=item.comment,
                                        a_override=item.a_override, to_tier=item.to_tier, reason=item.reason,
-                                       on_behalf_of=item.on_behalf_of, s_half_override=item.s_half_override)
+                                       on_behalf_of=item.on_behalf_of, s_half_override=item.s_half_override,
+                                       margin_override=item.margin_override)
             results.append(DecisionResult(campaign_id=item.campaign_id, action=item.action, status=state.status,
                                           error=None))
         except ApiError as err:

@@ -27,7 +27,7 @@ from api.deps import AppDeps, Deps
 from api.errors import ApiError
 from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingMilestone, PendingRequest
 from api.web.session import DocumentActor  # bearer; the session too on the .html pages
-from domain.balancing import budget
+from domain.balancing import budget, money_summary
 from domain.dates import local_date
 from domain.months import month_key, months_of_year
 from domain.policy import Policy
@@ -51,9 +51,11 @@ class CalendarData(NamedTuple):
 
 
 async def calendar_year(d: Deps, year: int, policy: Policy) -> CalendarYear:
-    """What GET /calendar/{year} returns: the year's months, their campaigns, the budget."""
+    """What GET /calendar/{year} returns: the year's months, their campaigns, the budget in
+    days and in money."""
     async with d.pool.acquire() as conn:
-        summary = budget(policy, await load_year(conn, year))
+        whole = await load_year(conn, year)
+    summary, money = budget(policy, whole), money_summary(policy, whole)
     rows = [CalendarEntry.model_validate(r) for r in await reads.calendar_rows(d.pool, year)]
     pending = await reads.pending_rows(d.pool, year)
     months = []
@@ -62,7 +64,7 @@ async def calendar_year(d: Deps, year: int, policy: Policy) -> CalendarYear:
         months.append(CalendarMonth(month=key, counted_days=sum(r.counted_days for r in entries),
                                     s_month=any(r.tier == Tier.S for r in entries), campaigns=entries,
                                     pending=[PendingRequest.model_validate(p) for p in pending if p["month"] == key]))
-    return CalendarYear(year=year, budget=summary, months=months)
+    return CalendarYear(year=year, budget=summary, months=months, money=money)
 
 
 async def load_calendar(year: Year, actor: DocumentActor, d: AppDeps) -> CalendarData:

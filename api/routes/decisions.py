@@ -22,12 +22,14 @@ router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["decisions"])
 async def approve(campaign_id: str, actor: CurrentActor, d: AppDeps, body: ApproveBody | None = None) -> CampaignState:
     body = body or ApproveBody()
     return await run_decision(d, actor, campaign_id, "approve", comment=body.comment, a_override=body.a_override,
-                              s_half_override=body.s_half_override, reason=body.reason)
+                              s_half_override=body.s_half_override, reason=body.reason,
+                              margin_override=body.margin_override)
 
 
 @router.post("/downgrade", response_model=CampaignState)
 async def downgrade(campaign_id: str, body: DowngradeBody, actor: CurrentActor, d: AppDeps) -> CampaignState:
-    return await run_decision(d, actor, campaign_id, "downgrade", to_tier=body.to_tier, reason=body.reason)
+    return await run_decision(d, actor, campaign_id, "downgrade", to_tier=body.to_tier, reason=body.reason,
+                              margin_override=body.margin_override)
 
 
 @router.post("/reject", response_model=CampaignState)

@@ -51,7 +51,7 @@ from workflows.messages import Actor, RecordActuals
 
 router = APIRouter(tags=["results"])
 log = logging.getLogger("promoflow.api")
-_UPDATE_ERRORS = {"forbidden": 403, "invalid_state": 409}
+_UPDATE_ERRORS = {"forbidden": 403, "invalid_state": 409, "results_closing": 409}
 
 
 def _invalid_rows(errors: list[Any]) -> ApiError:
@@ -66,16 +66,25 @@ async def _owner(d: Deps, actor: Actor, campaign_id: str) -> str:
     return owner
 
 
-async def _direct(d: Deps, campaign_id: str, rows: list[ActualRow], actor: Actor) -> ActualsResultBody:
+async def _direct(d: Deps, campaign_id: str, rows: list[ActualRow], actor: Actor, *,
+                  after_outcome: bool) -> ActualsResultBody:
     async with d.pool.acquire() as conn, conn.transaction():
-        res = await results.record_actuals_direct(conn, campaign_id, rows, actor.name, datetime.now(UTC))
+        res = await results.record_actuals_direct(conn, campaign_id, rows, actor.name, datetime.now(UTC),
+                                                  after_outcome=after_outcome)
     return _stored_answer(campaign_id, res)
+
+
+def _closing(campaign_id: str) -> ApiError:
+    return ApiError(409, "results_closing", f"the results window of {campaign_id} is closing: its outcome is "
+                                            "being recorded; send the actuals again once it is")
 
 
 def _stored_answer(campaign_id: str, res: results.ActualsResult | None) -> ActualsResultBody:
     """The answer to a batch the store took (or refused): as `_direct` gives it."""
     if res is None:
         raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+    if res.closing:
+        raise _closing(campaign_id)
     if res.errors:
         raise _invalid_rows(res.errors)
     return ActualsResultBody(campaign_id=campaign_id, recorded=res.recorded, corrected=res.corrected,
@@ -83,7 +92,15 @@ def _stored_answer(campaign_id: str, res: results.ActualsResult | None) -> Actua
 
 
 async def record(d: Deps, campaign_id: str, rows: list[ActualRow], actor: Actor) -> ActualsResultBody:
-    """Through the live workflow when there is one, else through the store."""
+    """Through the live workflow when there is one, else through the store.
+
+    One writer per stream: the workflow numbers the stream's events until its outcome is in
+    the log. While it closes the results window (closed, outcome not yet recorded) its
+    validator answers `results_closing`: 409, nothing written. After `results_closed` the
+    store takes the batch only if the outcome is in the log (checked in its transaction,
+    `after_outcome`); only when no workflow runs (imported, ended, past retention) does the
+    store take it without one."""
+    after_outcome = True
     if await results.outcome_of(d.pool, campaign_id) is None:
         handle = d.client.get_workflow_handle(campaign_id)
         try:
@@ -103,7 +120,8 @@ async def record(d: Deps, campaign_id: str, rows: list[ActualRow], actor: Actor)
         except RPCError as err:  # no running workflow (ended, imported, or past retention)
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise
-    return await _direct(d, campaign_id, rows, actor)
+            after_outcome = False
+    return await _direct(d, campaign_id, rows, actor, after_outcome=after_outcome)
 
 
 @router.post("/campaigns/{campaign_id}/actuals", response_model=ActualsResultBody)

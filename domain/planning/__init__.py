@@ -1,7 +1,8 @@
 """The year planner (DOMAIN.md "The annual planning procedure", steps 4-7): pure, deterministic.
 
-No I/O, no clock, no randomness: time limits and progress callbacks are passed in, the
-solve time is the solver's own wall time. Entry point: `plan(inp, time_limit, progress)`.
+No I/O, no clock, no randomness: time limits, a clock and progress callbacks are passed in,
+the solve time is the solver's own wall time. Entry point: `plan(inp, time_limit, progress)`;
+the time limit is one for the whole solve (domain/planning/budget.py).
 """
 
 from domain.planning.model import (

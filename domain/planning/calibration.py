@@ -43,9 +43,10 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from domain.months import month_key, number_of
+from domain.planning.budget import Budget
 from domain.planning.candidates import build
 from domain.planning.model import PlanInput, PlanSolution, Settings, Targets, ThresholdSettings
-from domain.planning.solver import build_model, solver_for
+from domain.planning.solver import build_model
 from domain.policy import Policy, ThresholdRaise, Thresholds
 from domain.tiers import Tier
 
@@ -55,13 +56,17 @@ Progress = Callable[[dict[str, Any]], None]
 STEP = 1e-6  # scores have 6 decimals: one above the highest score is "none"
 
 
+class _OutOfTime(Exception):
+    """A probe found no answer in the calibration's share of the time limit (or was stopped)."""
+
+
 @dataclass
 class _Prober:
     """The loosest model, solved again per (a, b) with the candidates below them assumed off."""
 
     inp: PlanInput
     policy: Policy
-    time_limit: float | None
+    budget: Budget
     progress: Progress | None
     seen: dict[tuple[float, float], dict[str, int] | None] = field(default_factory=dict)
     seconds: float = 0.0
@@ -113,16 +118,18 @@ class _Prober:
                or (o.tier == Tier.B and o.score < th[number_of(o.month)].b)]
         self.b.model.clear_assumptions()
         self.b.model.add_assumptions(off)
-        s = solver_for(self.time_limit)
-        st = s.solve(self.b.model)
-        self.seconds += s.wall_time
+        run = self.budget.solve(self.b.model)
+        self.seconds += run.seconds
+        s, st = run.solver, run.status
+        if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE) or s is None:
+            raise _OutOfTime  # no answer within the calibration's share of the time limit
         out: dict[str, int] | None = None
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             out = {t_.value: sum(1 for o in self.c.options if o.tier == t_ and s.value(self.b.x[o.index]))
                    for t_ in (Tier.A, Tier.B)}
         self.seen[k] = out
         if self.progress:
-            self.progress({"stage": "calibration", "a": k[0], "b": k[1], "placed": out, "seconds": s.wall_time})
+            self.progress({"stage": "calibration", "a": k[0], "b": k[1], "placed": out, "seconds": run.seconds})
         return out
 
 
@@ -169,37 +176,50 @@ def _step(p: _Prober, grid: list[float], k: int, at: Callable[[float], tuple[flo
     return {"lower": point(k - 1), "chosen": point(k), "higher": point(k + 1)}
 
 
-def calibrate(inp: PlanInput, policy: Policy, time_limit: float | None, progress: Progress | None,
+SHARE = 0.5  # of the time left when calibration starts; the rest is the plan's
+
+
+def calibrate(inp: PlanInput, policy: Policy, budget: Budget, progress: Progress | None,
               solve: Callable[[PlanInput], PlanSolution]) -> PlanSolution:
-    """Search the base thresholds for the targets, then plan with them (`solve`: the ordinary plan)."""
+    """Search the base thresholds for the targets, then plan with them (`solve`: the ordinary
+    plan, in what is left of `budget`). The probes together get `SHARE` of the time left;
+    when they run out, each target not met yet stays a hard cap (as when no threshold meets
+    it) and the report says the time limit ended the search."""
     tg = inp.settings.targets
     assert tg is not None
-    p = _Prober(inp, policy, time_limit, progress)
+    p = _Prober(inp, policy, budget.share(SHARE), progress)
     a, b = policy.thresholds.a, policy.thresholds.b
     met: dict[str, str] = {}
     steps: dict[str, Any] = {}
     ta, tb = tg.A, tg.B
-    if ta is not None:
-        ga = [g for g in _with_own(p.grid(Tier.A), a) if p.base(g, p.b_for(g)) is not None]
-        ka = _choose(ga, a, lambda i: p.counts(ga[i], p.b_for(ga[i])), lambda n: n is None or n["A"] <= ta, "A")
-        if ka is not None:
-            a = ga[ka]
-            b = p.b_for(a)
-            steps["A"] = _step(p, ga, ka, lambda g: (g, p.b_for(g)))
-            met["A"] = "thresholds"
-        else:
-            met["A"] = "cap"
-    if tb is not None:
-        hold_a = ta if met.get("A") == "thresholds" else None  # the A target still held while b moves
-        gb = [g for g in _with_own(p.grid(Tier.B), b) if p.base(a, g) is not None]
-        kb = _choose(gb, b, lambda i: p.counts(a, gb[i]),
-                     lambda n: n is None or (n["B"] <= tb and (hold_a is None or n["A"] <= hold_a)), "B")
-        if kb is not None:
-            b = gb[kb]
-            steps["B"] = _step(p, gb, kb, lambda g: (a, g))
-            met["B"] = "thresholds"
-        else:
-            met["B"] = "cap"
+    timed_out = False
+    try:
+        if ta is not None:
+            ga = [g for g in _with_own(p.grid(Tier.A), a) if p.base(g, p.b_for(g)) is not None]
+            ka = _choose(ga, a, lambda i: p.counts(ga[i], p.b_for(ga[i])), lambda n: n is None or n["A"] <= ta, "A")
+            if ka is not None:
+                a = ga[ka]
+                b = p.b_for(a)
+                met["A"] = "thresholds"
+                steps["A"] = _step(p, ga, ka, lambda g: (g, p.b_for(g)))
+            else:
+                met["A"] = "cap"
+        if tb is not None:
+            hold_a = ta if met.get("A") == "thresholds" else None  # the A target still held while b moves
+            gb = [g for g in _with_own(p.grid(Tier.B), b) if p.base(a, g) is not None]
+            kb = _choose(gb, b, lambda i: p.counts(a, gb[i]),
+                         lambda n: n is None or (n["B"] <= tb and (hold_a is None or n["A"] <= hold_a)), "B")
+            if kb is not None:
+                b = gb[kb]
+                met["B"] = "thresholds"
+                steps["B"] = _step(p, gb, kb, lambda g: (a, g))
+            else:
+                met["B"] = "cap"
+    except _OutOfTime:
+        timed_out = True
+        for t_, n in (("A", ta), ("B", tb)):
+            if n is not None and t_ not in met:
+                met[t_] = "cap"
     base = p.base(a, b)
     assert base is not None
     raises = {str(m): r for m, r in sorted(policy.month_threshold_raises.items())}
@@ -215,6 +235,8 @@ def calibrate(inp: PlanInput, policy: Policy, time_limit: float | None, progress
         "thresholds": {"base": base.model_dump(), "raises": {k: r.model_dump() for k, r in raises.items()},
                        "months": {month_key(inp.year, m): chosen.thresholds_for(m).model_dump() for m in range(1, 13)}},
         "steps": steps, "probes": len(p.seen), "probe_seconds": round(p.seconds, 4),
+        "time_limit": ("reached during the search: the targets not met yet are caps" if timed_out
+                       else "not reached"),
         "method": "bisection over the distinct scores (less the month's raise) of the A, then B, candidates; "
                   "one CP-SAT model, candidates below the thresholds assumed off; the plan solved with the result",
     }

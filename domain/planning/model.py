@@ -145,6 +145,8 @@ class Settings(BaseModel):
 
     budget: int | None = Field(default=None, ge=0)
     reserve: int | None = Field(default=None, ge=0)
+    # yuan a year (DOMAIN.md "Money"); None: the policy's. Published as the policy's marketing_budget
+    marketing_budget: float | None = Field(default=None, ge=0, le=1e13)
     month_caps: dict[str, MonthCap] = {}
     thresholds: ThresholdSettings | None = None
     targets: Targets | None = None
@@ -377,6 +379,10 @@ def check_input(inp: PlanInput) -> None:
     reserve = st.reserve if st.reserve is not None else inp.policy.hot_topic_reserve_days
     if reserve > budget:
         raise PlanInputError("settings", "reserve", f"the reserve {reserve} exceeds the budget {budget}")
+    if st.marketing_budget is not None and inp.policy.hot_topic_reserve_money > st.marketing_budget:
+        raise PlanInputError("settings", "marketing_budget", f"the hot-topic reserve in money "
+                             f"{inp.policy.hot_topic_reserve_money:,.0f} exceeds the marketing budget "
+                             f"{st.marketing_budget:,.0f}")
 
 
 def effective_policy(inp: PlanInput) -> Policy:

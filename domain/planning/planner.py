@@ -19,6 +19,7 @@ from typing import Any, cast
 from domain.dates import choose_burst_start, plan_phases
 from domain.months import month_key
 from domain.planning import calibration, merges, reasons
+from domain.planning.budget import Budget, Clock
 from domain.planning.candidates import PLACEABLE, Option, build, planning_day
 from domain.planning.model import (
     Decision,
@@ -38,17 +39,22 @@ __all__ = ["plan"]
 
 
 def plan(inp: PlanInput, time_limit: float | None = None,
-         progress: Callable[[dict[str, Any]], None] | None = None) -> PlanSolution:
+         progress: Callable[[dict[str, Any]], None] | None = None, *, clock: Clock | None = None,
+         budget: Budget | None = None) -> PlanSolution:
+    """`time_limit` bounds the whole solve (every probe, stage and diagnosis together), read
+    from `clock` when given, else from the solvers' wall time; or pass a `budget` made by
+    the caller (who may then `stop()` it from another thread)."""
     check_input(inp)
     policy = effective_policy(inp)
+    spend = budget if budget is not None else Budget(time_limit, clock)
     if inp.settings.targets is not None and (inp.settings.targets.A is not None or inp.settings.targets.B is not None):
         # step 7: thresholds searched for the targets, then the plan with them (domain.planning.calibration)
-        return calibration.calibrate(inp, policy, time_limit, progress,
-                                     lambda chosen: _plan(chosen, effective_policy(chosen), time_limit, progress))
-    return _plan(inp, policy, time_limit, progress)
+        return calibration.calibrate(inp, policy, spend, progress,
+                                     lambda chosen: _plan(chosen, effective_policy(chosen), spend, progress))
+    return _plan(inp, policy, spend, progress)
 
 
-def _plan(inp: PlanInput, policy: Policy, time_limit: float | None,
+def _plan(inp: PlanInput, policy: Policy, budget: Budget,
           progress: Callable[[dict[str, Any]], None] | None) -> PlanSolution:
     c = build(inp, policy)
     thresholds = {month_key(inp.year, m): policy.thresholds_for(m).model_dump() for m in range(1, 13)}
@@ -56,7 +62,7 @@ def _plan(inp: PlanInput, policy: Policy, time_limit: float | None,
     suggestions = merges.suggestions(inp, c)
     if c.s_problems:
         return _infeasible(c.s_problems, 0.0, limit, thresholds, suggestions, "date rules")
-    solved = solve(inp, c, time_limit, progress)
+    solved = solve(inp, c, budget, progress)
     if solved.status in ("infeasible", "unknown", "invalid"):
         status = "unknown" if solved.status == "invalid" else solved.status
         return _infeasible(solved.conflicts, solved.seconds, limit, thresholds, suggestions, solved.search, status)

@@ -23,7 +23,8 @@ partner rather than cut comes first (domain.planning.merges), then fewest moves.
 Determinism: `random_seed` fixed and one search worker (`num_workers=1`): the search is
 then sequential and repeatable, and this 2-core machine is shared, so a portfolio of
 parallel workers would mostly compete for the same cores. The same input gives the same
-output whenever the solve ends before its time limit.
+output whenever the solve ends before its time limit. The limit is one `Budget` for the
+whole plan (domain/planning/budget.py): stage 2 and the diagnosis get what stage 1 left.
 
 Infeasible (leadership's S or pins make the year impossible): the model is rebuilt with
 one enforcement literal per named rule group and solved with those as assumptions;
@@ -44,6 +45,7 @@ from domain.campaign import PhaseName
 from domain.dates import plan_phases
 from domain.months import next_month, number_of
 from domain.planning import merges
+from domain.planning.budget import Budget
 from domain.planning.candidates import PLACEABLE, Candidates, Option, burst_days
 from domain.planning.model import PlanInput
 from domain.planning.teams import team_rows
@@ -79,15 +81,6 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         gap = abs(bound - obj) / max(1.0, abs(obj))
         self._progress({"stage": self._stage, "solution": self.solutions, "objective": obj / self._scale,
                         "bound": bound / self._scale, "gap": gap, "seconds": self.wall_time})
-
-
-def solver_for(time_limit: float | None) -> cp_model.CpSolver:
-    s = cp_model.CpSolver()
-    s.parameters.random_seed = 7
-    s.parameters.num_workers = 1
-    if time_limit is not None:
-        s.parameters.max_time_in_seconds = max(0.01, float(time_limit))
-    return s
 
 
 def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
@@ -312,25 +305,26 @@ _NAMES = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.I
           cp_model.MODEL_INVALID: "invalid", cp_model.UNKNOWN: "unknown"}
 
 
-def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Progress | None) -> Solved:
+def solve(inp: PlanInput, c: Candidates, budget: Budget, progress: Progress | None) -> Solved:
+    """Both stages and, when infeasible, the diagnosis, all within the one `budget`."""
     b = build_model(inp, c)
     search = "CP-SAT, random_seed=7, num_workers=1 (sequential, repeatable); stages: value, then tie-breaks"
     # stage 1: the value
     b.model.maximize(b.value)
-    s1 = solver_for(time_limit)
     cb1 = _Callback(progress, 1, SCALE) if progress else None
-    st1 = s1.solve(b.model, cb1) if cb1 else s1.solve(b.model)
-    seconds = s1.wall_time
+    a1 = budget.solve(b.model, cb1)
+    st1, seconds = a1.status, a1.seconds
     if st1 == cp_model.INFEASIBLE:
-        conflicts, more = diagnose(inp, c, None if time_limit is None else max(1.0, time_limit - seconds))
+        conflicts, more = diagnose(inp, c, budget)
         return Solved("infeasible", [], {}, None, None, seconds + more, {}, conflicts, search)
-    if st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or a1.solver is None:
         return Solved(_NAMES.get(st1, "unknown"), [], {}, None, None, seconds, {}, [], search)
+    s1 = a1.solver
     v1 = round(s1.objective_value)
     obj, bound = s1.objective_value / SCALE, s1.best_objective_bound / SCALE
     xs1 = [bool(s1.value(v)) for v in b.x]
     ys1 = {k: bool(s1.value(v)) for k, v in b.y.items()}
-    # stage 2: hold the value, then fewest moves, repeats, best weekdays
+    # stage 2: hold the value, then fewest moves, repeats, best weekdays (in what is left of the budget)
     b.model.clear_objective()
     b.model.add(b.value >= v1)
     b.model.minimize(b.tie)
@@ -338,18 +332,17 @@ def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Pro
         b.model.add_hint(var, val)
     for k, var in b.y.items():
         b.model.add_hint(var, ys1[k])
-    left = None if time_limit is None else max(0.05, time_limit - seconds)
-    s2 = solver_for(left)
     cb2 = _Callback(progress, 2, 1) if progress else None
-    st2 = s2.solve(b.model, cb2) if cb2 else s2.solve(b.model)
-    seconds += s2.wall_time
-    if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    a2 = budget.solve(b.model, cb2)
+    st2, s2 = a2.status, a2.solver
+    seconds += a2.seconds
+    if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) and s2 is not None:
         xs = [bool(s2.value(v)) for v in b.x]
         ys = {k: bool(s2.value(v)) for k, v in b.y.items()}
         ties = {k: int(s2.value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
         zs = {k: bool(s2.value(v)) for k, v in b.z.items()}
         both_optimal = st1 == cp_model.OPTIMAL and st2 == cp_model.OPTIMAL
-    else:  # the tie-break stage found nothing in the time left: keep stage 1's answer
+    else:  # the tie-break stage found nothing in the time left (or none was left): keep stage 1's answer
         xs, ys = xs1, ys1
         ties = {k: int(s1.value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
         zs = {k: bool(s1.value(v)) for k, v in b.z.items()}
@@ -358,24 +351,31 @@ def solve(inp: PlanInput, c: Candidates, time_limit: float | None, progress: Pro
                   {k: True for k, on in zs.items() if on})
 
 
-def diagnose(inp: PlanInput, c: Candidates, time_limit: float | None) -> tuple[list[str], float]:
-    """The named rule groups that cannot all hold (a small, not always minimum, set)."""
+def diagnose(inp: PlanInput, c: Candidates, budget: Budget) -> tuple[list[str], float]:
+    """The named rule groups that cannot all hold (a small, not always minimum, set). Within
+    what is left of `budget`: when it runs out, the set found so far (still conflicting,
+    maybe not the smallest)."""
     b = build_model(inp, c, guarded=True)
     names = {g.index: n for n, g in b.guards.items()}
     spent = 0.0
 
-    def infeasible_with(lits: list[Any]) -> tuple[bool, list[int]]:
+    def infeasible_with(lits: list[Any]) -> tuple[bool | None, list[int]]:
+        """True / False, or None when the budget gave no answer."""
         nonlocal spent
         b.model.clear_assumptions()
         b.model.add_assumptions(lits)
-        s = solver_for(time_limit)
-        st = s.solve(b.model)
-        spent += s.wall_time
-        infeasible = st == cp_model.INFEASIBLE
-        return infeasible, list(s.sufficient_assumptions_for_infeasibility()) if infeasible else []
+        a = budget.solve(b.model)
+        spent += a.seconds
+        if a.status == cp_model.INFEASIBLE and a.solver is not None:
+            return True, list(a.solver.sufficient_assumptions_for_infeasibility())
+        if a.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False, []
+        return None, []
 
     all_lits = list(b.guards.values())
     bad, core = infeasible_with(all_lits)
+    if bad is None:
+        return ["the time limit ended before the conflicting rules were named"], spent
     if not bad:
         return ["the model is infeasible but no named rule group explains it"], spent
     core_lits = [lit for lit in all_lits if lit.index in set(core)] or all_lits
@@ -384,6 +384,8 @@ def diagnose(inp: PlanInput, c: Candidates, time_limit: float | None) -> tuple[l
     while i < len(core_lits) and len(core_lits) > 1:
         trial = core_lits[:i] + core_lits[i + 1:]
         still, _ = infeasible_with(trial)
+        if still is None:
+            break  # out of time: the set so far still conflicts
         if still:
             core_lits = trial
         else:

@@ -1,5 +1,11 @@
 """The API served for real (uvicorn on a free port) in front of a Temporal dev server,
-a worker and a real PostgreSQL. Each principal's token is its name, for readable tests."""
+a worker and a real PostgreSQL. Each principal's token is its name, for readable tests.
+
+A planning season is the workflow `plan-<year>` on the session's shared dev server: it
+outlives the test (and the database) that opened it, and a year opens once. So each test
+file opens its own years: 2025 test_plan_roles (open), 2026 test_limits, 2027 test_plans,
+2028 test_line_privacy, 2029 test_plan_roles (states), 2030 test_plan_cli; 2031 is never
+opened (test_plan_roles reads it as a year without a season)."""
 
 from __future__ import annotations
 

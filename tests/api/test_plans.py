@@ -63,8 +63,11 @@ async def test_season_end_to_end(api):
 
         r = await ops.put("/plans/2027/settings", json={"budget": 100, "reserve": 120})
         assert r.status_code == 422 and "reserve" in r.json()["error"]["message"]
-        r = await ops.put("/plans/2027/settings", json={"budget": 150, "reserve": 12})
+        r = await ops.put("/plans/2027/settings", json={"budget": 150, "reserve": 12, "marketing_budget": -1})
+        assert r.status_code == 422 and "marketing_budget" in r.text
+        r = await ops.put("/plans/2027/settings", json={"budget": 150, "reserve": 12, "marketing_budget": 5e9})
         assert r.status_code == 200, r.text
+        assert r.json()["settings"]["marketing_budget"] == 5e9  # published as the policy's (DOMAIN.md "Money")
 
         r = await leader.post("/plans/2027/publish")
         assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_state"
@@ -116,6 +119,7 @@ async def test_season_end_to_end(api):
 
         cal = (await ops.get("/calendar/2027")).json()
         assert cal["budget"]["used"] == second["counted_days"], cal["budget"]
+        assert cal["money"]["budget"] == 5e9  # the plan's marketing budget is the year's policy
         items = (await ops.get("/plans/2027/intents")).json()["items"]
         for it in items:
             if it["status"] == "published":

@@ -343,7 +343,8 @@ async def test_decisions_also_arrive_as_signals_and_invalid_ones_are_ignored(eng
 async def test_a_leaders_approval_of_an_s_request_is_s_whatever_the_score(engine):
     """S is leadership's choice: the score proposes a tier for the record, the leader decides."""
     env, pool, tq = engine
-    weak = request(Tier.S, "2027-09", line="cross_border", revenue_target=100_000, gross_margin=0.0, traffic=50_000)
+    # weak, but at the margin floor (0.05): under it a leader's approval would need margin_override
+    weak = request(Tier.S, "2027-09", line="cross_border", revenue_target=100_000, gross_margin=0.05, traffic=50_000)
     h = await start(env.client, weak, tq)
     st = await until_status(h, Status.IN_REVIEW)
     assert st.proposed_tier == Tier.C  # below every threshold and minimum: still leadership's to decide

@@ -30,6 +30,9 @@ def test_there_are_histories_of_every_path():
     for path in ("season", "close_intake", "continue_as_new"):
         assert any(path in n for n in plan), f"no committed year-plan history for the {path} path"
     assert any(".approvals" in p.name for p in HISTORIES), "no history of the approvals patch"
+    for path in ("downgrades", "c_tier", "signals", "material"):
+        assert any(path in p.name and ".money-review" in p.name for p in HISTORIES), \
+            f"no history of the money-review patch for the {path} path"
     for path in ("approve", "reject", "sla", "choose_month", "window_expires", "displaces", "cancel", "hot_topic",
                  "c_tier", "downgrades", "amend", "material"):
         assert any(path in n for n in names), f"no committed history for the {path} path"

@@ -277,3 +277,43 @@ async def test_first_come_first_served_through_the_campaign_path_loses_to_the_pl
             s_placed += st.tier == Tier.S
     assert summary.value >= value, (summary.value, value)
     print(f"\n[fcfs] plan value {summary.value:.3f} (3 S) >= first come first served {value:.3f} ({s_placed} S)")
+
+
+async def test_a_plan_with_c_intents_is_published_once_its_c_campaigns_complete(engine):
+    """A C books nothing and, without phases, completes as soon as it is scheduled: settled as
+    its tier should (shared/API.md, publish), so the plan is `published`, not stuck publishing."""
+    from domain import season
+    from domain.tiers import Tier
+
+    env, pool, tq = engine
+    food = [it for it in example_intents() if it.business_line == "food"]
+    cs = [it.model_copy(update={"request_id": f"c-{it.request_id}", "requested_tier": Tier.C,
+                                "intent_id": season.intent_id_for(it.business_line, f"c-{it.request_id}")})
+          for it in food[:3]]
+    h = await open_plan(env.client, YEAR, tq)
+    await h.execute_update(YearPlanWorkflow.submit_intents, SubmitIntents(actor=OPS, intents=food + cs))
+    summary = await h.execute_update(YearPlanWorkflow.solve, Solve(actor=OPS))
+    assert summary.tiers["C"] >= len(cs)
+    await h.execute_update(YearPlanWorkflow.publish, Publish(actor=LEADER))
+    await wait_until(lambda: _status_is(h, PlanStatus.PUBLISHED), timeout=60, what="published with its C campaigns")
+    v = await view(h)
+    placed = summary.placed + summary.moved + summary.downgraded
+    assert v.publish.campaigns == placed == v.publish.scheduled and v.publish.problems == []
+    c_status = {r["status"] for r in await pool.fetch("SELECT status FROM campaigns WHERE tier = 'C'")}
+    assert "completed" in c_status and c_status <= {"scheduled", "completed"}
+    ended = await pool.fetchval("SELECT reason FROM events WHERE type = 'PlanPublished'")
+    assert ended is None  # no problems named
+    STARTED.remove(h)
+
+
+async def test_a_solve_is_retried_a_few_times_not_forever(engine):
+    env, pool, tq = engine
+    h = await open_plan(env.client, YEAR, tq)
+    food = [it for it in example_intents() if it.business_line == "food"]
+    await h.execute_update(YearPlanWorkflow.submit_intents, SubmitIntents(actor=OPS, intents=food))
+    await h.execute_update(YearPlanWorkflow.solve, Solve(actor=OPS))
+    scheduled = [e.activity_task_scheduled_event_attributes for e in (await h.fetch_history()).events
+                 if e.HasField("activity_task_scheduled_event_attributes")]
+    solve = [a for a in scheduled if a.activity_type.name == "solve_plan"]
+    assert len(solve) == 1 and solve[0].retry_policy.maximum_attempts == 3
+    STARTED.remove(h)
