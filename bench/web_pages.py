@@ -174,7 +174,7 @@ async def run(campaigns: int, n_events: int, requests: int, in_review: int) -> d
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
                                          timeout=60) as http:
                 await sign_in(http, "jun.approver")
-                pages = {"inbox": "/app/inbox", "list": "/app/campaigns?limit=50&offset=500",
+                pages = {"inbox": "/app/inbox", "list": f"/app/campaigns?limit=50&offset={campaigns // 2}",
                          "campaign": f"/app/campaigns/{long_id}"}
                 figures = await measure_pages(http, counter, pages, requests)
             total = await pool.fetchval("SELECT count(*) FROM campaigns")
