@@ -15,7 +15,8 @@ DASH = "–"
 def yuan(value: Any) -> str:
     if value is None or value == "":
         return DASH
-    return f"¥{float(value):,.0f}"
+    v = float(value)
+    return f"−¥{-v:,.0f}" if round(v) < 0 else f"¥{v:,.0f}"
 
 
 def pct(value: Any, digits: int = 1) -> str:

@@ -15,6 +15,7 @@ from contextlib import aclosing
 
 from playwright.async_api import expect
 
+from api.web.formats import yuan
 from tests.api.conftest import A_EXTRA, body
 from tests.api.web.conftest import Web, axe_violations, http_sign_in, shot, signed_in
 from tests.conftest import wait_until
@@ -319,3 +320,44 @@ async def test_the_list_links_each_campaign_and_shows_its_money(web: Web, browse
         await wait_until(shown, what="the campaign's money on its page")
     finally:
         await context.close()
+
+
+async def test_submitting_the_form_with_javascript_off(web: Web, browser):
+    context, page = await signed_in(browser, web, "lin.food", java_script_enabled=False)
+    try:
+        await page.goto("/app/campaigns/new")
+        for label, value in (("Name", "No script"), ("Category", "food"), ("Month", "2027-07"),
+                             ("Revenue target", "1000000"), ("Gross margin", "0.25"), ("Traffic", "2000000"),
+                             ("Average order value", "120"), ("Conversion rate", "0.03")):
+            await page.get_by_label(label, exact=True).fill(value)
+        request_id = await page.locator('input[name="request_id"]').input_value()
+        await page.get_by_role("button", name="Submit campaign").click()
+        await page.wait_for_url(re.compile(f".*/app/campaigns/campaign-food-{request_id}$"))
+        assert "No script" in await page.inner_text("h1")
+    finally:
+        await context.close()
+    assert (await state(web, f"campaign-food-{request_id}"))["status"] == "in_review"
+
+
+async def test_the_outcome_and_its_split_on_the_campaigns_page(web: Web, browser):
+    """A campaign that already ran (POST /history, no workflow): its page is read from the
+    log, with the outcome's split (GET /campaigns/{id}/outcome's data)."""
+    from datetime import date
+
+    from tests.api.test_results_api import history_item
+
+    item = history_item(f"wc-h-{uuid.uuid4().hex[:8]}", "2026-09", date(2026, 9, 7), 400_000.0, line="cross_border")
+    async with web.bearer("yan.ops") as http:
+        answer = await http.post("/history", json={"campaigns": [item]})
+        assert answer.json()["results"][0]["status"] == "created", answer.text
+        cid = answer.json()["results"][0]["campaign_id"]
+        outcome = (await http.get(f"/campaigns/{cid}/outcome")).json()
+    context, page = await signed_in(browser, web, "yan.ops", next_path=f"/app/campaigns/{cid}")
+    try:
+        await page.wait_for_selector("#split")
+        split = await page.inner_text("#split")
+        await shot(page, "campaign-outcome")
+    finally:
+        await context.close()
+    assert "from traffic" in split and "from conversion rate" in split
+    assert yuan(outcome["gap"]) in split and yuan(outcome["gap"]).startswith("−¥")  # a shortfall
