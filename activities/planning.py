@@ -31,6 +31,8 @@ from domain.planning import PlanInput, PlanInputError, plan
 from domain.planning.budget import Budget
 from domain.planning.model import Intent, PlanSolution, Settings, Summary
 from domain.tiers import Tier
+from services import policy as policy_changes
+from services.errors import Code, Refused
 from store import eventstore, plans, reference
 
 log = logging.getLogger("promoflow.planning")
@@ -213,16 +215,23 @@ class PlanningActivities:
     async def publish_campaigns(self, inp: PublishCampaigns) -> PublishOutcome:
         """Start one CampaignWorkflow per placed intent, approved at its planned tier, month and
         dates (deterministic ids: a campaign that exists is left alone); the plan's settings
-        become the year's policy overrides first; then one IntentsPublished event closes the
-        cut intents. Heartbeats its position, so a retry after a lost worker resumes."""
+        become the year's policy overrides first (a `PolicyOverridden` by the leader); then one
+        IntentsPublished event closes the cut intents. Heartbeats its position, so a retry after
+        a lost worker resumes."""
         assert self.start_campaign is not None, "publish needs the worker's campaign starter"
         sol = await plans.solution(self.pool, inp.solution_id)
         if sol is None:
             raise ApplicationError(f"no stored solution {inp.solution_id}", type="invalid_state", non_retryable=True)
         policy = await reference.policy_for(self.pool, inp.year)
         overrides = season.policy_overrides(inp.settings, policy)
-        if overrides:  # before any campaign loads the year's policy
-            await reference.merge_overrides(self.pool, inp.year, overrides)
+        if overrides:  # before any campaign loads the year's policy; a retry changes nothing, records nothing
+            try:
+                await policy_changes.change(
+                    self.pool, inp.year, overrides, actor=inp.leader,
+                    reason=f"published {inp.slot.campaign_id} (solution {inp.solution_id}): the plan's settings")
+            except Refused as err:
+                raise ApplicationError(f"the plan's settings as policy: {err.message}", type=err.code,
+                                       non_retryable=err.code != Code.CONFLICT) from None
         rows = {r["intent_id"]: r for r in await plans.intents(self.pool, inp.year)}
         decisions = sol["decisions"]
         placed = [d for d in decisions if d.get("tier") is not None]

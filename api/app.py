@@ -32,7 +32,9 @@ from api.routes import (
     exports,
     health,
     inbox,
+    lines,
     plans,
+    policy,
     preparation,
     reports,
     results,
@@ -49,7 +51,8 @@ __all__ = ["Deps", "create_app"]
 # exports before calendar: /calendar/{year}.ics must not reach /calendar/{year}
 ROUTERS = (health.router, campaigns.router, decisions.router, exports.router, calendar.router, bookings.router,
            results.router, reports.router, preparation.router, plans.router,
-           amend.router, bulk.router, inbox.router, delegations.router, webhooks.router)
+           amend.router, bulk.router, inbox.router, delegations.router, webhooks.router,
+           policy.router, lines.router)
 
 
 def create_app(deps: Deps | None = None, settings: Settings | None = None) -> FastAPI:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncpg
 
 from domain import events as ev
+from store import reads
 from store.eventstore import read_stream
 from workflows.messages import Actor, CampaignState, HistoryItem, Status
 
@@ -48,7 +49,7 @@ async def state_from_log(pool: asyncpg.Pool, campaign_id: str) -> CampaignState 
                 s.outcome_recorded = True
             case ev.CampaignCancelled() | ev.DisplacedBySCampaign():
                 s.bookings = []
-    status = await pool.fetchval("SELECT status FROM campaigns WHERE campaign_id = $1", campaign_id)
+    status = await reads.campaign_status(pool, campaign_id)
     s.status = Status(status) if status else s.status
     s.pending = None
     return s

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.errors import Code, Refused
+
 # The error body's schema, declared on every route (inline JSON content, so routes that
 # answer text/html on success still document their errors as JSON).
 ERROR_SCHEMA: dict[str, Any] = {
@@ -45,7 +47,18 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+# A use case's refusal (services/errors.py) as HTTP: its code's status (another code, such
+# as an allow-list refusal of a webhook URL, is a 422).
+REFUSED_STATUS: dict[str, int] = {Code.INVALID: 422, Code.NOT_FOUND: 404, Code.CONFLICT: 409,
+                                  Code.NOT_CONFIGURED: 503}
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def _refused(_: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message, exc.details),
+                            status_code=REFUSED_STATUS.get(exc.code, 422))
+
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status,

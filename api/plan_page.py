@@ -2,8 +2,11 @@
 
 Months x intents: per month the demand (intents wanting it, first choice or any), the
 capacity (A/B caps, S months, the Spring Festival month), what the solution placed there
-(moved ones with where they came from), counted days and forecast sales; then the moved
-and cut lists with their reasons, and the budget bar. `render_plan(...)` is pure (the
+(moved ones with where they came from), counted days, forecast sales, cost to the
+marketing budget and gross profit after promotion; then the moved and cut lists with their
+reasons, the budget bar, the money (both values of the plan, money used of the marketing
+budget) and the scenarios side by side with the plan (DOMAIN.md "Money": what each
+objective buys). `render_plan(...)` is pure (the
 calendar page's Jinja2 environment, autoescape on, its CSS plus `static/plan.css`);
 `load_plan_page(deps, year)` reads the workflow's view and PostgreSQL.
 """
@@ -46,6 +49,8 @@ class MonthRow:
     spring_festival: bool
     counted_days: int = 0
     forecast_sales: float = 0.0
+    cost: float = 0.0
+    gross_profit: float = 0.0
     placed: list[Chip] = field(default_factory=list)
 
     @property
@@ -68,6 +73,34 @@ class PlanPage:
     moved: list[dict[str, Any]]
     cut: list[dict[str, Any]]
     tiers: dict[str, int]
+    money: dict[str, Any] = field(default_factory=dict)
+    scenarios: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _money(summary: dict[str, Any] | None, settings: Settings, policy: Policy) -> dict[str, Any]:
+    """The plan's money: both values, the objective, money used of the marketing budget."""
+    budget = settings.marketing_budget if settings.marketing_budget is not None else policy.marketing_budget
+    s = summary or {}
+    room = s.get("money_for_planned")
+    used = float(s.get("money_used") or 0.0)
+    return {"objective": s.get("objective_kind") or settings.objective, "budget": budget,
+            "reserve": policy.hot_topic_reserve_money, "used": used,
+            "left": None if room is None else max(float(room) - used, 0.0),
+            "value_score_days": float(s.get("value_score_days") or s.get("value") or 0.0),
+            "value_gross_profit": float(s.get("value_gross_profit") or 0.0)}
+
+
+def scenario_row(name: str, summary: dict[str, Any], settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One column of the side-by-side comparison (the plan or a scenario)."""
+    st = settings or {}
+    return {"name": name, "status": summary.get("status"),
+            "objective": summary.get("objective_kind") or st.get("objective") or "score_days",
+            "value_score_days": float(summary.get("value_score_days") or summary.get("value") or 0.0),
+            "value_gross_profit": float(summary.get("value_gross_profit") or 0.0),
+            "money_used": float(summary.get("money_used") or 0.0),
+            "money_for_planned": summary.get("money_for_planned"),
+            "counted_days": summary.get("counted_days", 0), "tiers": summary.get("tiers") or {},
+            "cut": summary.get("cut", 0)}
 
 
 def _budget(policy: Policy, settings: Settings, used: int) -> dict[str, Any]:
@@ -82,7 +115,7 @@ def _budget(policy: Policy, settings: Settings, used: int) -> dict[str, Any]:
 
 
 def plan_page(year: int, status: str, intents: list[dict[str, Any]], solution: dict[str, Any] | None,
-              settings: Settings, policy: Policy) -> PlanPage:
+              settings: Settings, policy: Policy, scenarios: list[dict[str, Any]] | None = None) -> PlanPage:
     decisions = solution["decisions"] if solution else []
     names = {r["intent_id"]: r["intent"]["name"] for r in intents}
     s_months = {d["month"] for d in decisions if d.get("tier") == "S"}
@@ -114,6 +147,9 @@ def plan_page(year: int, status: str, intents: list[dict[str, Any]], solution: d
                                decision=d["decision"], reason=d["reason"], moved_from=from_month))
         row.counted_days += policy.rule(Tier(d["tier"])).counted_days
         row.forecast_sales += float(d.get("forecast_sales") or 0.0)
+        if d["tier"] != "C" and d.get("money"):
+            row.cost += float(d["money"]["cost"])
+            row.gross_profit += float(d["money"]["gross_profit_after"])
         if from_month:
             moved.append({"name": name, "business_line": d["business_line"], "from": from_month, "to": d["month"],
                           "tier": d["tier"], "reason": d["reason"]})
@@ -125,7 +161,9 @@ def plan_page(year: int, status: str, intents: list[dict[str, Any]], solution: d
         title=f"Year plan {year}", year=year, status=status, intents=len(intents),
         solution_status=summary["status"] if summary else None, value=summary["value"] if summary else None,
         counted_days=used, budget=_budget(policy, settings, used), months=rows, moved=moved, cut=cut,
-        tiers=summary["tiers"] if summary else {})
+        tiers=summary["tiers"] if summary else {}, money=_money(summary, settings, policy),
+        scenarios=([scenario_row("plan", summary, settings.model_dump(mode="json"))] if summary else [])
+        + list(scenarios or []))
 
 
 @lru_cache(maxsize=1)
@@ -140,9 +178,13 @@ def render_plan(page: PlanPage) -> str:
 async def load_plan_page(d: Any, year: int) -> str:
     from api import plan_workflow as pw
     from store import plans, reference
+    from workflows.year_plan import YearPlanWorkflow
 
     v = await pw.view(d, year, live_progress=False)
     sol = await plans.solution(d.pool, v.solution_id) if v.solution_id else None
     policy = await reference.policy_for(d.pool, year)
     intents = await plans.intents(d.pool, year)
-    return render_plan(plan_page(year, v.status.value, intents, sol, v.settings, policy))
+    records = await pw.handle(d, year).query(YearPlanWorkflow.scenarios_query)
+    scenarios = [scenario_row(r.name, r.summary.model_dump(mode="json"), r.settings.model_dump(mode="json"))
+                 for r in records]
+    return render_plan(plan_page(year, v.status.value, intents, sol, v.settings, policy, scenarios))

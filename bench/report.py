@@ -43,6 +43,8 @@ TARGETS = [
     ("planner, example year: solver s (optimal)", lambda o: _optimal(o, "example"), "<=", 2),
     ("planner, 80 intents: solver s (optimal)", lambda o: _optimal(o, "80"), "<=", 2),
     ("planner, 1,000 intents: solver s (optimal)", lambda o: _optimal(o, "1000"), "<=", 10),
+    ("planner, 1,000 intents, gross_profit and a money budget: solver s (optimal)",
+     lambda o: _optimal(o, "1000-gp"), "<=", 10),
     ("planner, 5,000 intents: solver s", lambda o: o["planner"]["rows"]["5000"]["solver_s"], "<=", 60),
     ("planner, 5,000 intents: gap to the bound", lambda o: round(o["planner"]["rows"]["5000"]["gap"], 6), "<=", 0.001),
     ("planner ÷ best first come, first served (example)",

@@ -21,8 +21,11 @@ REQUIRED = ("request_id", "name", "business_line", "category", "month", "revenue
 OPTIONAL = ("requested_tier", "burst_start", "hot_topic", "category_reason")
 COLUMNS = ("request_id", "name", "business_line", "category", "requested_tier", "month", "burst_start",
            "revenue_target", "gross_margin", *FORECAST_FIELDS, "hot_topic", "category_reason")
-_INTS = {"traffic"}
-_FLOATS = {"revenue_target", "gross_margin", "avg_order_value", "conversion_rate"}
+# Money (DOMAIN.md "Money"), optional columns after those: `mechanics` in a cell is
+# "type:depth:platform_share[:threshold:off]" items separated by ";" (or a JSON list)
+MONEY_COLUMNS = ("mechanics", "paid_traffic", "skus", "inventory_value")
+_INTS = {"traffic", "skus"}
+_FLOATS = {"revenue_target", "gross_margin", "avg_order_value", "conversion_rate", "paid_traffic", "inventory_value"}
 _BOOLS = {"hot_topic"}
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
@@ -65,6 +68,35 @@ def _boolean(name: str, value: Any) -> bool:
     raise RowError(f"{name}: expected true or false, got {value!r}")
 
 
+def _mechanics(value: Any) -> list[Any]:
+    """A `mechanics` cell: a JSON list, or "type:depth:share[:threshold:off]; ..." (the API checks the values)."""
+    if isinstance(value, list):
+        return value
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            raise RowError(f"mechanics: not a JSON list: {text!r}") from None
+        if not isinstance(parsed, list):
+            raise RowError(f"mechanics: not a JSON list: {text!r}")
+        return parsed
+    out = []
+    for item in (x.strip() for x in text.split(";")):
+        if not item:
+            continue
+        parts = [x.strip() for x in item.split(":")]
+        if len(parts) not in (3, 5):
+            raise RowError(f"mechanics: expected type:depth:platform_share[:threshold:off], got {item!r}")
+        m: dict[str, Any] = {"type": parts[0], "depth": _number("mechanics depth", parts[1], float),
+                             "platform_share": _number("mechanics platform_share", parts[2], float)}
+        if len(parts) == 5:
+            m["threshold"] = _number("mechanics threshold", parts[3], float)
+            m["off"] = _number("mechanics off", parts[4], float)
+        out.append(m)
+    return out
+
+
 def row_to_body(row: dict[str, Any]) -> dict[str, Any]:
     """One flat row (CSV cells or a JSON object, flat or with a nested "forecast") -> a
     `POST /campaigns` body. Empty cells are omitted optional fields. Checks only what a
@@ -100,6 +132,8 @@ def row_to_body(row: dict[str, Any]) -> dict[str, Any]:
                 value = _number(key, value, float)
             elif key in _BOOLS:
                 value = _boolean(key, value)
+            elif key == "mechanics":
+                value = _mechanics(value)
             elif key == "requested_tier":
                 value = str(value).strip().upper()
                 if value not in TIERS:

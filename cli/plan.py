@@ -86,13 +86,15 @@ def _settings_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-a", type=int)
     p.add_argument("--target-b", type=int)
     p.add_argument("--merge", action="store_true", default=None)
+    p.add_argument("--marketing-budget", type=float, help="yuan a year (the plan's second budget)")
+    p.add_argument("--objective", choices=("score_days", "gross_profit"), help="what the plan maximises")
 
 
 def _settings(args) -> dict[str, Any]:
     body: dict[str, Any] = _load_json(args.settings_file, "settings") if args.settings_file else {}
     if not isinstance(body, dict):
         raise CliError("bad_file", f"{args.settings_file}: expected a JSON object")
-    for key in ("budget", "reserve", "merge"):
+    for key in ("budget", "reserve", "merge", "marketing_budget", "objective"):
         if getattr(args, key) is not None:
             body[key] = getattr(args, key)
     for cap in args.cap:
@@ -218,8 +220,11 @@ def run(api: Api, args, out: TextIO, err: TextIO) -> int:
             print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
             return 0
         views = ([data["plan"]] if data.get("plan") else []) + data["scenarios"]
-        table(("name", "status", "value", "counted", "S", "A", "B", "C", "forecast sales", "moved", "cut"),
-              [(v["name"], v["summary"]["status"], v["summary"]["value"], v["summary"]["counted_days"],
+        table(("name", "status", "objective", "value", "gross profit", "money used", "counted", "S", "A", "B", "C",
+               "forecast sales", "moved", "cut"),
+              [(v["name"], v["summary"]["status"], v["summary"].get("objective_kind", "score_days"),
+                v["summary"]["value"], f"{v['summary'].get('value_gross_profit', 0):,.0f}",
+                f"{v['summary'].get('money_used', 0):,.0f}", v["summary"]["counted_days"],
                 *(v["summary"]["tiers"].get(t, 0) for t in "SABC"), f"{v['forecast_sales']:,.0f}",
                 len((v.get("differences") or {}).get("moved", [])), len((v.get("differences") or {}).get("cut", [])))
                for v in views], out)
@@ -249,6 +254,9 @@ def _summary(s: dict[str, Any], out: TextIO) -> None:
     tiers = " ".join(f"{n} {t}" for t, n in s["tiers"].items())
     print(f"  {s['status']}: value {s['value']}, {s['counted_days']} counted days ({tiers}); placed {s['placed']}, "
           f"moved {s['moved']}, downgraded {s['downgraded']}, cut {s['cut']} ({s['seconds']}s)", file=out)
+    if "value_gross_profit" in s:
+        print(f"  objective {s.get('objective_kind', 'score_days')}: gross profit after promotion "
+              f"{s['value_gross_profit']:,.0f}, money used {s.get('money_used', 0):,.0f}", file=out)
     for c in s.get("conflicts") or []:
         print(f"  conflict: {c}", file=out)
 

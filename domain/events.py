@@ -31,6 +31,7 @@ from domain.plan_events import (
     ScenarioSolved,
     SFixed,
 )
+from domain.reference_events import BusinessLineChanged, PolicyOverridden, WebhookSubscribed, WebhookUnsubscribed
 from domain.results.actuals import ActualRow, Correction
 from domain.results.outcome import Outcome
 from domain.tiers import Tier
@@ -343,7 +344,12 @@ EventBody = Annotated[
     | CampaignAmended
     | PlaceReleased
     | DelegationGranted
-    | DelegationRevoked,
+    | DelegationRevoked
+    # the reference data's streams (domain.reference_events)
+    | PolicyOverridden
+    | BusinessLineChanged
+    | WebhookSubscribed
+    | WebhookUnsubscribed,
     Field(discriminator="type"),
 ]
 _BODY = TypeAdapter(EventBody)

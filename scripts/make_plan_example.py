@@ -2,7 +2,9 @@
 
 Each request becomes an intent with `months`: its own month first, then the neighbouring
 months (one before, one after) that are in its category's season or are festival months.
-The three requests asking for S are leadership's S (s.json), in their own months.
+The three requests asking for S are leadership's S (s.json), in their own months. The
+settings hold the days budget and a marketing budget of 300 million yuan (the three S cost
+about 259 million of it, so the A and B compete for the rest).
 """
 
 import json
@@ -31,6 +33,7 @@ out = root / "examples" / "plan-2027"
 out.mkdir(exist_ok=True)
 (out / "intents.json").write_text(json.dumps(intents, indent=2, ensure_ascii=False) + "\n")
 (out / "s.json").write_text(json.dumps(s, indent=2) + "\n")
-(out / "settings.json").write_text(json.dumps({"budget": 150, "reserve": 12, "merge": False}, indent=2) + "\n")
+settings = {"budget": 150, "reserve": 12, "merge": False, "marketing_budget": 300_000_000, "objective": "score_days"}
+(out / "settings.json").write_text(json.dumps(settings, indent=2) + "\n")
 (out / "pins.json").write_text(json.dumps([], indent=2) + "\n")
 print(f"{len(intents)} intents, {len(s)} S -> {out}")

@@ -38,3 +38,8 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10,
     (asyncpg's `LoggedQuery`), e.g. to count the statements of a page."""
     return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size,
                                      init=partial(_init_connection, query_logger=query_logger), reset=_keep_session)
+
+
+async def ping(pool: asyncpg.Pool, timeout: float) -> None:
+    """Does PostgreSQL answer (the health check)? Raises when it does not within `timeout`."""
+    await pool.fetchval("SELECT 1", timeout=timeout)

@@ -2,7 +2,8 @@
 statement (`eventstore.append` runs `ENQUEUE_CTE`), so an event is never committed without
 its notifications and never notified without being committed. The delivery loop
 (activities/webhooks.py) claims due rows with SKIP LOCKED and records each attempt. Secrets
-live sealed in `webhook_secrets` (migration 060), never in a row a route lists."""
+live sealed in `webhook_secrets` (migration 060), never in a row a route lists. Subscribing
+and unsubscribing are events (store/subscriptions.py)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,6 @@ from typing import Any
 import asyncpg
 
 from domain.events import Event
-
-
-async def subscribe(pool: asyncpg.Pool, *, subscription_id: str, url: str, events: list[str], secret_enc: str,
-                    created_by: str, now: datetime) -> None:
-    """A subscription and its sealed secret (infra/secret_box.py), in one transaction."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("INSERT INTO webhook_subscriptions (id, url, events, created_by, created_at) "
-                           "VALUES ($1, $2, $3, $4, $5)", subscription_id, url, events, created_by, now)
-        await conn.execute("INSERT INTO webhook_secrets (subscription_id, secret_enc) VALUES ($1, $2)",
-                           subscription_id, secret_enc)
 
 
 async def seal_plain_secrets(pool: asyncpg.Pool, seal: Callable[[str], str]) -> int:
@@ -51,16 +42,6 @@ async def subscriptions(pool: asyncpg.Pool, subscription_id: str | None = None) 
            WHERE s.active AND ($1::text IS NULL OR s.id = $1)
            GROUP BY s.id ORDER BY s.created_at, s.id""", subscription_id)
     return [dict(r) for r in rows]
-
-
-async def unsubscribe(pool: asyncpg.Pool, subscription_id: str) -> bool:
-    """No new deliveries, and its pending ones are no longer sent; its history stays, its
-    sealed secret (needed by nothing any more) does not."""
-    async with pool.acquire() as conn, conn.transaction():
-        result = await conn.execute("UPDATE webhook_subscriptions SET active = false WHERE id = $1 AND active",
-                                    subscription_id)
-        await conn.execute("DELETE FROM webhook_secrets WHERE subscription_id = $1", subscription_id)
-    return result.split()[-1] == "1"
 
 
 def event_id(event: Event) -> str:

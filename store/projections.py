@@ -1,4 +1,5 @@
-"""Projections of the log: campaigns list, calendar, bookings (the audit trail is a view).
+"""Projections of the log: campaigns list, calendar, bookings (the audit trail is a view),
+and the reference data's tables (store/reference_projection.py).
 
 `apply` folds one event into every projection. The live path calls it in the same
 transaction as the append; `rebuild` truncates the projections and folds the whole
@@ -15,14 +16,15 @@ from domain import events as ev
 from domain.events import Event
 from domain.money import Money
 from domain.plan_events import PLAN_EVENT_TYPES
+from domain.reference_events import REFERENCE_EVENT_TYPES
 from domain.status import Status
 from domain.tiers import Tier
-from store import eventstore, milestones, plans, results_projection
+from store import eventstore, milestones, plans, reference_projection, results_projection
 
 PROJECTION = "all"
 # (the audit trail is a view over `events`: nothing to fold, nothing to rebuild)
 _PROJECTION_TABLES = ("campaigns", "calendar_entries", "bookings", "projection_checkpoints", "milestones",
-                      "plan_intents", "delegations", *results_projection.TABLES)
+                      "plan_intents", "delegations", *results_projection.TABLES, *reference_projection.TABLES)
 
 # Campaign status after each event type (None: the event does not move the status).
 _STATUS: dict[str, str] = {
@@ -57,7 +59,8 @@ def campaign_row_change(event: Event) -> tuple[str | None, dict[str, Any]] | Non
     """The whole fold of an event that changes only its campaign's row: (status or None,
     columns). None when the event writes anything else (then `apply` does it all). Part of
     `apply`, and what lets `record` write such an event and its fold in one statement."""
-    if event.type in _BEYOND_THE_ROW or event.type in PLAN_EVENT_TYPES or milestones.touches(event):
+    if (event.type in _BEYOND_THE_ROW or event.type in PLAN_EVENT_TYPES or event.type in REFERENCE_EVENT_TYPES
+            or milestones.touches(event)):
         return None
     status = _STATUS.get(event.type)
     match event.body:
@@ -120,6 +123,9 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
         return
     if event.type in PLAN_EVENT_TYPES:  # a year plan's stream: its own projection
         await plans.apply(conn, event)
+        return
+    if event.type in REFERENCE_EVENT_TYPES:  # policy, business lines, webhook subscriptions
+        await reference_projection.apply(conn, event)
         return
     await milestones.apply(conn, event)  # the preparation milestones (store/milestones.py)
     status = _STATUS.get(event.type)
@@ -208,12 +214,14 @@ async def rebuild(pool: asyncpg.Pool, batch: int = 2000) -> int:
     async with pool.acquire() as conn, conn.transaction():
         # Stop appends while we rebuild, so the result is the live state at one point.
         await conn.execute("LOCK TABLE events IN SHARE MODE")
+        kept = await reference_projection.keep_outside_the_log(conn)
         await conn.execute(f"TRUNCATE {', '.join(_PROJECTION_TABLES)}")
         after = (0, 0)
         while rows := await read_all(conn, after, batch, below_xmin=False):
             for after, stored in rows:  # noqa: B007 - the last position read is where the next batch starts
                 await apply(conn, stored.to_event(), stored.position)
                 count += 1
+        await reference_projection.restore_outside_the_log(conn, kept)
         await conn.execute(
             "INSERT INTO projection_checkpoints (projection, tx, position) VALUES ($1, $2::text::xid8, $3)",
             PROJECTION, str(after[0]), after[1])

@@ -14,6 +14,18 @@ async def campaign_owner(pool: asyncpg.Pool, campaign_id: str) -> str | None:
     return await pool.fetchval("SELECT business_line FROM campaigns WHERE campaign_id = $1", campaign_id)
 
 
+async def campaign_status(pool: asyncpg.Pool, campaign_id: str) -> str | None:
+    """The read model's status of a campaign (None: not in the read model)."""
+    return await pool.fetchval("SELECT status FROM campaigns WHERE campaign_id = $1", campaign_id)
+
+
+async def updated_at(pool: asyncpg.Pool, campaign_ids: list[str]) -> dict[str, Any]:
+    """When each of these campaigns last changed in the read model."""
+    rows = await pool.fetch("SELECT campaign_id, updated_at FROM campaigns WHERE campaign_id = ANY($1::text[])",
+                            campaign_ids)
+    return {r["campaign_id"]: r["updated_at"] for r in rows}
+
+
 async def list_campaigns(
     pool: asyncpg.Pool, *, status: str | None = None, tier: str | None = None, month: str | None = None,
     business_line: str | None = None, limit: int = 50, offset: int = 0,

@@ -1,23 +1,42 @@
-"""Reference data the engine holds: business-line context, policy overrides, catalog."""
+"""Reference data the engine holds: business-line context, policy overrides, catalog.
+
+The policy overrides, the business lines and the webhook subscriptions are projections of
+their streams (store/reference_projection.py): `record` is how they change, an event
+appended with its fold in one transaction; the reads here read the projections."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import asyncpg
 
+from domain import reference_events as refev
+from domain.events import Event
 from domain.policy import Policy
 from domain.scoring import BusinessLineContext
+from store import eventstore, projections
+from store.eventstore import EventConflict, StoredEvent
+
+_LINE = ("business_line, strategic_weight, annual_target, annual_progress, month_revenue, month_revenue_norm")
 
 
-async def seed(conn: asyncpg.Connection | asyncpg.Pool, policy: Policy) -> None:
-    """Seed demo business lines and the resource units from policy defaults (idempotent;
-    rows an operator changed are kept, new units are added)."""
-    await conn.executemany(
-        """INSERT INTO business_lines (business_line, strategic_weight, annual_target, annual_progress,
-               month_revenue, month_revenue_norm) VALUES ($1,$2,$3,$4,$5,$6)
-           ON CONFLICT (business_line) DO NOTHING""",
-        [(b.business_line, b.strategic_weight, b.annual_target, b.annual_progress, b.month_revenue,
-          b.month_revenue_norm) for b in policy.business_lines.values()],
-    )
+async def seed(conn: asyncpg.Connection, policy: Policy) -> None:
+    """Seed demo business lines (each a `BusinessLineChanged` at seq 1 of its stream, so a
+    rebuild gives them back) and the resource units from policy defaults. Idempotent: a
+    line that has a stream keeps it (an operator's changes stay), new units are added."""
+    have = await eventstore.last_seqs(conn, [refev.line_stream(b) for b in policy.business_lines])
+    now = datetime.now(UTC)
+    for b in policy.business_lines.values():
+        if refev.line_stream(b.business_line) in have:
+            continue
+        changes = b.model_dump(include={"strategic_weight", "annual_target", "annual_progress", "month_revenue",
+                                        "month_revenue_norm"})
+        event = Event(campaign_id=refev.line_stream(b.business_line), seq=1, at=now, actor=refev.SYSTEM,
+                      reason="seeded from the policy defaults", body=refev.BusinessLineChanged(changes=changes))
+        try:
+            await record(conn, event)
+        except EventConflict:
+            pass  # seeded at the same moment by another process
     await conn.executemany(
         "INSERT INTO resource_units (resource, unit) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         [(r.key, u) for r in policy.resources for u in range(1, r.units + 1)],
@@ -32,8 +51,44 @@ async def policy_for(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> Poli
     return Policy.for_year(year, await overrides_for(conn, year))
 
 
+async def record(conn: asyncpg.Connection | asyncpg.Pool, event: Event) -> bool:
+    """Append a reference event and fold it, in one transaction. False when this very event
+    is in the log already (a retry); `EventConflict` when another took its seq."""
+    if isinstance(conn, asyncpg.Pool):
+        async with conn.acquire() as c:
+            return await record(c, event)
+    async with conn.transaction():
+        return await projections.record(conn, event) is not None
+
+
+async def policy_state(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> tuple[dict, int]:
+    """The year's overrides and the last seq of `policy-<year>` folded into them, read together."""
+    row = await conn.fetchrow("SELECT overrides, version FROM policy_overrides WHERE year = $1", year)
+    return (row["overrides"], row["version"]) if row else ({}, 0)
+
+
+async def stream(conn: asyncpg.Connection | asyncpg.Pool, stream_id: str) -> list[StoredEvent]:
+    """A reference stream's events in seq order (its history)."""
+    return await eventstore.read_stream(conn, stream_id)
+
+
+async def line_state(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> tuple[BusinessLineContext, int] | None:
+    """The line's context and the last seq of `line-<line>` folded into it."""
+    row = await conn.fetchrow(f"SELECT {_LINE}, version FROM business_lines WHERE business_line = $1", name)
+    if row is None:
+        return None
+    values = dict(row)
+    version = values.pop("version")
+    return BusinessLineContext(**values), version
+
+
+async def lines_state(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[BusinessLineContext, int]]:
+    rows = await conn.fetch(f"SELECT {_LINE}, version FROM business_lines ORDER BY business_line")
+    return [(BusinessLineContext(**{k: r[k] for k in r.keys() if k != "version"}), r["version"]) for r in rows]
+
+
 async def business_line(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> BusinessLineContext | None:
-    row = await conn.fetchrow("SELECT * FROM business_lines WHERE business_line = $1", name)
+    row = await conn.fetchrow(f"SELECT {_LINE} FROM business_lines WHERE business_line = $1", name)
     return BusinessLineContext(**dict(row)) if row else None
 
 
@@ -43,13 +98,5 @@ async def known_business_lines(conn: asyncpg.Connection | asyncpg.Pool) -> set[s
 
 async def business_lines(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, BusinessLineContext]:
     """Every line's context (the planner's input)."""
-    rows = await conn.fetch("SELECT * FROM business_lines")
+    rows = await conn.fetch(f"SELECT {_LINE} FROM business_lines")
     return {r["business_line"]: BusinessLineContext(**dict(r)) for r in rows}
-
-
-async def merge_overrides(conn: asyncpg.Connection | asyncpg.Pool, year: int, overrides: dict) -> None:
-    """Deep keys of `overrides` replace the year's (a published plan's settings)."""
-    await conn.execute(
-        """INSERT INTO policy_overrides (year, overrides) VALUES ($1, $2::jsonb)
-           ON CONFLICT (year) DO UPDATE SET overrides = policy_overrides.overrides || excluded.overrides""",
-        year, overrides)

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 # What the image runs (worker.py, api.app, docker/migrate.py, starter.py, python -m stack.rebuild
 # and python -m planner) and everything they may import, eagerly or when a command runs.
-SHIPPED = ("activities", "api", "cli", "domain", "infra", "planner", "stack", "store", "workflows")
+SHIPPED = ("activities", "api", "cli", "domain", "infra", "planner", "services", "stack", "store", "workflows")
 
 IMPORT_EVERYTHING = f"""
 import importlib, pkgutil, sys

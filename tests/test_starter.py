@@ -58,6 +58,28 @@ def test_csv_row_becomes_a_nested_body_and_empty_cells_are_omitted():
         CampaignRequest.model_validate(row.body)
 
 
+def test_csv_money_columns_become_mechanics_and_numbers():
+    text = (HEADER + ",mechanics,paid_traffic,skus,inventory_value\n"
+            "m-1,Double 11,apparel,apparel,A,2027-11,,3e7,0.55,7000000,230,0.02,,,"
+            "spend_save:0.12:0.5:300:50; coupon:0.05:1,\"2,000,000\",900,16000000\n"
+            "m-2,JSON cell,food,food,B,2027-03,,1e6,0.3,100000,100,0.1,,,"
+            "\"[{\"\"type\"\": \"\"gift\"\", \"\"depth\"\": 0.03, \"\"platform_share\"\": 0}]\",,,\n"
+            "m-3,Bad,food,food,B,2027-03,,1e6,0.3,100000,100,0.1,,,discount:deep:0.5,,,\n")
+    rows = parsing.parse_csv(text)
+    assert [r.error is None for r in rows] == [True, True, False]
+    b = rows[0].body
+    assert b["mechanics"] == [
+        {"type": "spend_save", "depth": 0.12, "platform_share": 0.5, "threshold": 300.0, "off": 50.0},
+        {"type": "coupon", "depth": 0.05, "platform_share": 1.0}]
+    assert (b["paid_traffic"], b["skus"], b["inventory_value"]) == (2_000_000.0, 900, 16_000_000.0)
+    assert isinstance(b["skus"], int)
+    assert rows[1].body["mechanics"] == [{"type": "gift", "depth": 0.03, "platform_share": 0}]
+    assert "skus" not in rows[1].body and "paid_traffic" not in rows[1].body
+    assert "mechanics depth: expected a number, got 'deep'" in rows[2].error
+    for row in rows[:2]:
+        CampaignRequest.model_validate(row.body)
+
+
 def test_json_accepts_nested_and_flat_objects():
     nested = {"request_id": "r-1", "name": "n", "business_line": "food", "category": "food", "month": "2027-05",
               "revenue_target": 1e6, "gross_margin": 0.2, "hot_topic": False,

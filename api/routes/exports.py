@@ -38,9 +38,7 @@ async def calendar_ics(actor: DocumentActor, d: AppDeps,
     policy = await reference.policy_for(d.pool, year)
     entries = [r for r in await reads.calendar_rows(d.pool, year)
                if (r["tier"] != Tier.C.value or team is None) and (line is None or r["business_line"] == line)]
-    stamps = {r["campaign_id"]: r["updated_at"] for r in await d.pool.fetch(
-        "SELECT campaign_id, updated_at FROM campaigns WHERE campaign_id = ANY($1::text[])",
-        [e["campaign_id"] for e in entries])}
+    stamps = await reads.updated_at(d.pool, [e["campaign_id"] for e in entries])
     entries = [{**e, "updated_at": stamps.get(e["campaign_id"])} for e in entries]
     ms = [{**m, "updated_at": stamps.get(m["campaign_id"])}
           for m in await milestones.of_year(d.pool, year, team=team, business_line=line)]

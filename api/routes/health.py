@@ -18,6 +18,7 @@ from fastapi import APIRouter, Response
 from api.deps import AppDeps
 from api.models import Health
 from store import background
+from store.db import ping
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("promoflow.api")
@@ -35,7 +36,7 @@ async def healthz(d: AppDeps, response: Response) -> Health:
         log.warning("healthz: Temporal does not answer: %s: %s", type(err).__name__, err)
         checks["temporal"] = "unavailable"
     try:
-        await d.pool.fetchval("SELECT 1", timeout=2)
+        await ping(d.pool, timeout=2)
         checks["postgres"] = "ok"
     except Exception as err:  # noqa: BLE001
         log.warning("healthz: PostgreSQL does not answer: %s: %s", type(err).__name__, err)

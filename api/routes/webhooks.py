@@ -3,13 +3,14 @@ PROMOFLOW_WEBHOOK_ALLOW: infra/webhook_allow.py) to event types with a secret, k
 under PROMOFLOW_SECRET_KEY (infra/secret_box.py; without the key: 503 `not_configured`);
 each matching event is delivered through the outbox (store/outbox.py, activities/webhooks.py).
 Subscriptions are listed (never their secrets) and deleted (no more deliveries; the history
-stays in the database); deliveries are listed per subscription and dead ones re-driven."""
+stays in the database); deliveries are listed per subscription and dead ones re-driven.
+Subscribing and deleting are use cases (services/webhooks.py): each an event of stream
+`webhook-<id>`, the table their projection."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
-from typing import Any, get_args
+from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
@@ -18,13 +19,10 @@ from api.auth import require_role
 from api.deps import AppDeps, CurrentActor
 from api.errors import ApiError
 from api.paging import Page, Paged
-from domain.events import EventBody
-from infra.secret_box import SECRET_KEY_VAR
-from infra.webhook_allow import UrlRefused
+from services import webhooks
 from store import outbox
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-EVENT_TYPES = sorted(t.model_fields["type"].default for t in get_args(get_args(EventBody)[0]))
 
 
 class WebhookBody(BaseModel):
@@ -58,21 +56,10 @@ class DeliveryList(Paged):
 @router.post("", status_code=201, response_model=WebhookOut)
 async def subscribe(body: WebhookBody, actor: CurrentActor, d: AppDeps) -> WebhookOut:
     require_role(actor, "ops")
-    box = d.settings.secret_box
-    if box is None:
-        raise ApiError(503, "not_configured", f"webhooks need {SECRET_KEY_VAR} (the key sealing their secrets); "
-                                              "it is not set", {"variable": SECRET_KEY_VAR})
-    try:
-        d.settings.webhook_allow_list.check_url(body.url)
-    except UrlRefused as err:
-        raise ApiError(422, err.code, str(err)) from err
-    unknown = sorted(set(body.events) - set(EVENT_TYPES))
-    if unknown:
-        raise ApiError(422, "invalid_request", f"unknown event types {unknown}", EVENT_TYPES)
-    wid, now = uuid.uuid4().hex[:12], datetime.now(UTC)
-    await outbox.subscribe(d.pool, subscription_id=wid, url=body.url, events=body.events,
-                           secret_enc=box.seal(body.secret), created_by=actor.name, now=now)
-    return WebhookOut(id=wid, url=body.url, events=body.events, created_at=now)
+    done = await webhooks.subscribe(d.pool, box=d.settings.secret_box, allow=d.settings.webhook_allow_list,
+                                    url=body.url, events=body.events, secret=body.secret, actor=actor.name,
+                                    actor_id=actor.actor_id or None)
+    return WebhookOut(**done.model_dump())
 
 
 @router.get("", response_model=WebhookList)
@@ -86,8 +73,7 @@ async def listed(actor: CurrentActor, d: AppDeps) -> WebhookList:
                responses={204: {"description": "unsubscribed: nothing more is delivered to it"}})
 async def unsubscribe(webhook_id: str, actor: CurrentActor, d: AppDeps) -> Response:
     require_role(actor, "ops")
-    if not await outbox.unsubscribe(d.pool, webhook_id):
-        raise ApiError(404, "not_found", f"no webhook {webhook_id}")
+    await webhooks.unsubscribe(d.pool, webhook_id, actor=actor.name, actor_id=actor.actor_id or None)
     return Response(status_code=204)
 
 

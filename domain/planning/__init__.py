@@ -5,6 +5,8 @@ the solve time is the solver's own wall time. Entry point: `plan(inp, time_limit
 the time limit is one for the whole solve (domain/planning/budget.py).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from domain.planning.model import (
     Decision,
     Intent,
@@ -20,7 +22,19 @@ from domain.planning.model import (
     parse_s,
     parse_settings,
 )
-from domain.planning.planner import plan
+
+if TYPE_CHECKING:
+    from domain.planning.planner import plan
+
+
+def __getattr__(name: str) -> Any:
+    """`plan` is imported when first asked for: the model and its parsers (what the event
+    types and the API's bodies need) load no solver; only solving loads OR-Tools."""
+    if name == "plan":
+        from domain.planning.planner import plan
+        return plan
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Decision", "Intent", "Pin", "PlanInput", "PlanInputError", "PlanSolution", "SFix", "Settings", "Summary",

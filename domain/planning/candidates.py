@@ -8,6 +8,9 @@ rules allow (policy.burst_weekdays, every burst day inside the month and not a d
 A requested burst start in the intent's own month is kept when the date rules accept it
 (a festival such as Double 12 may fall on a weekend); leadership's S gets the burst
 `choose_burst_start` picks for its month (covering 618 / Double 11 when the rules allow).
+Each option carries its money at its tier in whole yuan (domain.planning.money: a tier
+below the one asked scales the forecast traffic); an intent under the margin floor gets
+no option unless it is leadership's S.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import date, timedelta
 
 from domain.dates import choose_burst_start, is_day_off, meets_lead, month_days, months_touched
 from domain.months import month_key, number_of
+from domain.planning import money
 from domain.planning.model import Intent, PlanInput
 from domain.policy import Policy
 from domain.scoring import gate_tier, score_request
@@ -46,6 +50,8 @@ class Option:
     tier: Tier
     score: float
     start: date | None = None
+    cost: int = 0  # whole yuan to the marketing budget at this tier (domain.planning.money)
+    gp: int = 0    # whole yuan of gross profit after promotion at this tier
 
 
 @dataclass
@@ -63,6 +69,7 @@ class IntentView:
     pin_month: str | None = None
     pin_cut: bool = False
     notes: list[str] = field(default_factory=list)
+    floor: str | None = None          # its margin after promotion is below the floor: why (never placed but as S)
 
 
 @dataclass
@@ -107,6 +114,13 @@ def _gate(policy: Policy, req, score: float, month: str, asked: Tier) -> tuple[T
         top = Tier.C
     gated, gwhy = gate_tier(policy, req, top, m)
     return gated, why + gwhy
+
+
+def _priced(policy: Policy, v: IntentView, k: int, month: str, tier: Tier, start: date | None) -> Option:
+    """Option `k` of `v`, with its money at `tier` in whole yuan."""
+    m = money.money_at_tier(policy, v.intent, v.asked, tier)
+    return Option(k, v.index, month, tier, v.scores[month], start, money.cost_units(m.cost),
+                  money.gp_units(m.gross_profit_after))
 
 
 def month_caps(inp: PlanInput, policy: Policy) -> dict[str, dict[Tier, int]]:
@@ -178,7 +192,8 @@ def build(inp: PlanInput, policy: Policy) -> Candidates:
         asked = it.requested_tier or ceiling[it.months[0]]
         v = IntentView(index=i, intent=it, preferred=preferred, asked=asked, scores=scores, ceiling=ceiling,
                        refused=refused, s_month=s_month, pin_tier=pin.tier if pin else None,
-                       pin_month=pin.month if pin else None, pin_cut=bool(pin and pin.cut))
+                       pin_month=pin.month if pin else None, pin_cut=bool(pin and pin.cut),
+                       floor=money.floor_problem(policy, it))
         if s_month:
             choice = choose_burst_start(policy, Tier.S, s_month,
                                         it.burst_start if s_month == it.month else None, today)
@@ -187,10 +202,10 @@ def build(inp: PlanInput, policy: Policy) -> Candidates:
             else:
                 end = choice.burst_start + timedelta(days=policy.rule(Tier.S).burst_days)
                 s_bursts[i] = (choice.burst_start, months_touched(choice.burst_start, end), "; ".join(choice.reasons))
-                o = Option(len(options), i, s_month, Tier.S, scores[s_month], choice.burst_start)
+                o = _priced(policy, v, len(options), s_month, Tier.S, choice.burst_start)
                 options.append(o)
                 v.options.append(o.index)
-        else:
+        elif v.floor is None:  # under the margin floor: no option, never placed
             for m in months:
                 for t in (Tier.A, Tier.B):
                     if t.rank > ceiling[m].rank:
@@ -203,7 +218,7 @@ def build(inp: PlanInput, policy: Policy) -> Candidates:
                         else:
                             v.notes.append(f"requested burst start {it.burst_start} not usable as {t}: "
                                            + "; ".join(ch.reasons))
-                    o = Option(len(options), i, m, t, scores[m], start)
+                    o = _priced(policy, v, len(options), m, t, start)
                     options.append(o)
                     v.options.append(o.index)
         views.append(v)

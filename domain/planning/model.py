@@ -26,7 +26,9 @@ from pydantic import (
 
 from domain.campaign import CampaignRequest, Phase
 from domain.lines import BusinessLineContext
+from domain.money import Money
 from domain.months import MONTH_PATTERN, is_month, month_key, year_of
+from domain.planning.money import floor_problem
 from domain.policy import Policy, ThresholdRaise, Thresholds
 from domain.tiers import Tier
 
@@ -37,6 +39,7 @@ __all__ = [
 
 DecisionKind = Literal["placed", "moved", "downgraded", "cut", "merged"]
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+Objective = Literal["score_days", "gross_profit"]
 
 
 class PlanInputError(ValueError):
@@ -151,6 +154,8 @@ class Settings(BaseModel):
     thresholds: ThresholdSettings | None = None
     targets: Targets | None = None
     merge: bool = False
+    # what the plan maximises: Σ score x counted days, or Σ gross profit after promotion (yuan)
+    objective: Objective = "score_days"
 
     @field_validator("month_caps")
     @classmethod
@@ -198,15 +203,25 @@ class Decision(BaseModel):
     requested_tier: Tier | None = None
     preferred_month: str
     merged_with: str | None = None
+    money: Money | None = Field(default=None, description="the forecast's money at the decided tier (S, A, B, C); "
+                                                          "None when cut or merged")
 
 
 class Summary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     status: Status
-    objective: float | None = Field(description="the maximised value objective (score x counted days)")
+    objective: float | None = Field(description="the maximised objective: score x counted days, or yuan of "
+                                                "gross profit after promotion (objective_kind)")
     bound: float | None = Field(description="the best bound of the objective")
     value: float = Field(description="sum over placed decisions of score x counted days, from the decisions")
+    objective_kind: Objective = "score_days"
+    value_score_days: float = Field(default=0.0, description="= value: Σ score x counted days of the placed")
+    value_gross_profit: float = Field(default=0.0, description="Σ gross profit after promotion (yuan) of the "
+                                                               "placed S, A and B, each at its placed tier")
+    money_used: float = Field(default=0.0, description="Σ cost to the marketing budget of the placed S, A and B")
+    money_for_planned: float | None = Field(default=None, description="the marketing budget less the hot-topic "
+                                                                      "reserve in money; None: unlimited")
     seconds: float = Field(description="the solver's wall time, every stage")
     counted_days: int
     tiers: dict[str, int]
@@ -356,6 +371,9 @@ def check_input(inp: PlanInput) -> None:
             raise PlanInputError(name, "request_id", "pinned twice")
         pinned.add(p.request_id)
         it = inp.intents[seen[p.request_id]]
+        if not p.cut and p.request_id not in s_months and (problem := floor_problem(inp.policy, it)):
+            raise PlanInputError(name, "tier" if p.tier else "month",
+                                 f"the planner places no intent under the margin floor: {problem}")
         if p.month is not None and p.month not in it.months and p.month != s_months.get(p.request_id):
             raise PlanInputError(name, "month", f"{p.month} is not one of the intent's months {it.months}")
         if p.request_id in s_months:
@@ -394,6 +412,8 @@ def effective_policy(inp: PlanInput) -> Policy:
         update["yearly_budget_days"] = st.budget
     if st.reserve is not None:
         update["hot_topic_reserve_days"] = st.reserve
+    if st.marketing_budget is not None:
+        update["marketing_budget"] = st.marketing_budget
     if st.thresholds is not None:
         if st.thresholds.base is not None:
             update["thresholds"] = st.thresholds.base

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.planning.candidates import PLACEABLE, Candidates, IntentView
+from domain.planning.money import tier_forecast
 from domain.policy import half_of
 from domain.tiers import Tier
 
@@ -27,14 +28,22 @@ class Board:
     closed: dict[str, IntentView] = field(default_factory=dict)
     used: int = 0
     limit: int = 0
+    money_used: int = 0                # whole yuan of the placed options' costs
+    money_limit: float | None = None   # the marketing budget less its reserve (None: unlimited)
+    objective: str = "score_days"
 
-    def place(self, v: IntentView, month: str, tier: Tier) -> None:
+    def place(self, v: IntentView, month: str, tier: Tier, cost: int = 0) -> None:
         self.holders[(month, tier)].append(v)
         self.chosen[v.index] = (month, tier)
         self.used += self.c.policy.rule(tier).counted_days
+        self.money_used += cost
         if tier == Tier.S:
             for mo in self.c.s_bursts[v.index][1]:
                 self.closed[mo] = v
+
+    def cost_of(self, v: IntentView, month: str, tier: Tier) -> int:
+        return next((self.c.options[k].cost for k in v.options
+                     if self.c.options[k].month == month and self.c.options[k].tier == tier), 0)
 
 
 def who(v: IntentView, month: str) -> str:
@@ -78,8 +87,16 @@ def why_not(board: Board, v: IntentView, month: str, tier: Tier) -> str:
     if board.used - mine + need > board.limit:
         return (f"the budget less the reserve ({board.limit} counted days) is full: {board.used} used by "
                 f"higher-value campaigns, {tier.value} needs {need}")
-    return (f"no free burst day or resource units left in {month} for it, or the plan's value "
-            f"(score x counted days) is higher without it")
+    if board.money_limit is not None:
+        cost = board.cost_of(v, month, tier)
+        mine_cost = board.cost_of(v, *board.chosen[v.index]) if v.index in board.chosen else 0
+        if board.money_used - mine_cost + cost > board.money_limit:
+            return (f"marketing_budget: the marketing budget less the reserve ({board.money_limit:,.0f} yuan) is "
+                    f"full: {board.money_used:,.0f} used by higher-value campaigns, {tier.value} in {month} "
+                    f"costs {cost:,.0f}")
+    what = ("gross profit after promotion" if board.objective == "gross_profit"
+            else "value (score x counted days)")
+    return f"no free burst day or resource units left in {month} for it, or the plan's {what} is higher without it"
 
 
 def burst_text(d: date | None, fixed: bool) -> str:
@@ -104,6 +121,8 @@ def placed_reason(board: Board, v: IntentView, month: str, tier: Tier, start: da
                 f"{'January-June' if half == 0 else 'July-December'}")
         if month != home:
             text += f" (its preferred month was {home})"
+        if v.floor is not None:
+            text += f"; margin_below_floor: {v.floor} (placed: leadership's S; approving it needs a leader's override)"
         return text
     th = c.policy.thresholds_for(int(month[5:7]))
     parts = [f"{tier.value} in {month}, score {score:.3f} (thresholds there: A {th.a:.2f}, B {th.b:.2f})"]
@@ -119,6 +138,10 @@ def placed_reason(board: Board, v: IntentView, month: str, tier: Tier, start: da
     if tier.rank < v.asked.rank:
         higher = [t for t in (Tier.A,) if t.rank <= v.asked.rank and t.rank > tier.rank] or [v.asked]
         parts.append(f"downgraded from {v.asked.value}: " + why_not(board, v, month, higher[0]))
+        steps = v.asked.rank - tier.rank
+        f = c.policy.downgrade_traffic_factor
+        parts.append(f"forecast traffic x {f ** steps:g} ({steps} tier(s) below {v.asked.value}): "
+                     f"{tier_forecast(c.policy, it.forecast, v.asked, tier).traffic:,} of {it.forecast.traffic:,}")
     if v.pin_tier == tier:
         parts.append("tier pinned by ops")
     parts.append(burst_text(start, fixed))
@@ -143,6 +166,9 @@ def c_reason(board: Board, v: IntentView, month: str) -> str:
 def cut_reason(board: Board, v: IntentView) -> str:
     if v.pin_cut:
         return "cut by an ops pin"
+    if v.floor is not None:
+        return (f"cut: margin_below_floor: {v.floor}; the planner places no intent under the margin floor "
+                "(only leadership's S; a leader may still approve it with margin_override and a reason)")
     c = board.c
     opts = sorted((c.options[k] for k in v.options),
                   key=lambda o: (-o.score * c.policy.rule(o.tier).counted_days, o.month))
@@ -155,7 +181,12 @@ def cut_reason(board: Board, v: IntentView) -> str:
         if any(s.startswith(f"{o.month} ") for s in seen):
             continue
         seen.append(f"{o.month} as {o.tier.value}: {why_not(board, v, o.month, o.tier)}")
-    return "cut: " + " | ".join(seen)
+    text = "cut: " + " | ".join(seen)
+    cheapest = min(o.cost for o in opts)
+    if board.money_limit is not None and board.money_used + cheapest > board.money_limit:
+        text += (f"; marketing_budget: {max(0.0, board.money_limit - board.money_used):,.0f} yuan left of "
+                 f"{board.money_limit:,.0f}, its cheapest option costs {cheapest:,.0f}")
+    return text
 
 
 def merged_reason(board: Board, v: IntentView, carrier: IntentView, month: str, tier: Tier) -> str:

@@ -13,12 +13,25 @@ interchangeable. So the model holds ~3 booleans per intent plus ~12 x 25 slot bo
 fits the catalog are left out, identical rows are kept once) - whatever the number of
 intents. Requested festival dates (Double 12) and leadership's S bursts are fixed starts.
 
+Two budgets: the counted days less the reserve, and (when the policy or the settings set
+one) the marketing budget less its hot-topic reserve in money, Σ cost of what is placed in
+whole yuan, each cost rounded up (domain.planning.money).
+
 Objective, lexicographic, in two stages: (1) maximise value = sum score x counted days
-(score x 10^6, integers); (2) with the value held at its optimum, minimise
+(score x 10^6, integers), or with settings `"objective": "gross_profit"` the sum of the
+placed options' gross profit after promotion at their tier (whole yuan, rounded); (2) with
+that held at its optimum, minimise
 -merges x w1 + moves x w2 + category repeats x w3 + weekday rank, weights that make it
 lexicographic (w3 > the largest weekday total, w2 > the largest repeats x w3 + weekday
 total, w1 > the largest of all that): with `"merge": true`, an intent merged into a
 partner rather than cut comes first (domain.planning.merges), then fewest moves.
+
+Money depends on an intent's tier, never on its month, so the money budget and the profit
+objective are written on one literal per (intent, tier) ("runs at this tier", the sum of
+its months' booleans), not on every (intent, month, tier): a knapsack over ~500 items
+instead of ~1,500 copies of them. Profit and cost are correlated (both grow with sales),
+the hard kind of knapsack: on the month booleans proving the optimum of 1,000 intents took
+20 s to over a minute depending on the budget; on the tier literals it takes under a second.
 
 Determinism: `random_seed` fixed and one search worker (`num_workers=1`): the search is
 then sequential and repeatable, and this 2-core machine is shared, so a portfolio of
@@ -44,7 +57,7 @@ from ortools.sat.python import cp_model
 from domain.campaign import PhaseName
 from domain.dates import plan_phases
 from domain.months import next_month, number_of
-from domain.planning import merges
+from domain.planning import merges, money
 from domain.planning.budget import Budget
 from domain.planning.candidates import PLACEABLE, Candidates, Option, burst_days
 from domain.planning.model import PlanInput
@@ -66,6 +79,7 @@ class Built:
     tie_parts: dict[str, Any]
     guards: dict[str, Any] = field(default_factory=dict)
     n_resource_rows: int = 0
+    scale: int = SCALE  # objective units per unit of value: SCALE for score x days, 1 for yuan
     z: dict[tuple[int, int], Any] = field(default_factory=dict)  # (merged, carrier) -> merge literal
 
 
@@ -160,6 +174,17 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     counted = {t: pol.rule(t).counted_days for t in Tier}
     rule(f"counted days within the budget less the reserve ({pol.yearly_budget_days} - "
          f"{pol.hot_topic_reserve_days} = {limit})", m.add(sum(counted[o.tier] * x[o.index] for o in opts) <= limit))
+    # the marketing budget less its reserve: the second budget, in whole yuan (domain.planning.money)
+    # money depends on the tier, never on the month: one literal per (intent, tier) carries it
+    held = _tier_literals(m, c, x)
+    money_limit = money.money_budget(pol)
+    priced = [(lit, o) for lit, o in held if o.cost > 0]
+    if money_limit is not None and priced:
+        cap = money.budget_units(money_limit)
+        if sum(o.cost for _, o in priced) > cap:
+            rule(f"marketing_budget: cost within the marketing budget less the reserve in money "
+                 f"({pol.marketing_budget:,.0f} - {pol.hot_topic_reserve_money:,.0f} = {money_limit:,.0f} yuan)",
+                 m.add(sum(o.cost * lit for lit, o in priced) <= cap))
     # targets (calibration): the placed A and B at most the targets
     tg = inp.settings.targets
     if tg is not None:
@@ -234,8 +259,11 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         for a, zs in sorted(into.items()):
             m.add(sum(x[k] for k in c.views[a].options) + sum(zs) <= 1)
 
-    # objective parts
-    value = sum(round(o.score * SCALE) * counted[o.tier] * x[o.index] for o in opts if counted[o.tier])
+    # objective parts: score x counted days (x SCALE), or gross profit after promotion (whole yuan)
+    if inp.settings.objective == "gross_profit":
+        value = sum(o.gp * lit for lit, o in held if o.gp)
+    else:
+        value = sum(round(o.score * SCALE) * counted[o.tier] * x[o.index] for o in opts if counted[o.tier])
     moves = sum(x[o.index] for o in opts if o.month != c.views[o.intent].preferred)
     reps = []
     by_cat: dict[tuple[str, str], list[Any]] = defaultdict(list)
@@ -264,7 +292,25 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
              "weekday_rank": weekday}
     if z:
         parts["merges"] = merged
-    return Built(model=m, x=x, y=y, value=value, tie=tie, guards=guards, n_resource_rows=rows, tie_parts=parts, z=z)
+    return Built(model=m, x=x, y=y, value=value, tie=tie, guards=guards, n_resource_rows=rows, tie_parts=parts, z=z,
+                 scale=1 if inp.settings.objective == "gross_profit" else SCALE)
+
+
+def _tier_literals(m: cp_model.CpModel, c: Candidates, x: list[Any]) -> list[tuple[Any, Option]]:
+    """Per intent and tier, the literal "runs at this tier" (its option's own when it has one
+    month, else a new one equal to their sum), with one of those options (same money)."""
+    groups: dict[tuple[int, Tier], list[Option]] = defaultdict(list)
+    for o in c.options:
+        groups[(o.intent, o.tier)].append(o)
+    out: list[tuple[Any, Option]] = []
+    for (i, t), os_ in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1].rank)):
+        if len(os_) == 1:
+            out.append((x[os_[0].index], os_[0]))
+            continue
+        u = m.new_bool_var(f"u{i}{t.value}")
+        m.add(u == sum(x[o.index] for o in os_))
+        out.append((u, os_[0]))
+    return out
 
 
 def _adjacent_months(m: cp_model.CpModel, by_cat: dict[tuple[str, str], list[Any]]) -> list[Any]:
@@ -308,10 +354,11 @@ _NAMES = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.I
 def solve(inp: PlanInput, c: Candidates, budget: Budget, progress: Progress | None) -> Solved:
     """Both stages and, when infeasible, the diagnosis, all within the one `budget`."""
     b = build_model(inp, c)
-    search = "CP-SAT, random_seed=7, num_workers=1 (sequential, repeatable); stages: value, then tie-breaks"
+    search = (f"CP-SAT, random_seed=7, num_workers=1 (sequential, repeatable); stages: "
+              f"{'gross profit (whole yuan)' if b.scale == 1 else 'value'}, then tie-breaks")
     # stage 1: the value
     b.model.maximize(b.value)
-    cb1 = _Callback(progress, 1, SCALE) if progress else None
+    cb1 = _Callback(progress, 1, b.scale) if progress else None
     a1 = budget.solve(b.model, cb1)
     st1, seconds = a1.status, a1.seconds
     if st1 == cp_model.INFEASIBLE:
@@ -321,7 +368,7 @@ def solve(inp: PlanInput, c: Candidates, budget: Budget, progress: Progress | No
         return Solved(_NAMES.get(st1, "unknown"), [], {}, None, None, seconds, {}, [], search)
     s1 = a1.solver
     v1 = round(s1.objective_value)
-    obj, bound = s1.objective_value / SCALE, s1.best_objective_bound / SCALE
+    obj, bound = s1.objective_value / b.scale, s1.best_objective_bound / b.scale
     xs1 = [bool(s1.value(v)) for v in b.x]
     ys1 = {k: bool(s1.value(v)) for k, v in b.y.items()}
     # stage 2: hold the value, then fewest moves, repeats, best weekdays (in what is left of the budget)

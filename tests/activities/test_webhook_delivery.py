@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from activities.webhooks import RESPONSE_CAP
 from domain.approvals import WebhookRule
 from infra.secret_box import SecretBox
-from store import eventstore, outbox
+from store import eventstore, subscriptions
 from tests.api.hooks import SECRET_KEY, Hanging, Receiver, Trickling, delivering, verify
 from tests.api.serve import serving
 from tests.conftest import wait_until
@@ -24,7 +24,7 @@ FAST = WebhookRule(first_retry_seconds=0.05, max_interval_seconds=0.1, max_attem
 
 
 async def subscribe(pool, sid: str, url: str, secret: str = SECRET) -> None:
-    await outbox.subscribe(pool, subscription_id=sid, url=url, events=["CampaignSubmitted"],
+    await subscriptions.subscribe(pool, subscription_id=sid, url=url, events=["CampaignSubmitted"],
                            secret_enc=SecretBox(SECRET_KEY).seal(secret), created_by="test", now=datetime.now(UTC))
 
 

@@ -97,6 +97,23 @@ async def test_season_end_to_end(api):
         assert lean["name"] == "lean" and set(lean["differences"]) == {"moved", "cut", "placed"}
         assert sum(m["counted_days"] for m in lean["months"].values()) == lean["summary"]["counted_days"]
         assert (await ops.get("/plans/2027/solution")).json()["summary"]["value"] == second["value"]
+        # money (issue 27): a gross-profit scenario under a marketing budget, side by side with the plan
+        r = await leader.post("/plans/2027/scenarios", json={"name": "profit", "settings": {"objective": "revenue"}})
+        assert r.status_code == 422 and "objective" in r.json()["error"]["message"]
+        r = await leader.post("/plans/2027/scenarios", json={
+            "name": "profit", "settings": {"objective": "gross_profit", "marketing_budget": 300_000_000}})
+        assert r.status_code == 201, r.text
+        cmp = (await ops.get("/plans/2027/scenarios")).json()
+        plan_s = cmp["plan"]["summary"]
+        profit = next(x for x in cmp["scenarios"] if x["name"] == "profit")
+        ps = profit["summary"]
+        assert ps["objective_kind"] == "gross_profit" and plan_s["objective_kind"] == "score_days"
+        assert ps["money_used"] <= 300_000_000 == ps["money_for_planned"] and plan_s["money_for_planned"] is None
+        assert ps["value_gross_profit"] >= plan_s["value_gross_profit"] - len(intents)  # whole yuan in the model
+        assert plan_s["value_score_days"] == plan_s["value"] >= ps["value_score_days"]
+        page = await leader.get("/plans/2027.html")
+        assert 'data-scenario="profit"' in page.text and 'data-scenario="lean"' in page.text
+        assert f'data-k="value_gross_profit">{ps["value_gross_profit"]:,.0f}<' in page.text
 
         assert (await ops.post("/plans/2027/publish")).status_code == 403
         r = await leader.post("/plans/2027/publish")

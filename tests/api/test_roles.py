@@ -36,6 +36,13 @@ def routes(cid: str):
         ("team load", "GET", "/teams/load?year=2027", None, {"approver", "leader", "ops"}),
         ("ics", "GET", "/calendar/2027.ics", None, {"owner", "other_line", "approver", "leader", "ops"}),
         ("csv", "GET", "/campaigns.csv", None, {"owner", "other_line", "approver", "leader", "ops"}),
+        # reference data: an allowed change here is refused by its content (422/404), so nothing changes
+        ("policy", "GET", "/policy/2027", None, {"owner", "other_line", "approver", "leader", "ops"}),
+        ("policy history", "GET", "/policy/2027/history", None, {"owner", "other_line", "approver", "leader", "ops"}),
+        ("policy change", "PATCH", "/policy/2027", {"changes": {"no_such_key": 1}, "reason": "r"}, {"leader", "ops"}),
+        ("business lines", "GET", "/business-lines", None, {"owner", "other_line", "approver", "leader", "ops"}),
+        ("business line change", "PATCH", "/business-lines/no_such_line",
+         {"changes": {"strategic_weight": 0.5}, "reason": "r"}, {"ops"}),
     ]
 
 

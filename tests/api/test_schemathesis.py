@@ -43,7 +43,7 @@ async def test_hostile_inputs_beyond_the_schema_give_no_server_error(api):
         for http in (food, anon):
             r = await http.post("/campaigns", content=huge, headers={"Content-Type": "application/json"})
             assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large", r.text
-        assert await api.pool.fetchval("SELECT count(*) FROM events") == 0
+        assert await api.pool.fetchval("SELECT count(*) FROM events WHERE campaign_id NOT LIKE 'line-%'") == 0  # seeded lines aside
 
         names = ["$x^$", r"a\b_c $\frac{", "=1+1", "+SUM(A1)", "-2", "@cmd"]
         r = await food.post("/campaigns", json=body("hostile-live", name=names[0]))

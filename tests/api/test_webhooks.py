@@ -148,3 +148,29 @@ async def test_without_a_secret_key_subscribing_is_503_naming_the_variable(dev_e
         assert r.status_code == 503, r.text
         assert r.json()["error"]["code"] == "not_configured" and "PROMOFLOW_SECRET_KEY" in r.json()["error"]["message"]
         assert (await ops.get("/webhooks")).json()["items"] == []
+
+
+async def test_subscribing_and_deleting_are_events_and_a_rebuild_gives_the_table_back(dev_env, pool):
+    from store.projections import rebuild
+
+    async with _app(dev_env, pool, secret_key=SECRET_KEY, webhook_allow="127.0.0.1") as ops:
+        kept = (await ops.post("/webhooks", json={"url": "http://127.0.0.1:9/a", "events": ["PolicyOverridden"],
+                                                  "secret": SECRET})).json()["id"]
+        gone = (await ops.post("/webhooks", json={"url": "http://127.0.0.1:9/b", "events": ["ReviewScored"],
+                                                  "secret": SECRET})).json()["id"]
+        assert (await ops.delete(f"/webhooks/{gone}")).status_code == 204
+        assert (await ops.delete(f"/webhooks/{gone}")).status_code == 404
+        rows = await pool.fetch("SELECT seq, type, actor, data FROM events WHERE campaign_id = $1 ORDER BY seq",
+                                f"webhook-{gone}")
+        assert [(r["seq"], r["type"], r["actor"]) for r in rows] == [
+            (1, "WebhookSubscribed", "yan.ops"), (2, "WebhookUnsubscribed", "yan.ops")]
+        assert rows[0]["data"]["url"] == "http://127.0.0.1:9/b" and rows[0]["data"]["events"] == ["ReviewScored"]
+        assert await pool.fetchval("SELECT count(*) FROM webhook_secrets WHERE subscription_id = $1", gone) == 0
+        listed = (await ops.get("/webhooks")).json()
+        assert [w["id"] for w in listed["items"]] == [kept]
+        await pool.execute("TRUNCATE webhook_subscriptions")
+        assert (await ops.get("/webhooks")).json()["items"] == []
+        await rebuild(pool)
+        assert (await ops.get("/webhooks")).json() == listed
+    sealed = await pool.fetchval("SELECT secret_enc FROM webhook_secrets WHERE subscription_id = $1", kept)
+    assert SecretBox(SECRET_KEY).open(sealed) == SECRET  # outside the log, untouched by the rebuild

@@ -57,3 +57,21 @@ def test_checker_catches_impure_imports(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import os\nfrom holidays import China\nimport random as r\nopen('x')\n")
     assert imported_roots(bad) - ALLOWED == {"os", "holidays", "random", "<call open>"}
+
+
+def test_the_core_and_the_event_store_load_no_solver():
+    """Only solving loads OR-Tools: the playbook core, the event types (which name the plan's
+    types) and the event store import without it (domain.planning's `plan` is imported
+    when first asked for)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, domain, domain.events, domain.policy, domain.planning, store.eventstore; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ortools'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=DOMAIN.parent, capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+    solve = subprocess.run([sys.executable, "-c", "import sys; from domain.planning import plan; "
+                            "print('ortools' in sys.modules)"], cwd=DOMAIN.parent, capture_output=True, text=True,
+                           timeout=120, check=True)
+    assert solve.stdout.strip() == "True"

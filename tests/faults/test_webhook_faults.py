@@ -24,7 +24,7 @@ from api.app import Deps, create_app
 from api.auth import TokenBook
 from infra.secret_box import SecretBox
 from infra.settings import Settings
-from store import background, eventstore, outbox
+from store import background, eventstore, subscriptions
 from tests.api.hooks import SECRET_KEY, Hanging, Receiver, verify
 from tests.api.serve import serving
 from tests.conftest import new_task_queue, wait_until
@@ -37,7 +37,7 @@ ENV = {"PROMOFLOW_SECRET_KEY": SECRET_KEY}
 
 
 async def _subscribe(pool, sid: str, url: str) -> None:
-    await outbox.subscribe(pool, subscription_id=sid, url=url, events=["CampaignSubmitted"],
+    await subscriptions.subscribe(pool, subscription_id=sid, url=url, events=["CampaignSubmitted"],
                            secret_enc=SecretBox(SECRET_KEY).seal(SECRET), created_by="test", now=datetime.now(UTC))
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from domain.approvals import WebhookRule
 from infra.secret_box import SecretBox
-from store import outbox
+from store import subscriptions
 from tests.api.hooks import SECRET_KEY
 from tests.api.serve import read_body, serving
 from tests.conftest import new_task_queue, wait_until
@@ -55,7 +55,7 @@ async def test_kill_9_worker_mid_delivery_loses_no_webhook(dev_env, db_dsn):
     pool = await asyncpg.create_pool(db_dsn, min_size=1, max_size=4)
     try:
         async with serving(receiver) as url:
-            await outbox.subscribe(pool, subscription_id="wh-kill", url=f"{url}/hook", events=["ReviewScored"],
+            await subscriptions.subscribe(pool, subscription_id="wh-kill", url=f"{url}/hook", events=["ReviewScored"],
                                    secret_enc=SecretBox(SECRET_KEY).seal("kill-9-secret"), created_by="test",
                                    now=datetime.now(UTC))
             tq = new_task_queue()

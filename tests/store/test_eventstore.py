@@ -74,18 +74,19 @@ async def test_the_log_is_append_only_even_for_direct_sql(pool):
 
 async def test_tailing_readers_never_skip_a_late_commit(pool):
     """A row with a lower position that commits later must not be skipped."""
+    seeded = (await eventstore.read_all(pool))[-1][0]  # after the seeded business lines' events
     slow = await pool.acquire()
     try:
         tx = slow.transaction()
         await tx.start()
         await eventstore.append(slow, submitted("late"))          # lower position, not committed
         await _append(pool, submitted("early"))                     # higher position, committed
-        seen = await eventstore.read_all(pool)
+        seen = await eventstore.read_all(pool, seeded)
         assert [e.campaign_id for _, e in seen] == []               # "early" waits behind "late"
         await tx.commit()
     finally:
         await pool.release(slow)
-    seen = await eventstore.read_all(pool)
+    seen = await eventstore.read_all(pool, seeded)
     assert [e.campaign_id for _, e in seen] == ["late", "early"]
     after = seen[0][0]
     assert [e.campaign_id for _, e in await eventstore.read_all(pool, after)] == ["early"]

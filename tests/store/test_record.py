@@ -11,7 +11,7 @@ import pytest
 
 from domain import events as ev
 from domain.tiers import Tier
-from store import outbox, projections
+from store import projections, subscriptions
 from store.eventstore import EventConflict, SeqGap
 from tests.store.helpers import AT, event, submitted
 
@@ -22,7 +22,7 @@ def scored(cid: str, seq: int = 2, score: float = 0.6) -> ev.Event:
 
 
 async def test_a_row_only_event_is_one_statement_and_a_retry_folds_nothing(pool):
-    await outbox.subscribe(pool, subscription_id="s-1", url="http://127.0.0.1:9/hook", events=["ReviewScored"],
+    await subscriptions.subscribe(pool, subscription_id="s-1", url="http://127.0.0.1:9/hook", events=["ReviewScored"],
                            secret_enc="12345678", created_by="t", now=datetime.now(UTC))
     assert projections.campaign_row_change(submitted("r-1")) is None  # a new row: the append + apply path
     assert projections.campaign_row_change(scored("r-1")) == ("in_review", {"score": 0.6, "proposed_tier": "B"})

@@ -18,7 +18,7 @@ from domain.policy import Policy
 from domain.results.actuals import ActualRow, Correction
 from domain.results.outcome import compute_outcome
 from domain.tiers import Tier
-from store import eventstore, outbox, projections, results, results_projection
+from store import eventstore, projections, results, results_projection, subscriptions
 from store.projections import rebuild
 from tests.store.test_rebuild import snapshot
 from tests.workflows.helpers import request
@@ -52,9 +52,9 @@ async def _campaigns(pool) -> dict[str, str]:
                            ev.MonthReserved(month="2027-05", tier=Tier.A, category="food", counted_days=7,
                                             hot_topic=False, phases=PHASES)]
             await results.append_direct(conn, ids[key], bodies, "lin.food", None, NOW)
-    await outbox.subscribe(pool, subscription_id="all-results", url="http://hooks.test/r", events=RESULT_TYPES,
+    await subscriptions.subscribe(pool, subscription_id="all-results", url="http://hooks.test/r", events=RESULT_TYPES,
                            secret_enc="s", created_by="yan.ops", now=NOW)
-    await outbox.subscribe(pool, subscription_id="outcomes", url="http://hooks.test/o", events=["CampaignOutcome"],
+    await subscriptions.subscribe(pool, subscription_id="outcomes", url="http://hooks.test/o", events=["CampaignOutcome"],
                            secret_enc="s", created_by="yan.ops", now=NOW)
     return ids
 

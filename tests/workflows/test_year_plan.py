@@ -134,6 +134,10 @@ async def test_a_season_from_intake_to_published_campaigns(engine):
     # the plan's settings are the year's policy overrides
     over = await pool.fetchval("SELECT overrides FROM policy_overrides WHERE year = $1", YEAR)
     assert over["yearly_budget_days"] == 150 and over["hot_topic_reserve_days"] == 12
+    # recorded as a policy change by the publishing leader, once (publishing again changes nothing)
+    changes = await pool.fetch("SELECT type, actor, reason FROM events WHERE campaign_id = $1", f"policy-{YEAR}")
+    assert [(c["type"], c["actor"]) for c in changes] == [("PolicyOverridden", LEADER.name)]
+    assert changes[0]["reason"].startswith(f"published plan-{YEAR}")
     # the plan's projection is rebuilt from the log like the others
     from store.projections import rebuild
 

@@ -6,6 +6,14 @@ with the domain's own functions. `violations(...)` lists what is broken ([] = va
 A `merged` decision (settings "merge": true) rides on its partner's campaign: the partner
 is placed as A or B in one of the merged intent's months, of the same line and category;
 the merged one has no tier, no burst, no days and no value of its own.
+
+Money (DOMAIN.md "Money"), recomputed with domain/money.py's `money_of` alone: a decision
+below the tier the intent asked for (its requested tier, else the highest its preferred
+month allows) runs on its forecast traffic x `downgrade_traffic_factor` per step (rounded
+to whole visits); the placed S, A and B cost at most the marketing budget less its reserve
+in money; no intent under its category's margin floor runs, except leadership's S, whose
+reason then says `margin_below_floor`; the summary's `value_gross_profit` and `money_used`
+are the sums over the placed S, A and B.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from domain.dates import is_day_off, months_touched, plan_phases
+from domain.money import Money, money_of
 from domain.months import month_key
 from domain.planning import PlanInput
 from domain.policy import Policy
@@ -30,7 +39,9 @@ def effective(inp: PlanInput) -> Policy:
         over["yearly_budget_days"] = st.budget
     if st.reserve is not None:
         over["hot_topic_reserve_days"] = st.reserve
-    return Policy.for_year(inp.year, over) if over else inp.policy
+    if st.marketing_budget is not None:
+        over["marketing_budget"] = st.marketing_budget
+    return inp.policy.model_copy(update=over) if over else inp.policy
 
 
 def caps(inp: PlanInput, pol: Policy, month: str) -> dict[Tier, int]:
@@ -55,11 +66,45 @@ def top_tier(pol: Policy, inp: PlanInput, it, month: str) -> Tier:
     return propose_tier(pol, score_in(pol, inp, it, month), int(month[5:7]), asked, req)
 
 
+def asked_tier(pol: Policy, inp: PlanInput, it) -> Tier:
+    """The tier an intent asked for: its requested tier, else the highest its preferred month
+    allows (thresholds, minimums, no A in the Spring Festival month)."""
+    if it.requested_tier is not None:
+        return it.requested_tier
+    top = top_tier(pol, inp, it, it.months[0])
+    if top == Tier.A and pol.is_spring_festival_month(it.months[0]):
+        req = it.model_copy(update={"month": it.months[0]})
+        top = propose_tier(pol, score_in(pol, inp, it, it.months[0]), int(it.months[0][5:7]), Tier.B, req)
+    return top
+
+
+def money_at(pol: Policy, inp: PlanInput, it, tier: Tier) -> Money:
+    """The intent's money at `tier`: the forecast traffic halved (the policy's factor) per step below the asked tier."""
+    steps = max(0, asked_tier(pol, inp, it).rank - tier.rank)
+    f = it.forecast
+    traffic = round(f.traffic * pol.downgrade_traffic_factor ** steps) if steps else f.traffic
+    return money_of(traffic * f.avg_order_value * f.conversion_rate, it.gross_margin, it.mechanics, it.paid_traffic)
+
+
+def plan_gross_profit(inp: PlanInput, decisions: list) -> float:
+    """Σ gross profit after promotion of the placed S, A and B, each at its tier."""
+    pol = effective(inp)
+    by = {it.request_id: it for it in inp.intents}
+    return sum(money_at(pol, inp, by[d.request_id], d.tier).gross_profit_after for d in decisions if d.tier in PLACED)
+
+
+def plan_money(inp: PlanInput, decisions: list) -> float:
+    """Σ cost to the marketing budget of the placed S, A and B, each at its tier."""
+    pol = effective(inp)
+    by = {it.request_id: it for it in inp.intents}
+    return sum(money_at(pol, inp, by[d.request_id], d.tier).cost for d in decisions if d.tier in PLACED)
+
+
 def burst(pol: Policy, tier: Tier, start: date) -> list[date]:
     return [start + timedelta(days=i) for i in range(pol.rule(tier).burst_days)]
 
 
-def violations(inp: PlanInput, decisions: list, value: float | None = None) -> list[str]:
+def violations(inp: PlanInput, decisions: list, value: float | None = None, summary=None) -> list[str]:
     pol = effective(inp)
     bad: list[str] = []
     by_id = defaultdict(list)
@@ -108,6 +153,19 @@ def violations(inp: PlanInput, decisions: list, value: float | None = None) -> l
             bad.append(f"{it.request_id}: {d.tier} above what the thresholds/minimums allow in {d.month}")
         if d.tier == Tier.A and pol.is_spring_festival_month(d.month):
             bad.append(f"{it.request_id}: A in the Spring Festival month")
+        m_after = it.money.margin_after
+        floor = pol.margin_floor_for(it.category)
+        if m_after < floor:
+            if it.request_id not in s_of:
+                bad.append(f"{it.request_id}: runs as {d.tier} with margin after promotion {m_after:.4f} "
+                           f"under the floor {floor}")
+            elif "margin_below_floor" not in d.reason:
+                bad.append(f"{it.request_id}: leadership's S under the margin floor, not flagged")
+        if getattr(d, "money", None) is not None:
+            want = money_at(pol, inp, it, d.tier)
+            for k in ("given_away", "cost", "margin_after", "gross_profit_after"):
+                if abs(getattr(d.money, k) - getattr(want, k)) > 1e-6 * max(1.0, abs(getattr(want, k))):
+                    bad.append(f"{it.request_id}: money.{k} {getattr(d.money, k)} != {getattr(want, k)} at {d.tier}")
         p = pins.get(it.request_id)
         if p is not None:
             if p.month and d.month != p.month:
@@ -190,6 +248,12 @@ def violations(inp: PlanInput, decisions: list, value: float | None = None) -> l
     used = sum(pol.rule(d.tier).counted_days for _, d, _ in placed)
     if used > pol.yearly_budget_days - pol.hot_topic_reserve_days:
         bad.append(f"counted days {used} > {pol.yearly_budget_days - pol.hot_topic_reserve_days}")
+    # the marketing budget less its reserve in money
+    money_used = sum(money_at(pol, inp, it, d.tier).cost for it, d, _ in placed)
+    if pol.marketing_budget is not None:
+        room = pol.marketing_budget - pol.hot_topic_reserve_money
+        if money_used > room + 1e-6 * max(1.0, room):
+            bad.append(f"money used {money_used:,.2f} > the marketing budget less the reserve {room:,.2f}")
     # bursts never share a day
     owner: dict[date, str] = {}
     for it, _, days in placed:
@@ -230,6 +294,13 @@ def violations(inp: PlanInput, decisions: list, value: float | None = None) -> l
         total = sum(d.score * pol.rule(d.tier).counted_days for _, d, _ in placed)
         if abs(total - value) > 1e-6:
             bad.append(f"value {value} != {total} from the decisions")
+    if summary is not None:
+        gp = sum(money_at(pol, inp, it, d.tier).gross_profit_after for it, d, _ in placed)
+        for name, got, want in (("value_gross_profit", summary.value_gross_profit, gp),
+                                ("money_used", summary.money_used, money_used),
+                                ("value_score_days", summary.value_score_days, summary.value)):
+            if abs(got - want) > 0.01:
+                bad.append(f"summary {name} {got} != {want} from the decisions")
     return bad
 
 

@@ -10,7 +10,8 @@ LINES = ["food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_b
 
 
 def intent(n: int, line: int, months: list[int], tier: str | None, revenue: float, traffic: int,
-           margin: float = 0.3, burst_start: str | None = None) -> Intent:
+           margin: float = 0.3, burst_start: str | None = None, mechanics: list[dict] | None = None,
+           paid_traffic: float | None = None) -> Intent:
     ms = [f"{YEAR}-{m:02d}" for m in months]
     body = {
         "request_id": f"g{n:04d}", "name": f"generated {n}", "business_line": LINES[line],
@@ -18,6 +19,10 @@ def intent(n: int, line: int, months: list[int], tier: str | None, revenue: floa
         "gross_margin": margin,
         "forecast": {"traffic": traffic, "avg_order_value": 100.0, "conversion_rate": 0.05},
     }
+    if mechanics:
+        body["mechanics"] = mechanics
+    if paid_traffic is not None:
+        body["paid_traffic"] = paid_traffic
     if burst_start is not None and burst_start[:7] == ms[0]:
         body["burst_start"] = burst_start
     return Intent.model_validate(body)

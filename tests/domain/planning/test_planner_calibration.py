@@ -71,10 +71,11 @@ def test_targets_already_met_keep_the_policy_thresholds(free):
 
 
 def test_a_target_thresholds_cannot_reach_stays_a_cap():
-    # B can never drop to 10 by the B threshold alone (b <= a): A-worthy intents past the A caps run as B
-    sol = plan(example(settings=Settings(targets={"B": 10})))
+    # B can never drop to 8 by the B threshold alone (b <= a): A-worthy intents past the A caps run as B
+    # (10 was out of reach too before the example year stated its mechanics: depth lowers m' and the scores)
+    sol = plan(example(settings=Settings(targets={"B": 8})))
     assert sol.summary.calibration["met_by"] == {"B": "cap"}
-    assert sol.summary.tiers["B"] <= 10
+    assert sol.summary.tiers["B"] <= 8
 
 
 def test_zero_targets_leave_only_leadership_s():
