@@ -51,6 +51,8 @@ TARGETS = [
      lambda o: round(o["planner"]["versus_fcfs"]["example"]["planner_over_arrival_best"], 3), ">=", 1.0),
     ("planner ÷ best first come, first served (80)",
      lambda o: round(o["planner"]["versus_fcfs"]["80"]["planner_over_arrival_best"], 3), ">=", 1.0),
+    *((f"web page {page} p95 (ms)", lambda o, page=page: o["web"]["pages"][page]["p95_ms"], "<=", 150)
+      for page in ("inbox", "list", "campaign")),
 ]
 
 
@@ -72,6 +74,12 @@ def table(o: dict) -> str:
         add(f"  7 planner (CP-SAT, {p['orders']} first-come-first-served orders, seed {p['seed']}, "
             f"limit {p['time_limit_s']} s; rung {p['wall_s']} s):")
         lines.extend("    " + x for x in planner_lines(p))
+    if "web" in o:
+        w = o["web"]
+        add(f"  8 web pages ({w['campaigns_in_read_model']} campaigns, {w['in_review']} in review; ms, one at a time):")
+        for page, f in w["pages"].items():
+            add(f"    {page:<9} p50 {f['p50_ms']:>6}  p95 {f['p95_ms']:>6}  max {f['max_ms']:>6}  "
+                f"SQL statements {f['statements_per_page']:g}  ({f['path']})")
     add("")
     add("targets:")
     for label, get, op, limit in TARGETS:

@@ -17,12 +17,16 @@ time-skipping test server; every rung uses the same worker settings
   6 eventstore appends/s through store.eventstore.append + projections.apply vs pgbench
   7 planner    the year planner (pure CPU, after the servers stop): the example year, 80, 1,000
                and 5,000 generated intents; planner vs first come, first served (20 orders)
+  8 web        the web app's pages with 2,000 campaigns in the read model: inbox, list (50 rows),
+               a campaign's page with 200 events; p50/p95 ms and SQL statements per page
+               (bench.web_pages, its own PostgreSQL and in-memory dev server, after the others)
 
 Prints a table; writes bench/results/latest.json (and profile-campaign.txt).
 
 This module is the run: sizes, the servers' lifetime, the order of the rungs, the
 files it writes. The rungs are bench.rungs (1 to 4), bench.profiler (3p),
-bench.playbook (5), bench.eventstore (6) and bench.planner (7, also runnable alone);
+bench.playbook (5), bench.eventstore (6), bench.planner (7, also runnable alone) and
+bench.web_pages (8, also runnable alone);
 bench.report turns the results into text.
 """
 
@@ -45,6 +49,7 @@ from bench.playbook import rung_playbook
 from bench.profiler import rung_profile
 from bench.report import ratios, table
 from bench.rungs import combine, rung_campaign, rung_floor, rung_latency, rung_noop, rung_open
+from bench.web_pages import run as web_pages
 from infra import heap
 from stack.database import prepare_database
 from stack.embedded import start_postgres
@@ -53,9 +58,16 @@ from store.db import create_pool
 RESULTS = Path(__file__).resolve().parent / "results"
 
 FULL = {"noop": 500, "floor": 300, "campaign": 300, "latency": 50, "profile": 100, "open": 2000, "es_seconds": 10,
-        "planner": [80, 1000, 5000], "planner_orders": 20}
+        "planner": [80, 1000, 5000], "planner_orders": 20, "web": (2000, 200, 200, 200)}
 QUICK = {"noop": 50, "floor": 30, "campaign": 30, "latency": 20, "profile": 20, "open": 100, "es_seconds": 3,
-         "planner": [80, 1000], "planner_orders": 5}
+         "planner": [80, 1000], "planner_orders": 5, "web": (300, 50, 200, 20)}
+
+
+def web_rung(sizes: dict) -> dict:
+    campaigns, in_review, events, requests = sizes["web"]
+    say(f"8 web pages: {campaigns} campaigns ({in_review} in review), a campaign of {events} events, "
+        f"{requests} requests a page")
+    return asyncio.run(web_pages(campaigns, events, requests, in_review))
 
 
 def planner_rung(sizes: dict) -> dict:
@@ -156,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(writes results/open-N.json, leaves latest.json alone)")
     ap.add_argument("--only-planner", action="store_true", help="run only the planner rung, no server "
                     "(writes results/planner.json, leaves latest.json alone)")
+    ap.add_argument("--only-web", action="store_true", help="run only the web pages rung (8) "
+                    "(writes results/web.json, leaves latest.json alone)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = ap.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
@@ -164,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.campaigns is not None:
         sizes["floor"] = sizes["campaign"] = args.campaigns
     RESULTS.mkdir(exist_ok=True)
+    if args.only_web:
+        t0 = time.perf_counter()
+        out = {"machine": machine(), "quick": args.quick, "sizes": sizes, "web": web_rung(sizes)}
+        out["total_wall_s"] = round(time.perf_counter() - t0, 1)
+        (RESULTS / "web.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
+        print(table(out))
+        return 0
     if args.only_planner:
         t0 = time.perf_counter()
         out = {"machine": machine(), "quick": args.quick, "sizes": sizes, "planner": planner_rung(sizes)}
@@ -181,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(data, ignore_errors=True)
     if not args.only_open:
         out["planner"] = planner_rung(sizes)  # CPU only: once the servers are stopped
+        out["web"] = web_rung(sizes)  # its own servers, once the ladder's are stopped
         out["ratios"] = ratios(out)
     out["total_wall_s"] = round(time.perf_counter() - t0, 1)
     if args.only_open:

@@ -14,22 +14,30 @@ whatever `reset` is). tests/store/test_pool.py keeps the code to these rules.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import asyncpg
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def _init_connection(conn: asyncpg.Connection, query_logger: Callable[[Any], None] | None = None) -> None:
     for typ in ("json", "jsonb"):
         await conn.set_type_codec(typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    if query_logger is not None:
+        conn.add_query_logger(query_logger)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """Nothing to reset (see the module docstring); an open transaction is rolled back before this."""
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection,
-                                     reset=_keep_session)
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10,
+                      query_logger: Callable[[Any], None] | None = None) -> asyncpg.Pool:
+    """`query_logger` (tests and benches): called with each statement a connection runs
+    (asyncpg's `LoggedQuery`), e.g. to count the statements of a page."""
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size,
+                                     init=partial(_init_connection, query_logger=query_logger), reset=_keep_session)
 
 
 async def ping(pool: asyncpg.Pool, timeout: float) -> None:

@@ -26,7 +26,7 @@ from domain.status import Status
 from domain.tiers import Tier
 from store import reads, reference
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import CampaignInput, CampaignState
+from workflows.messages import Actor, CampaignInput, CampaignState
 
 log = logging.getLogger("promoflow.api")
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -35,15 +35,24 @@ router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 @router.post("", status_code=201, response_model=CampaignState,
              responses={200: {"description": "the same request_id again: the existing campaign"}})
 async def submit(body: CampaignRequest, response: Response, actor: CurrentActor, d: AppDeps) -> CampaignState:
+    state, created = await start_campaign(d, actor, body)
+    response.headers["Location"] = f"/campaigns/{state.campaign_id}"
+    if not created:
+        response.status_code = 200
+    return state
+
+
+async def start_campaign(d: Deps, actor: Actor, body: CampaignRequest) -> tuple[CampaignState, bool]:
+    """`POST /campaigns`'s use case (the route and the web app's form): the checks, then the
+    workflow started and scored; answers the state and whether it was started now (False:
+    the same request_id again, the existing campaign)."""
     require_role(actor, "business_line")
     if body.business_line != actor.business_line:
         raise ApiError(403, "forbidden", f"{actor.name} submits for {actor.business_line}, not {body.business_line}")
     campaign_id = campaign_id_for(body.business_line, body.request_id)
-    response.headers["Location"] = f"/campaigns/{campaign_id}"
     handle = d.client.get_workflow_handle(campaign_id)
     if await wf.exists(handle):
-        response.status_code = 200
-        return await wf.state(handle)
+        return await wf.state(handle), False
     await _check_request(d, body)
     # Start and wait for the score in one call (update-with-start): the answer shows the
     # campaign in review with its score and proposed tier, so an approver may act at once.
@@ -59,16 +68,15 @@ async def submit(body: CampaignRequest, response: Response, actor: CurrentActor,
             CampaignWorkflow.scored, start_workflow_operation=start,
             rpc_timeout=timedelta(seconds=d.settings.score_wait_s))
     except WorkflowAlreadyStartedError:  # it ended meanwhile (a concurrent duplicate, then cancelled)
-        response.status_code = 200
-        return await wf.state(handle)
+        return await wf.state(handle), False
     except WorkflowUpdateRPCTimeoutOrCancelledError:  # no worker scored it in time: say what is known
         if not await wf.exists(handle):
             raise ApiError(503, "unavailable", "the engine did not answer in time and nothing was started; "
                                                "send the same request again") from None
         log.warning("campaign started, not yet scored", extra={"campaign_id": campaign_id})
-        return CampaignState.initial(campaign_id, body, actor)
+        return CampaignState.initial(campaign_id, body, actor), True
     log.info("campaign started", extra={"campaign_id": campaign_id, "status": state.status.value})
-    return state
+    return state, True
 
 
 @router.get("", response_model=CampaignList)
@@ -111,19 +119,31 @@ async def campaign_events(campaign_id: str, actor: CurrentActor, d: AppDeps, pag
         d.pool, campaign_id, limit=page.limit, offset=page.offset)]
 
 
+class RequestProblems(ApiError):
+    """422 `invalid_request` naming each problem; `fields` says which request field each is
+    about ("" when it is about the request as a whole), for a form to show it beside its field."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        messages = [m for _, m in problems]
+        super().__init__(422, "invalid_request", "; ".join(messages), messages)
+        self.fields: dict[str, str] = {}
+        for field, message in problems:
+            self.fields[field] = f"{self.fields[field]}; {message}" if field in self.fields else message
+
+
 async def _check_request(d: Deps, body: CampaignRequest) -> None:
     """Rules that need the engine's data: nothing is started when one fails."""
-    problems = []
+    problems: list[tuple[str, str]] = []
     if body.business_line not in await reference.known_business_lines(d.pool):
-        problems.append(f"unknown business line {body.business_line!r}")
+        problems.append(("business_line", f"unknown business line {body.business_line!r}"))
     policy = await reference.policy_for(d.pool, body.year)
     today = local_date(policy, datetime.now(UTC))
     if body.month < today.strftime("%Y-%m"):
-        problems.append(f"month {body.month} is in the past")
+        problems.append(("month", f"month {body.month} is in the past"))
     elif body.burst_start is not None:
         choice = choose_burst_start(policy, body.requested_tier or Tier.B, body.month, body.burst_start, today,
                                     body.hot_topic)
         if choice.burst_start is None:
-            problems.extend(choice.reasons)
+            problems.extend(("burst_start", r) for r in choice.reasons)
     if problems:
-        raise ApiError(422, "invalid_request", "; ".join(problems), problems)
+        raise RequestProblems(problems)

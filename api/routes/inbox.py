@@ -8,7 +8,7 @@ delegations match the caller's identity (`Actor.actor_id`), not its name."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -64,6 +64,7 @@ async def my_inbox(actor: CurrentActor, d: AppDeps, page: Page) -> Inbox:
     now = datetime.now(UTC)
     rows = await inbox.in_review(d.pool)
     policies: dict[int, Policy] = {}
+    held_on: dict[date, list[Any]] = {}
     items: list[InboxItem] = []
     for row in rows:
         year = int(row["month"][:4])
@@ -78,8 +79,11 @@ async def my_inbox(actor: CurrentActor, d: AppDeps, page: Page) -> Inbox:
         mine = is_assignee(policy, tier, row["business_line"], actor.actor_id, actor.role) or (
             row["escalated_at"] is not None and actor.role in policy.assignment.escalation_roles)
         principal = None
-        if not mine:
-            held = await delegations.active(d.pool, local_date(policy, now), to=actor.actor_id)
+        if not mine:  # what I hold as a delegate today: read once per day, not once per row
+            day = local_date(policy, now)
+            if day not in held_on:
+                held_on[day] = await delegations.active(d.pool, day, to=actor.actor_id)
+            held = held_on[day]
             principal = next((g.from_name for g in held if g.from_line != row["business_line"]
                               and is_assignee(policy, tier, row["business_line"], g.from_id, g.from_role)), None)
             if principal is None:

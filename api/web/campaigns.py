@@ -1,7 +1,9 @@
 """`/app/campaigns` (every role; a business line sees its own): the read model's list
 (store/reads.py `list_campaigns`, what `GET /campaigns` reads) with filters (status, tier,
-month, line) and paging by limit/offset; a `New campaign` link for a line. A minimal page
-that later pages (the campaign's own page, the new-campaign form) build on."""
+month, line) and paging by limit/offset, the money columns (cost, margin after) where the
+read model has them; a `New campaign` link for a line. Its router also carries the
+campaign pages under /app/campaigns/ (the new-campaign form first, so `new` is never read as
+an id; then the campaign's page and its actions)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.paging import MAX_LIMIT
+from api.web import campaign_actions, campaign_page, new_campaign
+from api.web.formats import install_filters
 from api.web.render import WebError, render
 from api.web.session import WebActor
 from domain.months import MONTH_PATTERN
@@ -21,6 +25,7 @@ from store import reads
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
+install_filters()
 
 
 @router.get("/app/campaigns", response_class=HTMLResponse)
@@ -52,3 +57,7 @@ async def campaigns_page(request: Request, actor: WebActor,
                   prev_url=page_url(max(0, offset - limit)) if offset > 0 else None,
                   next_url=page_url(offset + limit) if offset + limit < total else None,
                   export_url="/campaigns.csv" + (f"?{urlencode(filters)}" if filters else ""))
+
+
+for _pages in (new_campaign.router, campaign_page.router, campaign_actions.router):
+    router.include_router(_pages)

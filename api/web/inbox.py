@@ -75,7 +75,7 @@ async def decide(form: FormContext) -> HTMLResponse:
     ids = form.values("campaign_id")
     action = form.value("action")
     if not ids:
-        raise FormInvalid({"campaign_id": "Select at least one campaign."})
+        raise FormInvalid({"campaign_id": "Tick at least one campaign."})
     if len(ids) > DECISIONS_PER_CALL:
         raise FormInvalid({"campaign_id": f"At most {DECISIONS_PER_CALL} campaigns at once."})
     errors: dict[str, str] = {}
