@@ -1,0 +1,104 @@
+"""The remaining jobs in the browser (issue 26): business lines, delegations, webhooks, a
+campaign's actuals and the history import. Each page's main action is done in Chromium and
+its effect checked in the event log with the signed-in person as actor; a forged form (no
+CSRF token) is a 403 page and changes nothing; axe-core finds no serious/critical violation."""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import aclosing
+from datetime import date, timedelta
+
+from store import eventstore
+from tests.api.web.conftest import Web, axe_violations, http_sign_in, shot, signed_in
+
+
+async def no_violations(page) -> None:
+    violations = await axe_violations(page)
+    assert not violations, json.dumps(violations, indent=1)[:3000]
+
+
+async def forged(web: Web, name: str, path: str, data: dict) -> None:
+    """The form posted by a signed-in person without the CSRF token: a 403 page."""
+    http, _ = await http_sign_in(web, name)
+    async with aclosing(http):
+        answer = await http.post(path, data=data)
+        assert answer.status_code == 403, answer.text
+
+
+async def test_ops_change_a_line_from_its_page(web: Web, browser):
+    line = "beauty"
+    async with web.bearer("lin.food") as http:
+        before = next(x for x in (await http.get("/business-lines")).json()["items"] if x["business_line"] == line)
+    weight = 0.31 if before["strategic_weight"] != 0.31 else 0.32
+    await forged(web, "yan.ops", "/app/business-lines", {"line": line, "strategic_weight": "0.9", "reason": "x"})
+    context, page = await signed_in(browser, web, "yan.ops", bypass_csp=True)
+    try:
+        await page.goto("/app/business-lines")
+        await page.get_by_label("Business line").select_option(line)
+        await page.get_by_label("Strategic weight (0 to 1)").fill("7")
+        await page.get_by_label("Reason").fill("too much")
+        await page.get_by_role("button", name="Change the line").click()
+        await page.wait_for_selector("#ln-strategic_weight-error")
+        await page.get_by_label("Strategic weight (0 to 1)").fill(str(weight))
+        await page.get_by_label("Reason").fill("beauty matters more this year")
+        await page.get_by_role("button", name="Change the line").click()
+        await page.wait_for_selector('[role="status"]:has-text("Changed")')
+        assert str(weight) in await page.inner_text(f'#lines tr[data-line="{line}"]')
+        await no_violations(page)
+        await shot(page, "lines")
+    finally:
+        await context.close()
+    events = await eventstore.read_stream(web.pool, f"line-{line}")
+    last = events[-1]
+    assert (last.type, last.actor, last.reason) == ("BusinessLineChanged", "yan.ops", "beauty matters more this year")
+    assert last.data["changes"] == {"strategic_weight": weight}
+    assert last.seq == before["version"] + 1  # the refused value recorded nothing
+
+
+async def test_a_line_reads_the_lines_without_the_form(web: Web, browser):
+    context, page = await signed_in(browser, web, "lin.food")
+    try:
+        await page.goto("/app/business-lines")
+        assert await page.locator("#lines tbody tr").count() >= 1
+        assert await page.locator("#line-form").count() == 0
+    finally:
+        await context.close()
+    http, csrf = await http_sign_in(web, "lin.food")
+    async with aclosing(http):
+        answer = await http.post("/app/business-lines", data={"csrf_token": csrf, "line": "food",
+                                                               "strategic_weight": "1", "reason": "mine"})
+        assert answer.status_code == 403 and "may not do this" in answer.text
+
+
+async def test_an_approver_grants_and_revokes_a_delegation(web: Web, browser):
+    start = date.today() + timedelta(days=40)
+    until = start + timedelta(days=2)
+    await forged(web, "jun.approver", "/app/delegations", {"to": "hua.approver", "from": str(start),
+                                                           "until": str(until)})
+    context, page = await signed_in(browser, web, "jun.approver", bypass_csp=True)
+    try:
+        await page.goto("/app/delegations")
+        await page.get_by_label("To (a principal's name)").fill("lin.food")
+        await page.get_by_label("From (first day)").fill(str(start))
+        await page.get_by_label("Until (last day, included)").fill(str(until))
+        await page.get_by_role("button", name="Grant").click()
+        await page.wait_for_selector("#dg-to-error")  # an approver delegates only to an approver
+        await page.get_by_label("To (a principal's name)").fill("hua.approver")
+        await page.get_by_role("button", name="Grant").click()
+        await page.wait_for_selector('[role="status"]:has-text("granted")')
+        did = re.search(r"granted ([0-9a-f]+)", await page.inner_text('[role="status"]')).group(1)
+        row = page.locator(f'#given tr[data-id="{did}"]')
+        assert "hua.approver" in await row.inner_text()
+        await no_violations(page)
+        await shot(page, "delegations")
+        await row.get_by_role("button", name=re.compile("Revoke")).click()
+        await page.wait_for_selector('[role="status"]:has-text("revoked")')
+        assert "revoked" in await page.locator(f'#given tr[data-id="{did}"]').inner_text()
+    finally:
+        await context.close()
+    events = await eventstore.read_stream(web.pool, f"delegation-{did}")
+    assert [(e.type, e.actor) for e in events] == [("DelegationGranted", "jun.approver"),
+                                                   ("DelegationRevoked", "jun.approver")]
+    assert events[0].data["to"] == "hua.approver"
