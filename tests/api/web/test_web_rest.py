@@ -102,3 +102,43 @@ async def test_an_approver_grants_and_revokes_a_delegation(web: Web, browser):
     assert [(e.type, e.actor) for e in events] == [("DelegationGranted", "jun.approver"),
                                                    ("DelegationRevoked", "jun.approver")]
     assert events[0].data["to"] == "hua.approver"
+
+
+async def test_ops_subscribe_look_redrive_and_delete_a_webhook(web: Web, browser):
+    url = "http://127.0.0.1:9/web-rest-hook"
+    await forged(web, "yan.ops", "/app/webhooks", {"url": url, "events": "IntentUnpinned", "secret": "s3cret-s3cret"})
+    context, page = await signed_in(browser, web, "yan.ops", bypass_csp=True)
+    try:
+        await page.goto("/app/webhooks")
+        assert url not in await page.content()  # the forged form subscribed nothing
+        await page.get_by_label("URL").fill("http://example.invalid/hook")
+        await page.get_by_label("Secret (at least 8 characters, never shown again)").fill("s3cret-s3cret")
+        await page.get_by_label("IntentUnpinned").check()
+        await page.get_by_role("button", name="Subscribe").click()
+        await page.wait_for_selector("#wh-url-error")  # not on the allow-list
+        await page.get_by_label("URL").fill(url)
+        await page.get_by_label("Secret (at least 8 characters, never shown again)").fill("s3cret-s3cret")
+        await page.get_by_label("IntentUnpinned").check()
+        await page.get_by_role("button", name="Subscribe").click()
+        await page.wait_for_selector('[role="status"]:has-text("subscribed")')
+        wid = re.search(r"subscribed ([0-9a-f]+)", await page.inner_text('[role="status"]')).group(1)
+        assert "s3cret" not in await page.content()
+        await no_violations(page)
+        await shot(page, "webhooks")
+        await page.locator(f'#webhooks tr[data-id="{wid}"] a').click()
+        await page.wait_for_url(f"**/app/webhooks/{wid}")
+        await page.get_by_role("button", name="Redrive the dead deliveries").click()
+        await page.wait_for_selector('[role="status"]:has-text("Redriven: 0")')
+        await no_violations(page)
+        await page.goto("/app/webhooks")
+        await page.locator(f'#webhooks tr[data-id="{wid}"]').get_by_role("button", name=re.compile("Delete")).click()
+        await page.wait_for_selector('[role="status"]:has-text("deleted")')
+        assert await page.locator(f'#webhooks tr[data-id="{wid}"]').count() == 0
+    finally:
+        await context.close()
+    events = await eventstore.read_stream(web.pool, f"webhook-{wid}")
+    assert [(e.type, e.actor) for e in events] == [("WebhookSubscribed", "yan.ops"), ("WebhookUnsubscribed", "yan.ops")]
+    assert events[0].data["url"] == url and events[0].data["events"] == ["IntentUnpinned"]
+    line, csrf = await http_sign_in(web, "lin.food")
+    async with aclosing(line):
+        assert (await line.get("/app/webhooks")).status_code == 403
