@@ -118,6 +118,13 @@ def load_actuals(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     return [(n, {"campaign_id": cid, **day(r)}) for n, cid, r in rows]
 
 
+def csv_actuals(name: str, text: str) -> list[tuple[int, dict[str, Any]]]:
+    """`load_actuals` of a CSV's text (an upload; `name` for the messages): (file row number,
+    row) pairs, the header being row 1; `CliError` when a column is missing."""
+    rows, day = _csv_rows(name, text.removeprefix("\ufeff"))
+    return [(n, {"campaign_id": cid, **day(r)}) for n, cid, r in rows]
+
+
 def _csv_rows(path: str | Path, text: str) -> tuple[Read, Callable[[Any], dict[str, Any]]]:
     """A CSV's rows by column position (a file has tens of thousands: a dict per row from
     `csv.DictReader` and a comprehension per field cost twice the reading); extra columns

@@ -23,12 +23,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiError
-from api.web import campaigns, delegations, inbox, lines, login, plans, policy, preparation, sso, webhooks
+from api.web import campaigns, delegations, inbox, lines, login, plans, policy, preparation, results, sso, webhooks
 from api.web.render import LoginRequired, WebError, error_page
 from api.web.session import login_url
 
 ROUTERS = (login.router, sso.router, inbox.router, campaigns.router, plans.router, preparation.router,
-           policy.router, lines.router, delegations.router, webhooks.router)
+           policy.router, lines.router, delegations.router, webhooks.router,
+           results.router)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from contextlib import aclosing
 from datetime import date, timedelta
 
@@ -142,3 +143,57 @@ async def test_ops_subscribe_look_redrive_and_delete_a_webhook(web: Web, browser
     line, csrf = await http_sign_in(web, "lin.food")
     async with aclosing(line):
         assert (await line.get("/app/webhooks")).status_code == 403
+
+
+async def test_ops_import_history_then_upload_actuals_from_the_campaign_page(web: Web, browser):
+    from tests.api.test_results_api import history_item
+
+    rid = f"wr-h-{uuid.uuid4().hex[:8]}"
+    good = history_item(rid, "2026-09", date(2026, 9, 7), 400_000.0)
+    bad = history_item(f"{rid}-bad", "2026-09", date(2026, 9, 14), 1.0)
+    bad["actuals"][3]["orders"] = 10**6  # orders > traffic
+    cid = f"campaign-food-{rid}"
+    file = {"name": "history.json", "mimeType": "application/json",
+            "buffer": json.dumps({"campaigns": [good, bad]}).encode()}
+    await forged(web, "yan.ops", "/app/history", {"file": "{}"})
+    context, page = await signed_in(browser, web, "yan.ops", bypass_csp=True)
+    try:
+        await page.goto("/app/history")
+        await no_violations(page)
+        await page.get_by_label("History file (JSON)").set_input_files(file)
+        await page.get_by_role("button", name="Import").click()
+        await page.wait_for_selector('[role="status"]:has-text("1 created")')
+        assert "1 invalid" in await page.inner_text('[role="status"]')
+        assert "row 3" in await page.inner_text("#history-results")
+        await shot(page, "history")
+        await page.get_by_role("link", name=cid).click()
+        await page.wait_for_url(f"**/app/campaigns/{cid}")
+        await no_violations(page)
+        header = "campaign_id,date,traffic,orders,gmv,gross_profit\n"
+        wrong = header + f"{cid},2026-09-07,100000,2000,450000,90000\nanother,2026-09-08,1,1,1,1\n{cid},2026-09-09,x,1,1,1\n"
+        await page.get_by_label("Actuals file (CSV)").set_input_files(
+            {"name": "a.csv", "mimeType": "text/csv", "buffer": wrong.encode()})
+        await page.get_by_role("button", name="Upload the actuals").click()
+        await page.wait_for_selector("#actuals-problems")
+        problems = await page.inner_text("#actuals-problems")
+        assert "row 3: campaign_id 'another'" in problems and "row 4: traffic" in problems, problems
+        await no_violations(page)
+        await page.go_back()
+        right = header + f"{cid},2026-09-07,100000,2000,450000,90000\n"
+        await page.get_by_label("Actuals file (CSV)").set_input_files(
+            {"name": "a.csv", "mimeType": "text/csv", "buffer": right.encode()})
+        await page.get_by_role("button", name="Upload the actuals").click()
+        await page.wait_for_selector('[role="status"]:has-text("1 corrected")')
+        await shot(page, "actuals")
+    finally:
+        await context.close()
+    events = await eventstore.read_stream(web.pool, cid)
+    assert events[0].actor == "yan.ops"
+    corrected = [e for e in events if e.type == "ActualsCorrected"]
+    assert len(corrected) == 1 and corrected[0].actor == "yan.ops"  # the refused upload recorded nothing
+    assert await eventstore.read_stream(web.pool, f"campaign-food-{rid}-bad") == []
+    line, csrf = await http_sign_in(web, "lin.food")
+    async with aclosing(line):
+        assert (await line.get("/app/history")).status_code == 403
+        answer = await line.post("/app/history", data={"csrf_token": csrf}, files={"file": ("h.json", b"[]")})
+        assert answer.status_code == 403
