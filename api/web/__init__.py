@@ -9,7 +9,8 @@ Server-rendered pages under /app, one concern per module:
 - `render.py`: `render(request, template, **ctx)` (the layout, the person, the navigation bar,
   the CSRF token), `WebError`, `LoginRequired`, the navigation bar's `NAV`.
 - `login.py` (the door, demo sign-in, sign-out), `sso.py` (OIDC sign-in), one router per
-  page (`inbox.py`, `campaigns.py`), `install.py` (the wiring, security headers, error pages).
+  page (`inbox.py`, `campaigns.py`, `lines.py`, `delegations.py`, `webhooks.py`, `results.py`, ...),
+  `install.py` (the wiring, security headers, error pages).
 
 Templates are in api/templates/app/ (base.html is the layout), the stylesheet is
 api/static/app.css, htmx is vendored in api/static/vendor/.
