@@ -46,3 +46,14 @@ def sql_in_any(path: Path) -> list[str]:
         return sql_in(path)
     finally:
         ROOT = saved
+
+
+def test_no_transaction_opened_in_the_api_or_the_cli():
+    """Transactions open in one place: the use cases (services/) and the store; a route
+    translates HTTP and calls them."""
+    found = []
+    for path in [p for d in ("api", "cli") for p in sorted((ROOT / d).rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "transaction":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, "transactions opened outside services/ and store/: " + ", ".join(found)

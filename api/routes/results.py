@@ -45,6 +45,7 @@ from domain.campaign import CampaignRequest, campaign_id_for
 from domain.dates import local_date
 from domain.results.actuals import ActualRow, check_rows, errors_message
 from domain.results.outcome import compute_outcome
+from services import results as results_cases
 from store import reads, reference, results
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor, RecordActuals
@@ -68,9 +69,8 @@ async def _owner(d: Deps, actor: Actor, campaign_id: str) -> str:
 
 async def _direct(d: Deps, campaign_id: str, rows: list[ActualRow], actor: Actor, *,
                   after_outcome: bool) -> ActualsResultBody:
-    async with d.pool.acquire() as conn, conn.transaction():
-        res = await results.record_actuals_direct(conn, campaign_id, rows, actor.name, datetime.now(UTC),
-                                                  after_outcome=after_outcome)
+    res = await results_cases.record_direct(d.pool, campaign_id, rows, actor.name, datetime.now(UTC),
+                                            after_outcome=after_outcome)
     return _stored_answer(campaign_id, res)
 
 
@@ -181,9 +181,8 @@ async def _store_batch(d: Deps, items: list[BulkActualsItem],
     """The items as one store batch, one transaction; all None when it failed and was
     rolled back (the caller then sends them one by one, the path that gives the answers)."""
     try:
-        async with d.pool.acquire() as conn, conn.transaction():
-            res = await results.record_actuals_batch(conn, [(i.campaign_id, i.rows) for i in items], actor.name,
-                                                     datetime.now(UTC))
+        res = await results_cases.record_batch(d.pool, [(i.campaign_id, i.rows) for i in items], actor.name,
+                                               datetime.now(UTC))
     except Exception:  # noqa: BLE001 - whatever went wrong, the one-by-one path decides the answers
         log.warning("actuals batch of %d campaigns rolled back, recording them one by one", len(items),
                     exc_info=True)
@@ -244,9 +243,8 @@ async def import_history(body: dict[str, Any], actor: CurrentActor, d: AppDeps) 
             if await _workflow_exists(d, cid):
                 out.append(HistoryResult(request_id=rid, campaign_id=cid, status="exists"))
                 continue
-            async with d.pool.acquire() as conn, conn.transaction():
-                created = await results.import_campaign(conn, cid, request, item.tier, item.phases, item.actuals,
-                                                        actor.name, now)
+            created = await results_cases.import_campaign(d.pool, cid, request, item.tier, item.phases,
+                                                          item.actuals, actor.name, now)
             out.append(HistoryResult(request_id=rid, campaign_id=cid, status="created" if created else "exists"))
         except ValidationError as err:
             details = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in err.errors()]
