@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.errors import Code, Refused
@@ -90,6 +91,14 @@ def install(app: FastAPI) -> None:
         log.warning("temporal refused a call: %s %s", exc.status.name, exc.message)
         return JSONResponse(error_body("unavailable", "the workflow engine cannot take this now (no worker, or "
                                                       "Temporal does not answer); try again"), status_code=503)
+
+    @app.exception_handler(RPCTimeoutOrCancelledError)
+    async def _temporal_timeout(_: Request, exc: RPCTimeoutOrCancelledError) -> JSONResponse:
+        """An update or query Temporal accepted but no worker answered in time (the workflow's
+        worker is away): as above, 503."""
+        log.warning("temporal call timed out: %s: %s", type(exc).__name__, exc)
+        return JSONResponse(error_body("unavailable", "the workflow engine did not answer in time (no worker, or "
+                                                      "Temporal is slow); try again"), status_code=503)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

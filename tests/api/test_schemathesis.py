@@ -6,10 +6,29 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import pytest_asyncio
 
 from stack.embedded import BIN
+from tests.api.conftest import serve_api
+from tests.conftest import start_dev_server
 
 pytestmark = pytest.mark.slow
+
+
+@pytest_asyncio.fixture(scope="module")
+async def own_engine():
+    """A dev server of this module's own: on the session's shared one, seasons opened by
+    earlier tests (plan-<year>, a handful of years) outlive their workers, and every fuzzed
+    call into such a season waits ~30 s for a worker that is gone (then answers 503)."""
+    env = await start_dev_server()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def api(own_engine, pool):
+    async with serve_api(own_engine.client, pool) as served:
+        yield served
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
 
 
