@@ -33,7 +33,7 @@ def campaign(i: int) -> dict:
     k, j = i % 4, i // 4
     mechanics, share = KINDS[k]
     month = 1 + i % 10
-    item = history_item(f"money-{i}", f"2026-{month:02d}", date(2026, month, 7), FORECAST_SALES * share / 7)
+    item = history_item(f"rm-money-{i}", f"2026-{month:02d}", date(2026, month, 7), FORECAST_SALES * share / 7)
     item["actuals"] = [{**row, "gross_profit": 1000.0 * (k + 1) + 10 * j, "promotion_cost": 1000.0,
                         "paid_traffic": 100.0} for row in item["actuals"][7:14]]  # the own days only
     return {**item, "mechanics": mechanics}
@@ -50,7 +50,7 @@ async def test_the_report_shows_roi_by_mechanic_and_depth_band_for_200_campaigns
             r = await ops.post("/history", json={"campaigns": items[part:part + 100]})
             assert r.status_code == 200, r.text
             assert {x["status"] for x in r.json()["results"]} == {"created"}, r.text[:500]
-        o = (await ops.get("/campaigns/campaign-food-money-7/outcome")).json()  # k = 3, j = 1
+        o = (await ops.get("/campaigns/campaign-food-rm-money-7/outcome")).json()  # k = 3, j = 1
         assert (o["cost"], o["money_from"]) == (7000.0, "actuals")
         assert o["gross_profit_after"] == 7 * 4010.0 - 700 and o["roi"] == pytest.approx(roi(3, 1))
         assert o["mechanic_types"] == ["discount", "spend_save"] and o["depth"] == pytest.approx(0.25)
@@ -61,9 +61,9 @@ async def test_the_report_shows_roi_by_mechanic_and_depth_band_for_200_campaigns
         assert r.status_code == 200, r.text
         report = r.json()
         assert took < 1.0, f"the report of 200 campaigns took {took:.2f} s"
-        ranked = sorted((c for c in report["campaigns"] if c["campaign_id"].startswith("campaign-food-money-")),
+        ranked = sorted((c for c in report["campaigns"] if c["campaign_id"].startswith("campaign-food-rm-money-")),
                         key=lambda c: c["roi_rank"])
-        assert len(ranked) == 200 and ranked[0]["campaign_id"] == "campaign-food-money-199"  # k 3, j 49: best
+        assert len(ranked) == 200 and ranked[0]["campaign_id"] == "campaign-food-rm-money-199"  # k 3, j 49: best
         assert [c["roi"] for c in ranked] == sorted((c["roi"] for c in ranked), reverse=True)
 
         # discount: kinds 0 and 3; spend_save: 1 and 3; coupon and gift: 2 (50 campaigns each kind)
@@ -84,7 +84,7 @@ async def test_the_report_shows_roi_by_mechanic_and_depth_band_for_200_campaigns
         page = await approver.get("/reports/2026.html")
         assert page.status_code == 200
         for marker in ('id="roi-by-mechanic"', 'id="roi-by-depth-band"', "median ROI by mechanic",
-                       "median ROI by depth band", "≥ 20 %", "campaign-food-money-199"):
+                       "median ROI by depth band", "≥ 20 %", "campaign-food-rm-money-199"):
             assert marker in page.text, marker
 
 

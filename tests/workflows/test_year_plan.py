@@ -275,7 +275,11 @@ async def test_first_come_first_served_through_the_campaign_path_loses_to_the_pl
         st = await c.query(CampaignWorkflow.state_query)
         if st.status == Status.IN_REVIEW:
             who = LEADER if it.requested_tier == Tier.S else APPROVER
-            st = await c.execute_update(CampaignWorkflow.approve, Approve(actor=who))
+            if any(f.startswith("margin_below_floor") for f in st.flags):  # the example's one leader override
+                st = await c.execute_update(CampaignWorkflow.approve, Approve(
+                    actor=LEADER, margin_override=True, reason="the year's 618 anchor"))
+            else:
+                st = await c.execute_update(CampaignWorkflow.approve, Approve(actor=who))
         if st.status == Status.SCHEDULED and st.tier is not None and st.tier != Tier.C:
             value += (st.score or 0.0) * policy.rule(st.tier).counted_days
             s_placed += st.tier == Tier.S
