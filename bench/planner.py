@@ -98,6 +98,54 @@ def generated_year(n: int, seed: int, n_lines: int | None = None, money: bool = 
     return inp
 
 
+SIX_LINES = ["food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_border"]
+FESTIVAL_MONTHS = [6, 11, 12]  # 618, Double 11 / Black Friday, Double 12: every category's season
+
+
+def six_line_year(n: int, seed: int) -> PlanInput:
+    """A real intake, as hard as the offline CLI sees it: n intents from the policy's six seeded
+    business lines (their seeded contexts, as `python -m planner solve` uses them), each
+    asking first for a festival month (618, Double 11, Double 12: 60 %) or its category's
+    season, and listing 1-3 more from the same festival and season months: every line
+    competes for the same few months, and with six contexts only, many intents share a
+    score up to their target and margin (few distinct values, many equal plans to rule out).
+    Categories: the line's own, sometimes a neighbour's (fmcg, fresh, accessories,
+    stationery); 3 leadership S (June, September, November)."""
+    rnd = random.Random(seed)
+    pol = Policy.for_year(YEAR)
+    extra = {"food": ["fresh", "fmcg"], "apparel": ["accessories"], "beauty": ["accessories"],
+             "mother_baby": ["fmcg"], "home_appliances": ["fmcg"], "cross_border": ["accessories", "fmcg"]}
+    intents = []
+    for i in range(n):
+        line = rnd.choice(SIX_LINES)
+        category = line if rnd.random() < 0.8 else rnd.choice(extra[line])
+        season = [m for m in pol.category_seasons.get(category, []) if m not in FESTIVAL_MONTHS]
+        pool = sorted(set(FESTIVAL_MONTHS + season))
+        first = rnd.choice(FESTIVAL_MONTHS) if rnd.random() < 0.6 or not season else rnd.choice(season)
+        rest = [m for m in pool if m != first]
+        months = [first] + rnd.sample(rest, min(len(rest), rnd.randint(1, 3)))
+        tier = rnd.choices(["A", "B", None], weights=[4, 5, 1])[0]
+        body = {
+            "request_id": f"six-{i:05d}", "name": f"{line} {i}", "business_line": line, "category": category,
+            "requested_tier": tier, "months": [f"{YEAR}-{m:02d}" for m in months],
+            "revenue_target": rnd.choice([6e5, 1.5e6, 3e6, 6e6, 1.2e7, 2.5e7, 5e7]),
+            "gross_margin": rnd.choice([0.12, 0.18, 0.24, 0.3, 0.36, 0.42]),
+            "forecast": {"traffic": rnd.choice([2e5, 6e5, 1.5e6, 4e6, 9e6]), "avg_order_value": 150.0,
+                         "conversion_rate": 0.04},
+        }
+        intents.append(Intent.model_validate(body))
+    s = [SFix(request_id=intents[k].request_id, month=m) for k, m in enumerate(("2027-06", "2027-09", "2027-11"))]
+    return PlanInput(year=YEAR, policy=pol, intents=intents, s_fixed=s)
+
+
+def write_case(inp: PlanInput, out: Path) -> None:
+    """The case as the offline CLI reads it: `intents.json` and `s.json` in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "intents.json").write_text(json.dumps([it.model_dump(mode="json", exclude_none=True)
+                                                  for it in inp.intents]))
+    (out / "s.json").write_text(json.dumps([s.model_dump(mode="json") for s in inp.s_fixed]))
+
+
 def fcfs_value(inp: PlanInput, order: list[int]) -> tuple[float, bool]:
     pol = effective_policy(inp)
     ds = first_come_first_served(inp, order)

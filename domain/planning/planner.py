@@ -61,14 +61,13 @@ def _plan(inp: PlanInput, policy: Policy, budget: Budget,
     c = build(inp, policy)
     thresholds = {month_key(inp.year, m): policy.thresholds_for(m).model_dump() for m in range(1, 13)}
     limit = policy.yearly_budget_days - policy.hot_topic_reserve_days
-    suggestions = merges.suggestions(inp, c)
     if c.s_problems:
-        return _infeasible(c.s_problems, 0.0, limit, thresholds, suggestions, "date rules",
+        return _infeasible(c.s_problems, 0.0, limit, thresholds, [], "date rules",
                            money=_money_keys(inp, policy))
     solved = solve(inp, c, budget, progress)
     if solved.status in ("infeasible", "unknown", "invalid"):
         status = "unknown" if solved.status == "invalid" else solved.status
-        return _infeasible(solved.conflicts, solved.seconds, limit, thresholds, suggestions, solved.search, status,
+        return _infeasible(solved.conflicts, solved.seconds, limit, thresholds, [], solved.search, status,
                            money=_money_keys(inp, policy))
 
     board = reasons.Board(c=c, limit=limit, money_limit=money.money_budget(policy), objective=inp.settings.objective)
@@ -92,6 +91,7 @@ def _plan(inp: PlanInput, policy: Policy, budget: Budget,
         for o, d in zip(os_, days, strict=False):
             starts[o.intent] = d
 
+    suggestions = merges.suggestions(inp, c, chosen)
     merged_into = {a: b for a, b in solved.z}  # merged intent -> its carrier
     carries: dict[int, list[str]] = defaultdict(list)
     for a, b in sorted(merged_into.items()):
