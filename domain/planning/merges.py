@@ -35,22 +35,45 @@ def mergeable(v: IntentView) -> bool:
     return _at_most_a(v) and not pinned and v.ceiling.get(home, Tier.C) != Tier.C
 
 
-def pairs(c: Candidates) -> list[tuple[int, int, list[str]]]:
-    """(merged, carrier, common months): same line and category, overlapping months, at most A."""
-    groups: dict[tuple[str, str], list[IntentView]] = {}
+Group = tuple[str, str, str]  # (business line, category, month)
+
+
+def carriers(c: Candidates) -> dict[Group, list[int]]:
+    """Per line, category and month, the A/B options of the intents that may carry a merge
+    (at most A: not leadership's S, not asking S, with options)."""
+    out: dict[Group, list[int]] = defaultdict(list)
     for v in c.views:
         if _at_most_a(v):
-            groups.setdefault((v.intent.business_line, v.intent.category), []).append(v)
-    out = []
-    for _, vs in sorted(groups.items()):
-        for a in vs:
-            if not mergeable(a):
-                continue
-            for b in vs:
-                common = [m for m in a.intent.months if m in b.intent.months and b.ceiling.get(m, Tier.C) != Tier.C]
-                if b.index != a.index and common:
-                    out.append((a.index, b.index, common))
+            for k in v.options:
+                o = c.options[k]
+                if o.tier in (Tier.A, Tier.B):
+                    out[(v.intent.business_line, v.intent.category, o.month)].append(k)
     return out
+
+
+def slots(c: Candidates, groups: dict[Group, list[int]]) -> list[tuple[int, str, Group]]:
+    """(merged intent, month, group): each month of a mergeable intent in which another
+    intent of its line and category could run as A or B. The model chooses at most one per
+    intent and needs its group running in that month; which partner carries it is read from
+    the plan afterwards (`carrier`). One literal per (intent, month), not per pair: pairs
+    grow with the square of a line's intents (2.6 million for 5,000 intents of six lines)."""
+    out = []
+    for v in c.views:
+        if not mergeable(v):
+            continue
+        for m in v.intent.months:
+            g = (v.intent.business_line, v.intent.category, m)
+            if any(c.options[k].intent != v.index for k in groups.get(g, [])):
+                out.append((v.index, m, g))
+    return out
+
+
+def carrier(c: Candidates, merged: int, options: list[int], chosen: list[bool]) -> int:
+    """The partner that carries `merged`: among the placed options of its group, the highest
+    tier, then the best score, then the request id (deterministic)."""
+    placed = [c.options[k] for k in options if chosen[k] and c.options[k].intent != merged]
+    best = min(placed, key=lambda o: (-o.tier.rank, -o.score, c.views[o.intent].intent.request_id))
+    return best.intent
 
 
 def suggestions(inp: PlanInput, c: Candidates, chosen: dict[int, Option]) -> list[dict[str, Any]]:

@@ -80,7 +80,8 @@ class Built:
     guards: dict[str, Any] = field(default_factory=dict)
     n_resource_rows: int = 0
     scale: int = SCALE  # objective units per unit of value: SCALE for score x days, 1 for yuan
-    z: dict[tuple[int, int], Any] = field(default_factory=dict)  # (merged, carrier) -> merge literal
+    z: dict[tuple[int, str], Any] = field(default_factory=dict)  # (merged, month) -> merge literal
+    merge_groups: dict[tuple[int, str], list[int]] = field(default_factory=dict)  # its partners' options
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -249,13 +250,20 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         rule(name, m.add(sum(n * lit for lit, n in terms_) <= cap))
 
     # merges (settings "merge": true): the carrier runs in a common month, the merged has no slot
-    z: dict[tuple[int, int], Any] = {}
+    z: dict[tuple[int, str], Any] = {}
+    merge_groups: dict[tuple[int, str], list[int]] = {}
     if inp.settings.merge:
+        groups = merges.carriers(c)
+        runs: dict[merges.Group, Any] = {}
         into: dict[int, list[Any]] = defaultdict(list)
-        for a, b, common in merges.pairs(c):
-            z[(a, b)] = m.new_bool_var(f"z{a}_{b}")
-            m.add(z[(a, b)] <= sum(x[k] for k in c.views[b].options if opts[k].month in common))
-            into[a].append(z[(a, b)])
+        for a, month, g in merges.slots(c, groups):
+            if g not in runs:  # the line's category runs as A or B in that month
+                runs[g] = m.new_bool_var(f"run{g[0]}{g[1]}{g[2]}")
+                m.add(runs[g] <= sum(x[k] for k in groups[g]))
+            z[(a, month)] = m.new_bool_var(f"z{a}_{month}")
+            m.add(z[(a, month)] <= runs[g])
+            merge_groups[(a, month)] = groups[g]
+            into[a].append(z[(a, month)])
         for a, zs in sorted(into.items()):
             m.add(sum(x[k] for k in c.views[a].options) + sum(zs) <= 1)
 
@@ -293,6 +301,7 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
     if z:
         parts["merges"] = merged
     return Built(model=m, x=x, y=y, value=value, tie=tie, guards=guards, n_resource_rows=rows, tie_parts=parts, z=z,
+                 merge_groups=merge_groups,
                  scale=1 if inp.settings.objective == "gross_profit" else SCALE)
 
 
@@ -394,8 +403,9 @@ def solve(inp: PlanInput, c: Candidates, budget: Budget, progress: Progress | No
         ties = {k: int(s1.value(e)) if not isinstance(e, int) else e for k, e in b.tie_parts.items()}
         zs = {k: bool(s1.value(v)) for k, v in b.z.items()}
         both_optimal = False
-    return Solved("optimal" if both_optimal else "feasible", xs, ys, obj, bound, seconds, ties, [], search,
-                  {k: True for k, on in zs.items() if on})
+    # a merge chose a month; its carrier is the best partner the plan runs there (merges.carrier)
+    carried = {(a, merges.carrier(c, a, b.merge_groups[(a, mo)], xs)): True for (a, mo), on in sorted(zs.items()) if on}
+    return Solved("optimal" if both_optimal else "feasible", xs, ys, obj, bound, seconds, ties, [], search, carried)
 
 
 def diagnose(inp: PlanInput, c: Candidates, budget: Budget) -> tuple[list[str], float]:
