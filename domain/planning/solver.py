@@ -249,19 +249,19 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         rows += 1
         rule(name, m.add(sum(n * lit for lit, n in terms_) <= cap))
 
-    # merges (settings "merge": true): the carrier runs in a common month, the merged has no slot
+    # merges (settings "merge": true): the carrier running in a common month, the merged has no slot
     z: dict[tuple[int, str], Any] = {}
     merge_groups: dict[tuple[int, str], list[int]] = {}
     if inp.settings.merge:
         groups = merges.carriers(c)
-        runs: dict[merges.Group, Any] = {}
+        running: dict[merges.Group, Any] = {}
         into: dict[int, list[Any]] = defaultdict(list)
         for a, month, g in merges.slots(c, groups):
-            if g not in runs:  # the line's category runs as A or B in that month
-                runs[g] = m.new_bool_var(f"run{g[0]}{g[1]}{g[2]}")
-                m.add(runs[g] <= sum(x[k] for k in groups[g]))
+            if g not in running:  # the line's category running as A or B in that month
+                running[g] = m.new_bool_var(f"run{g[0]}{g[1]}{g[2]}")
+                m.add(running[g] <= sum(x[k] for k in groups[g]))
             z[(a, month)] = m.new_bool_var(f"z{a}_{month}")
-            m.add(z[(a, month)] <= runs[g])
+            m.add(z[(a, month)] <= running[g])
             merge_groups[(a, month)] = groups[g]
             into[a].append(z[(a, month)])
         for a, zs in sorted(into.items()):
