@@ -1,5 +1,7 @@
 """Bench of the year planner (#11): the example year, generated years of 80, 1,000 and 5,000
-intents, and planner vs first come, first served over 20 shuffled arrival orders.
+intents, a real intake of six lines competing for the festival months (`six-<n>`, 1,000 and
+5,000, through `python -m planner solve` as a whole process: issue 28), and planner vs first
+come, first served over 20 shuffled arrival orders.
 
     .venv/bin/python -m bench.planner [--sizes 80,1000,5000] [--orders 20] [--seed 11] [--time-limit 60]
 
@@ -14,6 +16,9 @@ import argparse
 import json
 import platform
 import random
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -165,6 +170,28 @@ def time_plan(name: str, inp: PlanInput, time_limit: float) -> dict:
             "gross_profit": s.value_gross_profit, "money_used": s.money_used, "money_budget": s.money_for_planned}
 
 
+def time_cli(name: str, inp: PlanInput, time_limit: float) -> dict:
+    """The whole offline process, as a person runs it: `python -m planner solve` on the case's
+    files (written to a temporary directory), from start to its JSON on stdout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_case(inp, Path(tmp))
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "planner", "solve", "--year", str(inp.year),
+                               "--intents", f"{tmp}/intents.json", "--s", f"{tmp}/s.json",
+                               "--time-limit", str(time_limit), "--quiet"],
+                              cwd=ROOT, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"python -m planner solve exited {done.returncode}: {done.stderr[-2000:]}")
+    s = json.loads(done.stdout)["summary"]
+    gap = abs((s["bound"] or 0) - (s["objective"] or 0)) / max(1e-9, abs(s["objective"] or 1))
+    return {"case": name, "intents": len(inp.intents), "status": s["status"], "value": s["value"], "gap": gap,
+            "solver_s": s["seconds"], "total_s": round(wall, 3), "counted_days": s["counted_days"],
+            "tiers": s["tiers"], "cut": s["cut"], "objective": s["objective_kind"],
+            "gross_profit": s["value_gross_profit"], "money_used": s["money_used"],
+            "money_budget": s["money_for_planned"], "stdout_bytes": len(done.stdout.encode())}
+
+
 def orders_comparison(inp: PlanInput, n_orders: int, seed: int, planner_value: float) -> dict:
     rnd = random.Random(seed)
     s_ids = {s.request_id for s in inp.s_fixed}
@@ -194,6 +221,12 @@ def rung_planner(sizes: list[int], n_orders: int = 20, seed: int = 11, time_limi
     cases += [(f"{n}-gp", f"generated, {n} intents, gross_profit, money budget", generated_year(n, seed, money=True))
               for n in sizes if n <= 1000]
     rows = {key: time_plan(name, inp, time_limit) for key, name, inp in cases}
+    # a real intake (issue 28): six lines wanting the festival months, through the offline CLI
+    # as a whole process (total s = the process: reading, solving, writing the JSON)
+    for n in sizes:
+        if n >= 1000:
+            rows[f"six-{n}"] = time_cli(f"six lines, {n} intents, festival months, `python -m planner solve`",
+                                        six_line_year(n, seed), time_limit)
     versus = {}
     for key, inp in (("example", cases[0][2]), ("80", generated_year(80, seed))):
         value = rows[key]["value"] if key in rows else plan(inp, time_limit).summary.value

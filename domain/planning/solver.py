@@ -257,7 +257,7 @@ def build_model(inp: PlanInput, c: Candidates, guarded: bool = False) -> Built:
         running: dict[merges.Group, Any] = {}
         into: dict[int, list[Any]] = defaultdict(list)
         for a, month, g in merges.slots(c, groups):
-            if g not in running:  # the line's category running as A or B in that month
+            if g not in running:  # the line's category runs as A or B in that month
                 running[g] = m.new_bool_var(f"run{g[0]}{g[1]}{g[2]}")
                 m.add(running[g] <= sum(x[k] for k in groups[g]))
             z[(a, month)] = m.new_bool_var(f"z{a}_{month}")
