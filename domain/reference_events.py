@@ -54,7 +54,6 @@ REFERENCE_BODIES = (PolicyOverridden, BusinessLineChanged, WebhookSubscribed, We
 REFERENCE_EVENT_TYPES = frozenset(b.model_fields["type"].default for b in REFERENCE_BODIES)
 
 POLICY_PREFIX, LINE_PREFIX, WEBHOOK_PREFIX = "policy-", "line-", "webhook-"
-SYSTEM = "promoflow"  # the actor of what the engine records itself (the seeded lines)
 
 
 def policy_stream(year: int) -> str:

@@ -12,6 +12,7 @@ import asyncpg
 
 from domain import reference_events as refev
 from domain.events import Event
+from domain.people import SYSTEM
 from domain.policy import Policy
 from domain.scoring import BusinessLineContext
 from store import eventstore, projections
@@ -31,7 +32,7 @@ async def seed(conn: asyncpg.Connection, policy: Policy) -> None:
             continue
         changes = b.model_dump(include={"strategic_weight", "annual_target", "annual_progress", "month_revenue",
                                         "month_revenue_norm"})
-        event = Event(campaign_id=refev.line_stream(b.business_line), seq=1, at=now, actor=refev.SYSTEM,
+        event = Event(campaign_id=refev.line_stream(b.business_line), seq=1, at=now, actor=SYSTEM,
                       reason="seeded from the policy defaults", body=refev.BusinessLineChanged(changes=changes))
         try:
             await record(conn, event)
