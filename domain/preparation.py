@@ -78,12 +78,6 @@ def move_milestones(policy: Policy, current: list[Milestone], tier: Tier, burst_
     return sorted(out, key=lambda m: m.due), moves
 
 
-def apply_moves(milestones: list[Milestone], moves: Iterable[MilestoneMove]) -> list[Milestone]:
-    by_key = {mv.key: mv.to_due for mv in moves}
-    return sorted((m.model_copy(update={"due": by_key[m.key]}) if m.key in by_key else m for m in milestones),
-                  key=lambda m: m.due)
-
-
 def describe_moves(moves: list[MilestoneMove]) -> str:
     return "milestones moved with the burst: " + ", ".join(
         f"{mv.key} {mv.from_due.isoformat()} -> {mv.to_due.isoformat()}" for mv in moves)
