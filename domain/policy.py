@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.approvals import AmendRule, Assignment, DelegationRule, WebhookRule
+from domain.approvals import AmendRule, Assignment, DelegationRule
 from domain.festivals import festival_dates, qixi, supported_years
 from domain.holiday_data import CHINA_DAYS_OFF, SPRING_FESTIVAL
 from domain.lines import BusinessLineContext
@@ -333,11 +333,10 @@ class Policy(_Frozen):
     milestone_lookahead_days: int = Field(
         default=14, ge=1, le=92, description="the calendar page lists the milestones due within these days "
                                              "(and every overdue one)")
-    # The team's approval rules (domain/approvals.py): amendments, inbox, delegation, webhooks.
+    # The team's approval rules (domain/approvals.py): amendments, inbox, delegation.
     amend: AmendRule = AmendRule()
     assignment: Assignment = Assignment()
     delegation: DelegationRule = DelegationRule()
-    webhooks: WebhookRule = WebhookRule()
 
     @model_validator(mode="before")
     @classmethod
