@@ -45,7 +45,8 @@ async def seed(conn: asyncpg.Connection, policy: Policy) -> None:
 
 
 async def overrides_for(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> dict:
-    return await conn.fetchval("SELECT overrides FROM policy_overrides WHERE year = $1", year) or {}
+    return refev.without_retired(
+        await conn.fetchval("SELECT overrides FROM policy_overrides WHERE year = $1", year) or {})
 
 
 async def policy_for(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> Policy:
@@ -65,7 +66,7 @@ async def record(conn: asyncpg.Connection | asyncpg.Pool, event: Event) -> bool:
 async def policy_state(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> tuple[dict, int]:
     """The year's overrides and the last seq of `policy-<year>` folded into them, read together."""
     row = await conn.fetchrow("SELECT overrides, version FROM policy_overrides WHERE year = $1", year)
-    return (row["overrides"], row["version"]) if row else ({}, 0)
+    return (refev.without_retired(row["overrides"]), row["version"]) if row else ({}, 0)
 
 
 async def stream(conn: asyncpg.Connection | asyncpg.Pool, stream_id: str) -> list[StoredEvent]:
