@@ -113,6 +113,12 @@ def week_bounds(week: str) -> tuple[date, date]:
     return monday, monday + timedelta(days=7)
 
 
+def team_capacity(policy: Policy) -> dict[str, int]:
+    """People-days per ISO week of each team the policy lists (a team it does not list has no
+    limit): the live path's check and the planner's rows read it here."""
+    return {t.key: t.capacity for t in policy.teams}
+
+
 def team_demand(policy: Policy, tier: Tier, phases: Iterable[Phase]) -> TeamLoad:
     """People-days per (team, week) one campaign of `tier` with these phases needs."""
     load: TeamLoad = defaultdict(int)
@@ -135,7 +141,7 @@ def add_loads(*loads: TeamLoad) -> TeamLoad:
 def team_problems(policy: Policy, existing: TeamLoad, adding: TeamLoad) -> list[str]:
     """Why `adding` does not fit beside `existing`: one reason per full team and week, naming
     both (empty: it fits). A team the policy does not list has no capacity limit."""
-    capacity = {t.key: t.capacity for t in policy.teams}
+    capacity = team_capacity(policy)
     problems = []
     for (team, week), need in sorted(adding.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         if team not in capacity or need <= 0:
