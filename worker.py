@@ -22,11 +22,11 @@ from activities.approvals import ApprovalActivities
 from activities.campaign import CampaignActivities
 from activities.planning import PlanningActivities
 from activities.webhooks import supervised_delivery
-from domain.approvals import WebhookRule
 from infra import heap
 from infra.logs import configure as configure_logging
 from infra.settings import Settings, load_settings
 from infra.temporal import connect
+from infra.webhook_retry import WebhookRule
 from store.db import create_pool
 from workflows.campaign import CampaignWorkflow
 from workflows.planned_start import planned_starter
@@ -94,7 +94,8 @@ async def run_with_delivery(worker: Worker, pool: asyncpg.Pool, rule: WebhookRul
     PostgreSQL for /healthz: activities/background.py), until the worker stops."""
     settings = settings or load_settings()
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
-    delivery = supervised_delivery(pool, rule, secret_key=key, allow=settings.webhook_allow_list)
+    delivery = supervised_delivery(pool, rule or settings.webhook_retry, secret_key=key,
+                                   allow=settings.webhook_allow_list)
     try:
         await worker.run()
     finally:

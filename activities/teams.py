@@ -16,7 +16,7 @@ import asyncpg
 from activities.messages import ReserveMonth
 from domain.balancing import BalancingDecision, YearCalendar, other_months
 from domain.campaign import Phase
-from domain.dates import choose_burst_start, local_date
+from domain.dates import burst_span, choose_burst_start, local_date
 from domain.months import month_of_date
 from domain.policy import Policy
 from domain.preparation import TeamLoad, add_loads, team_demand, team_problems
@@ -67,9 +67,7 @@ def _alternatives(policy: Policy, year_cal: YearCalendar, inp: ReserveMonth, loa
         return phases is not None and not team_problems(policy, load, team_demand(policy, r.tier, phases))
 
     def burst_for(month: str) -> tuple[date, date] | None:
-        phases = phases_in(month)
-        burst = [p for p in phases or [] if p.phase.value == "burst"]
-        return (burst[0].start, burst[0].end) if burst else None
+        return burst_span(phases_in(month) or [])
 
     others = other_months(policy, year_cal, r.model_copy(update={"burst_start": None, "burst_end": None}),
                           earliest_month=month_of_date(today), month_fits=fits,

@@ -41,9 +41,9 @@ import asyncpg
 import httpx
 
 from activities.background import NotConfigured, Supervisor
-from domain.approvals import WebhookRule
 from infra.secret_box import SECRET_KEY_VAR, SecretBox
 from infra.webhook_allow import AllowedAddresses, AllowList, Resolver, UrlRefused
+from infra.webhook_retry import WebhookRule
 from store import outbox
 
 log = logging.getLogger("promoflow.webhooks")

@@ -1,7 +1,8 @@
 """The approval rules a team lives by, as policy numbers: what makes an amendment material,
-who a waiting campaign is assigned to, who may delegate to whom, and how hard a webhook
-delivery is retried. Kept apart from `policy.py` (which embeds them as fields) so the
-playbook's tier rules and these team rules can change independently."""
+who a waiting campaign is assigned to, and who may delegate to whom. Kept apart from
+`policy.py` (which embeds them as fields) so the playbook's tier rules and these team rules
+can change independently. (How hard a webhook delivery is retried is transport, not a
+rule: configuration, infra/webhook_retry.py.)"""
 
 from __future__ import annotations
 
@@ -40,22 +41,3 @@ class DelegationRule(_Frozen):
     may_delegate_to: dict[str, list[str]] = Field(
         default={"leader": ["business_line", "approver", "leader", "ops"], "approver": ["approver"]})
     max_days: int = Field(default=92, ge=1)
-
-
-class WebhookRule(_Frozen):
-    """Delivery retries: exponential backoff from `first_retry_seconds`, never more than
-    `max_interval_seconds` apart; after `max_attempts` the delivery is dead (re-drivable).
-    `timeout_seconds` is an attempt's total deadline (resolve, connect, send, read); at most
-    `concurrency` attempts run at once, at most `per_subscription` of them to one subscription."""
-
-    first_retry_seconds: float = Field(default=2.0, gt=0, le=10)
-    backoff: float = Field(default=2.0, ge=1)
-    max_interval_seconds: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=8, ge=1)
-    timeout_seconds: float = Field(default=5.0, gt=0)
-    concurrency: int = Field(default=16, ge=1, le=200)
-    per_subscription: int = Field(default=4, ge=1)
-
-    def delay_after(self, attempts: int) -> float:
-        """Seconds to wait after the `attempts`-th failed attempt (1-based)."""
-        return min(self.first_retry_seconds * self.backoff ** max(attempts - 1, 0), self.max_interval_seconds)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.campaign import CampaignRequest, Forecast, Phase
 from domain.dates import Burst, months_touched
 from domain.money import money_of
-from domain.months import Month, month_key, months_of_year, number_of, year_of
+from domain.months import Month, months_of_year, number_of, year_of
 from domain.policy import Policy, half_of
 from domain.tiers import Tier
 
@@ -180,10 +180,6 @@ MARKETING_BUDGET = "marketing_budget"  # the reason's code: a refused cost start
 
 def _money(amount: float) -> str:
     return f"{amount:,.0f}"
-
-
-def month_of(year: int, m: int) -> str:
-    return month_key(year, m)
 
 
 def budget(policy: Policy, calendar: YearCalendar) -> BudgetSummary:

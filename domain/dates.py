@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.campaign import Phase, PhaseName
 from domain.festivals import festival_dates
-from domain.months import first_day, month_of_date
+from domain.months import first_day, month_key, month_of_date
 from domain.policy import Policy
 from domain.tiers import Tier
 
@@ -80,7 +80,7 @@ def add_months(d: date, months: int) -> date:
     total = d.year * 12 + d.month - 1 + months
     y, m = divmod(total, 12)
     m += 1
-    last = month_days(f"{y:04d}-{m:02d}")[-1].day
+    last = month_days(month_key(y, m))[-1].day
     return date(y, m, min(d.day, last))
 
 

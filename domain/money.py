@@ -7,14 +7,24 @@ With forecast sales S (at the prices customers pay), D = Σ depth (at most 0.9) 
 gross margin at list price: given away G = S·D/(1−D); cost to the marketing budget
 C = Σ S·dᵢ/(1−D)·pᵢ + paid_traffic; margin after promotion m′ = (m−D)/(1−D); gross profit
 after promotion GP = S·m′ − paid_traffic. No mechanics: D = 0, C = paid_traffic, m′ = m.
+
+Below the tier it asked for (or, none asked, was proposed), a campaign's forecast traffic is
+scaled by the policy's `downgrade_traffic_factor` per step, rounded to whole visits, and its
+money follows: `tier_forecast`, the one rule the review and the planner both apply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # annotations only: the request and the policy import this module
+    from domain.campaign import Forecast
+    from domain.policy import Policy
+    from domain.tiers import Tier
 
 MAX_DEPTH = 0.9  # Σ depth: a campaign never gives away more than 90 % of list price
 MAX_MONEY = 1e13  # yuan: far above any real campaign (as domain.campaign.MAX_YUAN)
@@ -70,3 +80,16 @@ def money_of(sales: float, gross_margin: float, mechanics: Sequence[Mechanic] = 
     margin_after = (gross_margin - d) * k
     return Money(given_away=given, cost=cost, margin_after=margin_after,
                  gross_profit_after=sales * margin_after - paid)
+
+
+def steps_below(asked: Tier | None, tier: Tier) -> int:
+    """How many tiers `tier` runs below the one asked for (0 at or above it, or none asked)."""
+    return max(0, asked.rank - tier.rank) if asked is not None else 0
+
+
+def tier_forecast(policy: Policy, forecast: Forecast, asked: Tier | None, tier: Tier) -> Forecast:
+    """The forecast at `tier`: traffic scaled by `downgrade_traffic_factor` per step below `asked`."""
+    steps = steps_below(asked, tier)
+    if steps == 0:
+        return forecast
+    return forecast.model_copy(update={"traffic": round(forecast.traffic * policy.downgrade_traffic_factor ** steps)})

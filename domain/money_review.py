@@ -7,7 +7,7 @@ validators and a re-review after an amendment decide alike (and a replay decides
   standard kept a request from a tier (or that a leadership S stays S below its standards);
 - the tier's forecast: run below the tier it asked for (or, none asked, was proposed), a
   campaign's forecast traffic is scaled by `downgrade_traffic_factor` per step, and its
-  money follows (the minimums keep judging the asked forecast).
+  money follows (the minimums keep judging the asked forecast; the rule: domain/money.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from domain import entry_standards
 from domain.campaign import CampaignRequest, Forecast
 from domain.money import Money, money_of
+from domain.money import tier_forecast as tier_forecast  # the review's forecast at a tier (workflows/review_money.py)
 from domain.policy import Policy
 from domain.scoring import ReviewScore, propose_tier
 from domain.tiers import Tier
@@ -65,19 +66,6 @@ def review_flags(policy: Policy, request: CampaignRequest, review: ReviewScore, 
 def without_money_flags(flags: list[str]) -> list[str]:
     """The flags other checks raised (a re-review replaces only its own)."""
     return [f for f in flags if f.split(":", 1)[0] not in MONEY_FLAGS]
-
-
-def steps_below(asked: Tier | None, tier: Tier) -> int:
-    """How many tiers `tier` runs below the one asked for (0 when none was asked)."""
-    return max(0, asked.rank - tier.rank) if asked is not None else 0
-
-
-def tier_forecast(policy: Policy, forecast: Forecast, asked: Tier | None, tier: Tier) -> Forecast:
-    """The forecast at `tier`: traffic scaled by `downgrade_traffic_factor` per step below `asked`."""
-    steps = steps_below(asked, tier)
-    if steps == 0:
-        return forecast
-    return forecast.model_copy(update={"traffic": round(forecast.traffic * policy.downgrade_traffic_factor ** steps)})
 
 
 def money_at(request: CampaignRequest, forecast: Forecast) -> Money:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.campaign import PhaseName
 
 _KEY = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+SYSTEM = "promoflow"  # the actor of what the engine records itself (events' `actor`; one name, everywhere)
 ESCALATE_TO_OPS = "ops"  # whom an overdue milestone of a team without a lead (or of no listed team) goes to
 
 

@@ -14,10 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.approvals import AmendRule, Assignment, DelegationRule, WebhookRule
+from domain.approvals import AmendRule, Assignment, DelegationRule
 from domain.festivals import festival_dates, qixi, supported_years
 from domain.holiday_data import CHINA_DAYS_OFF, SPRING_FESTIVAL
 from domain.lines import BusinessLineContext
+from domain.months import number_of, year_of
 from domain.people import MilestoneSpec, TeamNeed, TeamSpec
 from domain.resources import Entitlement, ResourceSpec, default_entitlements, default_resources
 from domain.tiers import Tier
@@ -332,11 +333,10 @@ class Policy(_Frozen):
     milestone_lookahead_days: int = Field(
         default=14, ge=1, le=92, description="the calendar page lists the milestones due within these days "
                                              "(and every overdue one)")
-    # The team's approval rules (domain/approvals.py): amendments, inbox, delegation, webhooks.
+    # The team's approval rules (domain/approvals.py): amendments, inbox, delegation.
     amend: AmendRule = AmendRule()
     assignment: Assignment = Assignment()
     delegation: DelegationRule = DelegationRule()
-    webhooks: WebhookRule = WebhookRule()
 
     @model_validator(mode="before")
     @classmethod
@@ -435,16 +435,10 @@ class Policy(_Frozen):
     def spring_festival_day(self, year: int | None = None) -> date | None:
         return self.spring_festival.get(self.year if year is None else year)
 
-    def spring_festival_month(self) -> int:
-        day = self.spring_festival_day()
-        if day is None:
-            raise ValueError(f"no Spring Festival date for {self.year}: add it to the policy (spring_festival)")
-        return day.month
-
     def is_spring_festival_month(self, month: str) -> bool:
         """`month` is YYYY-MM; False when the year has no Spring Festival data."""
-        day = self.spring_festival_day(int(month[:4]))
-        return day is not None and day.month == int(month[5:7])
+        day = self.spring_festival_day(year_of(month))
+        return day is not None and day.month == number_of(month)
 
     @classmethod
     def defaults(cls, year: int) -> dict[str, Any]:

@@ -78,12 +78,6 @@ def move_milestones(policy: Policy, current: list[Milestone], tier: Tier, burst_
     return sorted(out, key=lambda m: m.due), moves
 
 
-def apply_moves(milestones: list[Milestone], moves: Iterable[MilestoneMove]) -> list[Milestone]:
-    by_key = {mv.key: mv.to_due for mv in moves}
-    return sorted((m.model_copy(update={"due": by_key[m.key]}) if m.key in by_key else m for m in milestones),
-                  key=lambda m: m.due)
-
-
 def describe_moves(moves: list[MilestoneMove]) -> str:
     return "milestones moved with the burst: " + ", ".join(
         f"{mv.key} {mv.from_due.isoformat()} -> {mv.to_due.isoformat()}" for mv in moves)
@@ -119,6 +113,12 @@ def week_bounds(week: str) -> tuple[date, date]:
     return monday, monday + timedelta(days=7)
 
 
+def team_capacity(policy: Policy) -> dict[str, int]:
+    """People-days per ISO week of each team the policy lists (a team it does not list has no
+    limit): the live path's check and the planner's rows read it here."""
+    return {t.key: t.capacity for t in policy.teams}
+
+
 def team_demand(policy: Policy, tier: Tier, phases: Iterable[Phase]) -> TeamLoad:
     """People-days per (team, week) one campaign of `tier` with these phases needs."""
     load: TeamLoad = defaultdict(int)
@@ -141,7 +141,7 @@ def add_loads(*loads: TeamLoad) -> TeamLoad:
 def team_problems(policy: Policy, existing: TeamLoad, adding: TeamLoad) -> list[str]:
     """Why `adding` does not fit beside `existing`: one reason per full team and week, naming
     both (empty: it fits). A team the policy does not list has no capacity limit."""
-    capacity = {t.key: t.capacity for t in policy.teams}
+    capacity = team_capacity(policy)
     problems = []
     for (team, week), need in sorted(adding.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         if team not in capacity or need <= 0:

@@ -3,17 +3,30 @@ line's context (`line-<line>`) and a webhook subscription (`webhook-<id>`), in t
 as the campaigns, so each change says who made it, when and why, and `make rebuild` gives
 their tables back. Webhook secrets never enter the log (store/outbox.py keeps them sealed
 in their own table). The pure rule every policy change follows is here too: a change is a
-JSON merge patch (RFC 7396) of the year's overrides."""
+JSON merge patch (RFC 7396) of the year's overrides.
+
+A policy key that left the policy (`RETIRED_POLICY_KEYS`: the webhook retries, now
+configuration, infra/webhook_retry.py) is no longer a key a change may name (the policy
+refuses it), but a change recorded before still reads: its retired keys are dropped when the
+event is read, and from the overrides the projection held before (`without_retired`)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 
 class _RefBody(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+RETIRED_POLICY_KEYS = frozenset({"webhooks"})
+
+
+def without_retired(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The overrides without the keys the policy no longer has."""
+    return {k: v for k, v in overrides.items() if k not in RETIRED_POLICY_KEYS}
 
 
 class PolicyOverridden(_RefBody):
@@ -24,6 +37,11 @@ class PolicyOverridden(_RefBody):
     type: Literal["PolicyOverridden"] = "PolicyOverridden"
     changes: dict[str, Any]
     actor_id: str | None = None
+
+    @field_validator("changes", mode="before")
+    @classmethod
+    def _upcast(cls, changes: Any) -> Any:
+        return without_retired(changes) if isinstance(changes, dict) else changes
 
 
 class BusinessLineChanged(_RefBody):
@@ -54,7 +72,6 @@ REFERENCE_BODIES = (PolicyOverridden, BusinessLineChanged, WebhookSubscribed, We
 REFERENCE_EVENT_TYPES = frozenset(b.model_fields["type"].default for b in REFERENCE_BODIES)
 
 POLICY_PREFIX, LINE_PREFIX, WEBHOOK_PREFIX = "policy-", "line-", "webhook-"
-SYSTEM = "promoflow"  # the actor of what the engine records itself (the seeded lines)
 
 
 def policy_stream(year: int) -> str:

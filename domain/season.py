@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.campaign import campaign_id_for
 from domain.lines import BusinessLineContext
-from domain.months import months_of_year
+from domain.months import is_month, months_of_year, number_of
 from domain.plan_events import PlanPin, SChoice
 from domain.planning.model import (
     Intent,
@@ -32,8 +32,6 @@ from domain.planning.model import (
 )
 from domain.policy import Policy
 from domain.tiers import Tier
-
-PLACED_KINDS = ("placed", "moved", "downgraded", "merged")
 
 
 def settled_as_planned(status: str, tier: str | None) -> bool:
@@ -132,13 +130,13 @@ def policy_overrides(settings: Settings, policy: Policy) -> dict[str, Any]:
             over["thresholds"] = settings.thresholds.base.model_dump()
         if settings.thresholds.raises:
             over["month_threshold_raises"] = {
-                str(int(k[5:7]) if len(k) == 7 else int(k)): r.model_dump()
+                str(number_of(k) if is_month(k) else int(k)): r.model_dump()
                 for k, r in settings.thresholds.raises.items()}
     caps: dict[str, dict[str, int]] = {}
     for month, cap in settings.month_caps.items():
         c = {t: n for t, n in (("A", cap.A), ("B", cap.B)) if n is not None}
         if c:
-            caps[str(int(month[5:7]))] = c
+            caps[str(number_of(month))] = c
     if caps:
         over["month_caps"] = caps
     return over

@@ -8,13 +8,15 @@ Tests build `Settings(task_queue=...)` with field names; processes read the envi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from infra.keepalive import API_KEEPALIVE_S, CLIENT_KEEPALIVE_S
 from infra.secret_box import SecretBox
 from infra.webhook_allow import AllowList
+from infra.webhook_retry import WebhookRule
 
 ROOT = Path(__file__).resolve().parent.parent
 __all__ = ["CLIENT_KEEPALIVE_S", "ROOT", "Settings", "load_settings"]
@@ -49,6 +51,10 @@ class Settings(BaseSettings):
     # Fernet key sealing secrets at rest (webhook secrets); unset: POST /webhooks is 503 and
     # the worker's webhook delivery is down. `make run` generates one into .data.
     secret_key: SecretStr | None = Field(default=None, validation_alias="PROMOFLOW_SECRET_KEY")
+    # The delivery loop's retries and limits (infra/webhook_retry.py), as JSON: any of its keys,
+    # e.g. '{"max_attempts": 12, "timeout_seconds": 10}'; the rest keep their defaults.
+    webhook_retry: Annotated[WebhookRule, NoDecode] = Field(default=WebhookRule(),
+                                                           validation_alias="PROMOFLOW_WEBHOOK_RETRY")
     # /healthz reports a background part (webhook delivery) down when its heartbeat is older.
     background_stale_s: float = Field(default=30.0, validation_alias="PROMOFLOW_BACKGROUND_STALE_S", gt=0)
     # OIDC bearer JWTs (unset: the tokens file only); role and business line from these claims.
@@ -101,6 +107,12 @@ class Settings(BaseSettings):
     def _allow_list_parses(cls, value: str) -> str:
         AllowList.parse(value)
         return value
+
+    @field_validator("webhook_retry", mode="before")
+    @classmethod
+    def _retry_from_json(cls, value: Any) -> Any:
+        """The environment's text is JSON (not JSON is an error naming the variable, not a crash)."""
+        return WebhookRule.model_validate_json(value) if isinstance(value, str) else value
 
     @field_validator("secret_key")
     @classmethod

@@ -12,8 +12,6 @@ import asyncpg
 from domain import plan_events as pe
 from domain.events import Event
 
-PLAN_TABLES = ("plan_intents",)  # projections (rebuilt from the log); plan_solutions is not one
-
 
 def year_of_stream(stream: str) -> int:
     return int(stream.removeprefix("plan-"))
@@ -99,11 +97,6 @@ async def campaign_states(conn: asyncpg.Connection | asyncpg.Pool,
             status = "reserving"
         out[r["campaign_id"]] = (status, r["tier"])
     return out
-
-
-async def campaign_statuses(conn: asyncpg.Connection | asyncpg.Pool, campaign_ids: list[str]) -> dict[str, str]:
-    """The status of `campaign_states`."""
-    return {cid: status for cid, (status, _) in (await campaign_states(conn, campaign_ids)).items()}
 
 
 async def published_campaign_ids(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> list[str]:

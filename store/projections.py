@@ -15,6 +15,7 @@ import asyncpg
 from domain import events as ev
 from domain.events import Event
 from domain.money import Money
+from domain.months import year_of
 from domain.plan_events import PLAN_EVENT_TYPES
 from domain.reference_events import REFERENCE_EVENT_TYPES
 from domain.status import Status
@@ -157,7 +158,7 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
                 """INSERT INTO calendar_entries
                        (campaign_id, year, month, tier, category, counted_days, hot_topic, phases, cost)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)""",
-                cid, int(body.month[:4]), body.month, body.tier.value, body.category, body.counted_days,
+                cid, year_of(body.month), body.month, body.tier.value, body.category, body.counted_days,
                 body.hot_topic, [p.model_dump(mode="json") for p in body.phases], body.cost,
             )
             if body.tier == Tier.C:

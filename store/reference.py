@@ -12,6 +12,7 @@ import asyncpg
 
 from domain import reference_events as refev
 from domain.events import Event
+from domain.people import SYSTEM
 from domain.policy import Policy
 from domain.scoring import BusinessLineContext
 from store import eventstore, projections
@@ -31,7 +32,7 @@ async def seed(conn: asyncpg.Connection, policy: Policy) -> None:
             continue
         changes = b.model_dump(include={"strategic_weight", "annual_target", "annual_progress", "month_revenue",
                                         "month_revenue_norm"})
-        event = Event(campaign_id=refev.line_stream(b.business_line), seq=1, at=now, actor=refev.SYSTEM,
+        event = Event(campaign_id=refev.line_stream(b.business_line), seq=1, at=now, actor=SYSTEM,
                       reason="seeded from the policy defaults", body=refev.BusinessLineChanged(changes=changes))
         try:
             await record(conn, event)
@@ -44,7 +45,8 @@ async def seed(conn: asyncpg.Connection, policy: Policy) -> None:
 
 
 async def overrides_for(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> dict:
-    return await conn.fetchval("SELECT overrides FROM policy_overrides WHERE year = $1", year) or {}
+    return refev.without_retired(
+        await conn.fetchval("SELECT overrides FROM policy_overrides WHERE year = $1", year) or {})
 
 
 async def policy_for(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> Policy:
@@ -64,7 +66,7 @@ async def record(conn: asyncpg.Connection | asyncpg.Pool, event: Event) -> bool:
 async def policy_state(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> tuple[dict, int]:
     """The year's overrides and the last seq of `policy-<year>` folded into them, read together."""
     row = await conn.fetchrow("SELECT overrides, version FROM policy_overrides WHERE year = $1", year)
-    return (row["overrides"], row["version"]) if row else ({}, 0)
+    return (refev.without_retired(row["overrides"]), row["version"]) if row else ({}, 0)
 
 
 async def stream(conn: asyncpg.Connection | asyncpg.Pool, stream_id: str) -> list[StoredEvent]:

@@ -12,6 +12,7 @@ import asyncpg
 
 from domain import reference_events as refev
 from domain.events import Event
+from domain.people import SYSTEM
 from store import projections
 from store.eventstore import EventConflict
 
@@ -27,7 +28,7 @@ async def subscribe(pool: asyncpg.Pool, *, subscription_id: str, url: str, event
                            subscription_id, secret_enc)
 
 
-async def unsubscribe(pool: asyncpg.Pool, subscription_id: str, *, actor: str = refev.SYSTEM,
+async def unsubscribe(pool: asyncpg.Pool, subscription_id: str, *, actor: str = SYSTEM,
                       actor_id: str | None = None, now: datetime | None = None) -> bool:
     """No new deliveries, and its pending ones are no longer sent; its history stays, its
     sealed secret (needed by nothing any more) does not. False when there is no active

@@ -21,26 +21,13 @@ from __future__ import annotations
 
 import math
 
-from domain.campaign import CampaignRequest, Forecast
-from domain.money import Money, money_of
+from domain.campaign import CampaignRequest
+from domain.money import Money, money_of, steps_below, tier_forecast
 from domain.policy import Policy
 from domain.tiers import Tier
 
 __all__ = ["below_floor", "budget_units", "cost_units", "floor_problem", "gp_units", "money_budget", "money_at_tier",
            "steps_below", "tier_forecast"]
-
-
-def steps_below(asked: Tier | None, tier: Tier) -> int:
-    """How many tiers `tier` runs below the one asked for (0 at or above it, or none asked)."""
-    return max(0, asked.rank - tier.rank) if asked is not None else 0
-
-
-def tier_forecast(policy: Policy, forecast: Forecast, asked: Tier | None, tier: Tier) -> Forecast:
-    """The forecast at `tier`: traffic x `downgrade_traffic_factor` per step below `asked`."""
-    steps = steps_below(asked, tier)
-    if steps == 0:
-        return forecast
-    return forecast.model_copy(update={"traffic": round(forecast.traffic * policy.downgrade_traffic_factor ** steps)})
 
 
 def money_at_tier(policy: Policy, request: CampaignRequest, asked: Tier | None, tier: Tier) -> Money:

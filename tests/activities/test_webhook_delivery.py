@@ -11,8 +11,8 @@ import time
 from datetime import UTC, datetime
 
 from activities.webhooks import RESPONSE_CAP
-from domain.approvals import WebhookRule
 from infra.secret_box import SecretBox
+from infra.webhook_retry import WebhookRule
 from store import eventstore, subscriptions
 from tests.api.hooks import SECRET_KEY, Hanging, Receiver, Trickling, delivering, verify
 from tests.api.serve import serving

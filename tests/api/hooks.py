@@ -12,8 +12,8 @@ from cryptography.fernet import Fernet
 
 from activities.background import Supervisor
 from activities.webhooks import PART, supervised_delivery
-from domain.approvals import WebhookRule
 from infra.webhook_allow import AllowList, Resolver
+from infra.webhook_retry import WebhookRule
 from tests.api.serve import read_body
 
 Headers = dict[str, str]

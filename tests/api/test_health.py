@@ -12,8 +12,8 @@ from temporalio.client import Client
 from activities.webhooks import PART
 from api.app import Deps, create_app
 from api.auth import TokenBook
-from domain.approvals import WebhookRule
 from infra.settings import Settings
+from infra.webhook_retry import WebhookRule
 from store import background
 from tests.api.hooks import delivering
 from tests.api.serve import bind_free_port

@@ -6,6 +6,7 @@ back); lowering it again gets it a place; the plan's settings take `marketing_bu
 
 from __future__ import annotations
 
+from services import policy as policy_changes
 from tests.api.conftest import body
 from tests.conftest import wait_until
 
@@ -38,8 +39,7 @@ async def _money(api) -> float:
 
 
 async def test_calendar_money_and_an_amended_cost_judged_again(api):
-    await api.pool.execute("INSERT INTO policy_overrides (year, overrides) VALUES (2027, $1::jsonb) "
-                           "ON CONFLICT (year) DO UPDATE SET overrides = excluded.overrides", OVERRIDES)
+    await policy_changes.change(api.pool, 2027, OVERRIDES, "test: the marketing budget", "yan.ops")
     async with api.as_("lin.food") as food, api.as_("jun.approver") as approver, api.as_("yan.ops") as ops:
         first = await _scheduled(api, food, approver, "mb-1", "2027-03", 5 * M)
         second = await _scheduled(api, food, approver, "mb-2", "2027-05", 3 * M)

@@ -11,8 +11,8 @@ import time
 
 import httpx
 
-from domain.approvals import WebhookRule
 from infra.secret_box import SecretBox
+from infra.webhook_retry import WebhookRule
 from tests.api.conftest import body
 from tests.api.hooks import SECRET_KEY, Receiver, delivering, verify
 from tests.api.serve import serving

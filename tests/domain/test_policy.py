@@ -79,7 +79,9 @@ def test_invalid_overrides_are_refused(bad):
 
 @pytest.mark.parametrize("year,month", [(2026, 2), (2027, 2), (2028, 1)])
 def test_spring_festival_month(year, month):
-    assert Policy.for_year(year).spring_festival_month() == month
+    p = Policy.for_year(year)
+    assert p.is_spring_festival_month(f"{year}-{month:02d}")
+    assert [m for m in range(1, 13) if p.is_spring_festival_month(f"{year}-{m:02d}")] == [month]
 
 
 def test_spring_festival_days_from_engineering_notes():

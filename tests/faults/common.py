@@ -5,7 +5,6 @@ written twice."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 import sys
@@ -22,6 +21,8 @@ from temporalio.exceptions import ApplicationError
 
 from bench.harness import b_request  # noqa: F401  (B requests the default scoring proposes as B)
 from domain.campaign import campaign_id_for
+from services import policy as policy_changes
+from store.db import create_pool
 from tests.conftest import ARTIFACTS, new_task_queue, wait_until
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor, Approve, CampaignInput, Status
@@ -51,12 +52,11 @@ def free_port() -> int:
 
 
 async def lift_caps(dsn: str, year: int = 2027) -> None:
-    conn = await asyncpg.connect(dsn)
+    pool = await create_pool(dsn, min_size=1, max_size=1)
     try:
-        await conn.execute("INSERT INTO policy_overrides (year, overrides) VALUES ($1, $2::jsonb) "
-                           "ON CONFLICT (year) DO UPDATE SET overrides = EXCLUDED.overrides", year, json.dumps(NO_CAPS))
+        await policy_changes.change(pool, year, NO_CAPS, "fault tests: no caps", "yan.ops")
     finally:
-        await conn.close()
+        await pool.close()
 
 
 @dataclass

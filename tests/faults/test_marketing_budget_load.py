@@ -17,6 +17,7 @@ import pytest
 from api.app import Deps, create_app
 from api.auth import TokenBook
 from infra.settings import CLIENT_KEEPALIVE_S, Settings
+from services import policy as policy_changes
 from tests.api.serve import serving
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import running_worker
@@ -48,8 +49,7 @@ async def money_used(pool) -> float:
 
 
 async def test_fifty_concurrent_campaigns_against_the_marketing_budget(dev_env, pool):
-    await pool.execute("INSERT INTO policy_overrides (year, overrides) VALUES (2027, $1::jsonb) "
-                       "ON CONFLICT (year) DO UPDATE SET overrides = excluded.overrides", OVERRIDES)
+    await policy_changes.change(pool, 2027, OVERRIDES, "load test: the marketing budget", "yan.ops")
     tq = new_task_queue()
     tag = uuid.uuid4().hex[:6]  # the dev server is shared: ids of this run only
     tokens = {line: secrets.token_urlsafe(16) for line in LINES}

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from domain.approvals import WebhookRule
 from infra.secret_box import SecretBox
+from infra.webhook_retry import WebhookRule
 from store import subscriptions
 from tests.api.hooks import SECRET_KEY
 from tests.api.serve import read_body, serving

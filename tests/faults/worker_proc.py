@@ -18,7 +18,7 @@ import os
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from domain.approvals import WebhookRule
+from infra.webhook_retry import WebhookRule
 from store.db import create_pool
 from worker import build_worker, run_with_delivery
 

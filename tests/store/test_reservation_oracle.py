@@ -16,6 +16,7 @@ from domain.balancing import BalancingRequest, YearCalendar, apply, balance
 from domain.dates import burst_span, choose_burst_start, plan_phases
 from domain.policy import Policy
 from domain.tiers import Tier
+from services import policy as policy_changes
 from store import eventstore
 from tests.store.helpers import submitted
 
@@ -55,8 +56,8 @@ def _oracle(policy: Policy, cal: YearCalendar, r: BalancingRequest):
 @pytest.mark.parametrize("seed,overrides", [(1, {}), (2, {}), (3, {}), (4, TIGHT), (5, TIGHT),
                                             (6, MONEY), (7, MONEY), (8, MONEY_TIGHT), (9, MONEY_TIGHT)])
 async def test_the_sql_path_decides_as_the_oracle(pool, seed, overrides):
-    await pool.execute("INSERT INTO policy_overrides (year, overrides) VALUES (2027, $1::jsonb) "
-                       "ON CONFLICT (year) DO UPDATE SET overrides = excluded.overrides", overrides)
+    if overrides:
+        await policy_changes.change(pool, 2027, overrides, "test: the oracle's policy", "yan.ops")
     policy = Policy.for_year(2027, overrides)
     acts = CampaignActivities(pool)
     cal = YearCalendar(year=2027)

@@ -18,6 +18,7 @@ from domain.dates import plan_phases
 from domain.policy import Policy
 from domain.preparation import team_demand
 from domain.tiers import Tier
+from services import policy as policy_changes
 from store import eventstore
 from tests.store.helpers import submitted
 
@@ -30,8 +31,7 @@ TIGHT = {"teams": [{"key": "design", "name": "design", "capacity": 10},
 
 
 async def _set_overrides(pool, overrides: dict) -> Policy:
-    await pool.execute("INSERT INTO policy_overrides (year, overrides) VALUES (2027, $1) "
-                       "ON CONFLICT (year) DO UPDATE SET overrides = excluded.overrides", overrides)
+    await policy_changes.change(pool, 2027, overrides, "test: team capacity", "yan.ops")
     return Policy.for_year(2027, overrides)
 
 

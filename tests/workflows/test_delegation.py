@@ -11,6 +11,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from domain.dates import local_date
 from domain.tiers import Tier
+from services import policy as policy_changes
 from store import delegations
 from tests.workflows.helpers import APPROVER, FOOD_APPROVER, LEADER, request, s_request, start
 from tests.workflows.test_lifecycle import POLICY, engine, log_types, until_status  # noqa: F401
@@ -37,9 +38,8 @@ async def test_a_delegate_decides_an_s_for_the_leader_and_both_names_are_recorde
 
 async def test_escalation_goes_to_the_away_approvers_delegate_else_to_the_leaders(engine):  # noqa: F811
     env, pool, tq = engine
-    await pool.execute("INSERT INTO policy_overrides (year, overrides) VALUES (2027, $1::jsonb) ON CONFLICT (year) "
-                       "DO UPDATE SET overrides = EXCLUDED.overrides",
-                       {"assignment": {"approvers_by_line": {"food": ["jun.approver"]}}})
+    await policy_changes.change(pool, 2027, {"assignment": {"approvers_by_line": {"food": ["jun.approver"]}}},
+                                "test: food's approver", "yan.ops")
     now = await env.get_current_time()
     today = local_date(POLICY, now)
     await delegations.grant(pool, from_name="jun.approver", from_role="approver", from_line=None, to="kai.approver",
