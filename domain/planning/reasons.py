@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from domain.planning.candidates import PLACEABLE, Candidates, IntentView
+from domain.planning.candidates import Candidates, IntentView
 from domain.planning.money import tier_forecast
 from domain.policy import half_of
 from domain.tiers import Tier
@@ -196,7 +196,3 @@ def merged_reason(board: Board, v: IntentView, carrier: IntentView, month: str, 
             f"category ({it.category}), both can run in {month}; the partner carries the campaign, its value "
             f"counts once, this one uses no days; on its own: {alone}")
 
-
-def intents_of(board: Board) -> dict[str, list[str]]:
-    return {m: [h.intent.request_id for t in PLACEABLE for h in board.holders.get((m, t), [])]
-            for m in board.c.caps}

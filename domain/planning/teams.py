@@ -15,14 +15,14 @@ from typing import Any
 
 from domain.dates import plan_phases
 from domain.policy import Policy
-from domain.preparation import team_demand
+from domain.preparation import team_capacity, team_demand
 from domain.tiers import Tier
 
 
 def team_rows(pol: Policy, carriers: Iterable[tuple[Any, Tier, date]],
               keep_duplicates: bool = False) -> list[tuple[str, list[tuple[Any, int]], int]]:
     """(rule name, [(literal, people-days)], capacity) for every team-week that can bind."""
-    capacity = {t.key: t.capacity for t in pol.teams}
+    capacity = team_capacity(pol)
     terms: dict[tuple[str, str], list[tuple[Any, int]]] = defaultdict(list)
     for lit, tier, start in carriers:
         for key, n in team_demand(pol, tier, plan_phases(pol, tier, start)).items():
