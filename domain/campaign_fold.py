@@ -160,8 +160,9 @@ class CampaignFold(BaseModel):
     outcome: RecordedOutcome | None = None
 
     def api_fields(self) -> dict[str, Any]:
-        """The fields `CampaignState` (workflows/messages.py) has, by name."""
-        return {name: getattr(self, name) for name in _API_FIELDS}
+        """The fields `CampaignState` (workflows/messages.py) has, by name, as plain data
+        (nested models as dicts) that `CampaignState.model_validate` takes."""
+        return self.model_dump(include=set(_API_FIELDS))
 
 
 _API_FIELDS = tuple(list(CampaignFold.model_fields)[:list(CampaignFold.model_fields).index("request")])
