@@ -184,3 +184,43 @@ async def test_a_released_place_leaves_the_campaign_at_its_amended_month(pool):
         rows = await projected_rows(conn, [cid])
     assert not disagreements([*stream, offered], rows[cid])
     assert rows[cid]["campaigns"][0]["status"] == "awaiting_month_choice"
+
+
+async def test_results_read_the_request_as_amended(pool, generated):
+    """The results record is the fold's: an amended campaign's outcome is worked out on the
+    request it ran with (the hand fold before it kept the submitted one), in the one-stream
+    read and in the bulk read, which folds only the SHAPING events."""
+    from store import results
+
+    amended = [s for s in generated if any(e.type == "CampaignAmended" for e in s)][:20]
+    await record_all(pool, amended)
+    async with pool.acquire() as conn:
+        many = await results.campaign_records(conn, [s[0].campaign_id for s in amended])
+    for stream in amended:
+        last = [e.body for e in stream if isinstance(e.body, ev.CampaignAmended)][-1]
+        one = await results.campaign_record(pool, stream[0].campaign_id)
+        assert one is not None and one.request == last.request
+        state = campaign_fold.fold(stream)
+        assert state is not None
+        for rec in (one, many[stream[0].campaign_id]):
+            assert (rec.request, rec.tier, rec.phases, rec.counted_days, rec.status, rec.last_seq,
+                    rec.has_outcome) == (last.request, state.tier, state.phases, state.counted_days,
+                                         state.status.value, state.last_seq, state.outcome is not None)
+
+
+async def test_the_read_of_an_ended_campaign_is_its_fold(pool, generated):
+    """`GET /campaigns/{id}` without a workflow (api/campaign_read.py) answers the fold: the
+    amended name and month, the released place's phases and bookings gone, the milestones
+    (the hand fold before it ignored CampaignAmended, PlaceReleased and the milestone events)."""
+    from api.campaign_read import state_from_log
+
+    picked = [s for s in generated if {"PlaceReleased", "MilestonesPlanned"} <= {e.type for e in s}][:10]
+    assert picked
+    await record_all(pool, picked)
+    for stream in picked:
+        read = await state_from_log(pool, stream[0].campaign_id)
+        state = campaign_fold.fold(stream)
+        assert read is not None and state is not None
+        assert read.model_dump() == {**state.api_fields(), "pending": None}
+        last = [e.body for e in stream if isinstance(e.body, ev.CampaignAmended)][-1]
+        assert read.name == last.request.name and read.milestones
