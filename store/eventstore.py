@@ -205,6 +205,13 @@ async def event_at(conn: asyncpg.Connection, campaign_id: str, seq: int) -> Stor
     return _stored(row) if row else None
 
 
+async def amended_month(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str, before_seq: int) -> str | None:
+    """The request month of the campaign's last CampaignAmended before `before_seq` (None: never amended)."""
+    return await conn.fetchval(
+        "SELECT data->'request'->>'month' FROM events WHERE campaign_id = $1 AND seq < $2 AND type = 'CampaignAmended' "
+        "ORDER BY seq DESC LIMIT 1", campaign_id, before_seq)
+
+
 async def read_stream(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> list[StoredEvent]:
     rows = await conn.fetch(f"SELECT {_COLUMNS} FROM events WHERE campaign_id = $1 ORDER BY seq", campaign_id)
     return [_stored(r) for r in rows]

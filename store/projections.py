@@ -75,7 +75,9 @@ def campaign_row_change(event: Event) -> tuple[str | None, dict[str, Any]] | Non
         case ev.CampaignAmended(request=r, month=month, money=money):
             return status, {"name": r.name, "month": month,
                             "requested_tier": r.requested_tier.value if r.requested_tier else None, **_money(money)}
-        case ev.MonthChosen(month=month):
+        case ev.MonthChosen(month=month) | ev.MonthAlternativesOffered(month=month):
+            # offered others: the month it was refused in is the one it is at (after a released
+            # place, the amended request's, not the one given back)
             return status, {"month": month}
     return status, {}
 
@@ -166,7 +168,12 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
             await _update_campaign(conn, event, status, month=body.month, tier=body.tier.value)
             return
         case ev.PlaceReleased():
+            # the place is given back: the campaign is at its amended request's month again (as
+            # the workflow's state and the campaign fold say), no longer at the released one
             await release_everything(conn, [cid])
+            month = await eventstore.amended_month(conn, cid, event.seq)
+            await _update_campaign(conn, event, status, **({"month": month} if month else {}))
+            return
         case ev.ResourcesAllocated(bookings=bookings) if bookings:
             await conn.executemany(
                 """INSERT INTO bookings (campaign_id, resource, unit, phase, during, status)

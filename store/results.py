@@ -26,6 +26,7 @@ from pydantic import TypeAdapter
 
 from domain import events as ev
 from domain.campaign import CampaignRequest, Phase
+from domain.campaign_fold import SHAPING, CampaignFold, fold
 from domain.dates import local_date
 from domain.policy import Policy
 from domain.results.actuals import ActualRow, RowError, check_rows, own_days, split_batch
@@ -40,7 +41,8 @@ _LOCK_SPACE = 2  # pg_advisory_xact_lock(2, hashtext(campaign_id)): one stream's
 
 @dataclass
 class CampaignRecord:
-    """What the log says about one campaign, for results."""
+    """What results need of one campaign: its fold's request (as last amended), tier,
+    phases and counted days, with its status, last seq and whether its outcome is recorded."""
 
     campaign_id: str
     request: CampaignRequest
@@ -52,49 +54,26 @@ class CampaignRecord:
     last_seq: int
     has_outcome: bool
 
-
-def _fold(stream: Iterable[eventstore.StoredEvent]) -> CampaignRecord | None:
-    """The record from a stream in seq order; events of other types than `_RECORD_TYPES`
-    (and CampaignOutcome, for `has_outcome`) change nothing but `last_seq`."""
-    rec: CampaignRecord | None = None
-    for stored in stream:
-        body = stored.to_event().body
-        if isinstance(body, ev.CampaignSubmitted):
-            rec = CampaignRecord(stored.campaign_id, body.request, body.request.business_line, "submitted", None,
-                                 [], 0, 0, False)
-        elif rec is None:
-            continue
-        elif isinstance(body, ev.CampaignApproved | ev.CampaignDowngraded):
-            rec.tier = body.tier if isinstance(body, ev.CampaignApproved) else body.to_tier
-        elif isinstance(body, ev.MonthReserved):
-            rec.tier, rec.phases, rec.counted_days = body.tier, list(body.phases), body.counted_days
-        elif isinstance(body, ev.CampaignOutcome):
-            rec.has_outcome = True
-        if rec is not None:
-            rec.last_seq = stored.seq
-    return rec
-
-
-_RECORD_TYPES = ("CampaignSubmitted", "CampaignApproved", "CampaignDowngraded", "MonthReserved")
+    @classmethod
+    def of(cls, state: CampaignFold) -> CampaignRecord:
+        return cls(state.campaign_id, state.request, state.business_line, state.status.value, state.tier,
+                   list(state.phases), state.counted_days, state.last_seq, state.outcome_recorded)
 
 
 async def campaign_record(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: str) -> CampaignRecord | None:
-    stream = await eventstore.read_stream(conn, campaign_id)
-    if not stream:
-        return None
-    rec = _fold(stream)
-    if rec is not None:
-        rec.status = await conn.fetchval("SELECT status FROM campaigns WHERE campaign_id = $1", campaign_id) or ""
-    return rec
+    """The record from the fold of the whole stream (None: no such campaign)."""
+    state = fold(stored.to_event() for stored in await eventstore.read_stream(conn, campaign_id))
+    return None if state is None else CampaignRecord.of(state)
 
 
 async def campaign_records(conn: asyncpg.Connection, campaign_ids: Sequence[str]) -> dict[str, CampaignRecord]:
     """`campaign_record` of many campaigns in two queries, without parsing their whole
-    streams: the fold reads only the events of `_RECORD_TYPES` from the log, and the
-    rest it would have passed over gives the last seq, the outcome flag and the status,
-    which SQL finds. Absent: no such campaign (as `campaign_record` returning None)."""
+    streams (a bulk import's streams are mostly actuals): the fold reads only the events
+    that shape request, tier, phases and counted days (`campaign_fold.SHAPING`), and SQL
+    gives the last seq, the outcome flag and the status (the projection the fold agrees
+    with). Absent: no such campaign (as `campaign_record` returning None)."""
     ids = list(campaign_ids)
-    picked = await eventstore.read_types(conn, ids, _RECORD_TYPES)
+    picked = await eventstore.read_types(conn, ids, sorted(SHAPING))
     rows = await conn.fetch(
         """SELECT u.id, c.status,
                   (SELECT max(seq) FROM events e WHERE e.campaign_id = u.id) AS last_seq,
@@ -103,12 +82,12 @@ async def campaign_records(conn: asyncpg.Connection, campaign_ids: Sequence[str]
            FROM unnest($1::text[]) AS u(id) LEFT JOIN campaigns c ON c.campaign_id = u.id""", ids)
     out: dict[str, CampaignRecord] = {}
     for r in rows:
-        rec = _fold(picked.get(r["id"], []))
-        if rec is None:
+        state = fold(stored.to_event() for stored in picked.get(r["id"], []))
+        if state is None:
             continue
-        submitted = max(s.seq for s in picked[r["id"]] if s.type == "CampaignSubmitted")
+        rec = CampaignRecord.of(state)
         rec.last_seq = r["last_seq"]
-        rec.has_outcome = r["outcome_seq"] is not None and r["outcome_seq"] > submitted
+        rec.has_outcome = r["outcome_seq"] is not None and r["outcome_seq"] > state.history[0].seq
         rec.status = r["status"] or ""
         out[r["id"]] = rec
     return out
