@@ -12,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Deps
 from api.errors import ApiError
+from services.errors import Code, Refused
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import CampaignState
 
@@ -36,7 +37,7 @@ async def state(handle: WorkflowHandle) -> CampaignState:
         return await handle.query(CampaignWorkflow.state_query)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(404, "not_found", f"no campaign {handle.id}") from err
+            raise Refused(Code.NOT_FOUND, f"no campaign {handle.id}") from err
         raise
 
 
@@ -58,8 +59,8 @@ async def decide(d: Deps, campaign_id: str, update: Any, arg: Any) -> Any:
         try:
             desc = await handle.describe()
         except RPCError:
-            raise ApiError(404, "not_found", f"no campaign {campaign_id}") from err
+            raise Refused(Code.NOT_FOUND, f"no campaign {campaign_id}") from err
         if desc.status != WorkflowExecutionStatus.RUNNING:
             current = await state(handle)
-            raise ApiError(409, "invalid_state", f"campaign is {current.status.value}; nothing left to decide") from err
+            raise Refused(Code.INVALID_STATE, f"campaign is {current.status.value}; nothing left to decide") from err
         raise

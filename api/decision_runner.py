@@ -13,11 +13,12 @@ from typing import Any, Literal
 from api import campaign_workflow as wf
 from api.delegation_auth import may_try, on_behalf
 from api.deps import Deps
-from api.errors import ApiError
+from api.errors import ApiError, status_of
 from domain.balancing import YearCalendar, s_half_problem
 from domain.months import year_of
 from domain.status import Status
 from domain.tiers import Tier
+from services.errors import Code, Refused
 from store import calendar, reference
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor, Approve, CampaignState, Downgrade, Reject
@@ -33,7 +34,7 @@ def sees(actor: Actor, business_line: str) -> bool:
 
 def unknown(campaign_id: str) -> ApiError:
     """The answer for a campaign id that does not exist, and for one the caller may not see."""
-    return ApiError(404, "not_found", f"no campaign {campaign_id}")
+    return Refused(Code.NOT_FOUND, f"no campaign {campaign_id}")
 
 
 async def run_decision(d: Deps, actor: Actor, campaign_id: str, action: Action, *, comment: str | None = None,
@@ -44,8 +45,8 @@ async def run_decision(d: Deps, actor: Actor, campaign_id: str, action: Action, 
     state = await wf.state(d.client.get_workflow_handle(campaign_id))
     try:
         principal = await on_behalf(d, actor, state, on_behalf_of)
-    except ApiError as err:
-        if err.status == 403 and not sees(actor, state.business_line):
+    except Refused as err:
+        if status_of(err) == 403 and not sees(actor, state.business_line):
             # a delegate who may not decide another line's campaign learns no more than of an unknown id
             raise unknown(campaign_id) from None
         raise
@@ -59,12 +60,12 @@ async def run_decision(d: Deps, actor: Actor, campaign_id: str, action: Action, 
                                                         reason=reason, margin_override=margin_override)
     elif action == "downgrade":
         if to_tier is None or not reason:
-            raise ApiError(422, "invalid_request", "a downgrade needs to_tier and reason")
+            raise Refused(Code.INVALID, "a downgrade needs to_tier and reason")
         update, arg = CampaignWorkflow.downgrade, Downgrade(actor=actor, on_behalf_of=principal, to_tier=to_tier,
                                                             reason=reason, margin_override=margin_override)
     else:
         if not reason:
-            raise ApiError(422, "invalid_request", "a rejection needs a reason")
+            raise Refused(Code.INVALID, "a rejection needs a reason")
         update, arg = CampaignWorkflow.reject, Reject(actor=actor, on_behalf_of=principal, reason=reason)
     return await wf.decide(d, campaign_id, update, arg)
 
@@ -82,4 +83,4 @@ async def _s_half_year(d: Deps, state: CampaignState) -> None:
     why = s_half_problem(policy, YearCalendar(year=year).with_totals(used, s_count, halves), state.campaign_id,
                          state.month)
     if why:
-        raise ApiError(409, "s_half_year", why)
+        raise Refused(Code.S_HALF_YEAR, why)

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 from api.auth import DECIDERS
 from api.deps import Deps
-from api.errors import ApiError
 from domain.assignment import Delegation, assigned_names
 from domain.dates import local_date
 from domain.tiers import Tier
+from services.errors import Code, Refused
 from store import delegations, reference
 from workflows.messages import Actor, CampaignState
 
@@ -24,7 +24,7 @@ async def may_try(d: Deps, actor: Actor) -> None:
     now = datetime.now(UTC)
     policy = await reference.policy_for(d.pool, now.year)
     if not await delegations.active(d.pool, local_date(policy, now), to=actor.actor_id):
-        raise ApiError(403, "forbidden", f"{actor.name} ({actor.role}) may not do this: it needs the role "
+        raise Refused(Code.FORBIDDEN, f"{actor.name} ({actor.role}) may not do this: it needs the role "
                                          f"{' or '.join(DECIDERS)} or a delegation")
 
 
@@ -42,7 +42,7 @@ async def on_behalf(d: Deps, actor: Actor, state: CampaignState, explicit: str |
         by_name = [g for g in held if g.from_name == explicit]
         row = next((g for g in held if g.from_id == explicit), by_name[0] if len(by_name) == 1 else None)
         if row is None:
-            raise ApiError(403, "forbidden", f"{actor.name} holds no delegation from {explicit} on {today}")
+            raise Refused(Code.FORBIDDEN, f"{actor.name} holds no delegation from {explicit} on {today}")
         return _delegator(row)
     tier = decision_tier(state)
     roles = policy.rule(tier).approver_roles
@@ -53,7 +53,7 @@ async def on_behalf(d: Deps, actor: Actor, state: CampaignState, explicit: str |
         if g.from_role in roles and (not named or g.from_id in named) and g.from_line != state.business_line:
             return _delegator(g)
     if actor.role not in DECIDERS:
-        raise ApiError(403, "forbidden", f"{actor.name} ({actor.role}) may not decide and holds no delegation "
+        raise Refused(Code.FORBIDDEN, f"{actor.name} ({actor.role}) may not decide and holds no delegation "
                                          f"on {today}")
     return None
 

@@ -14,6 +14,7 @@ from api.deps import Deps
 from api.errors import ApiError
 from domain import season
 from domain.plan_events import plan_stream
+from services.errors import Code, Refused
 from store import plans
 from workflows.plan_messages import PlanView
 from workflows.year_plan import YearPlanWorkflow
@@ -34,7 +35,7 @@ async def view(d: Deps, year: int, *, live_progress: bool = True) -> PlanView:
         v = await h.query(YearPlanWorkflow.state_query)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(404, "not_found", f"no plan for {year}: ops open it with POST /plans/{year}") from err
+            raise Refused(Code.NOT_FOUND, f"no plan for {year}: ops open it with POST /plans/{year}") from err
         raise
     if live_progress and v.publish is not None and not v.published:
         # the workflow learns of schedules in batches; the read model knows now
@@ -62,5 +63,5 @@ async def update(d: Deps, year: int, upd: Any, arg: Any) -> Any:
         raise
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(404, "not_found", f"no plan for {year}: ops open it with POST /plans/{year}") from err
+            raise Refused(Code.NOT_FOUND, f"no plan for {year}: ops open it with POST /plans/{year}") from err
         raise

@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 from api import campaign_workflow as wf
 from api.decision_runner import run_decision, sees
 from api.deps import AppDeps, CurrentActor
-from api.errors import ApiError, error_body
+from api.errors import error_body, status_of
 from api.limits import DECISIONS_PER_CALL, check_batch
 from domain.status import Status
 from domain.tiers import Tier
+from services.errors import Refused
 
 log = logging.getLogger("promoflow.api")
 router = APIRouter(tags=["decisions"])
@@ -64,14 +65,14 @@ async def decide_many(body: DecisionsBody, actor: CurrentActor, d: AppDeps) -> D
                                        margin_override=item.margin_override)
             results.append(DecisionResult(campaign_id=item.campaign_id, action=item.action, status=state.status,
                                           error=None))
-        except ApiError as err:
+        except Refused as err:
             status = None
-            if err.status != 404:
+            if status_of(err) != 404:
                 try:
                     state = await wf.state(d.client.get_workflow_handle(item.campaign_id))
                     # another line's campaign: as for an unknown id (no status)
                     status = state.status if sees(actor, state.business_line) else None
-                except ApiError:
+                except Refused:
                     status = None
             results.append(DecisionResult(campaign_id=item.campaign_id, action=item.action, status=status,
                                           error=error_body(err.code, err.message, err.details)["error"]))

@@ -24,7 +24,6 @@ from api.auth import READERS, require_role
 from api.calendar_page import PreparationData, prefers_html, render_calendar
 from api.calendar_view import BUSY_PREFIX, INACTIVE
 from api.deps import AppDeps, Deps
-from api.errors import ApiError
 from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingMilestone, PendingRequest
 from api.web.session import DocumentActor  # bearer; the session too on the .html pages
 from domain.balancing import budget, money_summary
@@ -32,6 +31,7 @@ from domain.dates import local_date
 from domain.months import month_key, months_of_year
 from domain.policy import Policy
 from domain.tiers import Tier
+from services.errors import Code, Refused
 from store import milestones, reads, reference, teams
 from store.calendar import load_year
 
@@ -73,7 +73,7 @@ async def load_calendar(year: Year, actor: DocumentActor, d: AppDeps) -> Calenda
     first and ride it), as `for_line` shows it."""
     require_role(actor, *READERS, "business_line")
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ApiError(422, "invalid_request", f"year must be between {FIRST_YEAR} and {LAST_YEAR}")
+        raise Refused(Code.INVALID, f"year must be between {FIRST_YEAR} and {LAST_YEAR}")
     policy = await reference.policy_for(d.pool, year)
     cal = await calendar_year(d, year, policy)
     if actor.role == "business_line":
@@ -140,7 +140,7 @@ async def calendar_month_page(year: Year, month: MonthNumber, loaded: LoadedCale
     try:
         return HTMLResponse(render_calendar(loaded.calendar, loaded.policy, month=month_key(year, month)))
     except ValueError as err:
-        raise ApiError(422, "invalid_request", str(err)) from err
+        raise Refused(Code.INVALID, str(err)) from err
 
 
 @router.get("/{year}", response_model=CalendarYear,

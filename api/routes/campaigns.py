@@ -16,7 +16,7 @@ from api import campaign_workflow as wf
 from api.auth import may_see, require_role
 from api.campaign_read import state_from_log
 from api.deps import AppDeps, CurrentActor, Deps
-from api.errors import ApiError
+from api.errors import ApiError, status_of
 from api.models import CampaignEvent, CampaignList, CampaignSummary
 from api.paging import Page
 from domain.campaign import CampaignRequest, campaign_id_for
@@ -24,6 +24,7 @@ from domain.dates import choose_burst_start, local_date
 from domain.months import MONTH_PATTERN
 from domain.status import Status
 from domain.tiers import Tier
+from services.errors import Code, Refused
 from store import reads, reference
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor, CampaignInput, CampaignState
@@ -48,7 +49,7 @@ async def start_campaign(d: Deps, actor: Actor, body: CampaignRequest) -> tuple[
     the same request_id again, the existing campaign)."""
     require_role(actor, "business_line")
     if body.business_line != actor.business_line:
-        raise ApiError(403, "forbidden", f"{actor.name} submits for {actor.business_line}, not {body.business_line}")
+        raise Refused(Code.FORBIDDEN, f"{actor.name} submits for {actor.business_line}, not {body.business_line}")
     campaign_id = campaign_id_for(body.business_line, body.request_id)
     handle = d.client.get_workflow_handle(campaign_id)
     if await wf.exists(handle):
@@ -71,7 +72,7 @@ async def start_campaign(d: Deps, actor: Actor, body: CampaignRequest) -> tuple[
         return await wf.state(handle), False
     except WorkflowUpdateRPCTimeoutOrCancelledError:  # no worker scored it in time: say what is known
         if not await wf.exists(handle):
-            raise ApiError(503, "unavailable", "the engine did not answer in time and nothing was started; "
+            raise Refused(Code.UNAVAILABLE, "the engine did not answer in time and nothing was started; "
                                                "send the same request again") from None
         log.warning("campaign started, not yet scored", extra={"campaign_id": campaign_id})
         return CampaignState.initial(campaign_id, body, actor), True
@@ -88,7 +89,7 @@ async def list_campaigns(
 ) -> CampaignList:
     if actor.role == "business_line":
         if business_line not in (None, actor.business_line):
-            raise ApiError(403, "forbidden", f"{actor.name} may list only {actor.business_line} campaigns")
+            raise Refused(Code.FORBIDDEN, f"{actor.name} may list only {actor.business_line} campaigns")
         business_line = actor.business_line
     rows, total = await reads.list_campaigns(
         d.pool, status=status.value if status else None, tier=tier.value if tier else None, month=month,
@@ -100,8 +101,8 @@ async def list_campaigns(
 async def get_campaign(campaign_id: str, actor: CurrentActor, d: AppDeps) -> CampaignState:
     try:
         state = await wf.state(d.client.get_workflow_handle(campaign_id))
-    except ApiError as err:  # no workflow (imported, or past retention): answer from the read model
-        found = await state_from_log(d.pool, campaign_id) if err.status == 404 else None
+    except Refused as err:  # no workflow (imported, or past retention): answer from the read model
+        found = await state_from_log(d.pool, campaign_id) if status_of(err) == 404 else None
         if found is None:
             raise
         state = found
@@ -113,7 +114,7 @@ async def get_campaign(campaign_id: str, actor: CurrentActor, d: AppDeps) -> Cam
 async def campaign_events(campaign_id: str, actor: CurrentActor, d: AppDeps, page: Page) -> list[CampaignEvent]:
     owner = await reads.campaign_owner(d.pool, campaign_id)
     if owner is None:
-        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+        raise Refused(Code.NOT_FOUND, f"no campaign {campaign_id}")
     may_see(actor, owner)
     return [CampaignEvent.model_validate(e) for e in await reads.campaign_events(
         d.pool, campaign_id, limit=page.limit, offset=page.offset)]

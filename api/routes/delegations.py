@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import DECIDERS, require_role
 from api.deps import AppDeps, CurrentActor
-from api.errors import ApiError
 from domain.assignment import Delegation
 from domain.dates import local_date
 from domain.policy import Policy
+from services.errors import Code, Refused
 from store import delegations, reference
 
 router = APIRouter(prefix="/delegations", tags=["delegations"])
@@ -62,17 +62,17 @@ async def create(body: DelegationBody, actor: CurrentActor, d: AppDeps) -> Deleg
     require_role(actor, *DECIDERS)
     policy = await _policy(d)
     if body.until < body.from_:
-        raise ApiError(422, "invalid_request", "until is before from")
+        raise Refused(Code.INVALID, "until is before from")
     if body.until - body.from_ > timedelta(days=policy.delegation.max_days - 1):
-        raise ApiError(422, "invalid_request", f"a delegation lasts at most {policy.delegation.max_days} days")
+        raise Refused(Code.INVALID, f"a delegation lasts at most {policy.delegation.max_days} days")
     if body.to == actor.actor_id:  # by identity: another principal may carry my name
-        raise ApiError(422, "invalid_request", "a principal cannot delegate to themselves")
+        raise Refused(Code.INVALID, "a principal cannot delegate to themselves")
     allowed = policy.delegation.may_delegate_to.get(actor.role, [])
     delegate = d.tokens.by_name(body.to)
     if delegate is None and actor.role != "leader":
-        raise ApiError(422, "invalid_request", f"unknown principal {body.to!r}")
+        raise Refused(Code.INVALID, f"unknown principal {body.to!r}")
     if delegate is not None and delegate.role not in allowed:
-        raise ApiError(403, "forbidden", f"a {actor.role} may delegate only to {' or '.join(allowed) or 'nobody'}, "
+        raise Refused(Code.FORBIDDEN, f"a {actor.role} may delegate only to {' or '.join(allowed) or 'nobody'}, "
                                          f"not to a {delegate.role}")
     g = await delegations.grant(d.pool, from_name=actor.name, from_id=actor.actor_id, from_role=actor.role,
                                 from_line=actor.business_line, to=body.to, starts=body.from_, ends=body.until,
@@ -94,11 +94,11 @@ async def revoke(delegation_id: str, actor: CurrentActor, d: AppDeps) -> Respons
     require_role(actor, *DECIDERS, "ops")
     g = await delegations.get(d.pool, delegation_id)
     if g is None:
-        raise ApiError(404, "not_found", f"no delegation {delegation_id}")
+        raise Refused(Code.NOT_FOUND, f"no delegation {delegation_id}")
     if actor.role != "ops" and actor.actor_id != g.from_id:
-        raise ApiError(403, "forbidden", "only the delegator or ops may revoke a delegation")
+        raise Refused(Code.FORBIDDEN, "only the delegator or ops may revoke a delegation")
     # the read above only answers early; the guard is the revoke's own append (one wins)
     if g.revoked or not await delegations.revoke(d.pool, delegation_id, actor.name, datetime.now(UTC),
                                                  by_id=actor.actor_id):
-        raise ApiError(409, "invalid_state", "already revoked")
+        raise Refused(Code.INVALID_STATE, "already revoked")
     return Response(status_code=204)

@@ -48,6 +48,7 @@ from domain.plan_events import PlanPin, SChoice, plan_stream
 from domain.planning.model import Intent, Pin, PlanInputError, Settings, Summary, parse_settings
 from domain.policy import Policy
 from domain.scoring import score_request
+from services.errors import Code, Refused
 from store import plans, reference
 from workflows.messages import Actor
 from workflows.plan_messages import (
@@ -76,11 +77,11 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="the planned year")]
 def _check_year(year: int) -> None:
     years = supported_years()
     if year not in years:
-        raise ApiError(422, "invalid_request", f"year {year} is outside the supported years ({years[0]}-{years[-1]})")
+        raise Refused(Code.INVALID, f"year {year} is outside the supported years ({years[0]}-{years[-1]})")
 
 
 def _unprocessable(err: PlanInputError) -> ApiError:
-    return ApiError(422, "invalid_request", str(err), {"item": err.item, "field": err.field, "message": err.message})
+    return Refused(Code.INVALID, str(err), {"item": err.item, "field": err.field, "message": err.message})
 
 
 async def _policy(d: Deps, year: int) -> Policy:
@@ -128,14 +129,14 @@ async def open_plan(year: Year, actor: CurrentActor, d: AppDeps, response: Respo
     _check_year(year)
     body = body or OpenPlanBody()
     if body.intake_closes is not None and body.intake_closes.year > year:
-        raise ApiError(422, "invalid_request", f"intake_closes {body.intake_closes} is after the planned year {year}")
+        raise Refused(Code.INVALID, f"intake_closes {body.intake_closes} is after the planned year {year}")
     try:
         await d.client.start_workflow(
             YearPlanWorkflow.run, YearPlanInput(year=year, opened_by=actor, intake_closes=body.intake_closes),
             id=plan_stream(year), task_queue=d.settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
     except WorkflowAlreadyStartedError as err:
-        raise ApiError(409, "invalid_state", f"the {year} planning season is already open") from err
+        raise Refused(Code.INVALID_STATE, f"the {year} planning season is already open") from err
     response.headers["Location"] = f"/plans/{year}"
     return PlanView(year=year, status=PlanStatus.INTAKE, intents=0, s_fixed=[], settings=Settings(), pins=[],
                     solution=None,
@@ -260,7 +261,7 @@ async def fix_s(year: Year, body: FixSBody, actor: CurrentActor, d: AppDeps) -> 
     lines = await pw.lines(d, year)
     unknown = [c.intent_id for c in choices if c.intent_id not in lines]
     if unknown:
-        raise ApiError(422, "invalid_request", f"no intent {', '.join(unknown)} in plan-{year}")
+        raise Refused(Code.INVALID, f"no intent {', '.join(unknown)} in plan-{year}")
     if v.publish is None:
         await _check_plan(d, year, v, s_fixed=choices, pins=[p for p in v.pins
                                                              if p.intent_id not in {c.intent_id for c in choices}])
@@ -281,11 +282,11 @@ async def pin(year: Year, body: PinBody, actor: CurrentActor, d: AppDeps) -> Pla
         p = PlanPin(**body.model_dump())
         Pin(request_id=p.intent_id, month=p.month, tier=p.tier, cut=p.cut)  # the planner's rules of a pin
     except ValidationError as err:
-        raise ApiError(422, "invalid_request", "; ".join(e["msg"].removeprefix("Value error, ")
+        raise Refused(Code.INVALID, "; ".join(e["msg"].removeprefix("Value error, ")
                                                          for e in err.errors(include_url=False))) from None
     v = await pw.view(d, year, live_progress=False)
     if p.intent_id not in await pw.lines(d, year):
-        raise ApiError(422, "invalid_request", f"no intent {p.intent_id} in plan-{year}")
+        raise Refused(Code.INVALID, f"no intent {p.intent_id} in plan-{year}")
     if v.publish is None:
         await _check_plan(d, year, v, pins=[q for q in v.pins if q.intent_id != p.intent_id] + [p])
     return await pw.update(d, year, YearPlanWorkflow.pin, ChangePin(actor=actor, pin=p))
@@ -321,7 +322,7 @@ async def solution(year: Year, actor: CurrentActor, d: AppDeps) -> PlanSolutionB
     require_role(actor, *ROLES)
     v = await pw.view(d, year, live_progress=False)
     if v.solution_id is None:
-        raise ApiError(409, "invalid_state", f"plan-{year} has not been solved yet")
+        raise Refused(Code.INVALID_STATE, f"plan-{year} has not been solved yet")
     sol = await plans.solution(d.pool, v.solution_id)
     assert sol is not None, v.solution_id
     return _for(actor, sol, await plans.intents(d.pool, year) if for_line(actor) else [])

@@ -46,6 +46,7 @@ from domain.dates import local_date
 from domain.results.actuals import ActualRow, check_rows, errors_message
 from domain.results.outcome import compute_outcome
 from services import results as results_cases
+from services.errors import Code, Refused
 from store import reads, reference, results
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Actor, RecordActuals
@@ -56,13 +57,13 @@ _UPDATE_ERRORS = {"forbidden": 403, "invalid_state": 409, "results_closing": 409
 
 
 def _invalid_rows(errors: list[Any]) -> ApiError:
-    return ApiError(422, "invalid_actuals", errors_message(errors), [e.model_dump() for e in errors])
+    return Refused(Code.INVALID_ACTUALS, errors_message(errors), [e.model_dump() for e in errors])
 
 
 async def _owner(d: Deps, actor: Actor, campaign_id: str) -> str:
     owner = await reads.campaign_owner(d.pool, campaign_id)
     if owner is None:
-        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+        raise Refused(Code.NOT_FOUND, f"no campaign {campaign_id}")
     may_see(actor, owner)
     return owner
 
@@ -75,14 +76,14 @@ async def _direct(d: Deps, campaign_id: str, rows: list[ActualRow], actor: Actor
 
 
 def _closing(campaign_id: str) -> ApiError:
-    return ApiError(409, "results_closing", f"the results window of {campaign_id} is closing: its outcome is "
+    return Refused(Code.RESULTS_CLOSING, f"the results window of {campaign_id} is closing: its outcome is "
                                             "being recorded; send the actuals again once it is")
 
 
 def _stored_answer(campaign_id: str, res: results.ActualsResult | None) -> ActualsResultBody:
     """The answer to a batch the store took (or refused): as `_direct` gives it."""
     if res is None:
-        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+        raise Refused(Code.NOT_FOUND, f"no campaign {campaign_id}")
     if res.closing:
         raise _closing(campaign_id)
     if res.errors:
@@ -111,7 +112,7 @@ async def record(d: Deps, campaign_id: str, rows: list[ActualRow], actor: Actor)
             if not isinstance(cause, ApplicationError):
                 raise
             if cause.type == "invalid_actuals":
-                raise ApiError(422, "invalid_actuals", cause.message, list(cause.details[0]) if cause.details
+                raise Refused(Code.INVALID_ACTUALS, cause.message, list(cause.details[0]) if cause.details
                                else None) from err
             if cause.type in _UPDATE_ERRORS:
                 raise ApiError(_UPDATE_ERRORS[cause.type], cause.type, cause.message) from err
@@ -150,9 +151,9 @@ async def post_bulk_actuals(body: BulkActualsBody, actor: CurrentActor, d: AppDe
         owner, has_outcome = known.get(item.campaign_id, (None, False))
         try:
             if owner is None:
-                raise ApiError(404, "not_found", f"no campaign {item.campaign_id}")
+                raise Refused(Code.NOT_FOUND, f"no campaign {item.campaign_id}")
             may_see(actor, owner)
-        except ApiError as err:
+        except Refused as err:
             answers[n] = err
             continue
         if has_outcome:
@@ -166,7 +167,7 @@ async def post_bulk_actuals(body: BulkActualsBody, actor: CurrentActor, d: AppDe
         if answer is None:  # a live workflow may own it (or the batch fell back): one by one, as before
             try:
                 answer = await record(d, item.campaign_id, item.rows, actor)
-            except ApiError as err:
+            except Refused as err:
                 answer = err
         if isinstance(answer, ApiError):
             out.append(BulkActualsResult(campaign_id=item.campaign_id, status="invalid",
@@ -191,7 +192,7 @@ async def _store_batch(d: Deps, items: list[BulkActualsItem],
     for item, r in zip(items, res, strict=True):
         try:
             answers.append(_stored_answer(item.campaign_id, r))
-        except ApiError as err:
+        except Refused as err:
             answers.append(err)
     return answers
 
@@ -206,7 +207,7 @@ async def get_outcome(campaign_id: str, actor: CurrentActor, d: AppDeps) -> dict
         return {"campaign_id": campaign_id, **outcome, "provisional": False}
     rec = await results.campaign_record(d.pool, campaign_id)
     if rec is None or not rec.phases:
-        raise ApiError(409, "invalid_state", f"campaign {campaign_id} has no phases: no outcome yet")
+        raise Refused(Code.INVALID_STATE, f"campaign {campaign_id} has no phases: no outcome yet")
     policy = await reference.policy_for(d.pool, rec.request.year)
     rows = list((await results.stored_actuals(d.pool, campaign_id)).values())
     o = compute_outcome(policy, rec.request.forecast, rec.phases, rec.counted_days, rows, rec.request.money,
@@ -221,7 +222,7 @@ async def import_history(body: dict[str, Any], actor: CurrentActor, d: AppDeps) 
     require_role(actor, "ops")
     items = body.get("campaigns")
     if not isinstance(items, list) or not items:
-        raise ApiError(422, "invalid_request", "body must be {\"campaigns\": [...]} with at least one campaign")
+        raise Refused(Code.INVALID, "body must be {\"campaigns\": [...]} with at least one campaign")
     check_batch(len(items), HISTORY_PER_CALL, "campaigns")
     known = await reference.known_business_lines(d.pool)
     now = datetime.now(UTC)
@@ -234,7 +235,7 @@ async def import_history(body: dict[str, Any], actor: CurrentActor, d: AppDeps) 
             item = HistoryCampaign.model_validate(raw)
             cid = campaign_id_for(item.business_line, item.request_id)
             if item.business_line not in known:
-                raise ApiError(422, "invalid_request", f"unknown business line {item.business_line!r}")
+                raise Refused(Code.INVALID, f"unknown business line {item.business_line!r}")
             policy = await reference.policy_for(d.pool, item.year)
             errors = check_rows(policy, item.actuals, item.phases, local_date(policy, now))
             if errors:
@@ -251,7 +252,7 @@ async def import_history(body: dict[str, Any], actor: CurrentActor, d: AppDeps) 
             message = "; ".join(f"{x['field'] or 'item'}: {x['message']}" for x in details)
             out.append(HistoryResult(request_id=rid, campaign_id=cid, status="invalid",
                                      error=error_body("invalid_request", message, details)["error"]))
-        except ApiError as err:
+        except Refused as err:
             out.append(HistoryResult(request_id=rid, campaign_id=cid, status="invalid",
                                      error=error_body(err.code, err.message, err.details)["error"]))
     return Results(results=out)
@@ -272,6 +273,6 @@ async def post_revenue(line: str, body: RevenueBody, actor: CurrentActor, d: App
     """Revenue outside campaigns, per day: the review adds it to the line's recorded actuals."""
     require_role(actor, "ops")
     if line not in await reference.known_business_lines(d.pool):
-        raise ApiError(404, "not_found", f"no business line {line}")
+        raise Refused(Code.NOT_FOUND, f"no business line {line}")
     n = await results.record_line_revenue(d.pool, line, [(e.date, e.revenue) for e in body.entries], actor.name)
     return {"business_line": line, "recorded": n}

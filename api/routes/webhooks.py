@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 
 from api.auth import require_role
 from api.deps import AppDeps, CurrentActor
-from api.errors import ApiError
 from api.paging import Page, Paged
 from services import webhooks
+from services.errors import Code, Refused
 from store import outbox
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -79,7 +79,7 @@ async def unsubscribe(webhook_id: str, actor: CurrentActor, d: AppDeps) -> Respo
 
 async def _exists(d: AppDeps, webhook_id: str) -> None:
     if not await outbox.subscriptions(d.pool, webhook_id):
-        raise ApiError(404, "not_found", f"no webhook {webhook_id}")
+        raise Refused(Code.NOT_FOUND, f"no webhook {webhook_id}")
 
 
 @router.get("/{webhook_id}/deliveries", response_model=DeliveryList)

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import DECIDERS
 from api.deps import Deps
-from api.errors import ApiError
+from api.errors import status_of
 from api.routes.campaigns import get_campaign
 from api.routes.results import get_outcome
 from api.web.campaign_form import MECHANIC_ROWS, MECHANIC_TYPES
@@ -34,6 +34,7 @@ from domain.money_review import MARGIN_BELOW_FLOOR
 from domain.policy import Policy
 from domain.status import Status
 from domain.tiers import Tier
+from services.errors import Refused
 from store import reads, reference
 from workflows.messages import Actor, CampaignState
 
@@ -102,8 +103,8 @@ async def _outcome(d: Deps, actor: Actor, state: CampaignState) -> dict[str, Any
         return None
     try:
         return await get_outcome(state.campaign_id, actor, d)
-    except ApiError as err:
-        if err.status == 409:  # no phases: no outcome yet
+    except Refused as err:
+        if status_of(err) == 409:  # no phases: no outcome yet
             return None
         raise
 

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from api import plan_workflow as pw
-from api.errors import ApiError
+from api.errors import status_of
 from api.paging import MAX_LIMIT, PageQuery
 from api.plan_page import plan_page
 from api.plan_privacy import LineFilter, for_line
@@ -25,6 +25,7 @@ from api.routes.plans import compare_scenarios, list_intents
 from domain.festivals import supported_years
 from domain.months import months_of_year
 from domain.planning.model import Settings
+from services.errors import Refused
 from store import plans, reference
 from workflows.messages import Actor
 from workflows.plan_messages import PlanStatus, PlanView
@@ -61,8 +62,8 @@ async def season(request: Request, actor: Actor, year: int) -> PlanView | None:
     d = request.app.state.deps
     try:
         v = await pw.view(d, year)
-    except ApiError as err:
-        if err.status == 404:
+    except Refused as err:
+        if status_of(err) == 404:
             return None
         raise
     line = for_line(actor)

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from api.auth import ROLES
-from api.errors import ApiError
+from api.errors import ApiError, status_of
 from api.limits import INTENTS_PER_CALL
 from api.models import FixSBody, IntentResult, IntentsBody, OpenPlanBody, PinBody, ScenarioBody
 from api.routes import plans as uc
@@ -40,6 +40,7 @@ from cli.errors import CliError
 from cli.parsing import RowError, row_to_body
 from cli.plan import parse_intents
 from domain.months import months_of_year
+from services.errors import Refused
 
 router = APIRouter(include_in_schema=False)
 NAV.append(NavItem("Season", lambda: f"/app/plans/{this_year()}", ROLES))
@@ -115,8 +116,8 @@ async def open_season(form: FormContext) -> Response:
         raise FormInvalid({"intake_closes": f"{raw!r} is not a date (YYYY-MM-DD)"}) from None
     try:
         await uc.open_plan(year, form.actor, form.d, Response(), OpenPlanBody(intake_closes=closes))
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == 422:
             raise _unprocessable(err, "intake_closes") from None
         raise
     return RedirectResponse(_page(year), status_code=303)
@@ -222,8 +223,8 @@ async def fix_s(form: FormContext) -> Response:
         raise FormInvalid({"s": "; ".join(e["msg"] for e in err.errors(include_url=False))}) from None
     try:
         await uc.fix_s(year, body, form.actor, form.d)
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == 422:
             raise _unprocessable(err, "s") from None
         raise
     return RedirectResponse(_page(year) + "#s", status_code=303)
@@ -271,8 +272,8 @@ async def set_settings(form: FormContext) -> Response:
     year = _year(form.request)
     try:
         await uc.set_settings(year, settings_body(form, year), form.actor, form.d)
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == 422:
             raise _unprocessable(err, "settings") from None
         raise
     return RedirectResponse(_page(year) + "#settings", status_code=303)
@@ -288,8 +289,8 @@ async def pin(form: FormContext) -> Response:
         raise FormInvalid({_field_of(str(e["loc"][-1])): e["msg"] for e in err.errors(include_url=False)}) from None
     try:
         await uc.pin(year, body, form.actor, form.d)
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == 422:
             raise _unprocessable(err, "pin") from None
         raise
     return RedirectResponse(_page(year) + "#pins", status_code=303)
@@ -327,8 +328,8 @@ async def scenario(form: FormContext) -> Response:
         raise FormInvalid({"name": "A name of letters, digits, spaces and . : - (at most 100)."}) from err
     try:
         await uc.run_scenario(year, body, form.actor, form.d)
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == 422:
             bad = _unprocessable(err, "name")
             raise FormInvalid({(f"sc_{k}" if k in ("budget", "reserve") else k): m for k, m in bad.errors.items()},
                               bad.message) from None

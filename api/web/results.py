@@ -21,7 +21,6 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from api.errors import ApiError
 from api.results_models import ActualsBody
 from api.routes.results import import_history, post_actuals
 from api.web.forms import FormContext, FormInvalid, form_post
@@ -29,6 +28,7 @@ from api.web.render import NAV, NavItem, render
 from api.web.session import WebActor
 from cli.errors import CliError
 from cli.results import csv_actuals
+from services.errors import Code, Refused
 
 router = APIRouter(include_in_schema=False)
 UPLOADERS = ("business_line", "ops")
@@ -90,7 +90,7 @@ async def upload_actuals(form: FormContext) -> Response:
         return _actuals_page(form, campaign_id, problems=problems, status=422)
     try:
         result = await post_actuals(campaign_id, body, form.actor, form.d)
-    except ApiError as err:
+    except Refused as err:
         if err.code != "invalid_actuals":
             raise
         named = [x for x in err.details or [] if isinstance(x, dict) and isinstance(x.get("row"), int)]
@@ -108,7 +108,7 @@ def _actuals_page(form: FormContext, campaign_id: str, *, problems: list[str] | 
 @router.get("/app/history", response_class=HTMLResponse)
 async def history_page(request: Request, actor: WebActor) -> HTMLResponse:
     if actor.role not in OPS:
-        raise ApiError(403, "forbidden", f"{actor.name} ({actor.role}) may not import history: it is for ops")
+        raise Refused(Code.FORBIDDEN, f"{actor.name} ({actor.role}) may not import history: it is for ops")
     return render(request, "app/history.html", title="Import history", results=None)
 
 
