@@ -3,7 +3,7 @@
 The form carries a hidden `request_id` made when it is drawn, so a double submit (a second
 click, a resent POST) is the same request and makes one campaign (the route answers the
 existing one). Submitting runs `POST /campaigns`'s own function
-(api/routes/campaigns.py `start_campaign`): the same checks, the same workflow start, the
+(services/campaigns.py `submit`): the same checks, the same workflow start, the
 signed-in line as owner; then the campaign's page. A problem is shown beside its field
 (api/web/campaign_form.py maps the models' and the route's problems to fields) and what was
 typed is kept.
@@ -23,7 +23,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import require_role
-from api.routes.campaigns import RequestProblems, start_campaign
 from api.web import campaign_form
 from api.web.campaign_form import Invalid
 from api.web.formats import install_filters
@@ -32,6 +31,8 @@ from api.web.render import render
 from api.web.session import WebActor
 from domain.campaign import CampaignRequest
 from domain.tiers import Tier
+from services import campaigns
+from services.campaigns import RequestProblems
 
 router = APIRouter(include_in_schema=False)
 install_filters()
@@ -75,7 +76,7 @@ async def submit_new_campaign(form: FormContext) -> Response:
         raise FormInvalid(err.errors) from err
     assert isinstance(request, CampaignRequest)
     try:
-        state, _ = await start_campaign(form.d, form.actor, request)
+        state = (await campaigns.submit(form.d, form.actor, request)).state
     except RequestProblems as err:
         raise FormInvalid(err.fields) from err
     return RedirectResponse(f"/app/campaigns/{state.campaign_id}", status_code=303)
