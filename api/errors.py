@@ -38,7 +38,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (400, "the body is not parseable (not UTF-8 / not JSON)"),
         (401, "no token, or an unknown token"), (403, "known token, not allowed"), (404, "unknown campaign"),
         (409, "the decision does not fit the campaign's state"),
-        (413, "the body is over the size limit, or a batch over its cap (api/limits.py)"), (422, "invalid request"),
+        (413, "the body is over the size limit, or a batch over its cap (services/limits.py)"),
+        (422, "invalid request"),
         (503, "Temporal or PostgreSQL does not answer"),
     )
 }

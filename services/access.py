@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from domain.roles import Principal, Role, sees_line
 from services.errors import Code, Refused
 
 
-class Named(Principal):
+class Named(Principal, Protocol):
     @property
     def name(self) -> str: ...
 

@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 
 from api.deps import AppDeps, CurrentActor
 from api.errors import error_body
-from api.limits import DECISIONS_PER_CALL, check_batch
 from domain.status import Status
 from domain.tiers import Tier
 from services import decisions
 from services.decisions import Decision
+from services.limits import DECISIONS_PER_CALL, check_batch
 
 log = logging.getLogger("promoflow.api")
 router = APIRouter(tags=["decisions"])

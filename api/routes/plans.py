@@ -22,7 +22,6 @@ from api import plan_workflow as pw
 from api.auth import READERS, ROLES, require_role
 from api.deps import AppDeps, CurrentActor, Deps
 from api.errors import ApiError
-from api.limits import INTENTS_PER_CALL, INTENTS_PER_SEASON, check_batch
 from api.models import (
     FixSBody,
     IntentItem,
@@ -49,6 +48,7 @@ from domain.planning.model import Intent, Pin, PlanInputError, Settings, Summary
 from domain.policy import Policy
 from domain.scoring import score_request
 from services.errors import Code, Refused
+from services.limits import INTENTS_PER_CALL, INTENTS_PER_SEASON, check_batch
 from store import plans, reference
 from workflows.messages import Actor
 from workflows.plan_messages import (

@@ -4,7 +4,7 @@ campaign on one page, and what the signed-in person may do with it.
 It reads what the JSON API answers, through the same functions: the state (`GET
 /campaigns/{id}`'s `get_campaign`, which also refuses another line's campaign: a 403 page
 naming why), the events (`GET /campaigns/{id}/events`' read), and the outcome (`GET
-/campaigns/{id}/outcome`'s `get_outcome`) once there is one. The score's six factors are the
+/campaigns/{id}/outcome`'s use case, services/results.py `outcome`) once there is one. The score's six factors are the
 latest `ReviewScored` event's; the request the amend form starts from is the latest
 `CampaignSubmitted` / `CampaignAmended` request. The number of SQL statements does not grow
 with the events shown (tests/api/web/test_web_statements.py).
@@ -24,7 +24,6 @@ from fastapi.responses import HTMLResponse
 from api.deps import Deps
 from api.errors import status_of
 from api.routes.campaigns import get_campaign
-from api.routes.results import get_outcome
 from api.web.campaign_form import MECHANIC_ROWS, MECHANIC_TYPES
 from api.web.formats import install_filters
 from api.web.render import render
@@ -34,6 +33,7 @@ from domain.policy import Policy
 from domain.roles import DECIDERS, Role, owner_or_ops, owns
 from domain.status import Status
 from domain.tiers import Tier
+from services import results
 from services.errors import Refused
 from store import reads, reference
 from workflows.messages import Actor, CampaignState
@@ -102,7 +102,7 @@ async def _outcome(d: Deps, actor: Actor, state: CampaignState) -> dict[str, Any
                                                           Status.COMPLETED):
         return None
     try:
-        return await get_outcome(state.campaign_id, actor, d)
+        return await results.outcome(d, actor, state.campaign_id)
     except Refused as err:
         if status_of(err) == 409:  # no phases: no outcome yet
             return None

@@ -28,7 +28,6 @@ from starlette.datastructures import UploadFile
 
 from api.auth import ROLES
 from api.errors import ApiError, status_of
-from api.limits import INTENTS_PER_CALL
 from api.models import FixSBody, IntentResult, IntentsBody, OpenPlanBody, PinBody, ScenarioBody
 from api.routes import plans as uc
 from api.web.forms import FormContext, FormInvalid, form_post
@@ -41,6 +40,7 @@ from cli.parsing import RowError, row_to_body
 from cli.plan import parse_intents
 from domain.months import months_of_year
 from services.errors import Refused
+from services.limits import INTENTS_PER_CALL
 
 router = APIRouter(include_in_schema=False)
 NAV.append(NavItem("Season", lambda: f"/app/plans/{this_year()}", ROLES))
