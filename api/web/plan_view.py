@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import Request
 
-from api import plan_workflow as pw
 from api.errors import status_of
 from api.paging import MAX_LIMIT, PageQuery
 from api.plan_page import plan_page
@@ -25,6 +24,7 @@ from api.routes.plans import compare_scenarios, list_intents
 from domain.festivals import supported_years
 from domain.months import months_of_year
 from domain.planning.model import Settings
+from services import workflows as wf
 from services.errors import Refused
 from store import plans, reference
 from workflows.messages import Actor
@@ -61,7 +61,7 @@ async def season(request: Request, actor: Actor, year: int) -> PlanView | None:
     """The season's view as the person may see it; None when no season is open."""
     d = request.app.state.deps
     try:
-        v = await pw.view(d, year)
+        v = await wf.plan_view(d, year)
     except Refused as err:
         if status_of(err) == 404:
             return None

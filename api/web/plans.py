@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from api.auth import ROLES
-from api.errors import ApiError, status_of
+from api.errors import STATUS, status_of
 from api.models import FixSBody, IntentResult, IntentsBody, OpenPlanBody, PinBody, ScenarioBody
 from api.routes import plans as uc
 from api.web.forms import FormContext, FormInvalid, form_post
@@ -39,7 +39,7 @@ from cli.errors import CliError
 from cli.parsing import RowError, row_to_body
 from cli.plan import parse_intents
 from domain.months import months_of_year
-from services.errors import Refused
+from services.errors import Code, Refused
 from services.limits import INTENTS_PER_CALL
 
 router = APIRouter(include_in_schema=False)
@@ -81,7 +81,7 @@ def _field_of(path: str) -> str:
     return parts[0]
 
 
-def _unprocessable(err: ApiError, default: str) -> FormInvalid:
+def _unprocessable(err: Refused, default: str) -> FormInvalid:
     """A use case's 422 as the form's errors: beside the field its details name."""
     details = err.details if isinstance(err.details, dict) else {}
     field = details.get("field") or default
@@ -117,7 +117,7 @@ async def open_season(form: FormContext) -> Response:
     try:
         await uc.open_plan(year, form.actor, form.d, Response(), OpenPlanBody(intake_closes=closes))
     except Refused as err:
-        if status_of(err) == 422:
+        if status_of(err) == STATUS[Code.INVALID]:
             raise _unprocessable(err, "intake_closes") from None
         raise
     return RedirectResponse(_page(year), status_code=303)
@@ -224,7 +224,7 @@ async def fix_s(form: FormContext) -> Response:
     try:
         await uc.fix_s(year, body, form.actor, form.d)
     except Refused as err:
-        if status_of(err) == 422:
+        if status_of(err) == STATUS[Code.INVALID]:
             raise _unprocessable(err, "s") from None
         raise
     return RedirectResponse(_page(year) + "#s", status_code=303)
@@ -273,7 +273,7 @@ async def set_settings(form: FormContext) -> Response:
     try:
         await uc.set_settings(year, settings_body(form, year), form.actor, form.d)
     except Refused as err:
-        if status_of(err) == 422:
+        if status_of(err) == STATUS[Code.INVALID]:
             raise _unprocessable(err, "settings") from None
         raise
     return RedirectResponse(_page(year) + "#settings", status_code=303)
@@ -290,7 +290,7 @@ async def pin(form: FormContext) -> Response:
     try:
         await uc.pin(year, body, form.actor, form.d)
     except Refused as err:
-        if status_of(err) == 422:
+        if status_of(err) == STATUS[Code.INVALID]:
             raise _unprocessable(err, "pin") from None
         raise
     return RedirectResponse(_page(year) + "#pins", status_code=303)
@@ -329,7 +329,7 @@ async def scenario(form: FormContext) -> Response:
     try:
         await uc.run_scenario(year, body, form.actor, form.d)
     except Refused as err:
-        if status_of(err) == 422:
+        if status_of(err) == STATUS[Code.INVALID]:
             bad = _unprocessable(err, "name")
             raise FormInvalid({(f"sc_{k}" if k in ("budget", "reserve") else k): m for k, m in bad.errors.items()},
                               bad.message) from None
