@@ -121,7 +121,7 @@ def _stored_answer(campaign_id: str, res: results.ActualsResult | None) -> Actua
 
 
 # ---------------------------------------------------------------------- actuals
-async def _record(e: Engine, campaign_id: str, rows: list[ActualRow], actor: Actor) -> ActualsResultBody:
+async def record(e: Engine, campaign_id: str, rows: list[ActualRow], actor: Actor) -> ActualsResultBody:
     """Through the live workflow when there is one, else through the store: after
     `results_closed` the store takes the batch only if the outcome is in the log (checked in
     its transaction, `after_outcome`); only when no workflow runs (imported, ended, past
@@ -150,7 +150,7 @@ async def record_actuals(e: Engine, actor: Actor, campaign_id: str, rows: list[A
     """One campaign's actuals, by its owning line or ops."""
     require_role(actor, *RECORDERS)
     await owner_seen(e.pool, actor, campaign_id)
-    return await _record(e, campaign_id, rows, actor)
+    return await record(e, campaign_id, rows, actor)
 
 
 async def record_many(e: Engine, actor: Actor, items: Sequence[tuple[str, list[ActualRow]]]) -> list[Answer]:
@@ -184,7 +184,7 @@ async def record_many(e: Engine, actor: Actor, items: Sequence[tuple[str, list[A
         answer = answers[n]
         if answer is None:  # a live workflow may own it (or the batch fell back): one by one
             try:
-                answer = await _record(e, cid, rows, actor)
+                answer = await record(e, cid, rows, actor)
             except Refused as err:
                 answer = err
         out.append(answer)
