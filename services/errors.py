@@ -8,9 +8,10 @@ codes too (or a name of their own, translated once in `from_workflow`)."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # the CLI maps these codes too, and starts without loading pydantic
+    from pydantic import ValidationError
 
 
 class Code(StrEnum):
