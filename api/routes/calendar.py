@@ -30,6 +30,7 @@ from domain.balancing import budget, money_summary
 from domain.dates import local_date
 from domain.months import month_key, months_of_year
 from domain.policy import Policy
+from domain.roles import Role
 from domain.tiers import Tier
 from services.errors import Code, Refused
 from store import milestones, reads, reference, teams
@@ -71,12 +72,12 @@ async def load_calendar(year: Year, actor: DocumentActor, d: AppDeps) -> Calenda
     """The calendar and the year's policy: one loader for the JSON route and the pages. A
     business line reads the company's year too (the playbook asks it to learn the calendar
     first and ride it), as `for_line` shows it."""
-    require_role(actor, *READERS, "business_line")
+    require_role(actor, *READERS, Role.BUSINESS_LINE)
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Refused(Code.INVALID, f"year must be between {FIRST_YEAR} and {LAST_YEAR}")
     policy = await reference.policy_for(d.pool, year)
     cal = await calendar_year(d, year, policy)
-    if actor.role == "business_line":
+    if actor.role == Role.BUSINESS_LINE:
         cal = for_line(cal, actor.business_line or "")
     return CalendarData(cal, policy)
 
@@ -111,7 +112,7 @@ async def preparation_source(loaded: LoadedCalendar, actor: DocumentActor, d: Ap
     the teams' load per ISO week of the year and the milestones open or overdue by today
     (policy time zone) + the policy's lookahead."""
     policy, year = loaded.policy, loaded.calendar.year
-    line = actor.business_line if actor.role == "business_line" else None
+    line = actor.business_line if actor.role == Role.BUSINESS_LINE else None
 
     async def load() -> PreparationData:
         today = local_date(policy, datetime.now(UTC))

@@ -82,6 +82,7 @@ def offers(actor: Actor, state: CampaignState, policy: Policy, review: dict[str,
         "amend": owner and state.status in AMENDABLE_STATUSES,
         "cancel": live and owner_or_ops(actor, state.business_line),
         "mark_done": owner_or_ops(actor, state.business_line),
+        "actuals": owner_or_ops(actor, state.business_line),
     }
 
 

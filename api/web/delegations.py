@@ -22,6 +22,7 @@ from api.routes.delegations import DelegationBody, create, list_delegations, rev
 from api.web.forms import FormContext, FormInvalid, form_post
 from api.web.render import NAV, NavItem, render
 from api.web.session import WebActor
+from domain.roles import Role
 from services.errors import Code, Refused
 from workflows.messages import Actor
 
@@ -36,7 +37,7 @@ async def delegations_context(request: Request, actor: Actor) -> dict[str, Any]:
     received = [g for g in listed.items if g.to == actor.actor_id]
     others = [g for g in listed.items if g not in given and g not in received]
     return {"title": "Delegations", "given": given, "received": received, "others": others,
-            "may_grant": actor.role in DECIDERS, "may_revoke_all": actor.role == "ops"}
+            "may_grant": actor.role in DECIDERS, "may_revoke_all": actor.role == Role.OPS}
 
 
 @router.get("/app/delegations", response_class=HTMLResponse)

@@ -2,7 +2,7 @@
 token, the role, then the use case, then a redirect (or a page of results), or the form
 drawn again with the errors beside their fields and what was typed kept.
 
-    @form_post(router, "/app/campaigns/new", roles=("business_line",), template="app/new.html")
+    @form_post(router, "/app/campaigns/new", roles=(Role.BUSINESS_LINE,), template="app/new.html")
     async def submit(form: FormContext) -> Response:
         if not form.value("name"):
             raise FormInvalid({"name": "a name is needed"})

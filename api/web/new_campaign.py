@@ -30,6 +30,7 @@ from api.web.forms import FormContext, FormInvalid, form_post
 from api.web.render import render
 from api.web.session import WebActor
 from domain.campaign import CampaignRequest
+from domain.roles import Role
 from domain.tiers import Tier
 from services import campaigns
 from services.campaigns import RequestProblems
@@ -50,7 +51,7 @@ def _page(values: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/app/campaigns/new", response_class=HTMLResponse)
 async def new_campaign_page(request: Request, actor: WebActor) -> HTMLResponse:
-    require_role(actor, "business_line")
+    require_role(actor, Role.BUSINESS_LINE)
     values = {"request_id": new_request_id()}
     return render(request, TEMPLATE, values=values, errors={}, **_page(values))
 
@@ -67,7 +68,7 @@ async def _redraw(form: FormContext) -> dict[str, Any]:
     return _page(values)
 
 
-@form_post(router, "/app/campaigns/new", roles=("business_line",), template=TEMPLATE, context=_redraw)
+@form_post(router, "/app/campaigns/new", roles=(Role.BUSINESS_LINE,), template=TEMPLATE, context=_redraw)
 async def submit_new_campaign(form: FormContext) -> Response:
     values = {k: v for k, v in form.form.items() if isinstance(v, str)}
     try:

@@ -39,6 +39,7 @@ from cli.errors import CliError
 from cli.parsing import RowError, row_to_body
 from cli.plan import parse_intents
 from domain.months import months_of_year
+from domain.roles import Role
 from services.errors import Code, Refused
 from services.limits import INTENTS_PER_CALL
 
@@ -106,7 +107,7 @@ async def progress(request: Request, actor: WebActor) -> HTMLResponse:
 
 
 # ---------------------------------------------------------------------- the season
-@form_post(router, "/app/plans/{year}/open", roles=("ops",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/open", roles=(Role.OPS,), template=TEMPLATE, context=_context)
 async def open_season(form: FormContext) -> Response:
     year = _year(form.request)
     raw = form.value("intake_closes")
@@ -123,7 +124,7 @@ async def open_season(form: FormContext) -> Response:
     return RedirectResponse(_page(year), status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/close-intake", roles=("ops",))
+@form_post(router, "/app/plans/{year}/close-intake", roles=(Role.OPS,))
 async def close_intake(form: FormContext) -> Response:
     year = _year(form.request)
     await uc.close_intake(year, form.actor, form.d)
@@ -150,7 +151,7 @@ async def _results_page(form: FormContext, year: int, results: list[IntentResult
                   intent_request_id=f"web-{uuid.uuid4().hex[:12]}")
 
 
-@form_post(router, "/app/plans/{year}/intent", roles=("business_line",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/intent", roles=(Role.BUSINESS_LINE,), template=TEMPLATE, context=_context)
 async def submit_intent(form: FormContext) -> Response:
     """One intent by the form (the line's own; a hidden request id made when the form was drawn)."""
     year = _year(form.request)
@@ -179,7 +180,7 @@ async def submit_intent(form: FormContext) -> Response:
     return await _results_page(form, year, answer.results)
 
 
-@form_post(router, "/app/plans/{year}/intents-file", roles=("business_line", "ops"), template=TEMPLATE,
+@form_post(router, "/app/plans/{year}/intents-file", roles=(Role.BUSINESS_LINE, Role.OPS), template=TEMPLATE,
            context=_context)
 async def upload_intents(form: FormContext) -> Response:
     """A file of intents (JSON list or CSV, as `starter.py plan import` reads it); one result per row."""
@@ -213,7 +214,7 @@ async def upload_intents(form: FormContext) -> Response:
 
 
 # ---------------------------------------------------------------------- S, settings, pins
-@form_post(router, "/app/plans/{year}/s", roles=("leader",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/s", roles=(Role.LEADER,), template=TEMPLATE, context=_context)
 async def fix_s(form: FormContext) -> Response:
     year = _year(form.request)
     chosen = form.values("s")
@@ -267,7 +268,7 @@ def settings_body(form: FormContext, year: int) -> dict[str, Any]:
     return body
 
 
-@form_post(router, "/app/plans/{year}/settings", roles=("ops",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/settings", roles=(Role.OPS,), template=TEMPLATE, context=_context)
 async def set_settings(form: FormContext) -> Response:
     year = _year(form.request)
     try:
@@ -279,7 +280,7 @@ async def set_settings(form: FormContext) -> Response:
     return RedirectResponse(_page(year) + "#settings", status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/pin", roles=("ops",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/pin", roles=(Role.OPS,), template=TEMPLATE, context=_context)
 async def pin(form: FormContext) -> Response:
     year = _year(form.request)
     try:
@@ -296,7 +297,7 @@ async def pin(form: FormContext) -> Response:
     return RedirectResponse(_page(year) + "#pins", status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/unpin", roles=("ops",))
+@form_post(router, "/app/plans/{year}/unpin", roles=(Role.OPS,))
 async def unpin(form: FormContext) -> Response:
     year = _year(form.request)
     try:
@@ -308,14 +309,14 @@ async def unpin(form: FormContext) -> Response:
 
 
 # ---------------------------------------------------------------------- solve, scenarios, publish
-@form_post(router, "/app/plans/{year}/solve", roles=("ops",))
+@form_post(router, "/app/plans/{year}/solve", roles=(Role.OPS,))
 async def solve(form: FormContext) -> Response:
     year = _year(form.request)
     await uc.solve(year, form.actor, form.d)
     return RedirectResponse(_page(year), status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/scenario", roles=("ops", "leader"), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/scenario", roles=(Role.OPS, Role.LEADER), template=TEMPLATE, context=_context)
 async def scenario(form: FormContext) -> Response:
     year = _year(form.request)
     errors: dict[str, str] = {}
@@ -337,7 +338,7 @@ async def scenario(form: FormContext) -> Response:
     return RedirectResponse(_page(year) + "#scenarios", status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/publish", roles=("leader",))
+@form_post(router, "/app/plans/{year}/publish", roles=(Role.LEADER,))
 async def publish(form: FormContext) -> Response:
     year = _year(form.request)
     await uc.publish(year, form.actor, form.d)
