@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 from api.errors import ApiError
+from domain.roles import DECIDERS, READERS, ROLES
 from infra.tokens import digest
+from services.access import may_see, require_role
+from services.errors import Code
 from workflows.messages import Actor
 
-ROLES = ("business_line", "approver", "leader", "ops")
-READERS = ("approver", "leader", "ops")
-DECIDERS = ("approver", "leader")
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
@@ -49,20 +49,11 @@ class TokenBook:
     def actor(self, token: str | None) -> Actor:
         """The principal of a bearer token; 401 when there is none or it is unknown."""
         if not token or not token.strip():
-            raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>", headers=CHALLENGE)
+            raise ApiError(Code.UNAUTHENTICATED, "send Authorization: Bearer <token>", headers=CHALLENGE)
         actor = self._by_digest.get(digest(token.strip()))
         if actor is None:
-            raise ApiError(401, "unauthenticated", "unknown token", headers=CHALLENGE)
+            raise ApiError(Code.UNAUTHENTICATED, "unknown token", headers=CHALLENGE)
         return actor
 
 
-def require_role(actor: Actor, *roles: str) -> None:
-    if actor.role not in roles:
-        raise ApiError(403, "forbidden", f"{actor.name} ({actor.role}) may not do this: it needs the role "
-                                         f"{' or '.join(roles)}")
-
-
-def may_see(actor: Actor, business_line: str) -> None:
-    """A business line sees only its own campaigns; every other role sees all."""
-    if actor.role == "business_line" and actor.business_line != business_line:
-        raise ApiError(403, "forbidden", f"{actor.name} may see only {actor.business_line} campaigns")
+__all__ = ["CHALLENGE", "DECIDERS", "READERS", "ROLES", "TokenBook", "may_see", "require_role"]

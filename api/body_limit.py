@@ -21,7 +21,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.errors import STATUS, error_body
+from services.errors import Code
 
 DRAIN_FACTOR = 16
 
@@ -85,9 +86,9 @@ class BodyLimit:
     async def _too_large(self, send: Send, declared: int | None) -> None:
         size = f"{declared} bytes" if declared is not None else "more"
         body = json.dumps(error_body(
-            "body_too_large", f"the request body ({size}) is over the limit of {self.max_bytes} bytes",
+            Code.BODY_TOO_LARGE, f"the request body ({size}) is over the limit of {self.max_bytes} bytes",
             {"limit": self.max_bytes, "content_length": declared})).encode()
-        await send({"type": "http.response.start", "status": 413,
+        await send({"type": "http.response.start", "status": STATUS[Code.BODY_TOO_LARGE],
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})

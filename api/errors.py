@@ -1,5 +1,6 @@
 """One error body for every failure: {"error": {"code", "message", "details"}}, however it
-failed (a route's ApiError, pydantic validation, an unknown path)."""
+failed (a use case's or a route's `Refused`, pydantic validation, an unknown path), and the
+one map from an error code (services/errors.py `Code`) to its HTTP status (`STATUS`)."""
 
 from __future__ import annotations
 
@@ -37,40 +38,57 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (400, "the body is not parseable (not UTF-8 / not JSON)"),
         (401, "no token, or an unknown token"), (403, "known token, not allowed"), (404, "unknown campaign"),
         (409, "the decision does not fit the campaign's state"),
-        (413, "the body is over the size limit, or a batch over its cap (api/limits.py)"), (422, "invalid request"),
+        (413, "the body is over the size limit, or a batch over its cap (services/limits.py)"),
+        (422, "invalid request"),
         (503, "Temporal or PostgreSQL does not answer"),
     )
 }
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: Any = None,
-                 headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+# THE map from an error code (services/errors.py) to its HTTP status: every refusal, of a use
+# case, a route or the framework, answers the status of its code (shared/API.md).
+STATUS: dict[Code, int] = {
+    Code.MALFORMED_BODY: 400,
+    Code.UNAUTHENTICATED: 401,
+    Code.FORBIDDEN: 403, Code.SEPARATION_OF_DUTIES: 403,
+    Code.NOT_FOUND: 404,
+    Code.METHOD_NOT_ALLOWED: 405,
+    Code.INVALID_STATE: 409, Code.CONFLICT: 409, Code.S_HALF_YEAR: 409, Code.MARGIN_BELOW_FLOOR: 409,
+    Code.RESULTS_CLOSING: 409,
+    Code.BATCH_TOO_LARGE: 413, Code.BODY_TOO_LARGE: 413,
+    Code.INVALID: 422, Code.INVALID_ACTUALS: 422, Code.INVALID_TIER: 422, Code.URL_NOT_ALLOWED: 422,
+    Code.UNRESOLVED: 422, Code.ADDRESS_NOT_ALLOWED: 422,
+    Code.HTTP_ERROR: 500,
+    Code.UNAVAILABLE: 503, Code.SOLVE_FAILED: 503, Code.NOT_CONFIGURED: 503,
+}
+
+
+def status_of(err: Refused) -> int:
+    """The HTTP status of a refusal: its code's (a code outside the enum: 422)."""
+    return STATUS.get(err.code, 422)  # type: ignore[call-overload]
+
+
+class ApiError(Refused):
+    """A refusal that carries HTTP headers too (a 401's `WWW-Authenticate`); its status is its code's."""
+
+    def __init__(self, code: Code | str, message: str, details: Any = None, headers: dict[str, str] | None = None):
+        super().__init__(code, message, details)
         self.headers = headers
+
+    @property
+    def status(self) -> int:
+        return status_of(self)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-# A use case's refusal (services/errors.py) as HTTP: its code's status (another code, such
-# as an allow-list refusal of a webhook URL, is a 422).
-REFUSED_STATUS: dict[str, int] = {Code.INVALID: 422, Code.NOT_FOUND: 404, Code.CONFLICT: 409,
-                                  Code.NOT_CONFIGURED: 503}
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def _refused(_: Request, exc: Refused) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details),
-                            status_code=REFUSED_STATUS.get(exc.code, 422))
-
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status,
-                            headers=exc.headers)
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status_of(exc),
+                            headers=exc.headers if isinstance(exc, ApiError) else None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -79,7 +97,8 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         message = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details)
-        return JSONResponse(error_body("invalid_request", f"invalid request: {message}", details), status_code=422)
+        return JSONResponse(error_body(Code.INVALID, f"invalid request: {message}", details),
+                            status_code=STATUS[Code.INVALID])
 
     @app.exception_handler(RPCError)
     async def _temporal(_: Request, exc: RPCError) -> JSONResponse:
@@ -89,18 +108,22 @@ def install(app: FastAPI) -> None:
         if exc.status not in _ENGINE_AWAY:
             raise exc
         log.warning("temporal refused a call: %s %s", exc.status.name, exc.message)
-        return JSONResponse(error_body("unavailable", "the workflow engine cannot take this now (no worker, or "
-                                                      "Temporal does not answer); try again"), status_code=503)
+        return JSONResponse(error_body(Code.UNAVAILABLE, "the workflow engine cannot take this now (no worker, or "
+                                                         "Temporal does not answer); try again"),
+                            status_code=STATUS[Code.UNAVAILABLE])
 
     @app.exception_handler(RPCTimeoutOrCancelledError)
     async def _temporal_timeout(_: Request, exc: RPCTimeoutOrCancelledError) -> JSONResponse:
         """An update or query Temporal accepted but no worker answered in time (the workflow's
         worker is away): as above, 503."""
         log.warning("temporal call timed out: %s: %s", type(exc).__name__, exc)
-        return JSONResponse(error_body("unavailable", "the workflow engine did not answer in time (no worker, or "
-                                                      "Temporal is slow); try again"), status_code=503)
+        return JSONResponse(error_body(Code.UNAVAILABLE, "the workflow engine did not answer in time (no worker, or "
+                                                         "Temporal is slow); try again"),
+                            status_code=STATUS[Code.UNAVAILABLE])
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {400: "malformed_body", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        # the framework's own failures: the code whose status it is (one map, read backwards)
+        code = {STATUS[c]: c for c in (Code.MALFORMED_BODY, Code.NOT_FOUND, Code.METHOD_NOT_ALLOWED)}.get(
+            exc.status_code, Code.HTTP_ERROR)
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)

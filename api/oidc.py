@@ -24,6 +24,7 @@ import jwt
 from api.auth import CHALLENGE, ROLES
 from api.errors import ApiError
 from infra.settings import Settings
+from services.errors import Code, Refused
 from workflows.messages import Actor
 
 log = logging.getLogger("promoflow.api")
@@ -57,7 +58,7 @@ class OidcVerifier:
             key = self._jwks.get_signing_key_from_jwt(token)
         except jwt.PyJWKClientConnectionError as err:
             log.warning("oidc: JWKS unreachable", extra={"error": str(err)})
-            raise ApiError(503, "unavailable", "the sign-on key set cannot be fetched; try again") from err
+            raise Refused(Code.UNAVAILABLE, "the sign-on key set cannot be fetched; try again") from err
         except (jwt.PyJWKClientError, jwt.PyJWKError, jwt.DecodeError) as err:
             raise _unauthenticated("the token is not signed by a key of the configured issuer") from err
         try:
@@ -95,11 +96,11 @@ class OidcVerifier:
             raise _unauthenticated(f"the token's {self.name_claim!r} claim is not a string")
         role = _role(c.get(self.role_claim))
         if role is None:
-            raise ApiError(403, "forbidden", f"{name} has no promoflow role: the claim {self.role_claim!r} must be "
+            raise Refused(Code.FORBIDDEN, f"{name} has no promoflow role: the claim {self.role_claim!r} must be "
                                              f"one of {', '.join(ROLES)}")
         line = c.get(self.line_claim)
         if role == "business_line" and (not isinstance(line, str) or not line):
-            raise ApiError(403, "forbidden", f"{name} is a business line without the claim {self.line_claim!r}")
+            raise Refused(Code.FORBIDDEN, f"{name} is a business line without the claim {self.line_claim!r}")
         return Actor(name=name, role=role, business_line=line if isinstance(line, str) and line else None,
                      actor_id=f"{self.issuer}|{sub}")
 
@@ -128,4 +129,4 @@ def _role(value: Any) -> str | None:
 
 
 def _unauthenticated(message: str) -> ApiError:
-    return ApiError(401, "unauthenticated", message, headers=CHALLENGE)
+    return ApiError(Code.UNAUTHENTICATED, message, headers=CHALLENGE)

@@ -176,15 +176,15 @@ def render_plan(page: PlanPage) -> str:
 
 
 async def load_plan_page(d: Any, year: int) -> str:
-    from api import plan_workflow as pw
+    from services import workflows as wf
     from store import plans, reference
     from workflows.year_plan import YearPlanWorkflow
 
-    v = await pw.view(d, year, live_progress=False)
+    v = await wf.plan_view(d, year, live_progress=False)
     sol = await plans.solution(d.pool, v.solution_id) if v.solution_id else None
     policy = await reference.policy_for(d.pool, year)
     intents = await plans.intents(d.pool, year)
-    records = await pw.handle(d, year).query(YearPlanWorkflow.scenarios_query)
+    records = await wf.plan(d, year).query(YearPlanWorkflow.scenarios_query)
     scenarios = [scenario_row(r.name, r.summary.model_dump(mode="json"), r.settings.model_dump(mode="json"))
                  for r in records]
     return render_plan(plan_page(year, v.status.value, intents, sol, v.settings, policy, scenarios))

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from domain.campaign import campaign_id_for
+from domain.roles import Role
 from domain.season import intent_id_for
 from workflows.messages import Actor
 from workflows.plan_messages import PlanView
@@ -100,4 +101,4 @@ class LineFilter:
 
 def for_line(actor: Actor) -> str | None:
     """The line whose view `actor` gets, or None for the roles that see the whole plan."""
-    return actor.business_line if actor.role == "business_line" else None
+    return actor.business_line if actor.role == Role.BUSINESS_LINE else None

@@ -8,23 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from domain.campaign import CampaignRequest, Phase
 from domain.results.actuals import ActualRow
-from domain.tiers import Tier
+from services.results import ActualsResultBody, HistoryCampaign
 
 
 class ActualsBody(BaseModel):
     rows: list[ActualRow] = Field(min_length=1, max_length=400)  # a campaign's window is weeks, not years
-
-
-class ActualsResultBody(BaseModel):
-    campaign_id: str
-    recorded: int
-    corrected: int
-    unchanged: int
-    outcome_recorded: bool = False
-    via: Literal["workflow", "store"] = Field(description="the live workflow, or the store for a campaign "
-                                                          "whose workflow is gone")
 
 
 def _storable(v: str) -> str:
@@ -44,7 +33,7 @@ class BulkActualsItem(BaseModel):
 
 
 class BulkActualsBody(BaseModel):
-    # at most 200 campaigns and the policy's row cap (results.max_rows) a call, else 413 (api/limits.py)
+    # at most 200 campaigns and the policy's row cap (results.max_rows) a call, else 413 (services/limits.py)
     campaigns: list[BulkActualsItem] = Field(min_length=1)
 
 
@@ -53,14 +42,6 @@ class BulkActualsResult(BaseModel):
     status: Literal["stored", "invalid"]
     result: ActualsResultBody | None = None
     error: dict[str, Any] | None = None
-
-
-class HistoryCampaign(CampaignRequest):
-    """A campaign that already ran: the request body plus its tier, phases and actuals."""
-
-    tier: Tier
-    phases: list[Phase] = Field(min_length=1)
-    actuals: list[ActualRow] = Field(default=[], max_length=400)
 
 
 class HistoryResult(BaseModel):
@@ -83,3 +64,6 @@ class RevenueEntry(BaseModel):
 
 class RevenueBody(BaseModel):
     entries: list[RevenueEntry] = Field(min_length=1, max_length=1_000)
+
+
+__all__ = ["ActualsResultBody", "HistoryCampaign"]  # the use cases' types, in the routes' bodies

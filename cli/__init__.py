@@ -15,12 +15,13 @@ PROMOFLOW_TOKEN) or --as NAME, which picks the token of that principal from the 
 file that `make run` writes (--tokens-file, env PROMOFLOW_DEMO_TOKENS, default
 .data/tokens.json). Options may go before or after the subcommand.
 
-Errors from the API are printed as `error <code>: <message>` and the exit code is 1.
+Errors from the API are printed as `error <code>: <message>`; the exit code is 1, or 75 when
+nothing was done and the same call may succeed later (cli/errors.py `EXIT_CODES`).
 Only the standard library and httpx are used.
 """
 
 # This docstring is the tool's `--help` description (cli.parser). One concern per module:
-#   errors    CliError, the one failure the tool reports (`error <code>: <message>`, exit 1)
+#   errors    CliError, the one failure the tool reports (`error <code>: <message>`), its exit code
 #   parsing   import files and submit flags -> `POST /campaigns` bodies (pure)
 #   tokens    the demo tokens file: a principal's token by name or by business line
 #   client    the HTTP client (auth header, retries, API errors as CliError)

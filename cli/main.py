@@ -1,6 +1,6 @@
 """The run of one command: parse the arguments, resolve the bearer token, open the
 client, dispatch to the command and turn a CliError into `error <code>: <message>` on
-stderr with exit code 1. starter.py calls `main`; tests call it in-process.
+stderr with the exit code of its code (cli/errors.py). starter.py calls `main`; tests call it in-process.
 
 A command's module is imported when that command runs, and the HTTP client when a call is
 made: the tool is started once per command, and `--help` or a bulk import should not wait
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from cli.errors import CliError
+from cli.errors import CliError, exit_code
 from cli.parser import build_parser
 from cli.tokens import load_tokens, token_for_name
 
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             return _run(api, args, out, err)
     except CliError as e:
         print(str(e), file=err)
-        return 1
+        return exit_code(e.code)
 
 
 def _run(api: Api, args, out: TextIO, err: TextIO) -> int:

@@ -356,3 +356,17 @@ def local_date(policy: Policy, instant: datetime) -> date:
         # a naive datetime would be read in the host's zone (TZ): never guess, refuse
         raise ValueError(f"{instant.isoformat()} has no time zone: give an offset (e.g. +08:00 or Z)")
     return instant.astimezone(timezone(timedelta(hours=policy.utc_offset_hours))).date()
+
+
+# A request judged before its review has proposed a tier: its requested tier, else a B (the
+# middle tier: an A's or S's stricter rules are judged again when the month is reserved,
+# with the tier decided then).
+TIER_BEFORE_REVIEW = Tier.B
+
+
+def requested_burst_problems(policy: Policy, tier: Tier | None, month: str, requested: date, today: date,
+                             hot_topic: bool = False) -> list[str]:
+    """Why a burst start asked for at submission cannot be had ([] when it can): judged as
+    `tier`, or `TIER_BEFORE_REVIEW` when none is requested."""
+    choice = choose_burst_start(policy, tier or TIER_BEFORE_REVIEW, month, requested, today, hot_topic)
+    return list(choice.reasons) if choice.burst_start is None else []

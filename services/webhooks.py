@@ -16,7 +16,7 @@ from domain.events import EventBody
 from infra.secret_box import SECRET_KEY_VAR, SecretBox
 from infra.webhook_allow import AllowList, UrlRefused
 from services.errors import Code, Refused
-from store import subscriptions
+from store import outbox, subscriptions
 
 EVENT_TYPES = sorted(t.model_fields["type"].default for t in get_args(get_args(EventBody)[0]))
 
@@ -50,3 +50,10 @@ async def unsubscribe(pool: asyncpg.Pool, subscription_id: str, *, actor: str, a
     if not await subscriptions.unsubscribe(pool, subscription_id, actor=actor, actor_id=actor_id,
                                            now=datetime.now(UTC)):
         raise Refused(Code.NOT_FOUND, f"no webhook {subscription_id}")
+
+
+async def redrive(pool: asyncpg.Pool, subscription_id: str) -> int:
+    """Every failed delivery of the subscription due again now; how many."""
+    if not await outbox.subscriptions(pool, subscription_id):
+        raise Refused(Code.NOT_FOUND, f"no webhook {subscription_id}")
+    return await outbox.redrive(pool, subscription_id, datetime.now(UTC))

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.lines import BusinessLineContext
     from domain.policy import Policy
     from domain.results.forecast import check_forecast, weigh_forecast_check
+    from domain.roles import owner_or_ops
     from domain.scoring import score_request
     from domain.tiers import Tier
     from workflows import amend as amend_flow
@@ -647,7 +648,7 @@ class CampaignWorkflow:
     @cancel.validator
     def _validate_cancel(self, inp: Cancel) -> None:
         s = self.state
-        if inp.actor.role != "ops" and inp.actor.business_line != s.business_line:
+        if not owner_or_ops(inp.actor, s.business_line):
             raise _forbidden("only the owning business line or ops may cancel a campaign")
         if s.status.is_final or self.cancel_request is not None:
             raise _invalid_state(f"campaign is already {s.status.value}" +

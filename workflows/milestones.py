@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         now_overdue,
         plan_milestones,
     )
+    from domain.roles import owner_or_ops
     from domain.status import Status
     from domain.tiers import Tier
     from workflows.messages import CampaignState, MarkMilestoneDone
@@ -160,7 +161,7 @@ class MilestoneKeeper:
     # ------------------------------------------------------------ the update
     def validate_done(self, inp: MarkMilestoneDone) -> None:
         s = self.host.state
-        if inp.actor.role != "ops" and inp.actor.business_line != s.business_line:
+        if not owner_or_ops(inp.actor, s.business_line):
             raise ApplicationError("only the owning business line or ops may mark a milestone done",
                                    type="forbidden", non_retryable=True)
         m = next((m for m in self.milestones if m.key == inp.key), None)

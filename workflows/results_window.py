@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import Policy
     from domain.results.actuals import ActualRow, check_rows, errors_message, own_days, split_batch
     from domain.results.outcome import compute_outcome
+    from domain.roles import owner_or_ops
     from domain.status import Status
     from domain.tiers import Tier
     from workflows.messages import ActualsAnswer, CampaignState, RecordActuals
@@ -82,7 +83,7 @@ class ResultsKeeper:
 
     def validate(self, inp: RecordActuals) -> None:
         s = self.host.state
-        if inp.actor.role != "ops" and inp.actor.business_line != s.business_line:
+        if not owner_or_ops(inp.actor, s.business_line):
             raise ApplicationError("only the owning business line or ops may record actuals",
                                    type="forbidden", non_retryable=True)
         if s.outcome_recorded:

@@ -8,12 +8,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.auth import require_role
-from api.campaign_workflow import decide
 from api.deps import AppDeps, CurrentActor
 from domain.amend import AmendChanges
-from workflows.campaign import CampaignWorkflow
-from workflows.messages import Amend, AmendResult
+from services import campaigns
+from workflows.messages import AmendResult
 
 router = APIRouter(prefix="/campaigns/{campaign_id}", tags=["decisions"])
 
@@ -27,6 +25,4 @@ class AmendBody(BaseModel):
 
 @router.post("/amend", response_model=AmendResult)
 async def amend(campaign_id: str, body: AmendBody, actor: CurrentActor, d: AppDeps) -> AmendResult:
-    require_role(actor, "business_line")
-    return await decide(d, campaign_id, CampaignWorkflow.amend,
-                        Amend(actor=actor, changes=body.changes, reason=body.reason))
+    return await campaigns.amend(d, actor, campaign_id, body.changes, body.reason)

@@ -1,5 +1,5 @@
 """`POST /decisions`: many decisions at once, each judged exactly as if sent alone (the same
-`run_decision` as the single routes: authority, delegation, validators), one result per
+`services.decisions.decide` as the single routes: authority, delegation, validators), one result per
 item in order; an item's failure is its own result and never stops the others. Items run
 one after the other so the answer is deterministic (two items on one campaign: the first
 wins, the second is refused as the single route would refuse it)."""
@@ -12,13 +12,13 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api import campaign_workflow as wf
-from api.decision_runner import run_decision, sees
 from api.deps import AppDeps, CurrentActor
-from api.errors import ApiError, error_body
-from api.limits import DECISIONS_PER_CALL, check_batch
+from api.errors import error_body
 from domain.status import Status
 from domain.tiers import Tier
+from services import decisions
+from services.decisions import Decision
+from services.limits import DECISIONS_PER_CALL, check_batch
 
 log = logging.getLogger("promoflow.api")
 router = APIRouter(tags=["decisions"])
@@ -55,26 +55,10 @@ class DecisionResults(BaseModel):
 @router.post("/decisions", response_model=DecisionResults)
 async def decide_many(body: DecisionsBody, actor: CurrentActor, d: AppDeps) -> DecisionResults:
     check_batch(len(body.decisions), DECISIONS_PER_CALL, "decisions")
-    results = []
-    for item in body.decisions:
-        try:
-            state = await run_decision(d, actor, item.campaign_id, item.action, comment=item.comment,
-                                       a_override=item.a_override, to_tier=item.to_tier, reason=item.reason,
-                                       on_behalf_of=item.on_behalf_of, s_half_override=item.s_half_override,
-                                       margin_override=item.margin_override)
-            results.append(DecisionResult(campaign_id=item.campaign_id, action=item.action, status=state.status,
-                                          error=None))
-        except ApiError as err:
-            status = None
-            if err.status != 404:
-                try:
-                    state = await wf.state(d.client.get_workflow_handle(item.campaign_id))
-                    # another line's campaign: as for an unknown id (no status)
-                    status = state.status if sees(actor, state.business_line) else None
-                except ApiError:
-                    status = None
-            results.append(DecisionResult(campaign_id=item.campaign_id, action=item.action, status=status,
-                                          error=error_body(err.code, err.message, err.details)["error"]))
+    done = await decisions.decide_many(d, actor, [Decision(**item.model_dump()) for item in body.decisions])
+    results = [DecisionResult(campaign_id=x.decision.campaign_id, action=x.decision.action, status=x.status,
+                              error=error_body(x.refused.code, x.refused.message, x.refused.details)["error"]
+                              if x.refused else None) for x in done]
     log.info("bulk decisions", extra={"actor": actor.name, "items": len(results),
                                       "refused": sum(r.error is not None for r in results)})
     return DecisionResults(results=results)

@@ -24,14 +24,15 @@ from api.auth import READERS, require_role
 from api.calendar_page import PreparationData, prefers_html, render_calendar
 from api.calendar_view import BUSY_PREFIX, INACTIVE
 from api.deps import AppDeps, Deps
-from api.errors import ApiError
 from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingMilestone, PendingRequest
 from api.web.session import DocumentActor  # bearer; the session too on the .html pages
 from domain.balancing import budget, money_summary
 from domain.dates import local_date
 from domain.months import month_key, months_of_year
 from domain.policy import Policy
+from domain.roles import Role
 from domain.tiers import Tier
+from services.errors import Code, Refused
 from store import milestones, reads, reference, teams
 from store.calendar import load_year
 
@@ -71,12 +72,12 @@ async def load_calendar(year: Year, actor: DocumentActor, d: AppDeps) -> Calenda
     """The calendar and the year's policy: one loader for the JSON route and the pages. A
     business line reads the company's year too (the playbook asks it to learn the calendar
     first and ride it), as `for_line` shows it."""
-    require_role(actor, *READERS, "business_line")
+    require_role(actor, *READERS, Role.BUSINESS_LINE)
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ApiError(422, "invalid_request", f"year must be between {FIRST_YEAR} and {LAST_YEAR}")
+        raise Refused(Code.INVALID, f"year must be between {FIRST_YEAR} and {LAST_YEAR}")
     policy = await reference.policy_for(d.pool, year)
     cal = await calendar_year(d, year, policy)
-    if actor.role == "business_line":
+    if actor.role == Role.BUSINESS_LINE:
         cal = for_line(cal, actor.business_line or "")
     return CalendarData(cal, policy)
 
@@ -111,7 +112,7 @@ async def preparation_source(loaded: LoadedCalendar, actor: DocumentActor, d: Ap
     the teams' load per ISO week of the year and the milestones open or overdue by today
     (policy time zone) + the policy's lookahead."""
     policy, year = loaded.policy, loaded.calendar.year
-    line = actor.business_line if actor.role == "business_line" else None
+    line = actor.business_line if actor.role == Role.BUSINESS_LINE else None
 
     async def load() -> PreparationData:
         today = local_date(policy, datetime.now(UTC))
@@ -140,7 +141,7 @@ async def calendar_month_page(year: Year, month: MonthNumber, loaded: LoadedCale
     try:
         return HTMLResponse(render_calendar(loaded.calendar, loaded.policy, month=month_key(year, month)))
     except ValueError as err:
-        raise ApiError(422, "invalid_request", str(err)) from err
+        raise Refused(Code.INVALID, str(err)) from err
 
 
 @router.get("/{year}", response_model=CalendarYear,

@@ -6,18 +6,14 @@ Who is who is by identity (`Actor.actor_id`): `to` is a tokens-file name or an S
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import DECIDERS, require_role
 from api.deps import AppDeps, CurrentActor
-from api.errors import ApiError
 from domain.assignment import Delegation
-from domain.dates import local_date
-from domain.policy import Policy
-from store import delegations, reference
+from services import delegations
 
 router = APIRouter(prefix="/delegations", tags=["delegations"])
 
@@ -48,10 +44,6 @@ class DelegationList(BaseModel):
     total: int
 
 
-async def _policy(d: AppDeps) -> Policy:
-    return await reference.policy_for(d.pool, datetime.now(UTC).year)
-
-
 def _out(g: Delegation, today: date) -> DelegationOut:
     return DelegationOut(id=g.id, from_name=g.from_name, from_id=g.from_id, from_role=g.from_role, to=g.to,
                          from_=g.starts, until=g.ends, revoked=g.revoked, active=g.active_on(today))
@@ -59,46 +51,19 @@ def _out(g: Delegation, today: date) -> DelegationOut:
 
 @router.post("", status_code=201, response_model=DelegationOut, response_model_by_alias=True)
 async def create(body: DelegationBody, actor: CurrentActor, d: AppDeps) -> DelegationOut:
-    require_role(actor, *DECIDERS)
-    policy = await _policy(d)
-    if body.until < body.from_:
-        raise ApiError(422, "invalid_request", "until is before from")
-    if body.until - body.from_ > timedelta(days=policy.delegation.max_days - 1):
-        raise ApiError(422, "invalid_request", f"a delegation lasts at most {policy.delegation.max_days} days")
-    if body.to == actor.actor_id:  # by identity: another principal may carry my name
-        raise ApiError(422, "invalid_request", "a principal cannot delegate to themselves")
-    allowed = policy.delegation.may_delegate_to.get(actor.role, [])
-    delegate = d.tokens.by_name(body.to)
-    if delegate is None and actor.role != "leader":
-        raise ApiError(422, "invalid_request", f"unknown principal {body.to!r}")
-    if delegate is not None and delegate.role not in allowed:
-        raise ApiError(403, "forbidden", f"a {actor.role} may delegate only to {' or '.join(allowed) or 'nobody'}, "
-                                         f"not to a {delegate.role}")
-    g = await delegations.grant(d.pool, from_name=actor.name, from_id=actor.actor_id, from_role=actor.role,
-                                from_line=actor.business_line, to=body.to, starts=body.from_, ends=body.until,
-                                at=datetime.now(UTC))
-    return _out(g, local_date(policy, datetime.now(UTC)))
+    g = await delegations.grant(d.pool, actor, to=body.to, starts=body.from_, ends=body.until, known=d.tokens.by_name)
+    return _out(g, await delegations.today(d.pool))
 
 
 @router.get("", response_model=DelegationList, response_model_by_alias=True)
 async def list_delegations(actor: CurrentActor, d: AppDeps) -> DelegationList:
-    require_role(actor, *DECIDERS, "ops")
-    today = local_date(await _policy(d), datetime.now(UTC))
-    rows = await delegations.listed(d.pool, None if actor.role == "ops" else actor.actor_id)
+    rows = await delegations.listed(d.pool, actor)
+    today = await delegations.today(d.pool)
     return DelegationList(items=[_out(g, today) for g in rows], total=len(rows))
 
 
 @router.delete("/{delegation_id}", status_code=204, response_class=Response,
                responses={204: {"description": "revoked"}})
 async def revoke(delegation_id: str, actor: CurrentActor, d: AppDeps) -> Response:
-    require_role(actor, *DECIDERS, "ops")
-    g = await delegations.get(d.pool, delegation_id)
-    if g is None:
-        raise ApiError(404, "not_found", f"no delegation {delegation_id}")
-    if actor.role != "ops" and actor.actor_id != g.from_id:
-        raise ApiError(403, "forbidden", "only the delegator or ops may revoke a delegation")
-    # the read above only answers early; the guard is the revoke's own append (one wins)
-    if g.revoked or not await delegations.revoke(d.pool, delegation_id, actor.name, datetime.now(UTC),
-                                                 by_id=actor.actor_id):
-        raise ApiError(409, "invalid_state", "already revoked")
+    await delegations.revoke(d.pool, actor, delegation_id)
     return Response(status_code=204)

@@ -14,12 +14,13 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import ROLES, require_role
 from api.deps import AppDeps, Deps
-from api.errors import ApiError
 from api.exports import campaigns_csv, campaigns_xlsx, ics
 from api.web.session import DocumentActor  # bearer, or the web app's session
 from domain.months import MONTH_PATTERN
+from domain.roles import Role
 from domain.status import Status
 from domain.tiers import Tier
+from services.errors import Code, Refused
 from store import milestones, reads, reference
 
 router = APIRouter(tags=["exports"])
@@ -32,9 +33,9 @@ async def calendar_ics(actor: DocumentActor, d: AppDeps,
                        year: Annotated[int, Path(ge=2000, le=2100)], team: str | None = None) -> Response:
     """Readers get every campaign of the year; a business line only its own."""
     require_role(actor, *ROLES)
-    line = actor.business_line if actor.role == "business_line" else None
-    if actor.role == "business_line" and not line:
-        raise ApiError(403, "forbidden", f"{actor.name} is a business line principal without a business line")
+    line = actor.business_line if actor.role == Role.BUSINESS_LINE else None
+    if actor.role == Role.BUSINESS_LINE and not line:
+        raise Refused(Code.FORBIDDEN, f"{actor.name} is a business line principal without a business line")
     policy = await reference.policy_for(d.pool, year)
     entries = [r for r in await reads.calendar_rows(d.pool, year)
                if (r["tier"] != Tier.C.value or team is None) and (line is None or r["business_line"] == line)]
@@ -49,9 +50,9 @@ async def calendar_ics(actor: DocumentActor, d: AppDeps,
 
 async def _campaign_rows(d: Deps, actor, status: Status | None, tier: Tier | None, month: str | None,
                          business_line: str | None) -> list[dict[str, Any]]:
-    if actor.role == "business_line":
+    if actor.role == Role.BUSINESS_LINE:
         if business_line not in (None, actor.business_line):
-            raise ApiError(403, "forbidden", f"{actor.name} may list only {actor.business_line} campaigns")
+            raise Refused(Code.FORBIDDEN, f"{actor.name} may list only {actor.business_line} campaigns")
         business_line = actor.business_line
     out: list[dict[str, Any]] = []
     while True:  # every row, a page at a time

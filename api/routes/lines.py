@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require_role
 from api.deps import AppDeps, CurrentActor
+from domain.roles import Role
 from services import lines
 from services.lines import LineList, LineView
 
@@ -31,5 +32,5 @@ async def list_lines(actor: CurrentActor, d: AppDeps) -> LineList:
 
 @router.patch("/{line}", response_model=LineView)
 async def change_line(line: str, body: LineChange, actor: CurrentActor, d: AppDeps) -> LineView:
-    require_role(actor, "ops")
+    require_role(actor, Role.OPS)
     return await lines.change(d.pool, line, body.changes, body.reason, actor.name, actor.actor_id or None)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require_role
 from api.deps import AppDeps, CurrentActor
+from domain.roles import Role
 from services import policy
 from services.policy import History, PolicyView
 
@@ -33,7 +34,7 @@ async def get_policy(year: Year, actor: CurrentActor, d: AppDeps) -> PolicyView:
 
 @router.patch("/{year}", response_model=PolicyView)
 async def change_policy(year: Year, body: PolicyChange, actor: CurrentActor, d: AppDeps) -> PolicyView:
-    require_role(actor, "ops", "leader")
+    require_role(actor, Role.OPS, Role.LEADER)
     return await policy.change(d.pool, year, body.changes, body.reason, actor.name, actor.actor_id or None)
 
 

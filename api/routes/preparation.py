@@ -11,16 +11,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api import campaign_workflow as wf
 from api.auth import READERS, may_see, require_role
 from api.deps import AppDeps, CurrentActor
 from api.models import PendingMilestone
 from api.paging import Page, Paged
 from domain.people import Milestone
 from domain.preparation import TeamWeekLoad
+from services import campaigns
+from services import workflows as wf
 from store import milestones, reference, teams
-from workflows.campaign import CampaignWorkflow
-from workflows.messages import MarkMilestoneDone
 
 router = APIRouter(tags=["preparation"])
 
@@ -43,7 +42,7 @@ class TeamLoadList(BaseModel):
 
 @router.get("/campaigns/{campaign_id}/milestones", response_model=MilestoneList)
 async def campaign_milestones(campaign_id: str, actor: CurrentActor, d: AppDeps) -> MilestoneList:
-    state = await wf.state(d.client.get_workflow_handle(campaign_id))
+    state = await wf.campaign_state(d, campaign_id)
     may_see(actor, state.business_line)
     return MilestoneList(items=sorted(state.milestones, key=lambda m: m.due))
 
@@ -52,10 +51,8 @@ async def campaign_milestones(campaign_id: str, actor: CurrentActor, d: AppDeps)
 async def mark_done(campaign_id: str, key: str, actor: CurrentActor, d: AppDeps,
                     body: DoneBody | None = None) -> MilestoneList:
     """Owner or ops; the workflow's validator refuses what does not fit (409, 403, 404)."""
-    require_role(actor, "business_line", "ops")
-    inp = MarkMilestoneDone(actor=actor, key=key, comment=body.comment if body else None)
-    state = await wf.decide(d, campaign_id, CampaignWorkflow.milestone_done, inp)
-    return MilestoneList(items=sorted(state.milestones, key=lambda m: m.due))
+    return MilestoneList(items=await campaigns.milestone_done(d, actor, campaign_id, key,
+                                                             body.comment if body else None))
 
 
 @router.get("/milestones", response_model=PendingList)

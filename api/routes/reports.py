@@ -16,10 +16,10 @@ from markupsafe import Markup
 from api.auth import READERS, require_role
 from api.calendar_page import prefers_html
 from api.deps import AppDeps, CurrentActor, Deps
-from api.errors import ApiError
 from api.report_charts import bars, roi_bars, waterfall
 from api.web.session import DocumentActor  # the page: bearer, or the web app's session
 from domain.results.report import build_report
+from services.errors import Code, Refused
 from store import reference, results
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -32,7 +32,7 @@ _ENV = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.paren
 async def year_report(d: Deps, actor: Any, year: int) -> dict[str, Any]:
     require_role(actor, *READERS)
     if not 2000 <= year <= 2100:
-        raise ApiError(422, "invalid_request", f"year {year} is outside 2000..2100")
+        raise Refused(Code.INVALID, f"year {year} is outside 2000..2100")
     policy = await reference.policy_for(d.pool, year)
     return build_report(policy, year, await results.report_items(d.pool, year))
 

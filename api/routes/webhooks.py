@@ -9,7 +9,7 @@ Subscribing and deleting are use cases (services/webhooks.py): each an event of 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 
 from api.auth import require_role
 from api.deps import AppDeps, CurrentActor
-from api.errors import ApiError
 from api.paging import Page, Paged
+from domain.roles import Role
 from services import webhooks
+from services.errors import Code, Refused
 from store import outbox
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -55,7 +56,7 @@ class DeliveryList(Paged):
 
 @router.post("", status_code=201, response_model=WebhookOut)
 async def subscribe(body: WebhookBody, actor: CurrentActor, d: AppDeps) -> WebhookOut:
-    require_role(actor, "ops")
+    require_role(actor, Role.OPS)
     done = await webhooks.subscribe(d.pool, box=d.settings.secret_box, allow=d.settings.webhook_allow_list,
                                     url=body.url, events=body.events, secret=body.secret, actor=actor.name,
                                     actor_id=actor.actor_id or None)
@@ -64,7 +65,7 @@ async def subscribe(body: WebhookBody, actor: CurrentActor, d: AppDeps) -> Webho
 
 @router.get("", response_model=WebhookList)
 async def listed(actor: CurrentActor, d: AppDeps) -> WebhookList:
-    require_role(actor, "ops")
+    require_role(actor, Role.OPS)
     items = [WebhookListed(**row) for row in await outbox.subscriptions(d.pool)]
     return WebhookList(items=items, total=len(items))
 
@@ -72,19 +73,19 @@ async def listed(actor: CurrentActor, d: AppDeps) -> WebhookList:
 @router.delete("/{webhook_id}", status_code=204, response_class=Response,
                responses={204: {"description": "unsubscribed: nothing more is delivered to it"}})
 async def unsubscribe(webhook_id: str, actor: CurrentActor, d: AppDeps) -> Response:
-    require_role(actor, "ops")
+    require_role(actor, Role.OPS)
     await webhooks.unsubscribe(d.pool, webhook_id, actor=actor.name, actor_id=actor.actor_id or None)
     return Response(status_code=204)
 
 
 async def _exists(d: AppDeps, webhook_id: str) -> None:
     if not await outbox.subscriptions(d.pool, webhook_id):
-        raise ApiError(404, "not_found", f"no webhook {webhook_id}")
+        raise Refused(Code.NOT_FOUND, f"no webhook {webhook_id}")
 
 
 @router.get("/{webhook_id}/deliveries", response_model=DeliveryList)
 async def deliveries(webhook_id: str, actor: CurrentActor, d: AppDeps, page: Page) -> DeliveryList:
-    require_role(actor, "ops")
+    require_role(actor, Role.OPS)
     await _exists(d, webhook_id)
     items, total = await outbox.deliveries(d.pool, webhook_id, limit=page.limit, offset=page.offset)
     return DeliveryList(items=items, **page.of(total))
@@ -92,6 +93,5 @@ async def deliveries(webhook_id: str, actor: CurrentActor, d: AppDeps, page: Pag
 
 @router.post("/{webhook_id}/redrive", response_model=dict[str, int])
 async def redrive(webhook_id: str, actor: CurrentActor, d: AppDeps) -> dict[str, int]:
-    require_role(actor, "ops")
-    await _exists(d, webhook_id)
-    return {"redriven": await outbox.redrive(d.pool, webhook_id, datetime.now(UTC))}
+    require_role(actor, Role.OPS)
+    return {"redriven": await webhooks.redrive(d.pool, webhook_id)}

@@ -1,8 +1,7 @@
-"""The campaign page's actions, each the JSON route's own function with the signed-in
+"""The campaign page's actions, each the use case the JSON route calls, with the signed-in
 person as actor (so the same checks and events): approve / downgrade / reject
-(api/decision_runner.py `run_decision`, as `POST /campaigns/{id}/approve` ...), choose a
-month and cancel (api/routes/decisions.py), mark a milestone done
-(api/routes/preparation.py `mark_done`), amend (api/routes/amend.py `amend`).
+(services/decisions.py `decide`, as `POST /campaigns/{id}/approve` ...), choose a month,
+cancel, mark a milestone done and amend (services/campaigns.py).
 
 Every form posts the session's CSRF token (`@form_post`: a 403 page otherwise, nothing
 changed). A missing reason or a bad amended figure redraws the campaign page with the
@@ -19,16 +18,17 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.decision_runner import run_decision
-from api.models import ChooseMonthBody, ReasonBody
-from api.routes import decisions, preparation
-from api.routes.amend import AmendBody, amend
+from api.models import ChooseMonthBody
+from api.routes.amend import AmendBody
 from api.web import campaign_form
 from api.web.campaign_form import Invalid
 from api.web.campaign_page import TEMPLATE, campaign_context
 from api.web.forms import FormContext, FormInvalid, form_post
 from domain.amend import AMENDABLE
+from domain.roles import DECIDERS, Role
 from domain.tiers import Tier
+from services import campaigns, decisions
+from services.decisions import Decision
 
 router = APIRouter(include_in_schema=False)
 BASE = "/app/campaigns/{campaign_id}"
@@ -58,49 +58,49 @@ def _reason(form: FormContext, what: str) -> str:
     return reason
 
 
-@form_post(router, f"{BASE}/decide", roles=("approver", "leader"), template=TEMPLATE, context=_redraw)
+@form_post(router, f"{BASE}/decide", roles=DECIDERS, template=TEMPLATE, context=_redraw)
 async def decide_campaign(form: FormContext) -> Response:
     action = form.value("action")
     override = form.value("margin_override") == "1"
     if action == "approve":
         reason = _reason(form, "margin override") if override else None
-        await run_decision(form.d, form.actor, _id(form), "approve", margin_override=override, reason=reason)
+        await decisions.decide(form.d, form.actor, Decision(_id(form), "approve", margin_override=override,
+                                                             reason=reason))
     elif action == "downgrade":
         reason = _reason(form, "downgrade")
         if form.value("to_tier") not in ("A", "B", "C"):
             raise FormInvalid({"to_tier": "Choose the tier to downgrade to."})
-        await run_decision(form.d, form.actor, _id(form), "downgrade", to_tier=Tier(form.value("to_tier")),
-                           reason=reason, margin_override=override)
+        await decisions.decide(form.d, form.actor, Decision(_id(form), "downgrade", to_tier=Tier(form.value("to_tier")),
+                                                            reason=reason, margin_override=override))
     elif action == "reject":
-        await run_decision(form.d, form.actor, _id(form), "reject", reason=_reason(form, "rejection"))
+        await decisions.decide(form.d, form.actor, Decision(_id(form), "reject", reason=_reason(form, "rejection")))
     else:
         raise FormInvalid({"action": "Choose approve, downgrade or reject."})
     return _back(form, action)
 
 
-@form_post(router, f"{BASE}/choose-month", roles=("business_line",), template=TEMPLATE, context=_redraw)
+@form_post(router, f"{BASE}/choose-month", roles=(Role.BUSINESS_LINE,), template=TEMPLATE, context=_redraw)
 async def choose_month(form: FormContext) -> Response:
     try:
         body = ChooseMonthBody(month=form.value("month"))
     except ValidationError as err:
         raise FormInvalid({"month": "Choose one of the months offered."}) from err
-    await decisions.choose_month(_id(form), body, form.actor, form.d)
+    await campaigns.choose_month(form.d, form.actor, _id(form), body.month)
     return _back(form, "choose")
 
 
-@form_post(router, f"{BASE}/cancel", roles=("business_line", "ops"), template=TEMPLATE, context=_redraw)
+@form_post(router, f"{BASE}/cancel", roles=(Role.BUSINESS_LINE, Role.OPS), template=TEMPLATE, context=_redraw)
 async def cancel_campaign(form: FormContext) -> Response:
-    await decisions.cancel(_id(form), ReasonBody(reason=_reason(form, "cancellation")), form.actor, form.d)
+    await campaigns.cancel(form.d, form.actor, _id(form), _reason(form, "cancellation"))
     return _back(form, "cancel")
 
 
-@form_post(router, BASE + "/milestones/{key}/done", roles=("business_line", "ops"), template=TEMPLATE,
+@form_post(router, BASE + "/milestones/{key}/done", roles=(Role.BUSINESS_LINE, Role.OPS), template=TEMPLATE,
            context=_redraw)
 async def milestone_done(form: FormContext) -> Response:
     key = str(form.request.path_params["key"])
     comment = form.value("comment") or None
-    await preparation.mark_done(_id(form), key, form.actor, form.d,
-                                preparation.DoneBody(comment=comment[:1000] if comment else None))
+    await campaigns.milestone_done(form.d, form.actor, _id(form), key, comment[:1000] if comment else None)
     return _back(form, "milestone")
 
 
@@ -129,7 +129,7 @@ def _changes(values: dict[str, str], current: dict[str, Any], business_line: str
     return changes
 
 
-@form_post(router, f"{BASE}/amend", roles=("business_line",), template=TEMPLATE, context=_redraw)
+@form_post(router, f"{BASE}/amend", roles=(Role.BUSINESS_LINE,), template=TEMPLATE, context=_redraw)
 async def amend_campaign(form: FormContext) -> Response:
     values = {k: v for k, v in form.form.items() if isinstance(v, str)}
     current = (await campaign_context(form.d, form.actor, _id(form)))["req"]
@@ -140,5 +140,6 @@ async def amend_campaign(form: FormContext) -> Response:
     if not changes:
         raise FormInvalid({"name": "Nothing was changed: change a field, then amend."})
     reason = _reason(form, "change")
-    await amend(_id(form), AmendBody.model_validate({"changes": changes, "reason": reason}), form.actor, form.d)
+    body = AmendBody.model_validate({"changes": changes, "reason": reason})
+    await campaigns.amend(form.d, form.actor, _id(form), body.changes, body.reason)
     return _back(form, "amend")

@@ -4,7 +4,7 @@ campaign on one page, and what the signed-in person may do with it.
 It reads what the JSON API answers, through the same functions: the state (`GET
 /campaigns/{id}`'s `get_campaign`, which also refuses another line's campaign: a 403 page
 naming why), the events (`GET /campaigns/{id}/events`' read), and the outcome (`GET
-/campaigns/{id}/outcome`'s `get_outcome`) once there is one. The score's six factors are the
+/campaigns/{id}/outcome`'s use case, services/results.py `outcome`) once there is one. The score's six factors are the
 latest `ReviewScored` event's; the request the amend form starts from is the latest
 `CampaignSubmitted` / `CampaignAmended` request. The number of SQL statements does not grow
 with the events shown (tests/api/web/test_web_statements.py).
@@ -21,19 +21,20 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import DECIDERS
 from api.deps import Deps
-from api.errors import ApiError
+from api.errors import status_of
 from api.routes.campaigns import get_campaign
-from api.routes.results import get_outcome
 from api.web.campaign_form import MECHANIC_ROWS, MECHANIC_TYPES
 from api.web.formats import install_filters
 from api.web.render import render
 from api.web.session import WebActor
 from domain.money_review import MARGIN_BELOW_FLOOR
 from domain.policy import Policy
+from domain.roles import DECIDERS, Role, owner_or_ops, owns
 from domain.status import Status
 from domain.tiers import Tier
+from services import results
+from services.errors import Refused
 from store import reads, reference
 from workflows.messages import Actor, CampaignState
 
@@ -63,24 +64,25 @@ def decision_tier(state: CampaignState, review: dict[str, Any] | None) -> Tier |
 def offers(actor: Actor, state: CampaignState, policy: Policy, review: dict[str, Any] | None) -> dict[str, Any]:
     """The actions the page draws for this person (the use cases judge them again)."""
     role = actor.role
-    owner = role == "business_line" and actor.business_line == state.business_line
+    owner = owns(actor, state.business_line)
     live = not state.status.is_final
     margin_flag = any(f.startswith(MARGIN_BELOW_FLOOR) for f in state.flags)
     tier = decision_tier(state, review)
     deciding = (role in DECIDERS and state.status == Status.IN_REVIEW and tier is not None
                 and actor.business_line != state.business_line)
     decide = deciding and tier is not None and role in policy.rule(tier).approver_roles
-    approve = decide and (not margin_flag or role == "leader")
+    approve = decide and (not margin_flag or role == Role.LEADER)
     lower: list[str] = []
     if deciding and tier is not None and role in policy.rule(Tier.A if tier == Tier.S else tier).approver_roles:
-        lower = [t.value for t in TIERS if t.is_below(tier) and (not margin_flag or role == "leader" or t == Tier.C)]
+        lower = [t.value for t in TIERS if t.is_below(tier) and (not margin_flag or role == Role.LEADER or t == Tier.C)]
     return {
         "approve": approve, "reject": decide, "downgrade": bool(lower), "lower": lower,
-        "margin_override": margin_flag and role == "leader",
+        "margin_override": margin_flag and role == Role.LEADER,
         "choose": owner and state.status == Status.AWAITING_MONTH_CHOICE and bool(state.alternatives),
         "amend": owner and state.status in AMENDABLE_STATUSES,
-        "cancel": live and (owner or role == "ops"),
-        "mark_done": owner or role == "ops",
+        "cancel": live and owner_or_ops(actor, state.business_line),
+        "mark_done": owner_or_ops(actor, state.business_line),
+        "actuals": owner_or_ops(actor, state.business_line),
     }
 
 
@@ -101,9 +103,9 @@ async def _outcome(d: Deps, actor: Actor, state: CampaignState) -> dict[str, Any
                                                           Status.COMPLETED):
         return None
     try:
-        return await get_outcome(state.campaign_id, actor, d)
-    except ApiError as err:
-        if err.status == 409:  # no phases: no outcome yet
+        return await results.outcome(d, actor, state.campaign_id)
+    except Refused as err:
+        if status_of(err) == 409:  # no phases: no outcome yet
             return None
         raise
 

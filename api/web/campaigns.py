@@ -19,6 +19,7 @@ from api.web.formats import install_filters
 from api.web.render import WebError, render
 from api.web.session import WebActor
 from domain.months import MONTH_PATTERN
+from domain.roles import Role
 from domain.status import Status
 from domain.tiers import Tier
 from store import reads
@@ -38,7 +39,7 @@ async def campaigns_page(request: Request, actor: WebActor,
                          offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> HTMLResponse:
     d = request.app.state.deps
     status, tier = status or None, tier or None  # an empty select of the filter form: any
-    if actor.role == "business_line":
+    if actor.role == Role.BUSINESS_LINE:
         if business_line not in (None, "", actor.business_line):
             raise WebError(403, "Not allowed", f"{actor.name} may list only {actor.business_line} campaigns.")
         business_line = actor.business_line
@@ -46,7 +47,7 @@ async def campaigns_page(request: Request, actor: WebActor,
         d.pool, status=status.value if status else None, tier=tier.value if tier else None, month=month or None,
         business_line=business_line or None, limit=limit, offset=offset)
     filters = {k: v for k, v in (("status", status.value if status else None), ("tier", tier.value if tier else None),
-                                 ("month", month), ("business_line", None if actor.role == "business_line"
+                                 ("month", month), ("business_line", None if actor.role == Role.BUSINESS_LINE
                                                     else business_line)) if v}
 
     def page_url(at: int) -> str:

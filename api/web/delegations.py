@@ -18,11 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from api.auth import DECIDERS
-from api.errors import ApiError
 from api.routes.delegations import DelegationBody, create, list_delegations, revoke
 from api.web.forms import FormContext, FormInvalid, form_post
 from api.web.render import NAV, NavItem, render
 from api.web.session import WebActor
+from domain.roles import Role
+from services.errors import Code, Refused
 from workflows.messages import Actor
 
 router = APIRouter(include_in_schema=False)
@@ -36,13 +37,13 @@ async def delegations_context(request: Request, actor: Actor) -> dict[str, Any]:
     received = [g for g in listed.items if g.to == actor.actor_id]
     others = [g for g in listed.items if g not in given and g not in received]
     return {"title": "Delegations", "given": given, "received": received, "others": others,
-            "may_grant": actor.role in DECIDERS, "may_revoke_all": actor.role == "ops"}
+            "may_grant": actor.role in DECIDERS, "may_revoke_all": actor.role == Role.OPS}
 
 
 @router.get("/app/delegations", response_class=HTMLResponse)
 async def delegations_page(request: Request, actor: WebActor) -> HTMLResponse:
     if actor.role not in VIEWERS:
-        raise ApiError(403, "forbidden", f"{actor.name} ({actor.role}) has no delegations: they are for "
+        raise Refused(Code.FORBIDDEN, f"{actor.name} ({actor.role}) has no delegations: they are for "
                                          f"{' and '.join(VIEWERS)}")
     return render(request, "app/delegations.html", **await delegations_context(request, actor),
                   done=request.query_params.get("done"))
@@ -71,7 +72,7 @@ async def grant(form: FormContext) -> Response:
         raise FormInvalid({str(e["loc"][0]).rstrip("_"): e["msg"] for e in err.errors(include_url=False)}) from None
     try:
         g = await create(body, form.actor, form.d)
-    except ApiError as err:
+    except Refused as err:
         field = "until" if "until" in err.message or "lasts" in err.message else "to"
         raise FormInvalid({field: err.message}, "The delegation was refused.") from None
     return RedirectResponse(f"/app/delegations?done=granted-{g.id}", status_code=303)

@@ -2,11 +2,11 @@
 token, the role, then the use case, then a redirect (or a page of results), or the form
 drawn again with the errors beside their fields and what was typed kept.
 
-    @form_post(router, "/app/campaigns/new", roles=("business_line",), template="app/new.html")
+    @form_post(router, "/app/campaigns/new", roles=(Role.BUSINESS_LINE,), template="app/new.html")
     async def submit(form: FormContext) -> Response:
         if not form.value("name"):
             raise FormInvalid({"name": "a name is needed"})
-        state = await start_campaign(form.d, form.actor, ...)       # the JSON route's use case
+        state = (await campaigns.submit(form.d, form.actor, ...)).state  # the JSON route's use case
         return RedirectResponse(f"/app/campaigns/{state.campaign_id}", status_code=303)
 
 A POST without a live session, or without this session's token, is a 403 page and the

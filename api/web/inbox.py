@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from api.auth import DECIDERS, require_role
-from api.limits import DECISIONS_PER_CALL
 from api.paging import DEFAULT_LIMIT, MAX_LIMIT, PageQuery
 from api.routes.bulk import DecisionItem, DecisionsBody, decide_many
 from api.routes.inbox import InboxItem, my_inbox
@@ -25,6 +24,7 @@ from api.web.render import render
 from api.web.session import WebActor
 from domain.policy import Policy
 from domain.tiers import Tier
+from services.limits import DECISIONS_PER_CALL
 from store import reference
 from workflows.messages import Actor
 

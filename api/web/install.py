@@ -22,10 +22,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import ApiError
+from api.errors import status_of
 from api.web import campaigns, delegations, inbox, lines, login, plans, policy, preparation, results, sso, webhooks
 from api.web.render import LoginRequired, WebError, error_page
 from api.web.session import login_url
+from services.errors import Refused
 
 ROUTERS = (login.router, sso.router, inbox.router, campaigns.router, plans.router, preparation.router,
            policy.router, lines.router, delegations.router, webhooks.router,
@@ -72,7 +73,7 @@ def install(app: FastAPI) -> None:
     app.mount("/app/static", StaticFiles(directory=STATIC), name="app-static")
     app.add_middleware(SecurityHeaders)
     json_handlers: dict[Any, Any] = {k: app.exception_handlers[k]
-                                     for k in (ApiError, RequestValidationError, StarletteHTTPException)}
+                                     for k in (Refused, RequestValidationError, StarletteHTTPException)}
 
     @app.exception_handler(LoginRequired)
     async def _login(_: Request, exc: LoginRequired) -> Response:
@@ -82,11 +83,12 @@ def install(app: FastAPI) -> None:
     async def _web_error(request: Request, exc: WebError) -> Response:
         return error_page(request, exc.status, exc.title, exc.message)
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> Response:
+    @app.exception_handler(Refused)
+    async def _api_error(request: Request, exc: Refused) -> Response:
         if _in_app(request):
-            return error_page(request, exc.status, _TITLES.get(exc.status, "Refused"), exc.message)
-        return await json_handlers[ApiError](request, exc)
+            status = status_of(exc)
+            return error_page(request, status, _TITLES.get(status, "Refused"), exc.message)
+        return await json_handlers[Refused](request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

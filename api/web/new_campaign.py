@@ -3,7 +3,7 @@
 The form carries a hidden `request_id` made when it is drawn, so a double submit (a second
 click, a resent POST) is the same request and makes one campaign (the route answers the
 existing one). Submitting runs `POST /campaigns`'s own function
-(api/routes/campaigns.py `start_campaign`): the same checks, the same workflow start, the
+(services/campaigns.py `submit`): the same checks, the same workflow start, the
 signed-in line as owner; then the campaign's page. A problem is shown beside its field
 (api/web/campaign_form.py maps the models' and the route's problems to fields) and what was
 typed is kept.
@@ -23,7 +23,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import require_role
-from api.routes.campaigns import RequestProblems, start_campaign
 from api.web import campaign_form
 from api.web.campaign_form import Invalid
 from api.web.formats import install_filters
@@ -31,7 +30,10 @@ from api.web.forms import FormContext, FormInvalid, form_post
 from api.web.render import render
 from api.web.session import WebActor
 from domain.campaign import CampaignRequest
+from domain.roles import Role
 from domain.tiers import Tier
+from services import campaigns
+from services.campaigns import RequestProblems
 
 router = APIRouter(include_in_schema=False)
 install_filters()
@@ -49,7 +51,7 @@ def _page(values: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/app/campaigns/new", response_class=HTMLResponse)
 async def new_campaign_page(request: Request, actor: WebActor) -> HTMLResponse:
-    require_role(actor, "business_line")
+    require_role(actor, Role.BUSINESS_LINE)
     values = {"request_id": new_request_id()}
     return render(request, TEMPLATE, values=values, errors={}, **_page(values))
 
@@ -66,7 +68,7 @@ async def _redraw(form: FormContext) -> dict[str, Any]:
     return _page(values)
 
 
-@form_post(router, "/app/campaigns/new", roles=("business_line",), template=TEMPLATE, context=_redraw)
+@form_post(router, "/app/campaigns/new", roles=(Role.BUSINESS_LINE,), template=TEMPLATE, context=_redraw)
 async def submit_new_campaign(form: FormContext) -> Response:
     values = {k: v for k, v in form.form.items() if isinstance(v, str)}
     try:
@@ -75,7 +77,7 @@ async def submit_new_campaign(form: FormContext) -> Response:
         raise FormInvalid(err.errors) from err
     assert isinstance(request, CampaignRequest)
     try:
-        state, _ = await start_campaign(form.d, form.actor, request)
+        state = (await campaigns.submit(form.d, form.actor, request)).state
     except RequestProblems as err:
         raise FormInvalid(err.fields) from err
     return RedirectResponse(f"/app/campaigns/{state.campaign_id}", status_code=303)

@@ -16,8 +16,7 @@ from typing import Any
 
 from fastapi import Request
 
-from api import plan_workflow as pw
-from api.errors import ApiError
+from api.errors import status_of
 from api.paging import MAX_LIMIT, PageQuery
 from api.plan_page import plan_page
 from api.plan_privacy import LineFilter, for_line
@@ -25,6 +24,9 @@ from api.routes.plans import compare_scenarios, list_intents
 from domain.festivals import supported_years
 from domain.months import months_of_year
 from domain.planning.model import Settings
+from domain.roles import Role
+from services import workflows as wf
+from services.errors import Refused
 from store import plans, reference
 from workflows.messages import Actor
 from workflows.plan_messages import PlanStatus, PlanView
@@ -38,21 +40,21 @@ def may(actor: Actor, v: PlanView | None) -> dict[str, bool]:
     """The season's actions open to `actor` now (mirrors workflows/year_plan.py's validators)."""
     role = actor.role
     if v is None:
-        return {"open": role == "ops"}
+        return {"open": role == Role.OPS}
     planning = v.publish is None
     solved_ok = v.solution is not None and v.solution.status in ("optimal", "feasible") and not v.stale
     return {
         "open": False,
-        "close_intake": role == "ops" and v.status == PlanStatus.INTAKE,
-        "submit": role in ("business_line", "ops") and v.status == PlanStatus.INTAKE,
-        "submit_one": role == "business_line" and v.status == PlanStatus.INTAKE,
-        "s": role == "leader" and planning and v.intents > 0,
-        "settings": role == "ops" and planning,
-        "pins": role == "ops" and planning and v.intents > 0,
-        "solve": role == "ops" and planning and v.intents > 0,
-        "scenario": role in ("ops", "leader") and v.intents > 0,
-        "compare": role in ("ops", "leader"),
-        "publish": role == "leader" and ((planning and solved_ok) or (not planning and not v.published)),
+        "close_intake": role == Role.OPS and v.status == PlanStatus.INTAKE,
+        "submit": role in (Role.BUSINESS_LINE, Role.OPS) and v.status == PlanStatus.INTAKE,
+        "submit_one": role == Role.BUSINESS_LINE and v.status == PlanStatus.INTAKE,
+        "s": role == Role.LEADER and planning and v.intents > 0,
+        "settings": role == Role.OPS and planning,
+        "pins": role == Role.OPS and planning and v.intents > 0,
+        "solve": role == Role.OPS and planning and v.intents > 0,
+        "scenario": role in (Role.OPS, Role.LEADER) and v.intents > 0,
+        "compare": role in (Role.OPS, Role.LEADER),
+        "publish": role == Role.LEADER and ((planning and solved_ok) or (not planning and not v.published)),
     }
 
 
@@ -60,9 +62,9 @@ async def season(request: Request, actor: Actor, year: int) -> PlanView | None:
     """The season's view as the person may see it; None when no season is open."""
     d = request.app.state.deps
     try:
-        v = await pw.view(d, year)
-    except ApiError as err:
-        if err.status == 404:
+        v = await wf.plan_view(d, year)
+    except Refused as err:
+        if status_of(err) == 404:
             return None
         raise
     line = for_line(actor)

@@ -27,8 +27,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from api.auth import ROLES
-from api.errors import ApiError
-from api.limits import INTENTS_PER_CALL
+from api.errors import STATUS, status_of
 from api.models import FixSBody, IntentResult, IntentsBody, OpenPlanBody, PinBody, ScenarioBody
 from api.routes import plans as uc
 from api.web.forms import FormContext, FormInvalid, form_post
@@ -40,6 +39,9 @@ from cli.errors import CliError
 from cli.parsing import RowError, row_to_body
 from cli.plan import parse_intents
 from domain.months import months_of_year
+from domain.roles import Role
+from services.errors import Code, Refused
+from services.limits import INTENTS_PER_CALL
 
 router = APIRouter(include_in_schema=False)
 NAV.append(NavItem("Season", lambda: f"/app/plans/{this_year()}", ROLES))
@@ -80,7 +82,7 @@ def _field_of(path: str) -> str:
     return parts[0]
 
 
-def _unprocessable(err: ApiError, default: str) -> FormInvalid:
+def _unprocessable(err: Refused, default: str) -> FormInvalid:
     """A use case's 422 as the form's errors: beside the field its details name."""
     details = err.details if isinstance(err.details, dict) else {}
     field = details.get("field") or default
@@ -105,7 +107,7 @@ async def progress(request: Request, actor: WebActor) -> HTMLResponse:
 
 
 # ---------------------------------------------------------------------- the season
-@form_post(router, "/app/plans/{year}/open", roles=("ops",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/open", roles=(Role.OPS,), template=TEMPLATE, context=_context)
 async def open_season(form: FormContext) -> Response:
     year = _year(form.request)
     raw = form.value("intake_closes")
@@ -115,14 +117,14 @@ async def open_season(form: FormContext) -> Response:
         raise FormInvalid({"intake_closes": f"{raw!r} is not a date (YYYY-MM-DD)"}) from None
     try:
         await uc.open_plan(year, form.actor, form.d, Response(), OpenPlanBody(intake_closes=closes))
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == STATUS[Code.INVALID]:
             raise _unprocessable(err, "intake_closes") from None
         raise
     return RedirectResponse(_page(year), status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/close-intake", roles=("ops",))
+@form_post(router, "/app/plans/{year}/close-intake", roles=(Role.OPS,))
 async def close_intake(form: FormContext) -> Response:
     year = _year(form.request)
     await uc.close_intake(year, form.actor, form.d)
@@ -149,7 +151,7 @@ async def _results_page(form: FormContext, year: int, results: list[IntentResult
                   intent_request_id=f"web-{uuid.uuid4().hex[:12]}")
 
 
-@form_post(router, "/app/plans/{year}/intent", roles=("business_line",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/intent", roles=(Role.BUSINESS_LINE,), template=TEMPLATE, context=_context)
 async def submit_intent(form: FormContext) -> Response:
     """One intent by the form (the line's own; a hidden request id made when the form was drawn)."""
     year = _year(form.request)
@@ -178,7 +180,7 @@ async def submit_intent(form: FormContext) -> Response:
     return await _results_page(form, year, answer.results)
 
 
-@form_post(router, "/app/plans/{year}/intents-file", roles=("business_line", "ops"), template=TEMPLATE,
+@form_post(router, "/app/plans/{year}/intents-file", roles=(Role.BUSINESS_LINE, Role.OPS), template=TEMPLATE,
            context=_context)
 async def upload_intents(form: FormContext) -> Response:
     """A file of intents (JSON list or CSV, as `starter.py plan import` reads it); one result per row."""
@@ -212,7 +214,7 @@ async def upload_intents(form: FormContext) -> Response:
 
 
 # ---------------------------------------------------------------------- S, settings, pins
-@form_post(router, "/app/plans/{year}/s", roles=("leader",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/s", roles=(Role.LEADER,), template=TEMPLATE, context=_context)
 async def fix_s(form: FormContext) -> Response:
     year = _year(form.request)
     chosen = form.values("s")
@@ -222,8 +224,8 @@ async def fix_s(form: FormContext) -> Response:
         raise FormInvalid({"s": "; ".join(e["msg"] for e in err.errors(include_url=False))}) from None
     try:
         await uc.fix_s(year, body, form.actor, form.d)
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == STATUS[Code.INVALID]:
             raise _unprocessable(err, "s") from None
         raise
     return RedirectResponse(_page(year) + "#s", status_code=303)
@@ -266,19 +268,19 @@ def settings_body(form: FormContext, year: int) -> dict[str, Any]:
     return body
 
 
-@form_post(router, "/app/plans/{year}/settings", roles=("ops",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/settings", roles=(Role.OPS,), template=TEMPLATE, context=_context)
 async def set_settings(form: FormContext) -> Response:
     year = _year(form.request)
     try:
         await uc.set_settings(year, settings_body(form, year), form.actor, form.d)
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == STATUS[Code.INVALID]:
             raise _unprocessable(err, "settings") from None
         raise
     return RedirectResponse(_page(year) + "#settings", status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/pin", roles=("ops",), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/pin", roles=(Role.OPS,), template=TEMPLATE, context=_context)
 async def pin(form: FormContext) -> Response:
     year = _year(form.request)
     try:
@@ -288,14 +290,14 @@ async def pin(form: FormContext) -> Response:
         raise FormInvalid({_field_of(str(e["loc"][-1])): e["msg"] for e in err.errors(include_url=False)}) from None
     try:
         await uc.pin(year, body, form.actor, form.d)
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == STATUS[Code.INVALID]:
             raise _unprocessable(err, "pin") from None
         raise
     return RedirectResponse(_page(year) + "#pins", status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/unpin", roles=("ops",))
+@form_post(router, "/app/plans/{year}/unpin", roles=(Role.OPS,))
 async def unpin(form: FormContext) -> Response:
     year = _year(form.request)
     try:
@@ -307,14 +309,14 @@ async def unpin(form: FormContext) -> Response:
 
 
 # ---------------------------------------------------------------------- solve, scenarios, publish
-@form_post(router, "/app/plans/{year}/solve", roles=("ops",))
+@form_post(router, "/app/plans/{year}/solve", roles=(Role.OPS,))
 async def solve(form: FormContext) -> Response:
     year = _year(form.request)
     await uc.solve(year, form.actor, form.d)
     return RedirectResponse(_page(year), status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/scenario", roles=("ops", "leader"), template=TEMPLATE, context=_context)
+@form_post(router, "/app/plans/{year}/scenario", roles=(Role.OPS, Role.LEADER), template=TEMPLATE, context=_context)
 async def scenario(form: FormContext) -> Response:
     year = _year(form.request)
     errors: dict[str, str] = {}
@@ -327,8 +329,8 @@ async def scenario(form: FormContext) -> Response:
         raise FormInvalid({"name": "A name of letters, digits, spaces and . : - (at most 100)."}) from err
     try:
         await uc.run_scenario(year, body, form.actor, form.d)
-    except ApiError as err:
-        if err.status == 422:
+    except Refused as err:
+        if status_of(err) == STATUS[Code.INVALID]:
             bad = _unprocessable(err, "name")
             raise FormInvalid({(f"sc_{k}" if k in ("budget", "reserve") else k): m for k, m in bad.errors.items()},
                               bad.message) from None
@@ -336,7 +338,7 @@ async def scenario(form: FormContext) -> Response:
     return RedirectResponse(_page(year) + "#scenarios", status_code=303)
 
 
-@form_post(router, "/app/plans/{year}/publish", roles=("leader",))
+@form_post(router, "/app/plans/{year}/publish", roles=(Role.LEADER,))
 async def publish(form: FormContext) -> Response:
     year = _year(form.request)
     await uc.publish(year, form.actor, form.d)

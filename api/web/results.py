@@ -3,7 +3,7 @@ owner and ops), and `/app/history` (ops) to import campaigns that already ran fr
 
 The CSV is read by the CLI's own reader (`cli.results.csv_actuals`: the columns of
 `starter.py actuals import`, the header row 1) and sent through `POST
-/campaigns/{id}/actuals`' own function (`post_actuals`: the owner check, the live workflow or
+/campaigns/{id}/actuals`' use case (services/results.py `record_actuals`: the owner check, the live workflow or
 the store, the same events), the signed-in person as actor. Every refused row is listed
 with its file row and why (rows of another campaign, fields that are no numbers, the
 domain's checks); a refused upload records nothing. The history file is what `starter.py
@@ -21,14 +21,15 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from api.errors import ApiError
 from api.results_models import ActualsBody
-from api.routes.results import import_history, post_actuals
+from api.routes.results import import_history
 from api.web.forms import FormContext, FormInvalid, form_post
 from api.web.render import NAV, NavItem, render
 from api.web.session import WebActor
 from cli.errors import CliError
 from cli.results import csv_actuals
+from services import results
+from services.errors import Code, Refused
 
 router = APIRouter(include_in_schema=False)
 UPLOADERS = ("business_line", "ops")
@@ -89,8 +90,8 @@ async def upload_actuals(form: FormContext) -> Response:
     if body is None or problems:
         return _actuals_page(form, campaign_id, problems=problems, status=422)
     try:
-        result = await post_actuals(campaign_id, body, form.actor, form.d)
-    except ApiError as err:
+        result = await results.record_actuals(form.d, form.actor, campaign_id, body.rows)
+    except Refused as err:
         if err.code != "invalid_actuals":
             raise
         named = [x for x in err.details or [] if isinstance(x, dict) and isinstance(x.get("row"), int)]
@@ -108,7 +109,7 @@ def _actuals_page(form: FormContext, campaign_id: str, *, problems: list[str] | 
 @router.get("/app/history", response_class=HTMLResponse)
 async def history_page(request: Request, actor: WebActor) -> HTMLResponse:
     if actor.role not in OPS:
-        raise ApiError(403, "forbidden", f"{actor.name} ({actor.role}) may not import history: it is for ops")
+        raise Refused(Code.FORBIDDEN, f"{actor.name} ({actor.role}) may not import history: it is for ops")
     return render(request, "app/history.html", title="Import history", results=None)
 
 

@@ -38,6 +38,7 @@ from api.calendar_page import prefers_html
 from api.deps import AppDeps, Deps, bearer, current_actor
 from api.web.render import LoginRequired, WebError
 from infra.tokens import digest
+from services import sessions
 from store import web_sessions
 from workflows.messages import Actor
 
@@ -94,14 +95,10 @@ async def start(d: Deps, request: Request, response: Response, actor: Actor) -> 
     """A new session for `actor` (a fresh id, whatever the browser held: that one ends)."""
     signer = _signer(d)
     old = _session_id(d, request)
-    if old:
-        await web_sessions.delete(d.pool, digest(old))
     sid, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(hours=d.settings.session_hours)
-    await web_sessions.create(d.pool, digest(sid), name=actor.name, role=actor.role,
-                              business_line=actor.business_line, actor_id=actor.actor_id or actor.name,
-                              csrf_token=csrf, expires_at=expires)
-    await web_sessions.purge_expired(d.pool)
+    await sessions.open_session(d.pool, digest(sid), actor, csrf_token=csrf, expires_at=expires,
+                                replacing=digest(old) if old else None)
     response.set_cookie(COOKIE, signer.sign(sid).decode(), max_age=max(1, int(d.settings.session_hours * 3600)),
                         path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
     return WebSession(sid, actor, csrf, expires)
@@ -111,7 +108,7 @@ async def end(d: Deps, request: Request, response: Response) -> None:
     """Sign out: the row is deleted (the cookie, even if kept, opens nothing) and cleared."""
     sid = _session_id(d, request)
     if sid:
-        await web_sessions.delete(d.pool, digest(sid))
+        await sessions.close_session(d.pool, digest(sid))
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
 
 

@@ -28,10 +28,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from api.deps import AppDeps, Deps
-from api.errors import ApiError
+from api.errors import status_of
 from api.oidc import OidcVerifier
 from api.web import csrf, session
 from api.web.render import WebError
+from services.errors import Refused
 
 with warnings.catch_warnings():  # authlib prefers `httpx2` and warns when it falls back to httpx (what we ship)
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
@@ -136,8 +137,8 @@ async def sso_callback(request: Request, d: AppDeps, code: str | None = None, st
         if not csrf.same(claims.get("nonce"), flow.get("nonce")):
             raise _refused("The ID token was not issued for this sign-in (nonce).")
         actor = verifier.actor_of(claims)
-    except ApiError as err:
-        raise WebError(err.status if err.status in (403, 503) else 403, "The sign-in was refused",
+    except Refused as err:
+        raise WebError(status_of(err) if status_of(err) in (403, 503) else 403, "The sign-in was refused",
                        err.message) from err
     response = RedirectResponse(session.safe_next(flow.get("next")) or session.home(actor), status_code=303)
     await session.start(d, request, response, actor)

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from api.errors import ApiError
 from api.paging import Page
 from api.routes.webhooks import WebhookBody, deliveries, listed, redrive, subscribe, unsubscribe
 from api.web.forms import FormContext, FormInvalid, form_post
@@ -35,7 +34,7 @@ NAV.append(NavItem("Webhooks", "/app/webhooks", OPS))
 
 def _ops(actor: Actor) -> None:
     if actor.role not in OPS:
-        raise ApiError(403, "forbidden", f"{actor.name} ({actor.role}) may not see webhooks: they are for ops")
+        raise Refused(Code.FORBIDDEN, f"{actor.name} ({actor.role}) may not see webhooks: they are for ops")
 
 
 async def webhooks_context(request: Request, actor: Actor) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from domain.campaign import Phase
 from domain.policy import Policy
 from domain.preparation import week_loads, weeks_of_year
 from domain.tiers import Tier
+from services.errors import Code
 
 YEAR = 2027
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -294,7 +295,7 @@ def _app(policy: Policy, calls: list[int] | None = None) -> FastAPI:
 
     async def load(year: int, request: Request) -> calendar_routes.CalendarData:
         if request.headers.get("authorization") == "Bearer nobody":
-            raise errors.ApiError(401, "unauthenticated", "unknown token")
+            raise errors.ApiError(Code.UNAUTHENTICATED, "unknown token")
         if calls is not None:
             calls.append(year)
         return calendar_routes.CalendarData(CalendarYear.model_validate(sample_calendar(year)), Policy.for_year(year))

@@ -11,7 +11,7 @@ from datetime import date
 import httpx
 import pytest
 
-import api.routes.plans as plan_routes
+import services.plans as plan_routes
 from api.app import Deps, create_app
 from api.auth import TokenBook
 from infra.settings import Settings

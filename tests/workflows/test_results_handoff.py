@@ -27,12 +27,13 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from activities.campaign import CampaignActivities
 from api.auth import TokenBook
 from api.deps import Deps
-from api.errors import ApiError
-from api.routes.results import record
+from api.errors import status_of
 from domain import events as ev
 from domain.results.actuals import ActualRow
 from domain.tiers import Tier
 from infra.settings import Settings
+from services.errors import Refused
+from services.results import record
 from store import results
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import OPS, request
@@ -78,9 +79,9 @@ async def test_actuals_while_the_window_closes_are_409_then_the_store_takes_them
         await wait_until(outcome_waiting, what="the outcome's append waiting")
         before = await _log(pool, h.id)
 
-        with pytest.raises(ApiError) as err:
+        with pytest.raises(Refused) as err:
             await record(deps, h.id, late, OPS)
-        assert (err.value.status, err.value.code) == (409, "results_closing"), err.value.message
+        assert (status_of(err.value), err.value.code) == (409, "results_closing"), err.value.message
         # the store path as the API takes it after a workflow's results window: refused in its
         # transaction (without the guard its append would take the seq the outcome's waits on)
         async def direct() -> results.ActualsResult | None:

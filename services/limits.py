@@ -5,7 +5,7 @@ The actuals' cap is the policy's (`Policy.results.max_rows`, rows per call)."""
 
 from __future__ import annotations
 
-from api.errors import ApiError
+from services.errors import Code, Refused
 
 DECISIONS_PER_CALL = 200
 INTENTS_PER_CALL = 1_000
@@ -16,5 +16,5 @@ ACTUALS_CAMPAIGNS_PER_CALL = 200
 
 def check_batch(count: int, cap: int, what: str, *, per: str = "call") -> None:
     if count > cap:
-        raise ApiError(413, "batch_too_large", f"at most {cap} {what} per {per}; this one has {count}",
+        raise Refused(Code.BATCH_TOO_LARGE, f"at most {cap} {what} per {per}; this one has {count}",
                        {"cap": cap, "count": count, "what": what, "per": per})
