@@ -13,8 +13,7 @@ decisions do, so events keep the seq order the workflow assigns. The loop meets 
   keeps them, any other gives them back (`PlaceReleased`) and reserves again through the
   usual path (alternatives when full; `marketing_budget` when the raised cost does not fit).
 
-Only campaigns started under the `approvals` patch accept amendments (`wf.approvals`), so
-histories recorded before it replay unchanged. Once the warm-up has started: 409.
+Once the warm-up has started: 409.
 """
 
 from __future__ import annotations
@@ -51,10 +50,6 @@ class _Host(Protocol):
     month_chosen: bool
     cancel_request: Any
     balancing_rounds: int
-    approvals: bool
-    fidelity: bool
-    lean: bool
-    money_review: bool
     amend_pending: Amend | None
     amend_refusal: str | None
     amend_material: bool
@@ -96,8 +91,6 @@ def validate(wf: _Host, inp: Amend) -> None:
     if inp.actor.role != "business_line" or inp.actor.business_line != s.business_line:
         raise ApplicationError(f"only the owning business line {s.business_line} may amend its campaign",
                                type="forbidden", non_retryable=True)
-    if not wf.approvals:
-        raise _invalid_state("this campaign started before amendments existed; cancel it and submit again")
     if s.status not in AMENDABLE:
         raise _invalid_state(f"campaign is {s.status.value}; only a campaign in review, awaiting a month or "
                              "scheduled (before its warm-up starts) can be amended")
@@ -130,14 +123,8 @@ def refuse_if_too_late(wf: _Host, status: Status) -> None:
 
 async def _record(wf: _Host, inp: Amend, a: Amendment, month: str, extra: list) -> None:
     body = ev.CampaignAmended(changes=a.changes, material=a.material, reasons=a.reasons,
-                              stage=wf.state.status.value, request=a.request, month=month, money=wf.state.money
-                              if wf.money_review else None)
-    items = [(body, inp.actor.name, inp.reason), *extra]
-    if wf.lean:
-        await wf._record_all(items)
-    else:
-        for b, actor, reason in items:
-            await wf._record(b, actor, reason)
+                              stage=wf.state.status.value, request=a.request, month=month, money=wf.state.money)
+    await wf._record_all([(body, inp.actor.name, inp.reason), *extra])
 
 
 def _take(wf: _Host, a: Amendment) -> None:
@@ -180,7 +167,7 @@ async def rereview(wf: _Host) -> None:
     _take(wf, a)
     if not held:
         s.month, s.burst_start, s.alternatives, s.reasons = a.request.month, a.request.burst_start, [], []
-    review = score_request(wf._policy, wf.line, wf.request, minimums=wf.fidelity, standards=wf.money_review)
+    review = score_request(wf._policy, wf.line, wf.request)
     s.score, s.proposed_tier = review.score, review.proposed_tier
     s.revenue_flag = None if review.revenue.reachable else (
         f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
@@ -193,7 +180,7 @@ async def rereview(wf: _Host) -> None:
         score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
         forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
         target_reachable=review.revenue.reachable, leadership_decides=leadership,
-        **({"flags": s.flags, **money_fields} if wf.money_review else {}))
+        flags=s.flags, **money_fields)
     await _record(wf, inp, a, s.month, [(scored, SYSTEM, s.revenue_flag)])
     wf.amend_material = True
     wf.amends_done += 1

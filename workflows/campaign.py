@@ -55,45 +55,14 @@ with workflow.unsafe.imports_passed_through():
         Reject,
         Status,
     )
-    from workflows.milestones import MILESTONES, MilestoneKeeper
+    from workflows.milestones import MilestoneKeeper
     from workflows.results_window import ResultsKeeper
 
 SYSTEM = "promoflow"
-POLICY_OVERRIDES_ONLY = "policy-overrides-only"  # workflow.patched id, see README "Changing workflow code"
-# workflow.patched id: S is leadership's choice (a leader's approval of an S request makes
-# it S whatever the score); the explicit A/B minimums gate the proposed tier; burst dates
-# are picked under the year lock, spread among the month's other bursts (the activity
-# picks or checks them), an S burst covering 618 / Double 11. Campaigns started before
-# replay on the old rules (the domain functions take a switch for it).
-PLAYBOOK_FIDELITY = "playbook-fidelity"
-# workflow.patched id: fewer state transitions per campaign: the context is loaded and the
-# short event appends run as local activities, Submitted + ReviewScored are one append,
-# and search attributes are upserted only when they change.
-LEAN_CAMPAIGN = "lean-campaign"
-# workflow.patched id (issue #13): the review checks the forecast against the line's history,
-# and after its last phase the campaign stays open for the results window (actuals arrive
-# as the `record_actuals` update), then records its CampaignOutcome.
-RESULTS_WINDOW = "results-window"
-# workflow.patched id: a campaign started by a published year plan (CampaignInput.planned)
-# skips review: it is approved at the plan's tier by the leader who published.
-PLANNED_CAMPAIGNS = "planned-campaigns"
-# workflow.patched id: approvals as a team lives them (workflows/amend.py): the owner's
-# amendments, met in every wait; decisions on behalf of a delegator; escalation targets.
-APPROVALS = "approvals"
-# workflow.patched id: the month reservation and the resource allocation after an approval
-# run as local activities (each is one short, idempotent transaction keyed by its seq, like
-# the appends): approve -> scheduled in one workflow task instead of three.
-LOCAL_STEPS = "local-steps"
-# Every activity is one short transaction; a lost worker's attempt is retried after 10 s
-# (safe: appends are idempotent), instead of callers waiting out a long timeout.
-_ACTIVITY: dict[str, Any] = dict(
-    start_to_close_timeout=timedelta(seconds=10),
-    retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
-)
-# Local activities (LEAN_CAMPAIGN): short reads and appends run in the worker's own task,
-# recorded as one marker each instead of three events and a workflow task. Appends are
-# idempotent (the seq is assigned here), so a retry after a lost worker writes nothing twice.
-_LOCAL: dict[str, Any] = dict(
+# Every step is one short transaction or read (local activities: one marker each instead of
+# three events and a workflow task); a lost worker's attempt is retried after 10 s (safe:
+# appends are idempotent, the seq is assigned here).
+_STEP: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=10),
     retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
 )
@@ -127,17 +96,11 @@ class CampaignWorkflow:
         self.cancel_request: Cancel | None = None
         self.displaced_by: Displaced | None = None
         self.balancing_rounds = 0  # counts month outcomes (scheduled / new offer): choose_month waits for one
-        self.fidelity = False  # PLAYBOOK_FIDELITY, decided once at the start of run()
         self.month_chosen = False  # after a month choice the engine picks the date: the owner's one was refused
         self.review_recorded = False  # ReviewScored is in the log: `scored` may answer
-        self.lean = False  # LEAN_CAMPAIGN, decided once at the start of run()
-        self.search_attributes: tuple[str, ...] | None = None  # the last upserted values (lean)
-        self.results = False  # RESULTS_WINDOW, decided once at the start of run()
-        self.results_keeper = ResultsKeeper(self)  # RESULTS_WINDOW: actuals, then the outcome
-        self.prep = MilestoneKeeper(self)  # MILESTONES: enabled at the start of run()
-        self.approvals = False  # APPROVALS, decided once at the start of run()
-        self.local_steps = False  # LOCAL_STEPS, decided once at the start of run()
-        self.money_review = False  # money.MONEY_REVIEW, decided once at the start of run()
+        self.search_attributes: tuple[str, ...] | None = None  # the last upserted values
+        self.results_keeper = ResultsKeeper(self)  # actuals, then the outcome
+        self.prep = MilestoneKeeper(self)  # the milestones once scheduled
         self.line: BusinessLineContext | None = None  # the review's context, kept for a re-review
         self.amend_pending: Amend | None = None
         self.amend_refusal: str | None = None
@@ -147,29 +110,18 @@ class CampaignWorkflow:
     # ---------------------------------------------------------------- the life
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignState:
-        self.fidelity = workflow.patched(PLAYBOOK_FIDELITY)
-        self.results = workflow.patched(RESULTS_WINDOW)
-        self.lean = workflow.patched(LEAN_CAMPAIGN)
-        self.prep.enabled = workflow.patched(MILESTONES)
-        self.approvals = workflow.patched(APPROVALS)
-        self.local_steps = workflow.patched(LOCAL_STEPS)
-        self.money_review = workflow.patched(money.MONEY_REVIEW)
-        if self.lean:  # one local activity; Submitted is recorded with the review
-            ctx = await workflow.execute_local_activity_method(
-                CampaignActivities.load_context,
-                LoadContext(year=self.request.year, business_line=self.request.business_line,
-                            category=self.request.category, month=self.request.month), **_LOCAL)
-            self.state.flags = ctx.flags
-            self.policy = Policy.for_year(self.request.year, ctx.overrides)
-            line: BusinessLineContext | None = ctx.line
-        else:
-            await self._load_policy_and_submit()
-            line = None
+        # one local activity; Submitted is recorded with the review
+        ctx = await workflow.execute_local_activity_method(
+            CampaignActivities.load_context,
+            LoadContext(year=self.request.year, business_line=self.request.business_line,
+                        category=self.request.category, month=self.request.month), **_STEP)
+        self.state.flags = ctx.flags
+        self.policy = Policy.for_year(self.request.year, ctx.overrides)
         try:
-            if inp.planned is not None and workflow.patched(PLANNED_CAMPAIGNS):
+            if inp.planned is not None:
                 reviewed = await self._approve_planned(inp.planned)
             else:
-                reviewed = await self._review(line)
+                reviewed = await self._review(ctx.line)
             if reviewed and await self._schedule():
                 await self._run_phases()
         except _Interrupted:
@@ -178,35 +130,18 @@ class CampaignWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
 
-    async def _load_policy_and_submit(self) -> None:
-        """Before LEAN_CAMPAIGN: the policy, then CampaignSubmitted on its own."""
-        if workflow.patched(POLICY_OVERRIDES_ONLY):
-            # Only the year's overrides enter history; the policy is built (memoized) from them.
-            overrides = await workflow.execute_activity_method(
-                CampaignActivities.load_policy_overrides, self.request.year, **_ACTIVITY)
-            self.policy = Policy.for_year(self.request.year, overrides)
-        else:  # campaigns started before the patch replay with the whole policy they loaded
-            self.policy = await workflow.execute_activity_method(
-                CampaignActivities.load_policy, self.request.year, **_ACTIVITY)
-        await self._record(ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name)
-
-    async def _review(self, line: BusinessLineContext | None) -> bool:
-        if line is None:  # before LEAN_CAMPAIGN: loaded here, on its own
-            loaded: BusinessLineContext = await workflow.execute_activity_method(
-                CampaignActivities.load_business_line, self.request.business_line, **_ACTIVITY)
-            line = loaded
+    async def _review(self, line: BusinessLineContext) -> bool:
         self.line = line
-        review = score_request(self._policy, line, self.request, minimums=self.fidelity, standards=self.money_review)
+        review = score_request(self._policy, line, self.request)
         s = self.state
-        if self.results:
-            history = await workflow.execute_activity_method(
-                CampaignActivities.forecast_history, ForecastHistory(
-                    business_line=self.request.business_line, tier=self.request.requested_tier or review.proposed_tier,
-                    month=self.request.month), **_ACTIVITY)
-            check = check_forecast(self._policy, self.request.forecast, history) if history is not None else None
-            s.forecast_check = check.model_dump(mode="json") if check is not None else None
-            s.score_source = line.source
-            review = weigh_forecast_check(self._policy, review, check, self.request)
+        history = await workflow.execute_activity_method(
+            CampaignActivities.forecast_history, ForecastHistory(
+                business_line=self.request.business_line, tier=self.request.requested_tier or review.proposed_tier,
+                month=self.request.month), **_STEP)
+        check = check_forecast(self._policy, self.request.forecast, history) if history is not None else None
+        s.forecast_check = check.model_dump(mode="json") if check is not None else None
+        s.score_source = line.source
+        review = weigh_forecast_check(self._policy, review, check, self.request)
         s.score, s.proposed_tier = review.score, review.proposed_tier
         if not review.revenue.reachable:
             s.revenue_flag = (f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
@@ -223,12 +158,9 @@ class CampaignWorkflow:
             forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
             target_reachable=review.revenue.reachable, leadership_decides=leadership,
             source=line.source, forecast_check=s.forecast_check, flags=s.flags, **money_fields)
-        if self.lean:  # one append for what always goes together
-            await self._record_all([
-                (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
-                (scored, SYSTEM, s.revenue_flag)])
-        else:
-            await self._record(scored, SYSTEM, s.revenue_flag)
+        await self._record_all([  # one append for what always goes together
+            (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
+            (scored, SYSTEM, s.revenue_flag)])
         self.review_recorded = True
         if review.proposed_tier == Tier.C and not leadership:  # C: recorded only, no review, no company resources
             s.tier = Tier.C
@@ -245,12 +177,11 @@ class CampaignWorkflow:
                         else self._policy.rule(self._decision_tier()).approval_sla_hours)
         if not await self._wait(lambda: self.decision is not None, sla):
             s.escalated = True
-            to: list[str] = []
-            if self.approvals:  # to the away approvers' delegates, else the leaders (domain/assignment.py)
-                to = await workflow.execute_local_activity_method(
-                    ApprovalActivities.escalation_targets, am.EscalationQuery(
-                        campaign_id=s.campaign_id, business_line=s.business_line, tier=self._decision_tier(),
-                        at=workflow.now(), overrides_year=self.request.year), **_LOCAL)
+            # to the away approvers' delegates, else the leaders (domain/assignment.py)
+            to: list[str] = await workflow.execute_local_activity_method(
+                ApprovalActivities.escalation_targets, am.EscalationQuery(
+                    campaign_id=s.campaign_id, business_line=s.business_line, tier=self._decision_tier(),
+                    at=workflow.now(), overrides_year=self.request.year), **_STEP)
             await self._record(ev.ApprovalEscalated(stage="approval", to=to), SYSTEM,
                                f"no decision within the {sla} approval SLA")
             if not await self._wait(lambda: self.decision is not None, sla):
@@ -286,12 +217,9 @@ class CampaignWorkflow:
         why = f"planned by {planned.plan_id}, published by {planned.approved_by}"
         why += f": {planned.reason}" if planned.reason else ""
         approved = ev.CampaignApproved(tier=planned.tier, **money.at_tier(self, planned.tier))
-        if self.lean:  # Submitted goes with the approval (no review to record it with)
-            await self._record_all([
-                (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
-                (approved, planned.approved_by, why)])
-        else:
-            await self._record(approved, planned.approved_by, why)
+        await self._record_all([  # Submitted goes with the approval (no review to record it with)
+            (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
+            (approved, planned.approved_by, why)])
         self.decision_recorded = True
         return True
 
@@ -301,8 +229,7 @@ class CampaignWorkflow:
         assert s.tier is not None, "scheduled before a tier was decided"
         while True:
             requested = self.request.burst_start if s.month == self.request.month and not self.month_chosen else None
-            choice = choose_burst_start(self._policy, s.tier, s.month, requested, self._today(), self.request.hot_topic,
-                                        festival_first=self.fidelity)
+            choice = choose_burst_start(self._policy, s.tier, s.month, requested, self._today(), self.request.hot_topic)
             if choice.burst_start is not None:
                 self._check_interrupts()
                 decision = await self._reserve(choice.phases, requested)
@@ -353,10 +280,8 @@ class CampaignWorkflow:
             await self._record(ev.PhaseEnded(phase=phase.phase), SYSTEM)
         await self._record(ev.CampaignCompleted(), SYSTEM)
         self._set_status(Status.COMPLETED)
-        if self.prep.enabled:
-            await self.prep.settle()
-        if self.results:
-            await self.results_keeper.window()
+        await self.prep.settle()
+        await self.results_keeper.window()
 
     async def _compensate(self) -> None:
         """Cancelled: the event's projection releases the calendar place and every booking.
@@ -392,7 +317,7 @@ class CampaignWorkflow:
         slot = self._next_slot(SYSTEM)
         decision = await self._step(
             CampaignActivities.reserve_month,
-            ReserveMonth(slot=slot, phases=phases, spread=self.fidelity, requested_burst_start=requested,
+            ReserveMonth(slot=slot, phases=phases, requested_burst_start=requested,
                          request=BalancingRequest(
                 campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
                 hot_topic=s.hot_topic, category_reason=self.request.category_reason,
@@ -411,10 +336,8 @@ class CampaignWorkflow:
         s.bookings, s.shortfall = allocated.bookings, allocated.shortfall
 
     async def _step(self, fn: Any, arg: Any) -> Any:
-        """A reservation or allocation step: a local activity under LOCAL_STEPS."""
-        if self.local_steps:
-            return await workflow.execute_local_activity_method(fn, arg, **_LOCAL)
-        return await workflow.execute_activity_method(fn, arg, **_ACTIVITY)
+        """A reservation or allocation step: a local activity (approve -> scheduled in one task)."""
+        return await workflow.execute_local_activity_method(fn, arg, **_STEP)
 
     async def _notify_displaced(self, campaign_id: str) -> None:
         try:
@@ -430,21 +353,14 @@ class CampaignWorkflow:
         return False
 
     async def _record(self, body: ev.EventBody, actor: str, reason: str | None = None) -> None:
-        if self.lean:
-            await self._record_all([(body, actor, reason)])
-            return
-        slot = self._next_slot(actor, reason)
-        event = ev.Event(campaign_id=slot.campaign_id, seq=slot.seq, at=slot.at, actor=actor, reason=reason,
-                         body=body)
-        await workflow.execute_activity_method(CampaignActivities.record_event, event, **_ACTIVITY)
-        self._remember(slot, body.type)
+        await self._record_all([(body, actor, reason)])
 
     async def _record_all(self, items: list[tuple[ev.EventBody, str, str | None]]) -> None:
-        """LEAN_CAMPAIGN: append events in one transaction, as a local activity."""
+        """Append events in one transaction, as a local activity."""
         slots = [self._next_slot(actor, reason) for _, actor, reason in items]
         events = [ev.Event(campaign_id=slot.campaign_id, seq=slot.seq, at=slot.at, actor=slot.actor,
                            reason=slot.reason, body=body) for slot, (body, _, _) in zip(slots, items, strict=True)]
-        await workflow.execute_local_activity_method(CampaignActivities.record_events, events, **_LOCAL)
+        await workflow.execute_local_activity_method(CampaignActivities.record_events, events, **_STEP)
         for slot, event in zip(slots, events, strict=True):
             self._remember(slot, event.body.type)
 
@@ -486,13 +402,8 @@ class CampaignWorkflow:
             raise _Interrupted()
 
     async def _sleep_until(self, day) -> None:
-        if self.prep.enabled:  # MILESTONES: the same wait, also keeping the milestones' timers
-            await self.prep.wait_until(phase_start_instant(self._policy, day))
-            self._check_interrupts()
-            return
-        delay = phase_start_instant(self._policy, day) - workflow.now()
-        if delay > timedelta(0):
-            await self._wait(lambda: False, delay)
+        # the phase wait, also keeping the milestones' timers
+        await self.prep.wait_until(phase_start_instant(self._policy, day))
         self._check_interrupts()
 
     def _interrupted(self) -> bool:
@@ -506,8 +417,8 @@ class CampaignWorkflow:
 
     # ---------------------------------------------------------------- helpers
     def _leadership_decides(self) -> bool:
-        """An S request is decided by leadership whatever the score proposes (PLAYBOOK_FIDELITY)."""
-        return self.fidelity and self.request.requested_tier == Tier.S
+        """An S request is decided by leadership whatever the score proposes."""
+        return self.request.requested_tier == Tier.S
 
     def _decision_tier(self) -> Tier:
         """The tier an approval gives, and whose authority a decision needs."""
@@ -529,8 +440,8 @@ class CampaignWorkflow:
     def _upsert_search_attributes(self) -> None:
         s = self.state
         values = (s.status.value, (s.tier or s.proposed_tier or s.requested_tier or Tier.C).value, s.month)
-        if self.lean and values == self.search_attributes:
-            return  # LEAN_CAMPAIGN: nothing changed, no command
+        if values == self.search_attributes:
+            return  # nothing changed, no command
         self.search_attributes = values
         workflow.upsert_search_attributes([
             sa.CAMPAIGN_STATUS.value_set(s.status.value),

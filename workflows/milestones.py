@@ -1,9 +1,9 @@
-"""A scheduled campaign's milestones inside its workflow (workflow.patched "milestones").
+"""A scheduled campaign's milestones inside its workflow.
 
 Kept out of `campaign.py` so the workflow file stays about the campaign's life. The
-workflow owns one `MilestoneKeeper`; the keeper changes nothing in history unless the
-patch is on, and records every change as an event through the workflow's own `_record`
-(so every append still gets its seq from the one place that numbers the stream):
+workflow owns one `MilestoneKeeper`; the keeper records every change as an event through
+the workflow's own `_record` (so every append still gets its seq from the one place that
+numbers the stream):
 
 - once scheduled, the tier's milestones are computed (domain/preparation.py) into the
   state before the status says scheduled, then `MilestonesPlanned` is recorded; a campaign
@@ -41,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.tiers import Tier
     from workflows.messages import CampaignState, MarkMilestoneDone
 
-MILESTONES = "milestones"  # workflow.patched id, see README "Changing workflow code"
 SYSTEM = "promoflow"
 
 
@@ -64,7 +63,6 @@ class _Host(Protocol):
 class MilestoneKeeper:
     def __init__(self, host: _Host) -> None:
         self.host = host
-        self.enabled = False  # the patch, decided once at the start of run()
         self.to_record: ev.EventBody | None = None  # planned or moved, recorded by the waiting loop
         self.pending: dict[str, MarkMilestoneDone] = {}  # done requests, by key, in arrival order
         self.accepting = False  # a plan is held and the workflow still waits for its milestones
@@ -77,7 +75,7 @@ class MilestoneKeeper:
     def on_scheduled(self, tier: Tier, burst_start: date | None, today: date) -> None:
         """Synchronously, before the status says scheduled: the state shows the milestones
         as soon as anyone sees the campaign scheduled."""
-        if not self.enabled or burst_start is None:
+        if burst_start is None:
             return
         policy = self.host._policy
         if not self.milestones:
@@ -164,7 +162,7 @@ class MilestoneKeeper:
             raise ApplicationError("only the owning business line or ops may mark a milestone done",
                                    type="forbidden", non_retryable=True)
         m = next((m for m in self.milestones if m.key == inp.key), None)
-        if not self.enabled or not self.milestones:
+        if not self.milestones:
             raise ApplicationError(f"campaign is {s.status.value} and holds no plan with milestones",
                                    type="invalid_state", non_retryable=True)
         if m is None:

@@ -1,4 +1,4 @@
-"""The campaign's results window (issue #13, `workflow.patched("results-window")`): after
+"""The campaign's results window (issue #13): after
 its last phase the campaign stays open for actuals, then records its outcome.
 
 Kept beside the workflow as a helper it owns (like the milestones), so the workflow file
