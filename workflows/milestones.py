@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.status import Status
     from domain.tiers import Tier
+    from workflows.handoff import Handoff
     from workflows.messages import CampaignState, MarkMilestoneDone
 
 SYSTEM = "promoflow"
@@ -46,7 +47,7 @@ SYSTEM = "promoflow"
 
 class _Host(Protocol):
     state: CampaignState
-    amend_pending: Any  # the owner's amendment waiting to be met (workflows/amend.py)
+    handoff: Handoff  # the owner's amendment waiting to be met (workflows/amend.py)
 
     @property
     def _policy(self) -> Policy: ...
@@ -115,7 +116,7 @@ class MilestoneKeeper:
             wake = target if nxt is None else min(target, nxt)
             try:
                 await workflow.wait_condition(
-                    lambda: bool(self.pending) or self.host._interrupted() or self.host.amend_pending is not None,
+                    lambda: bool(self.pending) or self.host._interrupted() or self.host.handoff.amend is not None,
                     timeout=wake - now)
             except TimeoutError:
                 pass
