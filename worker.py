@@ -47,8 +47,7 @@ WORKER_OPTIONS = dict(workflow_runner=SANDBOX, max_cached_workflows=1000)
 
 def campaign_activities(pool) -> list:
     acts = CampaignActivities(pool)
-    return [acts.load_policy, acts.load_policy_overrides, acts.load_business_line, acts.record_event,
-            acts.load_context, acts.record_events,
+    return [acts.load_context, acts.record_events,
             acts.reserve_month, acts.allocate_resources, acts.forecast_history,
             ApprovalActivities(pool).escalation_targets]
 

@@ -44,22 +44,6 @@ class CampaignActivities:
         self.pool = pool
 
     @activity.defn
-    async def load_policy(self, year: int) -> Policy:
-        """Before the policy-overrides-only patch: kept for campaigns that replay through it."""
-        return await reference.policy_for(self.pool, year)
-
-    @activity.defn
-    async def load_policy_overrides(self, year: int) -> dict:
-        """The year's operator overrides (usually {}); the workflow builds the Policy from them."""
-        return await reference.overrides_for(self.pool, year)
-
-    @activity.defn
-    async def load_business_line(self, business_line: str) -> BusinessLineContext:
-        """The line's context; annual progress and month revenue from recorded results
-        (actuals plus the revenue feed) when there are any, else the seeded figures."""
-        return await _line_context(self.pool, business_line)
-
-    @activity.defn
     async def forecast_history(self, inp: ForecastHistory) -> HistoryForecast | None:
         """The line's past results as a forecast (same tier and season first, then wider)."""
         policy = await reference.policy_for(self.pool, int(inp.month[:4]))
@@ -103,7 +87,7 @@ class CampaignActivities:
         requests can never overfill a month or the year: the month's rules under the locks
         of the months it can touch, then the year's budget, marketing budget and S cap under
         the year lock, taken last (a short section: the sums and the append). The place
-        carries the campaign's promotion cost, so the money is released with it. With `spread`, the burst
+        carries the campaign's promotion cost, so the money is released with it. The burst
         dates are chosen here too, among the month's reserved bursts."""
         year = year_of(inp.request.month)
         policy = await reference.policy_for(self.pool, year)  # before the locks: keep them short
@@ -113,7 +97,7 @@ class CampaignActivities:
             if stored is not None:  # a retry after commit: the first decision stands
                 return _decision_of(stored.to_event().body)
             window = await calendar.load_window(conn, inp.request.month, money=policy.marketing_budget is not None)
-            decision, request = (_with_dates if inp.spread else _as_chosen)(policy, window, inp)
+            decision, request = _with_dates(policy, window, inp)
             if decision.accepted:  # the year's budget and S cap, on totals read under the year lock
                 await calendar.lock_year(conn, year)
                 totals = await calendar.year_totals(conn, year)
@@ -175,14 +159,6 @@ def _burst_start(phases: list[Phase]) -> date | None:
     return next((p.start for p in phases if p.phase == PhaseName.BURST), None)
 
 
-def _as_chosen(policy: Policy, window: YearCalendar, inp: ReserveMonth) -> tuple[BalancingDecision, BalancingRequest]:
-    """The workflow chose the dates (campaigns started before playbook-fidelity)."""
-    r = inp.request
-    if span := burst_span(inp.phases):
-        r = r.model_copy(update={"burst_start": span[0], "burst_end": span[1]})
-    return balance(policy, window, r, with_alternatives=False), r
-
-
 def _with_dates(policy: Policy, window: YearCalendar, inp: ReserveMonth) -> tuple[BalancingDecision, BalancingRequest]:
     """Pick (or check the owner's) burst dates among the reserved bursts around the month,
     then judge the month with them: an S on every month its burst touches. When only the
@@ -209,19 +185,15 @@ async def _with_alternatives(conn: asyncpg.Connection, policy: Policy, inp: Rese
     full = await calendar.load_year(conn, year_of(r.month))
     today = local_date(policy, inp.slot.at)
     earliest = month_of_date(today)
-    if inp.spread:
-        taken = [] if r.tier == Tier.S else full.bursts(exclude=r.campaign_id)
+    taken = [] if r.tier == Tier.S else full.bursts(exclude=r.campaign_id)
 
-        def burst_for(month: str) -> tuple[date, date] | None:
-            choice = choose_burst_start(policy, r.tier, month, None, today, r.hot_topic, taken)
-            if choice.burst_start is None:
-                return None
-            return burst_span(choice.phases) or (choice.burst_start, choice.burst_start)
+    def burst_for(month: str) -> tuple[date, date] | None:
+        choice = choose_burst_start(policy, r.tier, month, None, today, r.hot_topic, taken)
+        if choice.burst_start is None:
+            return None
+        return burst_span(choice.phases) or (choice.burst_start, choice.burst_start)
 
-        others = other_months(policy, full, r, earliest_month=earliest, burst_for=burst_for)
-    else:
-        others = other_months(policy, full, r, earliest_month=earliest, month_fits=lambda m: choose_burst_start(
-            policy, r.tier, m, None, today, r.hot_topic).burst_start is not None)
+    others = other_months(policy, full, r, earliest_month=earliest, burst_for=burst_for)
     alternatives = [*refused.alternatives, *(m for m in others if m not in refused.alternatives)]
     return refused.model_copy(update={"alternatives": alternatives[: max(1, policy.max_alternatives)]
                                       if refused.alternatives else alternatives})

@@ -28,10 +28,9 @@ class ReserveMonth(BaseModel):
     slot: EventSlot
     request: BalancingRequest
     phases: list[Phase]
-    # spread: pick the dates under the year lock, with the month's reserved bursts in view
+    # the dates are picked under the year lock, with the month's reserved bursts in view
     # (the workflow's `phases` were chosen without them); `requested_burst_start`: the
     # owner's date, checked against those bursts instead of picked.
-    spread: bool = False
     requested_burst_start: date | None = None
 
 

@@ -71,7 +71,7 @@ def _alternatives(policy: Policy, year_cal: YearCalendar, inp: ReserveMonth, loa
 
     others = other_months(policy, year_cal, r.model_copy(update={"burst_start": None, "burst_end": None}),
                           earliest_month=month_of_date(today), month_fits=fits,
-                          burst_for=burst_for if inp.spread else None)
+                          burst_for=burst_for)
     if inp.requested_burst_start is not None and fits(r.month):  # only the owner's date was full: let
         others = [r.month, *others][: max(1, policy.max_alternatives)]  # the engine pick a day of the month
     return others

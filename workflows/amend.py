@@ -13,13 +13,12 @@ decisions do, so events keep the seq order the workflow assigns. The loop meets 
   keeps them, any other gives them back (`PlaceReleased`) and reserves again through the
   usual path (alternatives when full; `marketing_budget` when the raised cost does not fit).
 
-Only campaigns started under the `approvals` patch accept amendments (`wf.approvals`), so
-histories recorded before it replay unchanged. Once the warm-up has started: 409.
+Once the warm-up has started: 409.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -30,12 +29,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.balancing import MARKETING_BUDGET, reservation_cost
     from domain.campaign import CampaignRequest
     from domain.lines import BusinessLineContext
+    from domain.people import SYSTEM
     from domain.policy import Policy
-    from domain.scoring import score_request
     from domain.status import Status
     from domain.tiers import Tier
+    from workflows import review as review_flow
     from workflows import review_money as money
+    from workflows.handoff import Handoff, invalid_state
     from workflows.messages import Amend, AmendResult, CampaignState
+    from workflows.recorder import EventLog
 
 
 
@@ -46,30 +48,13 @@ class _Host(Protocol):
     state: CampaignState
     request: CampaignRequest
     line: BusinessLineContext | None
-    decision: Any
-    decision_recorded: bool
-    month_chosen: bool
-    cancel_request: Any
-    balancing_rounds: int
-    approvals: bool
-    fidelity: bool
-    lean: bool
-    money_review: bool
-    amend_pending: Amend | None
-    amend_refusal: str | None
-    amend_material: bool
-    amends_done: int
+    handoff: Handoff
+    log: EventLog
 
     @property
     def _policy(self) -> Policy: ...
 
-    async def _record(self, body: Any, actor: str, reason: str | None = None) -> None: ...
-
-    async def _record_all(self, items: list[tuple[Any, str, str | None]]) -> None: ...
-
     async def _await_decision(self, proposed: Tier) -> bool: ...
-
-    def _leadership_decides(self) -> bool: ...
 
     async def _schedule(self) -> bool: ...
 
@@ -77,12 +62,8 @@ class _Host(Protocol):
 
     def _set_status(self, status: Status, pending: str | None = None) -> None: ...
 
+
 AMENDABLE = (Status.IN_REVIEW, Status.SCHEDULED, Status.AWAITING_MONTH_CHOICE)
-SYSTEM = "promoflow"
-
-
-def _invalid_state(message: str) -> ApplicationError:
-    return ApplicationError(message, type="invalid_state", non_retryable=True)
 
 
 def _amendment(wf: _Host, inp: Amend) -> Amendment:
@@ -96,15 +77,14 @@ def validate(wf: _Host, inp: Amend) -> None:
     if inp.actor.role != "business_line" or inp.actor.business_line != s.business_line:
         raise ApplicationError(f"only the owning business line {s.business_line} may amend its campaign",
                                type="forbidden", non_retryable=True)
-    if not wf.approvals:
-        raise _invalid_state("this campaign started before amendments existed; cancel it and submit again")
     if s.status not in AMENDABLE:
-        raise _invalid_state(f"campaign is {s.status.value}; only a campaign in review, awaiting a month or "
+        raise invalid_state(f"campaign is {s.status.value}; only a campaign in review, awaiting a month or "
                              "scheduled (before its warm-up starts) can be amended")
-    if wf.cancel_request is not None or wf.amend_pending is not None:
-        raise _invalid_state("a cancellation or another amendment is pending")
-    if wf.decision is not None and not (wf.decision_recorded and s.status != Status.IN_REVIEW):
-        raise _invalid_state("a decision is being recorded; amend once the campaign is scheduled")
+    h = wf.handoff
+    if h.cancel is not None or h.amend is not None:
+        raise invalid_state("a cancellation or another amendment is pending")
+    if h.decision is not None and not (h.decision_recorded and s.status != Status.IN_REVIEW):
+        raise invalid_state("a decision is being recorded; amend once the campaign is scheduled")
     try:
         _amendment(wf, inp)
     except AmendError as err:
@@ -113,31 +93,26 @@ def validate(wf: _Host, inp: Amend) -> None:
 
 async def handle(wf: _Host, inp: Amend) -> AmendResult:
     """The update: hand the change to the main loop, answer once it is recorded."""
-    done = wf.amends_done
-    wf.amend_pending, wf.amend_refusal = inp, None
+    h = wf.handoff
+    done = h.amends_done
+    h.amend, h.amend_refusal = inp, None
     await workflow.wait_condition(
-        lambda: wf.amends_done > done or wf.amend_refusal is not None or wf.state.status.is_final)
-    if wf.amends_done == done:
-        raise _invalid_state(wf.amend_refusal or f"campaign is {wf.state.status.value}")
-    return AmendResult(**wf.state.model_dump(), material=wf.amend_material)
+        lambda: h.amends_done > done or h.amend_refusal is not None or wf.state.status.is_final)
+    if h.amends_done == done:
+        raise invalid_state(h.amend_refusal or f"campaign is {wf.state.status.value}")
+    return AmendResult(**wf.state.model_dump(), material=h.amend_material)
 
 
 def refuse_if_too_late(wf: _Host, status: Status) -> None:
     """The campaign moved on (warm-up started) before the loop met the amendment."""
-    if wf.amend_pending is not None and status not in AMENDABLE:
-        wf.amend_pending, wf.amend_refusal = None, f"campaign is {status.value}; too late to amend"
+    if wf.handoff.amend is not None and status not in AMENDABLE:
+        wf.handoff.amend, wf.handoff.amend_refusal = None, f"campaign is {status.value}; too late to amend"
 
 
 async def _record(wf: _Host, inp: Amend, a: Amendment, month: str, extra: list) -> None:
     body = ev.CampaignAmended(changes=a.changes, material=a.material, reasons=a.reasons,
-                              stage=wf.state.status.value, request=a.request, month=month, money=wf.state.money
-                              if wf.money_review else None)
-    items = [(body, inp.actor.name, inp.reason), *extra]
-    if wf.lean:
-        await wf._record_all(items)
-    else:
-        for b, actor, reason in items:
-            await wf._record(b, actor, reason)
+                              stage=wf.state.status.value, request=a.request, month=month, money=wf.state.money)
+    await wf.log.record_all([(body, inp.actor.name, inp.reason), *extra])
 
 
 def _take(wf: _Host, a: Amendment) -> None:
@@ -150,28 +125,31 @@ def _take(wf: _Host, a: Amendment) -> None:
 async def apply_in_place(wf: _Host) -> bool:
     """A pending amendment met in a wait. True: handled (not material, or refused), the wait
     goes on; False: material, the caller interrupts the wait and `rereview` runs."""
-    inp = wf.amend_pending
+    h = wf.handoff
+    inp = h.amend
     assert inp is not None
     try:
         a = _amendment(wf, inp)
     except AmendError as err:  # the state moved since the validator ran
-        wf.amend_pending, wf.amend_refusal = None, str(err)
+        h.amend, h.amend_refusal = None, str(err)
         return True
     if a.material:
         return False
-    wf.amend_pending = None
+    h.amend = None
     _take(wf, a)
     await _record(wf, inp, a, wf.state.month, [])
-    wf.amend_material = False
-    wf.amends_done += 1
+    h.amend_material = False
+    h.amends_done += 1
     return True
 
 
 async def rereview(wf: _Host) -> None:
-    """A material amendment: back to review, then keep, move or give back the place."""
-    inp = wf.amend_pending
-    assert inp is not None and wf.line is not None
-    wf.amend_pending = None
+    """A material amendment: back to review (the same review as a fresh request's:
+    workflows/review.py), then keep, move or give back the place."""
+    h = wf.handoff
+    inp = h.amend
+    assert inp is not None
+    h.amend = None
     s = wf.state
     a = _amendment(wf, inp)
     held = s.status == Status.SCHEDULED
@@ -180,41 +158,28 @@ async def rereview(wf: _Host) -> None:
     _take(wf, a)
     if not held:
         s.month, s.burst_start, s.alternatives, s.reasons = a.request.month, a.request.burst_start, [], []
-    review = score_request(wf._policy, wf.line, wf.request, minimums=wf.fidelity, standards=wf.money_review)
-    s.score, s.proposed_tier = review.score, review.proposed_tier
-    s.revenue_flag = None if review.revenue.reachable else (
-        f"revenue target {review.revenue.revenue_target:,.0f} exceeds the forecast "
-        f"{review.revenue.forecast_sales:,.0f} (traffic x order value x conversion)")
-    wf.decision, wf.decision_recorded, wf.month_chosen, s.escalated = None, False, False, False
-    leadership = wf._leadership_decides()
-    money_fields = money.on_review(wf, review, leadership)  # the same money checks as a fresh review
+    r, scored = await review_flow.score(wf)
+    h.decision, h.decision_recorded, h.month_chosen, s.escalated = None, False, False, False
     s.status, s.pending = Status.IN_REVIEW, "approval"
-    scored = ev.ReviewScored(
-        score=review.score, factors=review.factors, proposed_tier=review.proposed_tier,
-        forecast_sales=review.revenue.forecast_sales, revenue_target=review.revenue.revenue_target,
-        target_reachable=review.revenue.reachable, leadership_decides=leadership,
-        **({"flags": s.flags, **money_fields} if wf.money_review else {}))
     await _record(wf, inp, a, s.month, [(scored, SYSTEM, s.revenue_flag)])
-    wf.amend_material = True
-    wf.amends_done += 1
-    if review.proposed_tier == Tier.C and not leadership:
-        s.tier = Tier.C
-        await wf._record(ev.CampaignApproved(tier=Tier.C, **money.at_tier(wf, Tier.C)), SYSTEM,
-                         "C tier: recorded only, no review")
+    h.amend_material = True
+    h.amends_done += 1
+    if r.approved_without_review:
+        await review_flow.approve_c(wf)
     else:
         wf._set_status(Status.IN_REVIEW, pending="approval")
-        if not await wf._await_decision(review.proposed_tier):
+        if not await wf._await_decision(r.score.proposed_tier):
             s.bookings, s.phases = [], []  # rejected or expired: the projection released them
             return
     if held and (s.month, s.tier) == (held_at[0], held_at[2]) and wf.request.month == s.month \
             and wf.request.burst_start in (None, held_at[1]) \
             and reservation_cost(wf.request, s.forecast) <= held_cost + 0.005:  # a higher cost: judged again
         wf._set_status(Status.SCHEDULED)
-        wf.balancing_rounds += 1
+        h.balancing_rounds += 1
         await wf._run_phases()
         return
     if held:
-        await wf._record(ev.PlaceReleased(month=s.month), SYSTEM, "amended: reserved again")
+        await wf.log.record(ev.PlaceReleased(month=s.month), SYSTEM, "amended: reserved again")
         s.bookings, s.phases, s.shortfall = [], [], []
         s.month, s.burst_start = wf.request.month, None
     if await wf._schedule():

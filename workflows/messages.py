@@ -70,7 +70,7 @@ class PlannedCampaign(BaseModel):
 class CampaignInput(BaseModel):
     request: CampaignRequest
     owner: Actor
-    # set by a plan's publish (workflow.patched "planned-campaigns"): no review, approved by the plan
+    # set by a plan's publish: no review, approved by the plan
     planned: PlannedCampaign | None = None
 
 
@@ -162,7 +162,7 @@ class CampaignState(BaseModel):
     bookings: list[Booking] = []
     shortfall: list[Shortfall] = []
     pending: str | None = None
-    milestones: list[Milestone] = []  # by due date (workflow.patched "milestones")
+    milestones: list[Milestone] = []  # by due date
     history: list[HistoryItem] = []
     # results (issue #13): the forecast against the line's history (shared/API.md), where the
     # review's line figures came from ("seeded" or "results"), whether the outcome is recorded

@@ -1,9 +1,9 @@
-"""A scheduled campaign's milestones inside its workflow (workflow.patched "milestones").
+"""A scheduled campaign's milestones inside its workflow.
 
 Kept out of `campaign.py` so the workflow file stays about the campaign's life. The
-workflow owns one `MilestoneKeeper`; the keeper changes nothing in history unless the
-patch is on, and records every change as an event through the workflow's own `_record`
-(so every append still gets its seq from the one place that numbers the stream):
+workflow owns one `MilestoneKeeper`; the keeper records every change as an event through
+the workflow's own `_record` (so every append still gets its seq from the one place that
+numbers the stream):
 
 - once scheduled, the tier's milestones are computed (domain/preparation.py) into the
   state before the status says scheduled, then `MilestonesPlanned` is recorded; a campaign
@@ -27,7 +27,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import events as ev
-    from domain.people import Milestone, MilestoneStatus
+    from domain.people import SYSTEM, Milestone, MilestoneStatus
     from domain.policy import Policy
     from domain.preparation import (
         describe_moves,
@@ -40,15 +40,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import owner_or_ops
     from domain.status import Status
     from domain.tiers import Tier
+    from workflows.handoff import Handoff
     from workflows.messages import CampaignState, MarkMilestoneDone
 
-MILESTONES = "milestones"  # workflow.patched id, see README "Changing workflow code"
-SYSTEM = "promoflow"
 
 
 class _Host(Protocol):
     state: CampaignState
-    amend_pending: Any  # the owner's amendment waiting to be met (workflows/amend.py)
+    handoff: Handoff  # the owner's amendment waiting to be met (workflows/amend.py)
 
     @property
     def _policy(self) -> Policy: ...
@@ -65,7 +64,6 @@ class _Host(Protocol):
 class MilestoneKeeper:
     def __init__(self, host: _Host) -> None:
         self.host = host
-        self.enabled = False  # the patch, decided once at the start of run()
         self.to_record: ev.EventBody | None = None  # planned or moved, recorded by the waiting loop
         self.pending: dict[str, MarkMilestoneDone] = {}  # done requests, by key, in arrival order
         self.accepting = False  # a plan is held and the workflow still waits for its milestones
@@ -78,7 +76,7 @@ class MilestoneKeeper:
     def on_scheduled(self, tier: Tier, burst_start: date | None, today: date) -> None:
         """Synchronously, before the status says scheduled: the state shows the milestones
         as soon as anyone sees the campaign scheduled."""
-        if not self.enabled or burst_start is None:
+        if burst_start is None:
             return
         policy = self.host._policy
         if not self.milestones:
@@ -118,7 +116,7 @@ class MilestoneKeeper:
             wake = target if nxt is None else min(target, nxt)
             try:
                 await workflow.wait_condition(
-                    lambda: bool(self.pending) or self.host._interrupted() or self.host.amend_pending is not None,
+                    lambda: bool(self.pending) or self.host._interrupted() or self.host.handoff.amend is not None,
                     timeout=wake - now)
             except TimeoutError:
                 pass
@@ -165,7 +163,7 @@ class MilestoneKeeper:
             raise ApplicationError("only the owning business line or ops may mark a milestone done",
                                    type="forbidden", non_retryable=True)
         m = next((m for m in self.milestones if m.key == inp.key), None)
-        if not self.enabled or not self.milestones:
+        if not self.milestones:
             raise ApplicationError(f"campaign is {s.status.value} and holds no plan with milestones",
                                    type="invalid_state", non_retryable=True)
         if m is None:

@@ -1,4 +1,4 @@
-"""The campaign's results window (issue #13, `workflow.patched("results-window")`): after
+"""The campaign's results window (issue #13): after
 its last phase the campaign stays open for actuals, then records its outcome.
 
 Kept beside the workflow as a helper it owns (like the milestones), so the workflow file
@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import events as ev
+    from domain.people import SYSTEM
     from domain.policy import Policy
     from domain.results.actuals import ActualRow, check_rows, errors_message, own_days, split_batch
     from domain.results.outcome import compute_outcome
@@ -22,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.tiers import Tier
     from workflows.messages import ActualsAnswer, CampaignState, RecordActuals
 
-SYSTEM = "promoflow"
 
 
 class _Host(Protocol):

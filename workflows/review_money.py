@@ -9,9 +9,6 @@ submitted fresh would. The rules themselves are pure (domain/money_review.py).
   leader overrides with a reason);
 - `at_tier`: once a tier is set (approval, downgrade, C, a published plan), the forecast at
   that tier and its money, into the state and the event that sets the tier.
-
-Campaigns started before the `money-review` patch (`wf.money_review` False) replay as they
-ran: no margin check in the validators (signals replay their validation), no flags.
 """
 
 from __future__ import annotations
@@ -31,16 +28,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.tiers import Tier
     from workflows.messages import Actor, Approve, CampaignState
 
-# workflow.patched id: the review's money checks (margin floor, entry standards, the tier's forecast)
-MONEY_REVIEW = "money-review"
-
 
 class _Host(Protocol):
     """What these steps use of the campaign workflow (workflows/campaign.py)."""
 
     state: CampaignState
     request: CampaignRequest
-    money_review: bool
 
     @property
     def _policy(self) -> Policy: ...
@@ -66,8 +59,6 @@ def _set_forecast(wf: _Host, tier: Tier | None) -> None:
 def on_review(wf: _Host, review: ReviewScore, leadership: bool) -> dict[str, Any]:
     """The request was scored (first review or re-review): the state's standards, money
     flags and forecast; answers ReviewScored's money fields."""
-    if not wf.money_review:
-        return {}
     s = wf.state
     s.standards = entry_standards.standards_table(wf._policy, wf.request)
     s.flags = mr.without_money_flags(s.flags) + mr.review_flags(wf._policy, wf.request, review, leadership)
@@ -77,8 +68,6 @@ def on_review(wf: _Host, review: ReviewScore, leadership: bool) -> dict[str, Any
 
 def on_amended(wf: _Host) -> Money | None:
     """The request changed (wf.request is the new one): forecast and money at the current tier."""
-    if not wf.money_review:
-        return None
     _set_forecast(wf, wf.state.tier)
     return wf.state.money
 
@@ -86,8 +75,6 @@ def on_amended(wf: _Host) -> Money | None:
 def at_tier(wf: _Host, tier: Tier, margin_override: bool = False) -> dict[str, Any]:
     """A tier is set: the forecast at it (scaled below the tier asked) and its money, in the
     state; answers the fields of the event that sets it (with the decision's margin override)."""
-    if not wf.money_review:
-        return {}
     _set_forecast(wf, tier)
     return {"forecast": wf.state.forecast, "money": wf.state.money, "margin_override": margin_override}
 
@@ -98,7 +85,7 @@ def approval_reason(wf: _Host, d: Approve, tier: Tier, proposed: Tier) -> str | 
     why = d.comment if tier == proposed else (f"S is leadership's choice (the score proposed {proposed.value})"
                                               + (f"; {d.comment}" if d.comment else ""))
     for flag, override in (("s_half_override", d.s_half_override),
-                           ("margin_override", d.margin_override and wf.money_review)):
+                           ("margin_override", d.margin_override)):
         if override:
             why = f"{flag}: {d.reason}" + (f"; {why}" if why else "")
     return why
@@ -116,8 +103,6 @@ def validate_overrides(wf: _Host, actor: Actor, on_behalf_of: Actor | None, tier
             raise _refuse("only a leader may approve an S past its half-year's cap (s_half_override)", "forbidden")
         if not (reason or "").strip():
             raise _refuse("s_half_override needs a reason", "invalid_request")
-    if not wf.money_review:
-        return
     if margin_override:
         if authority.role != "leader":
             raise _refuse("only a leader may approve a campaign under the margin floor (margin_override)", "forbidden")

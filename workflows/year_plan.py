@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import season
     from domain.dates import phase_start_instant
     from domain.months import year_of
+    from domain.people import SYSTEM
     from domain.planning.model import Intent, Summary
     from domain.policy import Policy
     from workflows.messages import Actor
@@ -55,7 +56,6 @@ with workflow.unsafe.imports_passed_through():
         YearPlanInput,
     )
 
-SYSTEM = "promoflow"
 _ACTIVITY: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=10),
     retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),

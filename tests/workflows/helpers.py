@@ -68,15 +68,17 @@ async def start(client: Client, req: CampaignRequest, task_queue: str, owner: Ac
 
 
 async def record_histories(test_name: str) -> None:
-    """With PROMOFLOW_RECORD_HISTORIES=<label>, save every history a test made for the replay test."""
+    """With PROMOFLOW_RECORD_HISTORIES=<label> (`baseline` or a patch id), save every history
+    a test made for the replay test."""
     started, STARTED[:] = list(STARTED), []
     label = os.environ.get("PROMOFLOW_RECORD_HISTORIES")
     if not label:
         return
     HISTORIES.mkdir(exist_ok=True)
+    # The label, `baseline` or the patch id (tests/histories/README.md), keeps new recordings
+    # beside the old ones, never over them.
+    suffix = re.sub(r"[^a-z0-9_-]+", "_", label.lower())
     for i, handle in enumerate(started):
         history = await handle.fetch_history()
         name = re.sub(r"[^a-z0-9_]+", "_", test_name.lower()).strip("_")
-        # The label (e.g. the patch id) keeps new recordings beside the old ones, never over them.
-        suffix = "" if label == "1" else f".{re.sub(r'[^a-z0-9_-]+', '_', label.lower())}"
-        (HISTORIES / f"{name}-{i}{suffix}.json").write_text(history.to_json())
+        (HISTORIES / f"{name}-{i}.{suffix}.json").write_text(history.to_json())

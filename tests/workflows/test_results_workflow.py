@@ -1,4 +1,4 @@
-"""The results window (workflow.patched "results-window"): actuals arrive as an update while
+"""The results window: actuals arrive as an update while
 the campaign runs and during the window after its last phase; a bad batch is refused
 before anything enters history; the window's end records the CampaignOutcome."""
 
