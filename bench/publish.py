@@ -1,0 +1,80 @@
+"""The publish rung (issue 28): a season of `n` intents placed by the planner, then
+published until the plan is `published`, the moment the leader waits for.
+
+The season is `plan-2027` on the ladder's WAL dev server and PostgreSQL, whose 2027
+policy carries the bench's raised caps and budget (bench.harness.BENCH_OVERRIDES, as the
+campaign rung has), so the planner places every intent: `n` B intents from the six
+seeded business lines, each with three neighbouring months. Submitted and solved first
+(not timed, reported apart), then `publish` by the leader; timed from the update's call
+until the plan's view says `published`: every placed intent a CampaignWorkflow started
+by the publish activity and scheduled at its planned month, through the worker process.
+"""
+
+from __future__ import annotations
+
+import time
+
+from temporalio.client import Client
+
+from bench.harness import Meter, poll
+from domain import season
+from domain.planning.model import Intent
+from workflows.messages import Actor
+from workflows.plan_messages import PlanStatus, Publish, Solve, SubmitIntents, YearPlanInput
+from workflows.year_plan import YearPlanWorkflow
+
+YEAR = 2027
+OPS = Actor(name="bench.ops", role="ops", business_line=None)
+LEADER = Actor(name="bench.leader", role="leader", business_line=None)
+BATCH = 250  # intents per submit_intents update
+LINES = ("food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_border")  # seeded
+
+
+def season_intents(n: int, year: int = YEAR) -> list[Intent]:
+    """n B intents from the seeded lines, spread over the year, three months each."""
+    lines = LINES
+    out = []
+    for i in range(n):
+        line = lines[i % len(lines)]
+        first = 1 + (i // len(lines)) % 12
+        months = [first] + [m for m in (first + 1, first - 1, first + 2) if 1 <= m <= 12][:2]
+        raw = {"request_id": f"pub-{i:05d}", "name": f"bench publish {i}", "business_line": line,
+               "category": line, "requested_tier": "B", "months": [f"{year}-{m:02d}" for m in months],
+               "revenue_target": 1_000_000, "gross_margin": 0.25,
+               "forecast": {"traffic": 2_000_000, "avg_order_value": 120.0, "conversion_rate": 0.03},
+               "category_reason": "bench: many campaigns of one category in a month"}
+        it = Intent.model_validate(raw)
+        out.append(it.model_copy(update={"intent_id": season.intent_id_for(line, it.request_id)}))
+    return out
+
+
+async def rung_publish(client: Client, tq: str, n: int, meter: Meter, timeout: float = 900) -> dict:
+    h = await client.start_workflow(YearPlanWorkflow.run, YearPlanInput(year=YEAR, opened_by=OPS),
+                                    id=f"plan-{YEAR}", task_queue=tq)
+    intents = season_intents(n)
+    t0 = time.perf_counter()
+    for lo in range(0, n, BATCH):
+        batch = SubmitIntents(actor=OPS, intents=intents[lo:lo + BATCH])
+        await h.execute_update(YearPlanWorkflow.submit_intents, batch)
+    submitted_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    summary = await h.execute_update(YearPlanWorkflow.solve, Solve(actor=OPS))
+    solve_s = time.perf_counter() - t0
+    placed = sum(v for k, v in summary.tiers.items() if k in ("S", "A", "B", "C"))
+    view = None
+    with meter:
+        await h.execute_update(YearPlanWorkflow.publish, Publish(actor=LEADER))
+
+        async def published() -> bool:
+            nonlocal view
+            view = await h.query(YearPlanWorkflow.state_query)
+            if view.publish is not None and view.publish.problems:
+                raise RuntimeError(f"plan-{YEAR} published with problems: {view.publish.problems[:5]}")
+            return view.status == PlanStatus.PUBLISHED
+        await poll(published, timeout, f"plan-{YEAR} published", every=0.25)
+    m = meter.stop()
+    assert view is not None and view.publish is not None
+    return {"intents": view.publish.campaigns, "intents_submitted": n, "placed_by_planner": placed,
+            "tiers": summary.tiers, "cut": view.publish.cut, "scheduled": view.publish.scheduled,
+            "solve_status": summary.status, "submit_s": round(submitted_s, 2), "solve_s": round(solve_s, 2),
+            "seconds": m["wall_s"], "campaigns_per_s": round(view.publish.campaigns / m["wall_s"], 2), **m}
