@@ -18,6 +18,7 @@ from pathlib import Path
 
 import asyncpg
 import psutil
+from cryptography.fernet import Fernet
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -130,6 +131,9 @@ def proc_cpu(pid: int | None, with_reaped_children: bool = False) -> float:
         return 0.0
 
 
+_SECRET_KEY = Fernet.generate_key().decode()  # the bench's workers' key for secrets at rest (none stored)
+
+
 class WorkerProcs:
     """`n` worker processes (bench.worker_proc: the worker as `make run` runs it) on one
     task queue, each with its own log in `log_dir`; ready once every one of them polls the
@@ -151,6 +155,8 @@ class WorkerProcs:
                    TEMPORAL_NAMESPACE=self.client.namespace, DATABASE_URL=self.dsn,
                    PROMOFLOW_TASK_QUEUE=self.task_queue, WORKER_METRICS_PORT="0",
                    PROMOFLOW_WORKFLOW_RUNNER=self.runner, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        # the webhook delivery loop beside the worker needs the key `make run` gives it
+        env.setdefault("PROMOFLOW_SECRET_KEY", _SECRET_KEY)
         try:
             for i in range(self.n):
                 log = open(self.log_dir / f"worker-{self.task_queue}-{i}.log", "ab")  # noqa: SIM115 - the child's

@@ -8,11 +8,20 @@ seeded business lines, each with three neighbouring months. Submitted and solved
 (not timed, reported apart), then `publish` by the leader; timed from the update's call
 until the plan's view says `published`: every placed intent a CampaignWorkflow started
 by the publish activity and scheduled at its planned month, through the worker process.
+
+    python -m bench.publish [--intents 1000]     # this rung alone, on servers of its own
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 from temporalio.client import Client
 
@@ -48,7 +57,15 @@ def season_intents(n: int, year: int = YEAR) -> list[Intent]:
     return out
 
 
-async def rung_publish(client: Client, tq: str, n: int, meter: Meter, timeout: float = 900) -> dict:
+async def _why(pool, problems: list[str]) -> list[str]:
+    """The reasons the first few problem campaigns were refused their month (from their events)."""
+    ids = [p.split(":")[0] for p in problems[:3]]
+    rows = await pool.fetch("SELECT campaign_id, data FROM events WHERE campaign_id = ANY($1::text[]) "
+                            "AND type = 'MonthAlternativesOffered'", ids)
+    return [f"{r['campaign_id']}: {r['data']}" for r in rows]
+
+
+async def rung_publish(client: Client, pool, tq: str, n: int, meter: Meter, timeout: float = 900) -> dict:
     h = await client.start_workflow(YearPlanWorkflow.run, YearPlanInput(year=YEAR, opened_by=OPS),
                                     id=f"plan-{YEAR}", task_queue=tq)
     intents = season_intents(n)
@@ -69,7 +86,8 @@ async def rung_publish(client: Client, tq: str, n: int, meter: Meter, timeout: f
             nonlocal view
             view = await h.query(YearPlanWorkflow.state_query)
             if view.publish is not None and view.publish.problems:
-                raise RuntimeError(f"plan-{YEAR} published with problems: {view.publish.problems[:5]}")
+                raise RuntimeError(f"plan-{YEAR} published with {len(view.publish.problems)} problems: "
+                                   f"{view.publish.problems[:5]}; {await _why(pool, view.publish.problems)}")
             return view.status == PlanStatus.PUBLISHED
         await poll(published, timeout, f"plan-{YEAR} published", every=0.25)
     m = meter.stop()
@@ -78,3 +96,44 @@ async def rung_publish(client: Client, tq: str, n: int, meter: Meter, timeout: f
             "tiers": summary.tiers, "cut": view.publish.cut, "scheduled": view.publish.scheduled,
             "solve_status": summary.status, "submit_s": round(submitted_s, 2), "solve_s": round(solve_s, 2),
             "seconds": m["wall_s"], "campaigns_per_s": round(view.publish.campaigns / m["wall_s"], 2), **m}
+
+
+async def _alone(n: int, data: Path) -> dict:
+    """The publish rung alone on servers of its own (the ladder's settings)."""
+    from bench.harness import BENCH_OVERRIDES, DevServer, WorkerProcs, new_queue, set_overrides
+    from stack.database import prepare_database
+    from stack.embedded import start_postgres
+    from store.db import create_pool
+
+    pg_server, dsn = await asyncio.to_thread(start_postgres, data)
+    try:
+        await prepare_database(dsn, year=YEAR)
+        await set_overrides(dsn, YEAR, BENCH_OVERRIDES)
+        wal = await DevServer(data, data / "temporal-wal.log").start()
+        pool = await create_pool(dsn, max_size=5)
+        try:
+            client, tq = await wal.client(), new_queue("publish")
+            async with WorkerProcs(client, dsn, tq, data) as wk:
+                return await rung_publish(client, pool, tq, n, Meter(wal.pid, pg_server.get_pid(), wk.pids))
+        finally:
+            await pool.close()
+            wal.stop()
+    finally:
+        pg_server._cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.publish", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--intents", type=int, default=1000)
+    args = ap.parse_args(argv)
+    data = Path(tempfile.mkdtemp(prefix="promoflow-publish-"))
+    data.chmod(0o755)
+    try:
+        print(json.dumps(asyncio.run(_alone(args.intents, data)), indent=2, default=str))
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -71,7 +71,7 @@ from bench.rungs import combine, rung_campaign, rung_floor, rung_latency, rung_n
 from bench.web_pages import run as web_pages
 from infra import heap
 from stack.database import prepare_database
-from stack.embedded import start_postgres
+from stack.embedded import create_database, start_postgres
 from store.db import create_pool
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -146,6 +146,20 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
         out["floor"], out["floor_memory"] = combine(floors["wal"]), combine(floors["memory"])
         mem.stop()
         await campaign_rungs(out, sizes, cw, pool, dsn, wal.pid, pg_pid, workers)
+        # the season on a database of its own (same servers): the planner plans a year whose
+        # calendar holds only the season, not the campaigns the rungs above reserved in 2027
+        await create_database(pg_server.get_uri(), "bench_publish")
+        pdsn = pg_server.get_uri("bench_publish")
+        await prepare_database(pdsn, year=2027)
+        await set_overrides(pdsn, 2027, BENCH_OVERRIDES)
+        ppool = await create_pool(pdsn, max_size=5)
+        q = new_queue("publish")
+        try:
+            async with WorkerProcs(cw, pdsn, q, data) as wk:
+                say(f"3u publish: a season of {sizes['publish']} intents placed by the planner, published")
+                out["publish"] = await rung_publish(cw, ppool, q, sizes["publish"], Meter(wal.pid, pg_pid, wk.pids))
+        finally:
+            await ppool.close()
         if not args.no_profile:
             say(f"3p profile: {sizes['profile']} campaigns under cProfile (worker in the bench's process)")
             out["profile"] = await rung_profile(cw, pool, lambda: new_queue("prof"), sizes["profile"], "prof",
@@ -172,8 +186,8 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
 
 
 async def campaign_rungs(out: dict, sizes: dict, cw, pool, dsn: str, temporal_pid, pg_pid, workers) -> None:
-    """Rungs 3, 3l, 3s (the sandbox's price), 3w (two workers) and 3u (publish), each on
-    worker processes of their own on the WAL server."""
+    """Rungs 3, 3l, 3s (the sandbox's price) and 3w (two workers), each on worker processes
+    of their own on the WAL server."""
     n = sizes["campaign"]
     tq = new_queue("main")
     async with workers(cw, tq) as wk:
@@ -205,10 +219,6 @@ async def campaign_rungs(out: dict, sizes: dict, cw, pool, dsn: str, temporal_pi
     assert two["statuses"] == out["campaign"]["statuses"] and two["tiers"] == out["campaign"]["tiers"], two
     two["over_one_worker_workflows_per_s"] = round(two["workflows_per_s"] / out["campaign"]["workflows_per_s"], 3)
     out["two_workers"] = two
-    q = new_queue("publish")
-    async with workers(cw, q) as wk:
-        say(f"3u publish: a season of {sizes['publish']} intents placed by the planner, published")
-        out["publish"] = await rung_publish(cw, q, sizes["publish"], Meter(temporal_pid, pg_pid, wk.pids))
 
 
 def sandbox_price(runners: dict[str, dict]) -> dict:

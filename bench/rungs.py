@@ -11,7 +11,12 @@ import time
 import uuid
 from collections.abc import Callable
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
 
 from bench.harness import APPROVER, Meter, b_request, bounded, owner_of, percentile, poll, rss_mib, say
@@ -58,7 +63,7 @@ async def rung_floor(client: Client, tq: str, n: int, meter: Meter) -> dict:
     async def one(wid: str) -> None:
         async with sem:
             h = await client.start_workflow(FloorWorkflow.run, args=[4, 3, 4, 3, 0.0, HOLD], id=wid, task_queue=tq)
-        await h.execute_update(FloorWorkflow.approve)
+        await update_surviving_timeouts(h, FloorWorkflow.approve, None, f"approve-{wid}")
 
     with meter:
         await asyncio.gather(*(one(i) for i in ids))
@@ -83,6 +88,19 @@ def combine(runs: list[dict]) -> dict:
             "runs": [{k: r[k] for k in ("wall_s", "workflows_per_s", "state_transitions_per_s")} for r in runs]}
 
 
+async def update_surviving_timeouts(h: WorkflowHandle, update, arg, update_id: str):
+    """execute_update, called again with the same update id (so the server answers the one
+    update, never runs it twice) when the call's RPC times out on a starved machine."""
+    while True:
+        try:
+            return await (h.execute_update(update, id=update_id) if arg is None else
+                          h.execute_update(update, arg, id=update_id))
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            if asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                raise
+            say(f"  update {update_id}: the RPC timed out, asking again")
+
+
 async def start_campaign(client: Client, req: CampaignRequest, tq: str) -> WorkflowHandle:
     return await client.start_workflow(
         CampaignWorkflow.run, CampaignInput(request=req, owner=owner_of(req.business_line)),
@@ -99,13 +117,16 @@ async def approve_when_in_review(client: Client, pool, ids: list[str], latencies
     async def approve(cid: str) -> None:
         nonlocal rejected
         h = client.get_workflow_handle(cid)
+        attempt = 0
         while True:
             t, sent = time.perf_counter(), time.time()
             try:
-                st = await h.execute_update(CampaignWorkflow.approve, Approve(actor=APPROVER, comment="bench"))
+                st = await update_surviving_timeouts(
+                    h, CampaignWorkflow.approve, Approve(actor=APPROVER, comment="bench"), f"approve-{cid}-{attempt}")
             except WorkflowUpdateFailedError as err:
                 if isinstance(err.cause, ApplicationError) and err.cause.type == "invalid_state":
                     rejected += 1  # the read model ran ahead of the workflow by one task: retry
+                    attempt += 1
                     await asyncio.sleep(0.05)
                     continue
                 raise
