@@ -253,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(writes results/planner.json, leaves latest.json alone)")
     ap.add_argument("--only-web", action="store_true", help="run only the web pages rung (8) "
                     "(writes results/web.json, leaves latest.json alone)")
+    ap.add_argument("--no-planner", action="store_true", help="skip rung 7, the year planner")
+    ap.add_argument("--no-web", action="store_true", help="skip rung 8, the web pages")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = ap.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
@@ -284,8 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(data, ignore_errors=True)
     if not args.only_open:
-        out["planner"] = planner_rung(sizes)  # CPU only: once the servers are stopped
-        out["web"] = web_rung(sizes)  # its own servers, once the ladder's are stopped
+        if not args.no_planner:
+            out["planner"] = planner_rung(sizes)  # CPU only: once the servers are stopped
+        if not args.no_web:
+            out["web"] = web_rung(sizes)  # its own servers, once the ladder's are stopped
         out["ratios"] = ratios(out)
     out["total_wall_s"] = round(time.perf_counter() - t0, 1)
     if args.only_open:
