@@ -215,8 +215,9 @@ async def campaign_rungs(out: dict, sizes: dict, cw, pool, dsn: str, temporal_pi
         say(f"3w campaign on two worker processes {wk.pids}: {n} campaigns")
         two = await rung_campaign(cw, pool, dsn, q, n, Meter(temporal_pid, pg_pid, wk.pids), "two")
     two["same_results"] = await same_results(pool, reqs)
-    assert two["same_results"]["ok"], f"two workers broke a rule: {two['same_results']}"
-    assert two["statuses"] == out["campaign"]["statuses"] and two["tiers"] == out["campaign"]["tiers"], two
+    two["same_results"]["as_one_worker"] = (two["statuses"] == out["campaign"]["statuses"]
+                                            and two["tiers"] == out["campaign"]["tiers"])
+    two["same_results"]["ok"] = two["same_results"]["ok"] and two["same_results"]["as_one_worker"]
     two["over_one_worker_workflows_per_s"] = round(two["workflows_per_s"] / out["campaign"]["workflows_per_s"], 3)
     out["two_workers"] = two
 
@@ -303,8 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     missing = missing_keys(out)
     if missing:
         print(f"latest.json lacks keys issue 28 asks for: {', '.join(missing)}", file=sys.stderr)
+    if "two_workers" in out and not out["two_workers"]["same_results"]["ok"]:  # checked once the figures are saved
+        print(f"two workers broke a rule: {out['two_workers']['same_results']}", file=sys.stderr)
         return 1
-    return 0
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":
