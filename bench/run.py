@@ -111,9 +111,18 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
     pg_pid = pg_server.get_pid()
     heap.settle()  # as worker.py does once it has started: the bench's client and the 3p in-process worker
 
-    def workers(client, tq: str, n: int = 1, runner: str = "sandboxed") -> WorkerProcs:
+    def workers(client, tq: str, n: int = 1, runner: str = "sandboxed", db: str | None = None) -> WorkerProcs:
         """The worker as its own process (as `make run` runs it), n of them on `tq`."""
-        return WorkerProcs(client, dsn, tq, data, n=n, runner=runner)
+        return WorkerProcs(client, db or dsn, tq, data, n=n, runner=runner)
+
+    async def fresh_db(name: str) -> str:
+        """A database of its own on the same PostgreSQL, as the ladder's: a rung on it meets
+        an empty calendar (the balancing and team checks cost more as the year fills)."""
+        await create_database(pg_server.get_uri(), name)
+        fresh = pg_server.get_uri(name)
+        await prepare_database(fresh, year=2027)
+        await set_overrides(fresh, 2027, BENCH_OVERRIDES)
+        return fresh
 
     if args.only_open:
         try:
@@ -145,17 +154,14 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
                 floors[which].append(await rung_floor(c, q, sizes["floor"], Meter(srv.pid, pg_pid, wk.pids)))
         out["floor"], out["floor_memory"] = combine(floors["wal"]), combine(floors["memory"])
         mem.stop()
-        await campaign_rungs(out, sizes, cw, pool, dsn, wal.pid, pg_pid, workers)
+        await campaign_rungs(out, sizes, cw, pool, dsn, wal.pid, pg_pid, workers, fresh_db)
         # the season on a database of its own (same servers): the planner plans a year whose
         # calendar holds only the season, not the campaigns the rungs above reserved in 2027
-        await create_database(pg_server.get_uri(), "bench_publish")
-        pdsn = pg_server.get_uri("bench_publish")
-        await prepare_database(pdsn, year=2027)
-        await set_overrides(pdsn, 2027, BENCH_OVERRIDES)
+        pdsn = await fresh_db("bench_publish")
         ppool = await create_pool(pdsn, max_size=5)
         q = new_queue("publish")
         try:
-            async with WorkerProcs(cw, pdsn, q, data) as wk:
+            async with workers(cw, q, db=pdsn) as wk:
                 say(f"3u publish: a season of {sizes['publish']} intents placed by the planner, published")
                 out["publish"] = await rung_publish(cw, ppool, q, sizes["publish"], Meter(wal.pid, pg_pid, wk.pids))
         finally:
@@ -185,9 +191,11 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
     return out
 
 
-async def campaign_rungs(out: dict, sizes: dict, cw, pool, dsn: str, temporal_pid, pg_pid, workers) -> None:
+async def campaign_rungs(out: dict, sizes: dict, cw, pool, dsn: str, temporal_pid, pg_pid, workers,
+                         fresh_db) -> None:
     """Rungs 3, 3l, 3s (the sandbox's price) and 3w (two workers), each on worker processes
-    of their own on the WAL server."""
+    of their own on the WAL server. 3s and 3w each start from an empty calendar, as rung 3
+    does (a database of its own), so their CPU per campaign compares with rung 3's."""
     n = sizes["campaign"]
     tq = new_queue("main")
     async with workers(cw, tq) as wk:
@@ -199,22 +207,28 @@ async def campaign_rungs(out: dict, sizes: dict, cw, pool, dsn: str, temporal_pi
         say(f"3l approve -> scheduled latency: {sizes['latency10']} concurrent approvals")
         out["latency10"] = await rung_latency(cw, pool, dsn, tq, sizes["latency10"], "l10",
                                               Meter(temporal_pid, pg_pid, wk.pids))
+
+    async def on_fresh_db(name: str, size: int, prefix: str, n_workers: int = 1, runner: str = "sandboxed"):
+        db = await fresh_db(f"bench_{name}")
+        p = await create_pool(db, max_size=20)
+        q = new_queue(name)
+        try:
+            async with workers(cw, q, n=n_workers, runner=runner, db=db) as wk:
+                say(f"3{'w' if n_workers > 1 else 's'} campaign, {runner}, {n_workers} worker process(es) {wk.pids}: "
+                    f"{size} campaigns")
+                r = await rung_campaign(cw, p, db, q, size, Meter(temporal_pid, pg_pid, wk.pids), prefix)
+                if n_workers > 1:
+                    r["same_results"] = await same_results(p, [b_request(i, prefix) for i in range(size)])
+                return r
+        finally:
+            await p.close()
+
     runners: dict[str, dict] = {"sandboxed": out["campaign"]}
     for runner, size in (("unsandboxed", n), ("sandboxed-strict", sizes["strict"])):
-        if not size:
-            continue
-        q = new_queue(runner)
-        async with workers(cw, q, runner=runner) as wk:
-            say(f"3s campaign with the {runner} runner: {size} campaigns")
-            runners[runner] = await rung_campaign(cw, pool, dsn, q, size, Meter(temporal_pid, pg_pid, wk.pids),
-                                                  f"run{runner[:5]}")
+        if size:
+            runners[runner] = await on_fresh_db(runner.replace("-", "_"), size, f"run{runner[:5]}", runner=runner)
     out["sandbox"] = sandbox_price(runners)
-    q = new_queue("two")
-    reqs = [b_request(i, "two") for i in range(n)]
-    async with workers(cw, q, n=2) as wk:
-        say(f"3w campaign on two worker processes {wk.pids}: {n} campaigns")
-        two = await rung_campaign(cw, pool, dsn, q, n, Meter(temporal_pid, pg_pid, wk.pids), "two")
-    two["same_results"] = await same_results(pool, reqs)
+    two = await on_fresh_db("two", n, "two", n_workers=2)
     two["same_results"]["as_one_worker"] = (two["statuses"] == out["campaign"]["statuses"]
                                             and two["tiers"] == out["campaign"]["tiers"])
     two["same_results"]["ok"] = two["same_results"]["ok"] and two["same_results"]["as_one_worker"]
