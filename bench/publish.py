@@ -3,8 +3,11 @@ published until the plan is `published`, the moment the leader waits for.
 
 The season is `plan-2027` on the ladder's WAL dev server and PostgreSQL, whose 2027
 policy carries the bench's raised caps and budget (bench.harness.BENCH_OVERRIDES, as the
-campaign rung has), so the planner places every intent: `n` B intents from the six
-seeded business lines, each with three neighbouring months. Submitted and solved first
+campaign rung has): `n` B intents from the six seeded business lines, each with three
+neighbouring months. The caps do not bound what the planner places here: its date rules
+do (one engine-picked B burst a day, on the policy's burst weekdays Mon-Wed), so of 1,000
+such intents it places ~146 as B and ~112 as C and cuts the rest with their reason;
+`intents` is the placed intents published, `intents_submitted` the season's. Submitted and solved first
 (not timed, reported apart), then `publish` by the leader; timed from the update's call
 until the plan's view says `published`: every placed intent a CampaignWorkflow started
 by the publish activity and scheduled at its planned month, through the worker process.
