@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 
 import asyncpg
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.approvals import ApprovalActivities
@@ -39,10 +40,28 @@ from workflows.year_plan import YearPlanWorkflow
 # deterministic. The sandbox's runtime restrictions (no datetime.now, no I/O) still apply.
 SANDBOX = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
 
+# For the bench only (docs/BENCHMARKS.md, "the sandbox's price"): which runner the worker
+# uses. `sandboxed` (the default, the above), `sandboxed-strict` (the SDK's default
+# restrictions: every workflow module re-imported per run) or `unsandboxed` (no sandbox).
+RUNNER_ENV = "PROMOFLOW_WORKFLOW_RUNNER"
+RUNNERS = ("sandboxed", "sandboxed-strict", "unsandboxed")
+
+
+def workflow_runner(name: str | None = None) -> WorkflowRunner:
+    """The runner named (else by PROMOFLOW_WORKFLOW_RUNNER, else `sandboxed`)."""
+    name = name or os.environ.get(RUNNER_ENV) or "sandboxed"
+    if name == "sandboxed":
+        return SANDBOX
+    if name == "sandboxed-strict":
+        return SandboxedWorkflowRunner()
+    if name == "unsandboxed":
+        return UnsandboxedWorkflowRunner()
+    raise ValueError(f"{RUNNER_ENV}={name!r}: expected one of {', '.join(RUNNERS)}")
+
 
 # Cached campaigns cost ~0.23 MiB each (docs/BENCHMARKS.md); beyond this many they are
 # evicted and replayed on their next task, so the worker's memory stays bounded.
-WORKER_OPTIONS = dict(workflow_runner=SANDBOX, max_cached_workflows=1000)
+WORKER_OPTIONS = dict(workflow_runner=workflow_runner(), max_cached_workflows=1000)
 
 
 def campaign_activities(pool) -> list:

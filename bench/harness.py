@@ -9,6 +9,7 @@ import os
 import resource
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -17,6 +18,10 @@ from pathlib import Path
 
 import asyncpg
 import psutil
+from cryptography.fernet import Fernet
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
@@ -35,10 +40,14 @@ APPROVER = Actor(name="jun.approver", role="approver", business_line=None)
 # it counts the proposed tiers it got).
 B_LINES = ("food", "beauty", "home_appliances")
 B_MONTHS = tuple(f"2027-{m:02d}" for m in (1, 2, 3, 4, 5, 7, 8, 9, 10, 12))
-# Lift the month caps and the yearly budget for the throughput rungs (the balancing
-# code still runs in full; it just never refuses).
+# Lift the month caps, the yearly budget and the teams' weekly capacity for the throughput
+# rungs (the balancing code and the team check still run in full; they just never refuse:
+# at the default capacity the year holds ~780 B bursts, fewer than the ladder reserves).
 BENCH_OVERRIDES = {"yearly_budget_days": 1_000_000, "hot_topic_reserve_days": 0,
-                   "tiers": {"B": {"max_per_month": 1_000_000}, "A": {"max_per_month": 1_000_000}}}
+                   "tiers": {"B": {"max_per_month": 1_000_000}, "A": {"max_per_month": 1_000_000}},
+                   "teams": [{"key": k, "name": n, "capacity": 1_000_000} for k, n in (
+                       ("design", "design"), ("operations", "operations"),
+                       ("customer_service", "customer service"), ("tech_on_call", "tech on call"))]}
 
 
 def say(msg: str) -> None:
@@ -126,18 +135,84 @@ def proc_cpu(pid: int | None, with_reaped_children: bool = False) -> float:
         return 0.0
 
 
-class Meter:
-    """Wall time, CPU seconds of this process (the worker, and the bench's client calls),
-    of the Temporal server and of PostgreSQL (postmaster + backends), and RSS."""
+_SECRET_KEY = Fernet.generate_key().decode()  # the bench's workers' key for secrets at rest (none stored)
 
-    def __init__(self, temporal_pid: int | None = None, postgres_pid: int | None = None):
-        self.temporal_pid, self.postgres_pid = temporal_pid, postgres_pid
+
+class WorkerProcs:
+    """`n` worker processes (bench.worker_proc: the worker as `make run` runs it) on one
+    task queue, each with its own log in `log_dir`; ready once every one of them polls the
+    queue for workflow and activity tasks (Temporal's pollers, by the process id in their
+    identity). Stopped (SIGTERM, then SIGKILL) on exit."""
+
+    def __init__(self, client: Client, dsn: str, task_queue: str, log_dir: Path, n: int = 1,
+                 runner: str = "sandboxed"):
+        self.client, self.dsn, self.task_queue, self.log_dir = client, dsn, task_queue, log_dir
+        self.n, self.runner = n, runner
+        self.procs: list[subprocess.Popen] = []
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    async def __aenter__(self) -> WorkerProcs:
+        env = dict(os.environ, TEMPORAL_ADDRESS=self.client.service_client.config.target_host,
+                   TEMPORAL_NAMESPACE=self.client.namespace, DATABASE_URL=self.dsn,
+                   PROMOFLOW_TASK_QUEUE=self.task_queue, WORKER_METRICS_PORT="0",
+                   PROMOFLOW_WORKFLOW_RUNNER=self.runner, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        # the webhook delivery loop beside the worker needs the key `make run` gives it
+        env.setdefault("PROMOFLOW_SECRET_KEY", _SECRET_KEY)
+        try:
+            for i in range(self.n):
+                log = open(self.log_dir / f"worker-{self.task_queue}-{i}.log", "ab")  # noqa: SIM115 - the child's
+                self.procs.append(subprocess.Popen([sys.executable, "-m", "bench.worker_proc"], cwd=ROOT, env=env,
+                                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+                log.close()
+            await poll(self._polling, 120, f"{self.n} worker process(es) polling {self.task_queue}", every=0.2)
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def _polling(self) -> bool:
+        for p in self.procs:
+            if p.poll() is not None:
+                raise RuntimeError(f"bench worker {p.pid} exited with {p.returncode}: see {self.log_dir}")
+        wanted = {f"{pid}@" for pid in self.pids}
+        for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
+            resp = await self.client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+                namespace=self.client.namespace, task_queue=TaskQueue(name=self.task_queue), task_queue_type=kind))
+            seen = {w for w in wanted for poller in resp.pollers if poller.identity.startswith(w)}
+            if seen != wanted:
+                return False
+        return True
+
+    async def __aexit__(self, *exc) -> None:
+        await asyncio.gather(*(asyncio.to_thread(stop_process, p) for p in self.procs))
+
+    def rss_mib(self) -> float:
+        return rss_of(self.pids)
+
+
+class Meter:
+    """Wall time and CPU seconds of the worker, of the Temporal server and of PostgreSQL
+    (postmaster + backends), and the worker's RSS. With `worker_pids` (the worker as its
+    own process, WorkerProcs) the worker's CPU and RSS are those processes' alone, and this
+    process's CPU (the bench's client calls) is `client_cpu_s`; without, the worker runs in
+    this process and `worker_cpu_s` includes the client calls."""
+
+    def __init__(self, temporal_pid: int | None = None, postgres_pid: int | None = None,
+                 worker_pids: list[int] | None = None):
+        self.temporal_pid, self.postgres_pid, self.worker_pids = temporal_pid, postgres_pid, worker_pids
+
+    def _workers_cpu(self) -> float:
+        return sum(proc_cpu(pid) for pid in self.worker_pids or [])
 
     def __enter__(self) -> Meter:
         self.t0 = time.perf_counter()
         self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
         self.tcpu0 = proc_cpu(self.temporal_pid)
         self.pcpu0 = proc_cpu(self.postgres_pid, with_reaped_children=True)
+        self.wcpu0 = self._workers_cpu()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -148,16 +223,29 @@ class Meter:
             return self.result
         wall = time.perf_counter() - self.t0
         ru = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = (ru.ru_utime - self.ru0.ru_utime) + (ru.ru_stime - self.ru0.ru_stime)
+        own = (ru.ru_utime - self.ru0.ru_utime) + (ru.ru_stime - self.ru0.ru_stime)
+        cpu = self._workers_cpu() - self.wcpu0 if self.worker_pids else own
         self.result = {
             "wall_s": round(wall, 3),
             "worker_cpu_s": round(cpu, 2),
             "worker_cpu_pct_of_one_core": round(100 * cpu / wall, 1) if wall else None,
+            "worker_processes": len(self.worker_pids) if self.worker_pids else 0,
+            "client_cpu_s": round(own, 2) if self.worker_pids else None,
             "temporal_cpu_s": round(proc_cpu(self.temporal_pid) - self.tcpu0, 2),
             "postgres_cpu_s": round(proc_cpu(self.postgres_pid, True) - self.pcpu0, 2),
-            "worker_rss_mib": rss_mib(),
+            "worker_rss_mib": rss_of(self.worker_pids) if self.worker_pids else rss_mib(),
         }
         return self.result
+
+
+def rss_of(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            total += psutil.Process(pid).memory_info().rss
+        except psutil.Error:
+            pass
+    return round(total / 2**20, 1)
 
 
 def rss_mib() -> float:

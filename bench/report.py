@@ -7,9 +7,47 @@ import os
 
 from bench.planner import lines as planner_lines
 
+# Every key issue 28 asks of bench/results/latest.json (dotted: rung, then figure); a run
+# that lacks one fails (bench/run.py), and tests/bench/test_report.py checks the check.
+REQUIRED_KEYS = (
+    "noop.workflows_per_s", "noop.state_transitions_per_workflow", "noop.temporal_cpu_s", "noop.worker_cpu_s",
+    "noop.workflows", "campaign.workflows_per_s", "campaign.workflows", "campaign.worker_cpu_s",
+    "campaign.temporal_cpu_s", "campaign.postgres_cpu_s", "campaign.state_transitions_per_workflow",
+    "latency.p95_ms", "latency.cpu_floor_s", "latency.cpu_ms_per_approval", "latency10.p95_ms",
+    "eventstore.ratio", "publish.intents", "publish.seconds", "two_workers.workflows_per_s",
+)
+
+
+def missing_keys(o: dict) -> list[str]:
+    """The REQUIRED_KEYS a run's results lack (or hold as null)."""
+    out = []
+    for key in REQUIRED_KEYS:
+        node: object = o
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            out.append(key)
+    return out
+
+
+def per_workflow_ms(o: dict, rung: str, cpu: str) -> float:
+    return round(1000 * o[rung][cpu] / o[rung]["workflows"], 1)
+
 
 def ratios(o: dict) -> dict:
     r = {}
+    if "campaign" in o and "noop" in o:
+        r["campaign_over_noop_workflows_per_s"] = round(
+            o["campaign"]["workflows_per_s"] / o["noop"]["workflows_per_s"], 3)
+        for cpu in ("temporal_cpu_s", "worker_cpu_s"):
+            r[f"campaign_over_noop_{cpu}_per_workflow"] = round(
+                per_workflow_ms(o, "campaign", cpu) / max(0.1, per_workflow_ms(o, "noop", cpu)), 2)
+    if "latency" in o and "cpu_floor_s" in o["latency"]:
+        r["latency_p95_over_cpu_floor"] = round(o["latency"]["p95_ms"] / 1000 / o["latency"]["cpu_floor_s"], 2)
+    if "two_workers" in o:
+        r["two_workers_over_one_workflows_per_s"] = o["two_workers"]["over_one_worker_workflows_per_s"]
+    if "sandbox" in o and "sandbox_share_of_worker_cpu" in o["sandbox"]:
+        r["sandbox_share_of_worker_cpu"] = o["sandbox"]["sandbox_share_of_worker_cpu"]
     if "campaign" in o and "floor" in o:
         r["campaign_over_floor_transitions_per_s"] = round(
             o["campaign"]["state_transitions_per_s"] / o["floor"]["state_transitions_per_s"], 3)
@@ -33,6 +71,21 @@ def ratios(o: dict) -> dict:
 
 
 TARGETS = [
+    # issue 28: against the engine's own floor, measured in the same run
+    ("campaign state transitions per workflow", lambda o: o["campaign"]["state_transitions_per_workflow"], "<=", 4),
+    ("Temporal CPU per campaign ÷ per no-op workflow",
+     lambda o: o["ratios"]["campaign_over_noop_temporal_cpu_s_per_workflow"], "<=", 2),
+    ("worker CPU per campaign ÷ per no-op workflow (worker process alone)",
+     lambda o: o["ratios"]["campaign_over_noop_worker_cpu_s_per_workflow"], "<=", 4),
+    ("campaign ÷ no-op, workflows/s", lambda o: o["ratios"]["campaign_over_noop_workflows_per_s"], ">=", 0.45),
+    ("CPU per approval, worker + Temporal + PostgreSQL (ms)",
+     lambda o: o["latency"]["cpu_ms_per_approval"], "<=", 25),
+    ("approve→scheduled p95 (50) ÷ their CPU floor", lambda o: o["ratios"]["latency_p95_over_cpu_floor"], "<=", 1.25),
+    ("approve→scheduled p95, 10 concurrent (ms)", lambda o: o["latency10"]["p95_ms"], "<", 500),
+    ("event appends from two processes ÷ pgbench -j 2 -c 8", lambda o: o["eventstore"]["ratio"], ">=", 0.5),
+    ("publish of the placed intents (s)", lambda o: o["publish"]["seconds"], "<=", 120),
+    ("sandbox's share of the worker's CPU (keep it below)",
+     lambda o: o["ratios"]["sandbox_share_of_worker_cpu"], "<=", 0.25),
     ("campaign ÷ floor, state transitions/s",
      lambda o: o["ratios"]["campaign_over_floor_transitions_per_s"], ">=", 0.90),
     ("WAL ÷ in-memory (floor), state transitions/s",
@@ -102,7 +155,7 @@ def _rungs(o: dict, add) -> None:
         add(f"{'rung':<26}{'n':>6}{'wall s':>9}{'wf/s':>9}{'trans/s':>10}{'trans/wf':>10}"
             f"{'worker cpu%':>12}{'temporal s':>11}{'pg s':>7}{'RSS MiB':>9}")
     for key, label in (("noop", "1 noop (WAL)"), ("floor", "2 floor (WAL)"), ("floor_memory", "2m floor (memory)"),
-                       ("campaign", "3 campaign (WAL, PG)")):
+                       ("campaign", "3 campaign (WAL, PG)"), ("two_workers", "3w two workers")):
         if key in o:
             x = o[key]
             add(f"{label:<26}{x['workflows']:>6}{x['wall_s']:>9.2f}{x['workflows_per_s']:>9.2f}"
@@ -125,6 +178,7 @@ def _rungs(o: dict, add) -> None:
             add(f"    CPU during the {x['concurrent_approvals']}: {x['cpu_s']} = {x['cpu_ms_per_approval']} ms per "
                 f"approval; on {os.cpu_count()} cores no wait at all would still take {x['cpu_floor_s']} s "
                 f"(wall {x['wall_s']} s)")
+    _issue28(o, add)
     if "campaign" in o and o["campaign"].get("pg_locks"):
         add(f"  PostgreSQL during the campaign rung: {o['campaign']['pg_locks']}")
     if "open" in o:
@@ -138,8 +192,11 @@ def _rungs(o: dict, add) -> None:
             f"(decisions {x['decided_s']} s); final {x['final']}")
     if "eventstore" in o:
         x = o["eventstore"]
-        add(f"  event appends (append + apply, 1 tx, c={x['concurrency']}): {x['appends_per_s']}/s; "
-            f"pgbench INSERT c={x['concurrency']}: {x['pgbench_tps']}/s; ratio {x['ratio']}")
+        two = x.get("processes") or {}
+        add(f"  event appends (append + apply, 1 tx, c={x['concurrency']}): one process {x['appends_per_s']}/s, "
+            f"{two.get('processes', '?')} processes {two.get('appends_per_s', '?')}/s; "
+            f"pgbench INSERT -j 2 -c {x['concurrency']}: {x['pgbench_tps']}/s; ratio {x['ratio']} "
+            f"(one process {x.get('one_process_ratio')})")
     if "profile" in o:
         p = o["profile"]
         add(f"  profile (cProfile, all threads, {p['campaigns']} campaigns): busy {p['busy_tottime_s']} s "
@@ -147,3 +204,35 @@ def _rungs(o: dict, add) -> None:
             + ", ".join(f"{g} {v}%" for g, v in list(p["busy_by_group_pct"].items())[:8]))
         for t in p["top_tottime"][:10]:
             add(f"    {t['tottime_s']:>8.2f} s  {t['calls']:>9}  {t['fn']}")
+
+
+def _issue28(o: dict, add) -> None:
+    """Per workflow CPU of each process (the worker process alone, the bench's client apart),
+    the sandbox's price, two workers, 10 approvals at once, the publish rung."""
+    for key in ("noop", "campaign", "two_workers"):
+        x = o.get(key)
+        if x and x.get("client_cpu_s") is not None:
+            ms = {k: round(1000 * x[k] / x["workflows"], 1) for k in ("worker_cpu_s", "temporal_cpu_s",
+                                                                      "postgres_cpu_s", "client_cpu_s")}
+            add(f"  {key}: CPU per workflow (ms): worker {ms['worker_cpu_s']} ({x['worker_processes']} process(es)), "
+                f"Temporal {ms['temporal_cpu_s']}, PostgreSQL {ms['postgres_cpu_s']}; the bench's client "
+                f"{ms['client_cpu_s']}")
+    if "sandbox" in o:
+        x = o["sandbox"]
+        add("  sandbox's price, worker CPU per campaign (ms): " + ", ".join(
+            f"{k} {v} ({x['workflows_per_s'][k]} wf/s)" for k, v in x["worker_cpu_ms_per_campaign"].items())
+            + f"; the sandbox's share {x.get('sandbox_share_of_worker_cpu')}")
+    if "two_workers" in o:
+        x = o["two_workers"]
+        add(f"  two workers: {x['workflows_per_s']} wf/s ({x['over_one_worker_workflows_per_s']} × one); "
+            f"same results: {x['same_results']}")
+    if "latency10" in o:
+        x = o["latency10"]
+        add(f"  approve→scheduled, 10 concurrent: p50 {x['p50_ms']} ms, p95 {x['p95_ms']} ms; "
+            f"{x.get('cpu_ms_per_approval')} ms CPU per approval")
+    if "publish" in o:
+        x = o["publish"]
+        add(f"  publish: {x['intents']} placed intents (of {x['intents_submitted']}; solve {x['solve_s']} s, "
+            f"{x['solve_status']}) published in {x['seconds']} s = {x['campaigns_per_s']} campaigns/s; "
+            f"scheduled {x['scheduled']}, cut {x['cut']}; CPU worker {x['worker_cpu_s']} s, Temporal "
+            f"{x['temporal_cpu_s']} s, PostgreSQL {x['postgres_cpu_s']} s")

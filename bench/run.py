@@ -2,15 +2,23 @@
 
 One run starts, once, an embedded Temporal dev server with a SQLite file (WAL), a
 second one in memory, an embedded PostgreSQL (18) and, for the playbook year, the
-time-skipping test server; every rung uses the same worker settings
-(bench.harness.build_bench_worker = worker.build_worker + the reference workflows):
+time-skipping test server. The worker runs as its own process, as `make run` runs it
+(bench.worker_proc: worker.py's settings + the reference workflows; a fresh one per rung),
+so its CPU is its own and the bench's client CPU is reported apart (`client_cpu_s`); only
+the profile rung (3p) and the playbook year (5, time-skipping) run a worker inside the
+bench (bench.harness.build_bench_worker):
 
   1 noop       a workflow that returns at once
   2 floor      the shape of a B campaign (activities, timers, approve update), no-op activities
   2m floor     the same on the in-memory dev server (durable WAL / in memory)
   3 campaign   CampaignWorkflow with the real activities and PostgreSQL: start -> in_review ->
                approve update -> scheduled (phases are months ahead, so the rung stops there)
-  3l latency   50 campaigns in review, 50 concurrent approve updates (returns once scheduled)
+  3l latency   50 campaigns in review, 50 concurrent approve updates (returns once scheduled);
+               then 10 at once (`latency10`)
+  3s sandbox   the campaign rung again with the unsandboxed runner (300) and the SDK's strict
+               sandbox (100): the sandbox's price in worker CPU per campaign
+  3w two       the campaign rung on two worker processes on one task queue (results checked)
+  3u publish   a season of 1,000 intents placed by the planner, published until `published`
   3p profile   the campaign rung again under cProfile (every thread), not timed
   4 open       N campaigns left in review on timers; the worker's RSS as they accumulate
   5 playbook   examples/year-2027.json (3 S + 9 A + 27 B) through every phase, time-skipping
@@ -43,24 +51,37 @@ import time
 from pathlib import Path
 
 from bench import eventstore as es_bench
-from bench.harness import BENCH_OVERRIDES, DevServer, Meter, build_bench_worker, machine, new_queue, say, set_overrides
+from bench.harness import (
+    BENCH_OVERRIDES,
+    DevServer,
+    Meter,
+    WorkerProcs,
+    b_request,
+    machine,
+    new_queue,
+    say,
+    set_overrides,
+)
 from bench.planner import rung_planner
 from bench.playbook import rung_playbook
 from bench.profiler import rung_profile
-from bench.report import ratios, table
-from bench.rungs import combine, rung_campaign, rung_floor, rung_latency, rung_noop, rung_open
+from bench.publish import rung_publish
+from bench.report import missing_keys, ratios, table
+from bench.rungs import combine, rung_campaign, rung_floor, rung_latency, rung_noop, rung_open, same_results
 from bench.web_pages import run as web_pages
 from infra import heap
 from stack.database import prepare_database
-from stack.embedded import start_postgres
+from stack.embedded import create_database, start_postgres
 from store.db import create_pool
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-FULL = {"noop": 500, "floor": 300, "campaign": 300, "latency": 50, "profile": 100, "open": 2000, "es_seconds": 10,
-        "planner": [80, 1000, 5000], "planner_orders": 20, "web": (2000, 200, 200, 200)}
-QUICK = {"noop": 50, "floor": 30, "campaign": 30, "latency": 20, "profile": 20, "open": 100, "es_seconds": 3,
-         "planner": [80, 1000], "planner_orders": 5, "web": (300, 50, 200, 20)}
+FULL = {"noop": 500, "floor": 300, "campaign": 300, "latency": 50, "latency10": 10, "strict": 100, "publish": 1000,
+        "profile": 100, "open": 2000, "es_seconds": 10, "planner": [80, 1000, 5000], "planner_orders": 20,
+        "web": (2000, 200, 200, 200)}
+QUICK = {"noop": 50, "floor": 30, "campaign": 30, "latency": 20, "latency10": 10, "strict": 10, "publish": 100,
+         "profile": 20, "open": 100, "es_seconds": 3, "planner": [80, 1000], "planner_orders": 5,
+         "web": (300, 50, 200, 20)}
 
 
 def web_rung(sizes: dict) -> dict:
@@ -88,15 +109,29 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
     mem = await DevServer(None, data / "temporal-mem.log").start()
     out["servers"] = {"wal": wal.address, "memory": mem.address, "postgres": pg_server.get_uri().split("?")[0]}
     pg_pid = pg_server.get_pid()
-    heap.settle()  # as worker.py does once it has started: every rung runs with the worker's collector settings
+    heap.settle()  # as worker.py does once it has started: the bench's client and the 3p in-process worker
+
+    def workers(client, tq: str, n: int = 1, runner: str = "sandboxed", db: str | None = None) -> WorkerProcs:
+        """The worker as its own process (as `make run` runs it), n of them on `tq`."""
+        return WorkerProcs(client, db or dsn, tq, data, n=n, runner=runner)
+
+    async def fresh_db(name: str) -> str:
+        """A database of its own on the same PostgreSQL, as the ladder's: a rung on it meets
+        an empty calendar (the balancing and team checks cost more as the year fills)."""
+        await create_database(pg_server.get_uri(), name)
+        fresh = pg_server.get_uri(name)
+        await prepare_database(fresh, year=2027)
+        await set_overrides(fresh, 2027, BENCH_OVERRIDES)
+        return fresh
+
     if args.only_open:
         try:
             mem.stop()
             cw = await wal.client()
             tq = new_queue("main")
-            async with build_bench_worker(cw, pool, tq):
+            async with workers(cw, tq) as wk:
                 say(f"4 open (alone): {sizes['open']} campaigns left in review")
-                out["open"] = await rung_open(cw, pool, tq, sizes["open"], "open")
+                out["open"] = await rung_open(cw, pool, tq, sizes["open"], "open", wk.rss_mib)
             out["open"]["open_campaigns_on_server"] = sizes["open"]
             return out
         finally:
@@ -106,37 +141,45 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
     try:
         cw, cm = await wal.client(), await mem.client()
         tq = new_queue("main")
-        tqm = new_queue("mem")
-        async with build_bench_worker(cw, pool, tq):
-            say(f"1 noop: {sizes['noop']} workflows")
-            out["noop"] = await rung_noop(cw, tq, sizes["noop"], Meter(wal.pid, pg_pid))
+        async with workers(cw, tq) as wk:
+            say(f"1 noop: {sizes['noop']} workflows (worker process {wk.pids})")
+            out["noop"] = await rung_noop(cw, tq, sizes["noop"], Meter(wal.pid, pg_pid, wk.pids))
         # the two floors twice, in the order WAL, memory, memory, WAL (one worker at a time)
         floors: dict[str, list[dict]] = {"wal": [], "memory": []}
         for which in ("wal", "memory", "memory", "wal"):
-            c, q, srv = (cw, tq, wal) if which == "wal" else (cm, tqm, mem)
-            async with build_bench_worker(c, pool, q):
+            c, srv = (cw, wal) if which == "wal" else (cm, mem)
+            q = new_queue(which)
+            async with workers(c, q) as wk:
                 say(f"2 floor ({'SQLite WAL' if which == 'wal' else 'in memory'}): {sizes['floor']} workflows")
-                floors[which].append(await rung_floor(c, q, sizes["floor"], Meter(srv.pid, pg_pid)))
+                floors[which].append(await rung_floor(c, q, sizes["floor"], Meter(srv.pid, pg_pid, wk.pids)))
         out["floor"], out["floor_memory"] = combine(floors["wal"]), combine(floors["memory"])
         mem.stop()
-        async with build_bench_worker(cw, pool, tq):
-            say(f"3 campaign: {sizes['campaign']} B campaigns start -> approve -> scheduled")
-            out["campaign"] = await rung_campaign(cw, pool, dsn, tq, sizes["campaign"], Meter(wal.pid, pg_pid), "thr")
-            say(f"3l approve -> scheduled latency: {sizes['latency']} concurrent approvals")
-            out["latency"] = await rung_latency(cw, pool, dsn, tq, sizes["latency"], "lat", Meter(wal.pid, pg_pid))
+        await campaign_rungs(out, sizes, cw, pool, dsn, wal.pid, pg_pid, workers, fresh_db)
+        # the season on a database of its own (same servers): the planner plans a year whose
+        # calendar holds only the season, not the campaigns the rungs above reserved in 2027
+        pdsn = await fresh_db("bench_publish")
+        ppool = await create_pool(pdsn, max_size=5)
+        q = new_queue("publish")
+        try:
+            async with workers(cw, q, db=pdsn) as wk:
+                say(f"3u publish: a season of {sizes['publish']} intents placed by the planner, published")
+                out["publish"] = await rung_publish(cw, ppool, q, sizes["publish"], Meter(wal.pid, pg_pid, wk.pids))
+        finally:
+            await ppool.close()
         if not args.no_profile:
-            say(f"3p profile: {sizes['profile']} campaigns under cProfile")
+            say(f"3p profile: {sizes['profile']} campaigns under cProfile (worker in the bench's process)")
             out["profile"] = await rung_profile(cw, pool, lambda: new_queue("prof"), sizes["profile"], "prof",
                                                 RESULTS / "profile-campaign.txt")
-        async with build_bench_worker(cw, pool, tq):
+        tq = new_queue("open")
+        async with workers(cw, tq) as wk:
             say(f"4 open: {sizes['open']} campaigns left in review")
-            out["open"] = await rung_open(cw, pool, tq, sizes["open"], "open")
+            out["open"] = await rung_open(cw, pool, tq, sizes["open"], "open", wk.rss_mib)
         out["open"]["open_campaigns_on_server"] = await pool.fetchval(
             "SELECT count(*) FROM campaigns WHERE status NOT IN ('completed','rejected','expired','cancelled')")
         wal.stop()
         say("5 playbook year on the time-skipping server")
         out["playbook"] = await rung_playbook(pg_server, data)
-        say(f"6 event store appends vs pgbench ({sizes['es_seconds']} s each)")
+        say(f"6 event store appends vs pgbench ({sizes['es_seconds']} s each; one process, then two)")
         out["eventstore"] = await es_bench.measure(pg_server, sizes["es_seconds"])
     finally:
         wal.stop()
@@ -145,6 +188,61 @@ async def ladder(args, sizes: dict, data: Path) -> dict:
         pg_server._cleanup()
     out["ratios"] = ratios(out)
     out["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return out
+
+
+async def campaign_rungs(out: dict, sizes: dict, cw, pool, dsn: str, temporal_pid, pg_pid, workers,
+                         fresh_db) -> None:
+    """Rungs 3, 3l, 3s (the sandbox's price) and 3w (two workers), each on worker processes
+    of their own on the WAL server. 3s and 3w each start from an empty calendar, as rung 3
+    does (a database of its own), so their CPU per campaign compares with rung 3's."""
+    n = sizes["campaign"]
+    tq = new_queue("main")
+    async with workers(cw, tq) as wk:
+        say(f"3 campaign: {n} B campaigns start -> approve -> scheduled (worker process {wk.pids}, sandboxed)")
+        out["campaign"] = await rung_campaign(cw, pool, dsn, tq, n, Meter(temporal_pid, pg_pid, wk.pids), "thr")
+        say(f"3l approve -> scheduled latency: {sizes['latency']} concurrent approvals")
+        out["latency"] = await rung_latency(cw, pool, dsn, tq, sizes["latency"], "lat",
+                                            Meter(temporal_pid, pg_pid, wk.pids))
+        say(f"3l approve -> scheduled latency: {sizes['latency10']} concurrent approvals")
+        out["latency10"] = await rung_latency(cw, pool, dsn, tq, sizes["latency10"], "l10",
+                                              Meter(temporal_pid, pg_pid, wk.pids))
+
+    async def on_fresh_db(name: str, size: int, prefix: str, n_workers: int = 1, runner: str = "sandboxed"):
+        db = await fresh_db(f"bench_{name}")
+        p = await create_pool(db, max_size=20)
+        q = new_queue(name)
+        try:
+            async with workers(cw, q, n=n_workers, runner=runner, db=db) as wk:
+                say(f"3{'w' if n_workers > 1 else 's'} campaign, {runner}, {n_workers} worker process(es) {wk.pids}: "
+                    f"{size} campaigns")
+                r = await rung_campaign(cw, p, db, q, size, Meter(temporal_pid, pg_pid, wk.pids), prefix)
+                if n_workers > 1:
+                    r["same_results"] = await same_results(p, [b_request(i, prefix) for i in range(size)])
+                return r
+        finally:
+            await p.close()
+
+    runners: dict[str, dict] = {"sandboxed": out["campaign"]}
+    for runner, size in (("unsandboxed", n), ("sandboxed-strict", sizes["strict"])):
+        if size:
+            runners[runner] = await on_fresh_db(runner.replace("-", "_"), size, f"run{runner[:5]}", runner=runner)
+    out["sandbox"] = sandbox_price(runners)
+    two = await on_fresh_db("two", n, "two", n_workers=2)
+    two["same_results"]["as_one_worker"] = (two["statuses"] == out["campaign"]["statuses"]
+                                            and two["tiers"] == out["campaign"]["tiers"])
+    two["same_results"]["ok"] = two["same_results"]["ok"] and two["same_results"]["as_one_worker"]
+    two["over_one_worker_workflows_per_s"] = round(two["workflows_per_s"] / out["campaign"]["workflows_per_s"], 3)
+    out["two_workers"] = two
+
+
+def sandbox_price(runners: dict[str, dict]) -> dict:
+    """Worker CPU per campaign under each runner, and the sandbox's share of the worker's CPU."""
+    per = {k: round(1000 * r["worker_cpu_s"] / r["workflows"], 1) for k, r in runners.items()}
+    out: dict = {"worker_cpu_ms_per_campaign": per,
+                 "workflows_per_s": {k: r["workflows_per_s"] for k, r in runners.items()}}
+    if "unsandboxed" in per and per["sandboxed"]:
+        out["sandbox_share_of_worker_cpu"] = round(1 - per["unsandboxed"] / per["sandboxed"], 3)
     return out
 
 
@@ -170,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(writes results/planner.json, leaves latest.json alone)")
     ap.add_argument("--only-web", action="store_true", help="run only the web pages rung (8) "
                     "(writes results/web.json, leaves latest.json alone)")
+    ap.add_argument("--no-planner", action="store_true", help="skip rung 7, the year planner")
+    ap.add_argument("--no-web", action="store_true", help="skip rung 8, the web pages")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = ap.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
@@ -201,8 +301,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(data, ignore_errors=True)
     if not args.only_open:
-        out["planner"] = planner_rung(sizes)  # CPU only: once the servers are stopped
-        out["web"] = web_rung(sizes)  # its own servers, once the ladder's are stopped
+        if not args.no_planner:
+            out["planner"] = planner_rung(sizes)  # CPU only: once the servers are stopped
+        if not args.no_web:
+            out["web"] = web_rung(sizes)  # its own servers, once the ladder's are stopped
         out["ratios"] = ratios(out)
     out["total_wall_s"] = round(time.perf_counter() - t0, 1)
     if args.only_open:
@@ -213,7 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(out))
     print(f"\ntotal {out['total_wall_s']} s; JSON: {RESULTS / 'latest.json'}")
-    return 0
+    missing = missing_keys(out)
+    if missing:
+        print(f"latest.json lacks keys issue 28 asks for: {', '.join(missing)}", file=sys.stderr)
+    if "two_workers" in out and not out["two_workers"]["same_results"]["ok"]:  # checked once the figures are saved
+        print(f"two workers broke a rule: {out['two_workers']['same_results']}", file=sys.stderr)
+        return 1
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

@@ -9,14 +9,21 @@ import contextlib
 import os
 import time
 import uuid
+from collections.abc import Callable
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
 
 from bench.harness import APPROVER, Meter, b_request, bounded, owner_of, percentile, poll, rss_mib, say
 from bench.pgwatch import LockSampler, stage_breakdown
 from bench.workflows import FloorWorkflow, NoopWorkflow
 from domain.campaign import CampaignRequest, campaign_id_for
+from domain.tiers import Tier
 from workflows.campaign import CampaignWorkflow
 from workflows.messages import Approve, CampaignInput
 
@@ -56,7 +63,7 @@ async def rung_floor(client: Client, tq: str, n: int, meter: Meter) -> dict:
     async def one(wid: str) -> None:
         async with sem:
             h = await client.start_workflow(FloorWorkflow.run, args=[4, 3, 4, 3, 0.0, HOLD], id=wid, task_queue=tq)
-        await h.execute_update(FloorWorkflow.approve)
+        await update_surviving_timeouts(h, FloorWorkflow.approve, None, f"approve-{wid}")
 
     with meter:
         await asyncio.gather(*(one(i) for i in ids))
@@ -81,6 +88,19 @@ def combine(runs: list[dict]) -> dict:
             "runs": [{k: r[k] for k in ("wall_s", "workflows_per_s", "state_transitions_per_s")} for r in runs]}
 
 
+async def update_surviving_timeouts(h: WorkflowHandle, update, arg, update_id: str):
+    """execute_update, called again with the same update id (so the server answers the one
+    update, never runs it twice) when the call's RPC times out on a starved machine."""
+    while True:
+        try:
+            return await (h.execute_update(update, id=update_id) if arg is None else
+                          h.execute_update(update, arg, id=update_id))
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            if asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                raise
+            say(f"  update {update_id}: the RPC timed out, asking again")
+
+
 async def start_campaign(client: Client, req: CampaignRequest, tq: str) -> WorkflowHandle:
     return await client.start_workflow(
         CampaignWorkflow.run, CampaignInput(request=req, owner=owner_of(req.business_line)),
@@ -97,13 +117,16 @@ async def approve_when_in_review(client: Client, pool, ids: list[str], latencies
     async def approve(cid: str) -> None:
         nonlocal rejected
         h = client.get_workflow_handle(cid)
+        attempt = 0
         while True:
             t, sent = time.perf_counter(), time.time()
             try:
-                st = await h.execute_update(CampaignWorkflow.approve, Approve(actor=APPROVER, comment="bench"))
+                st = await update_surviving_timeouts(
+                    h, CampaignWorkflow.approve, Approve(actor=APPROVER, comment="bench"), f"approve-{cid}-{attempt}")
             except WorkflowUpdateFailedError as err:
                 if isinstance(err.cause, ApplicationError) and err.cause.type == "invalid_state":
                     rejected += 1  # the read model ran ahead of the workflow by one task: retry
+                    attempt += 1
                     await asyncio.sleep(0.05)
                     continue
                 raise
@@ -199,10 +222,12 @@ async def rung_latency(client: Client, pool, dsn: str, tq: str, n: int, prefix: 
             "statuses": sorted(set(outcome.values())), "early_approvals_retried": rejected, **spent}
 
 
-async def rung_open(client: Client, pool, tq: str, n: int, prefix: str) -> dict:
-    """Submit n campaigns and leave them in review (each waits on its 48 h SLA timer)."""
+async def rung_open(client: Client, pool, tq: str, n: int, prefix: str,
+                    rss: Callable[[], float] = rss_mib) -> dict:
+    """Submit n campaigns and leave them in review (each waits on its 48 h SLA timer);
+    `rss`: the worker's resident memory (its process's, or this one's)."""
     step = max(n // 5, 1)
-    samples = [{"open": 0, "worker_rss_mib": rss_mib()}]
+    samples = [{"open": 0, "worker_rss_mib": rss()}]
     t0 = time.perf_counter()
     for lo in range(0, n, step):
         reqs = [b_request(i, prefix) for i in range(lo, min(lo + step, n))]
@@ -213,9 +238,45 @@ async def rung_open(client: Client, pool, tq: str, n: int, prefix: str) -> dict:
             return await pool.fetchval("SELECT count(*) FROM campaigns WHERE status = 'in_review' "
                                        "AND campaign_id = ANY($1::text[])", ids) == len(ids)
         await poll(in_review, 900, f"{len(ids)} campaigns in review", every=0.2)
-        samples.append({"open": lo + len(reqs), "worker_rss_mib": rss_mib(),
+        samples.append({"open": lo + len(reqs), "worker_rss_mib": rss(),
                         "elapsed_s": round(time.perf_counter() - t0, 1)})
         say(f"  open campaigns {lo + len(reqs)}: RSS {samples[-1]['worker_rss_mib']} MiB")
     return {"open_in_review": n, "samples": samples, "worker_rss_mib": samples[-1]["worker_rss_mib"],
             "submit_rate_per_s": round(n / (time.perf_counter() - t0), 1)}
 
+
+
+async def same_results(pool, reqs: list[CampaignRequest], year: int = 2027) -> dict:
+    """What a campaign rung on several workers must still give (asserted by the ladder):
+    each campaign approved, reserved and allocated exactly once, every one scheduled in its
+    own month, no unit booked twice over overlapping days, the year's budget and the month
+    caps of the policy held."""
+    from store import reference
+
+    ids = [campaign_id_for(r.business_line, r.request_id) for r in reqs]
+    once = await pool.fetch(
+        """SELECT type, count(*) AS events, count(DISTINCT campaign_id) AS campaigns FROM events
+           WHERE campaign_id = ANY($1::text[]) AND type IN ('CampaignApproved','MonthReserved','ResourcesAllocated')
+           GROUP BY type""", ids)
+    months = {r["month"]: r["n"] for r in await pool.fetch(
+        "SELECT month, count(*) AS n FROM campaigns WHERE campaign_id = ANY($1::text[]) AND status = 'scheduled' "
+        "GROUP BY month", ids)}
+    asked: dict[str, int] = {}
+    for r in reqs:
+        asked[r.month] = asked.get(r.month, 0) + 1
+    overlaps = await pool.fetchval(
+        """SELECT count(*) FROM bookings a JOIN bookings b ON a.resource = b.resource AND a.unit = b.unit
+             AND a.campaign_id < b.campaign_id AND a.during && b.during
+           WHERE a.status <> 'released' AND b.status <> 'released'""")
+    policy = await reference.policy_for(pool, year)
+    used = await pool.fetchval("SELECT coalesce(sum(counted_days), 0) FROM calendar_entries WHERE year = $1", year)
+    over_cap = [f"{r['month']} {r['tier']}: {r['n']}" for r in await pool.fetch(
+        "SELECT month, tier, count(*) AS n FROM calendar_entries WHERE year = $1 GROUP BY month, tier", year)
+        if (cap := policy.rule(Tier(r["tier"])).max_per_month) is not None and r["n"] > cap]
+    out = {"events_once": {r["type"]: r["events"] == r["campaigns"] == len(ids) for r in once},
+           "scheduled_in_asked_month": months == asked, "overlapping_bookings": overlaps,
+           "year_days_used": int(used), "year_budget_days": policy.yearly_budget_days, "over_cap": over_cap}
+    out["ok"] = (set(out["events_once"]) == {"CampaignApproved", "MonthReserved", "ResourcesAllocated"}
+                 and all(out["events_once"].values()) and out["scheduled_in_asked_month"] and overlaps == 0
+                 and used <= policy.yearly_budget_days and not over_cap)
+    return out
