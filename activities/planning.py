@@ -117,19 +117,23 @@ class _SolveRun:
         log.info("solve stopped: the solver thread is free")
 
 
-ATTEMPT_MARGIN = 3.0  # seconds an attempt keeps after its solve, to store the solution
+ATTEMPT_MARGIN = 3.0  # seconds an attempt keeps at least after its solve, to store the solution
+ATTEMPT_SHARE = 0.25  # ... or this share of the attempt, if more (storing a big plan on a busy host),
+ATTEMPT_MARGIN_MAX = 60.0  # ... but never more than this
 
 
 def _attempt_deadline() -> float | None:
     """When this attempt's solve must end (time.monotonic()): its start-to-close timeout less
-    `ATTEMPT_MARGIN`. The server times an attempt out on its own and the worker hears of it
-    only at a (throttled) heartbeat, so an attempt that ends in time is the one whose CP-SAT
+    `ATTEMPT_MARGIN` or `ATTEMPT_SHARE` of it (up to `ATTEMPT_MARGIN_MAX`), whichever is more.
+    The server times an attempt out on its own and the worker hears of it only at a (throttled)
+    heartbeat, so an attempt that ends in time is the one whose CP-SAT
     thread is free when a retry comes."""
     info = activity.info()
     if info.start_to_close_timeout is None:
         return None
     elapsed = max(0.0, (datetime.now(UTC) - info.started_time).total_seconds())
-    return time.monotonic() + info.start_to_close_timeout.total_seconds() - elapsed - ATTEMPT_MARGIN
+    attempt = info.start_to_close_timeout.total_seconds()
+    return time.monotonic() + attempt - elapsed - max(ATTEMPT_MARGIN, min(ATTEMPT_SHARE * attempt, ATTEMPT_MARGIN_MAX))
 
 
 def _event(slot: EventSlot, body: Any) -> ev.Event:
