@@ -222,7 +222,7 @@ class CampaignOutcome(_Body):
 
 
 class MilestonesPlanned(_Body):
-    """The tier's milestones, worked back from the reserved burst (workflow.patched "milestones")."""
+    """The tier's milestones, worked back from the reserved burst."""
 
     type: Literal["MilestonesPlanned"] = "MilestonesPlanned"
     burst_start: date

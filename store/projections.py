@@ -18,6 +18,7 @@ from domain.money import Money
 from domain.months import year_of
 from domain.plan_events import PLAN_EVENT_TYPES
 from domain.reference_events import REFERENCE_EVENT_TYPES
+from domain.review import approved_without_review
 from domain.status import Status
 from domain.tiers import Tier
 from store import eventstore, milestones, plans, reference_projection, results_projection
@@ -66,7 +67,7 @@ def campaign_row_change(event: Event) -> tuple[str | None, dict[str, Any]] | Non
     status = _STATUS.get(event.type)
     match event.body:
         case ev.ReviewScored(score=score, proposed_tier=proposed, leadership_decides=leaders):
-            if proposed == Tier.C and not leaders:
+            if approved_without_review(proposed, leaders):
                 status = None  # C skips review: it goes straight on to its month
             return status, {"score": score, "proposed_tier": proposed.value}
         case ev.CampaignApproved(tier=tier, money=money) | ev.CampaignDowngraded(to_tier=tier, money=money):

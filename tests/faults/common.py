@@ -34,7 +34,7 @@ APPROVER = Actor(name="jun.approver", role="approver", business_line=None)
 NO_CAPS = {"yearly_budget_days": 1_000_000, "hot_topic_reserve_days": 0,
            "tiers": {"B": {"max_per_month": 1_000_000}}}
 EXPECTED_TYPES = ["CampaignSubmitted", "ReviewScored", "CampaignApproved", "MonthReserved", "ResourcesAllocated"]
-# Once scheduled, a campaign plans its milestones (workflow.patched "milestones"): at most
+# Once scheduled, a campaign plans its milestones: at most
 # that one event may follow, depending on when the check looks.
 AFTER_SCHEDULED = ["MilestonesPlanned"]
 

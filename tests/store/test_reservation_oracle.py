@@ -67,7 +67,7 @@ async def test_the_sql_path_decides_as_the_oracle(pool, seed, overrides):
             await eventstore.append(conn, submitted(r.campaign_id))
         got = await acts.reserve_month(ReserveMonth(
             slot=EventSlot(campaign_id=r.campaign_id, seq=2, at=AT, actor="promoflow"),
-            phases=plan_phases(policy, r.tier, date.fromisoformat(f"{r.month}-16")), spread=True, request=r))
+            phases=plan_phases(policy, r.tier, date.fromisoformat(f"{r.month}-16")), request=r))
         want, placed = _oracle(policy, cal, r)
         if want is None:
             assert not got.accepted, (r, got)

@@ -30,7 +30,7 @@ def _reserve(cid: str, tier: Tier, month: str, category: str, requested: date | 
     return ReserveMonth(
         slot=EventSlot(campaign_id=cid, seq=2, at=EARLY, actor="promoflow"),
         phases=plan_phases(POLICY, tier, requested or date.fromisoformat(f"{month}-16")),
-        spread=True, requested_burst_start=requested,
+        requested_burst_start=requested,
         request=BalancingRequest(campaign_id=cid, month=month, tier=tier, category=category, category_reason="test"))
 
 

@@ -40,7 +40,7 @@ def _reserve(policy: Policy, cid: str, tier: Tier, month: str, category: str,
     burst = requested or date(int(month[:4]), int(month[5:]), 16)
     return ReserveMonth(
         slot=EventSlot(campaign_id=cid, seq=2, at=EARLY, actor="promoflow"),
-        phases=plan_phases(policy, tier, burst), spread=True, requested_burst_start=requested,
+        phases=plan_phases(policy, tier, burst), requested_burst_start=requested,
         request=BalancingRequest(campaign_id=cid, month=month, tier=tier, category=category,
                                  category_reason="test", a_override=True))
 
