@@ -17,11 +17,12 @@ from temporalio.testing import WorkflowEnvironment
 from bench.harness import ROOT, bounded, build_bench_worker, new_queue, owner_of, poll
 from bench.rungs import start_campaign
 from domain.campaign import CampaignRequest
+from domain.status import Status
 from stack.database import prepare_database
 from stack.embedded import BIN, create_database
 from store.db import create_pool
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Actor, Approve, ChooseMonth, Status
+from workflows.messages import Actor, Approve, ChooseMonth
 
 LEADER = Actor(name="wei.leader", role="leader", business_line=None)
 

@@ -12,8 +12,8 @@ today's policy what a past decision would have been (a replay of an old stream g
 the same state whatever the policy says now); old payloads are lifted by
 `domain.events.upcast` when they are read from the store.
 
-The state (`CampaignFold`) holds every field of the API's `CampaignState` under the same
-name (`api_fields()` gives them), plus what the projections and the results need
+The state (`CampaignFold`) extends the API's `CampaignState` (domain/campaign_state.py; its
+fields by name: `api_fields()`) with what the projections and the results need
 beyond it: the request as last amended, the calendar place, the booking rows with their
 status, the milestones, the actuals and the latest outcome.
 """
@@ -28,9 +28,9 @@ from pydantic import BaseModel, ConfigDict
 
 from domain import events as ev
 from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName
+from domain.campaign_state import CampaignState, HistoryItem
 from domain.dates import burst_span
-from domain.events import Booking, Event, Shortfall
-from domain.money import Money
+from domain.events import Booking, Event
 from domain.months import year_of
 from domain.people import Milestone, MilestoneStatus
 from domain.results.actuals import ActualRow
@@ -43,18 +43,6 @@ BookingStatus = Literal["held", "active", "released"]
 # these alone gives those fields as the whole stream's fold does (results read only them).
 SHAPING = frozenset({"CampaignSubmitted", "CampaignAmended", "CampaignApproved", "CampaignDowngraded", "MonthReserved",
                      "PlaceReleased", "DisplacedBySCampaign", "CampaignRejected", "RequestExpired"})
-
-
-class HistoryEntry(BaseModel):
-    """One event as `CampaignState.history` lists it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    seq: int
-    type: str
-    at: datetime
-    actor: str
-    reason: str | None = None
 
 
 class Place(BaseModel):
@@ -72,16 +60,9 @@ class Place(BaseModel):
     cost: float
 
 
-class BookingRow(BaseModel):
+class BookingRow(Booking):
     """One unit of one resource for one phase, and where it stands."""
 
-    model_config = ConfigDict(frozen=True)
-
-    resource: str
-    unit: int
-    phase: PhaseName
-    start: date
-    end: date
     status: BookingStatus
 
 
@@ -109,43 +90,11 @@ class RecordedOutcome(BaseModel):
     month: str
 
 
-class CampaignFold(BaseModel):
-    """A campaign as its events say. The first block is `CampaignState`'s fields."""
+class CampaignFold(CampaignState):
+    """A campaign as its events say: `CampaignState`'s fields (the API's, inherited) and what
+    the projections and the results need beyond them."""
 
     model_config = ConfigDict(frozen=True)
-
-    campaign_id: str
-    request_id: str
-    name: str
-    business_line: str
-    category: str
-    owner: str
-    status: Status
-    requested_tier: Tier | None
-    proposed_tier: Tier | None = None
-    tier: Tier | None = None
-    score: float | None = None
-    month: str
-    burst_start: date | None = None
-    hot_topic: bool = False
-    alternatives: list[str] = []
-    reasons: list[str] = []
-    escalated: bool = False
-    revenue_flag: str | None = None
-    flags: list[str] = []
-    phases: list[Phase] = []
-    bookings: list[Booking] = []
-    shortfall: list[Shortfall] = []
-    pending: str | None = None
-    milestones: list[Milestone] = []
-    history: list[HistoryEntry] = []
-    forecast_check: dict[str, Any] | None = None
-    score_source: str | None = None
-    outcome_recorded: bool = False
-    forecast_asked: Forecast | None = None
-    forecast: Forecast | None = None
-    money: Money | None = None
-    standards: dict[str, Any] | None = None
 
     # beyond the API's state
     request: CampaignRequest  # as last amended
@@ -162,10 +111,7 @@ class CampaignFold(BaseModel):
     def api_fields(self) -> dict[str, Any]:
         """The fields `CampaignState` (workflows/messages.py) has, by name, as plain data
         (nested models as dicts) that `CampaignState.model_validate` takes."""
-        return self.model_dump(include=set(_API_FIELDS))
-
-
-_API_FIELDS = tuple(list(CampaignFold.model_fields)[:list(CampaignFold.model_fields).index("request")])
+        return self.model_dump(include=set(CampaignState.model_fields))
 
 
 def booking_key(resource: str, unit: int, phase: str) -> str:
@@ -190,8 +136,8 @@ def initial(event: Event) -> CampaignFold:
         last_seq=event.seq, history=[_entry(event)])
 
 
-def _entry(event: Event) -> HistoryEntry:
-    return HistoryEntry(seq=event.seq, type=event.type, at=event.at, actor=event.actor, reason=event.reason)
+def _entry(event: Event) -> HistoryItem:
+    return HistoryItem(seq=event.seq, type=event.type, at=event.at, actor=event.actor, reason=event.reason)
 
 
 def _released(s: CampaignFold) -> dict[str, Any]:

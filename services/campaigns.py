@@ -87,7 +87,7 @@ async def submit(e: Engine, actor: Actor, request: CampaignRequest) -> Submitted
             raise Refused(Code.UNAVAILABLE, "the engine did not answer in time and nothing was started; "
                                             "send the same request again") from None
         log.warning("campaign started, not yet scored", extra={"campaign_id": campaign_id})
-        return Submitted(state=CampaignState.initial(campaign_id, request, actor), created=True)
+        return Submitted(state=CampaignState.initial(campaign_id, request, actor.name), created=True)
     log.info("campaign started", extra={"campaign_id": campaign_id, "status": state.status.value})
     return Submitted(state=state, created=True)
 

@@ -24,6 +24,7 @@ import asyncpg
 import pytest
 
 from domain import events as ev
+from domain.status import Status
 from domain.tiers import Tier
 from store import projections
 from store.db import create_pool
@@ -32,7 +33,7 @@ from tests.conftest import admin_uri, new_task_queue, wait_until
 from tests.store.helpers import event, submitted
 from tests.workflows.helpers import APPROVER, request, running_worker, start
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Approve, Status
+from workflows.messages import Approve
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.lines import BusinessLineContext
     from domain.people import SYSTEM
     from domain.policy import Policy
+    from domain.status import Status
     from domain.tiers import Tier
     from workflows import amend as amend_flow
     from workflows import decisions, scheduling
@@ -55,7 +56,6 @@ with workflow.unsafe.imports_passed_through():
         PlannedCampaign,
         RecordActuals,
         Reject,
-        Status,
     )
     from workflows.milestones import MilestoneKeeper
     from workflows.recorder import EventLog, step
@@ -70,7 +70,7 @@ class CampaignWorkflow:
         self.owner: Actor = inp.owner
         self.policy: Policy | None = None
         self.line: BusinessLineContext | None = None  # the review's context, kept for a re-review
-        self.state = CampaignState.initial(workflow.info().workflow_id, inp.request, inp.owner)
+        self.state = CampaignState.initial(workflow.info().workflow_id, inp.request, inp.owner.name)
         self.log = EventLog(self.state)  # numbers and appends the stream's events
         self.handoff = Handoff()  # what the handlers hand to the main loop
         self.search = sa.Upserter()

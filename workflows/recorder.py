@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
     from activities.messages import EventSlot
     from domain import events as ev
-    from workflows.messages import CampaignState, HistoryItem
+    from domain.campaign_state import CampaignState, HistoryItem
 
 # Every step is one short transaction or read, as a local activity (one marker each instead
 # of three events and a workflow task); a lost worker's attempt is retried after 10 s (safe:

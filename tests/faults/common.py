@@ -21,11 +21,12 @@ from temporalio.exceptions import ApplicationError
 
 from bench.harness import b_request  # noqa: F401  (B requests the default scoring proposes as B)
 from domain.campaign import campaign_id_for
+from domain.status import Status
 from services import policy as policy_changes
 from store.db import create_pool
 from tests.conftest import ARTIFACTS, new_task_queue, wait_until
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Actor, Approve, CampaignInput, Status
+from workflows.messages import Actor, Approve, CampaignInput
 
 ROOT = Path(__file__).resolve().parents[2]
 APPROVER = Actor(name="jun.approver", role="approver", business_line=None)

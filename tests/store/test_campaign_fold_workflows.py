@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from domain.amend import AmendChanges
 from domain.campaign_fold import fold
+from domain.status import Status
 from domain.tiers import Tier
 from store.eventstore import read_stream
 from tests.conftest import new_task_queue, wait_until
 from tests.store.test_campaign_fold import disagreements, projected_rows
 from tests.workflows.helpers import APPROVER, LEADER, OPS, owner_of, request, running_worker, s_request, start
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Amend, Approve, CampaignState, Cancel, Reject, Status
+from workflows.messages import Amend, Approve, CampaignState, Cancel, Reject
 
 # what the workflow's state and the fold may show differently, and why: nothing waits on an
 # ended campaign's read (`pending`); a C gets a burst date but no phases, and MonthReserved

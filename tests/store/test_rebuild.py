@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
+from domain.status import Status
 from domain.tiers import Tier
 from services import lines as line_changes
 from services import policy as policy_changes
@@ -13,7 +14,7 @@ from store.projections import rebuild
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import APPROVER, LEADER, OPS, request, running_worker, s_request, start
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Approve, Cancel, Reject, Status
+from workflows.messages import Approve, Cancel, Reject
 
 TABLES = {
     "campaigns": "campaign_id",

@@ -9,6 +9,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from domain.amend import AmendChanges
+from domain.status import Status
 from domain.tiers import Tier
 from store.projections import rebuild
 from tests.store.test_rebuild import snapshot
@@ -25,7 +26,7 @@ from tests.workflows.test_lifecycle import (
     until_status,
 )
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Amend, Approve, Reject, Status
+from workflows.messages import Amend, Approve, Reject
 
 OWNER = owner_of("food")
 

@@ -10,13 +10,14 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from domain.dates import local_date
+from domain.status import Status
 from domain.tiers import Tier
 from services import policy as policy_changes
 from store import delegations
 from tests.workflows.helpers import APPROVER, FOOD_APPROVER, LEADER, request, s_request, start
 from tests.workflows.test_lifecycle import POLICY, engine, log_types, until_status  # noqa: F401
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Approve, Status
+from workflows.messages import Approve
 
 
 async def test_a_delegate_decides_an_s_for_the_leader_and_both_names_are_recorded(engine):  # noqa: F811

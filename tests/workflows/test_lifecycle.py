@@ -12,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.dates import phase_start_instant
 from domain.policy import Policy
+from domain.status import Status
 from domain.tiers import Tier
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import (
@@ -27,7 +28,7 @@ from tests.workflows.helpers import (
     start,
 )
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Approve, Cancel, ChooseMonth, Downgrade, Reject, Status
+from workflows.messages import Approve, Cancel, ChooseMonth, Downgrade, Reject
 
 POLICY = Policy.for_year(2027)
 

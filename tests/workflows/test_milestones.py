@@ -11,12 +11,13 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from domain.people import MilestoneStatus
 from domain.preparation import overdue_at
+from domain.status import Status
 from domain.tiers import Tier
 from tests.conftest import wait_until
 from tests.workflows.helpers import LEADER, OPS, owner_of, record_histories, request, s_request
 from tests.workflows.test_lifecycle import POLICY, approved, engine, state, until_status  # noqa: F401 - fixture
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Cancel, ChooseMonth, MarkMilestoneDone, Status
+from workflows.messages import Cancel, ChooseMonth, MarkMilestoneDone
 
 __all__ = ["engine", "record_histories"]
 

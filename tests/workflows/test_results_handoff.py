@@ -30,6 +30,7 @@ from api.deps import Deps
 from api.errors import status_of
 from domain import events as ev
 from domain.results.actuals import ActualRow
+from domain.status import Status
 from domain.tiers import Tier
 from infra.settings import Settings
 from services.errors import Refused
@@ -39,7 +40,7 @@ from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import OPS, request
 from tests.workflows.test_lifecycle import POLICY, approved, engine, skip_to, until_status  # noqa: F401
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import RecordActuals, Status
+from workflows.messages import RecordActuals
 
 
 def row(day, gmv: float = 10_000.0) -> ActualRow:

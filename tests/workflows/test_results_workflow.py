@@ -12,11 +12,12 @@ from temporalio.exceptions import ApplicationError
 
 from domain.money import Mechanic, MechanicType
 from domain.results.actuals import ActualRow
+from domain.status import Status
 from domain.tiers import Tier
 from tests.workflows.helpers import OPS, owner_of, request
 from tests.workflows.test_lifecycle import POLICY, approved, engine, log_types, skip_to, until_status  # noqa: F401
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import RecordActuals, Status
+from workflows.messages import RecordActuals
 
 DISCOUNT = Mechanic(type=MechanicType.DISCOUNT, depth=0.12, platform_share=0.5)  # at A's entry standard
 

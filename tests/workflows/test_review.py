@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from domain.amend import AmendChanges
 from domain.campaign import Phase, PhaseName, campaign_id_for
 from domain.results.actuals import ActualRow
+from domain.status import Status
 from domain.tiers import Tier
 from services import policy as policy_service
 from services import results as results_service
@@ -17,7 +18,7 @@ from store import reference
 from tests.workflows.helpers import owner_of, request, start
 from tests.workflows.test_lifecycle import engine, until_status  # noqa: F401 - the fixture
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Amend, Status
+from workflows.messages import Amend
 
 PAST = [Phase(phase=PhaseName.WARMUP, start=date(2027, 3, 5), end=date(2027, 3, 9)),
         Phase(phase=PhaseName.BURST, start=date(2027, 3, 9), end=date(2027, 3, 12))]

@@ -1,9 +1,10 @@
 
+from domain.status import Status
 from domain.tiers import Tier
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import APPROVER, request, running_worker, start
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Approve, Status
+from workflows.messages import Approve
 
 
 async def test_b_campaign_runs_through_every_phase(ts_env, pool):

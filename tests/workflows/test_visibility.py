@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 
+from domain.status import Status
 from domain.tiers import Tier
 from stack.embedded import BIN
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import APPROVER, request, running_worker, start
 from workflows.campaign import CampaignWorkflow
-from workflows.messages import Approve, Status
+from workflows.messages import Approve
 
 
 async def test_campaigns_are_listed_by_search_attributes(dev_env, pool):

@@ -246,10 +246,11 @@ async def test_first_come_first_served_through_the_campaign_path_loses_to_the_pl
     solve of the same intents: the plan's value is at least first come first served's, with
     all of leadership's S placed."""
     from domain.policy import Policy
+    from domain.status import Status
     from domain.tiers import Tier
     from tests.workflows.helpers import APPROVER, start
     from workflows.campaign import CampaignWorkflow
-    from workflows.messages import Approve, Status
+    from workflows.messages import Approve
 
     env, pool, tq = engine
     intents = example_intents()
