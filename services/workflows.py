@@ -73,10 +73,8 @@ async def campaign_state(e: Engine, campaign_id: str) -> CampaignState:
     return await state(campaign(e, campaign_id))
 
 
-async def decide(e: Engine, campaign_id: str, update: Any, arg: Any) -> Any:
-    """Run a campaign update (`arg` carries the actor) and answer what it answers."""
-    handle = campaign(e, campaign_id)
-    log.info("decision", extra={"campaign_id": campaign_id, "decision": update.__name__, "actor": arg.actor.name})
+async def _update(handle: WorkflowHandle, update: Any, arg: Any) -> Any:
+    """Run an update; a refusal its validator or handler raised comes back as `Refused`."""
     try:
         return await handle.execute_update(update, arg)
     except WorkflowUpdateFailedError as err:
@@ -84,6 +82,14 @@ async def decide(e: Engine, campaign_id: str, update: Any, arg: Any) -> Any:
         if refused is None:
             raise
         raise refused from err
+
+
+async def decide(e: Engine, campaign_id: str, update: Any, arg: Any) -> Any:
+    """Run a campaign update (`arg` carries the actor) and answer what it answers."""
+    handle = campaign(e, campaign_id)
+    log.info("decision", extra={"campaign_id": campaign_id, "decision": update.__name__, "actor": arg.actor.name})
+    try:
+        return await _update(handle, update, arg)
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:
             raise
@@ -134,12 +140,7 @@ async def plan_update(e: Engine, year: int, upd: Any, arg: Any) -> Any:
     h = plan(e, year)
     log.info("plan update", extra={"plan": h.id, "update": upd.__name__, "actor": arg.actor.name})
     try:
-        return await h.execute_update(upd, arg)
-    except WorkflowUpdateFailedError as err:
-        refused = refusal(err)
-        if refused is None:
-            raise
-        raise refused from err
+        return await _update(h, upd, arg)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise no_plan(year) from err
