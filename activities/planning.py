@@ -289,13 +289,13 @@ class PlanningActivities:
         `season.settled_as_planned`, or ended / waiting on a person: a problem), at most
         `window_seconds`; heartbeats. `scheduled` counts those settled as their tier should."""
         deadline = asyncio.get_running_loop().time() + inp.window_seconds
-        moving = ("submitted", "in_review", "reserving")
         while True:
             states = await plans.campaign_states(self.pool, inp.campaign_ids)
             good = {cid for cid, (s, tier) in states.items() if season.settled_as_planned(s, tier)}
             scheduled = len(good)
-            settled = len(states) == len(inp.campaign_ids) and not any(s in moving for s, _ in states.values())
-            problems = [f"{cid}: {s}" for cid, (s, _) in sorted(states.items()) if cid not in good and s not in moving]
+            settled = len(states) == len(inp.campaign_ids) and not any(s in season.MOVING for s, _ in states.values())
+            problems = [f"{cid}: {s}" for cid, (s, _) in sorted(states.items())
+                        if cid not in good and s not in season.MOVING]
             activity.heartbeat(scheduled)
             if settled or asyncio.get_running_loop().time() > deadline:
                 return PublishWatch(scheduled=scheduled, settled=settled, problems=problems)

@@ -31,7 +31,15 @@ from domain.planning.model import (
     effective_policy,
 )
 from domain.policy import Policy
+from domain.status import Status
 from domain.tiers import Tier
+
+# How a published campaign stands while the publish is watched: its campaign status, or
+# RESERVING (read model: `scheduled` but not yet holding its place or, except C, its bookings;
+# not a campaign status: the campaign's own state has no such step).
+RESERVING = "reserving"
+# Still on its way to settling: the watch waits for these.
+MOVING = frozenset({Status.SUBMITTED.value, Status.IN_REVIEW.value, RESERVING})
 
 
 def settled_as_planned(status: str, tier: str | None) -> bool:
@@ -39,8 +47,8 @@ def settled_as_planned(status: str, tier: str | None) -> bool:
     `scheduled` with their bookings; C, which books nothing and may have no phase to run (it
     then completes at once), `scheduled` or `completed`."""
     if tier == Tier.C.value:
-        return status in ("scheduled", "completed")
-    return status == "scheduled"
+        return status in (Status.SCHEDULED, Status.COMPLETED)
+    return status == Status.SCHEDULED
 
 
 def intent_id_for(business_line: str, request_id: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from domain import plan_events as pe
+from domain import season
 from domain.events import Event
 
 
@@ -94,7 +95,7 @@ async def campaign_states(conn: asyncpg.Connection | asyncpg.Pool,
     for r in rows:
         status = r["status"]
         if status == "scheduled" and (not r["placed"] or (r["tier"] != "C" and not r["booked"])):
-            status = "reserving"
+            status = season.RESERVING
         out[r["campaign_id"]] = (status, r["tier"])
     return out
 
