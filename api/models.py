@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.balancing import BudgetSummary, MoneySummary
 from domain.campaign import Phase, PhaseName
+from domain.events import LoggedEvent
 from domain.money import Money
 from domain.months import Month
 from domain.status import Status
@@ -83,15 +84,8 @@ class CampaignList(BaseModel):
     offset: int
 
 
-class CampaignEvent(BaseModel):
+class CampaignEvent(LoggedEvent):
     """One event of a campaign's log, in order."""
-
-    seq: int
-    type: str
-    at: datetime
-    actor: str
-    reason: str | None
-    data: dict[str, Any]
 
 
 class BookingRow(BaseModel):

@@ -376,6 +376,18 @@ class Event(BaseModel):
         return self.body.model_dump(mode="json", exclude={"type"})
 
 
+class LoggedEvent(BaseModel):
+    """One event as a log lists it (a campaign's events, a policy's history): the envelope's
+    who, when and why, its type and its payload as stored."""
+
+    seq: int
+    type: str
+    at: datetime
+    actor: str
+    reason: str | None
+    data: dict[str, Any]
+
+
 # Schema evolution: bump a type's version when its payload changes shape, and add an
 # upcaster from the old version. Stored rows keep the version they were written with.
 SCHEMA_VERSION: dict[str, int] = {}

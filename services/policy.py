@@ -18,7 +18,7 @@ import asyncpg
 from pydantic import BaseModel, ValidationError
 
 from domain import reference_events as refev
-from domain.events import Event
+from domain.events import Event, LoggedEvent
 from domain.festivals import supported_years
 from domain.policy import Policy
 from services.errors import Code, Refused, invalid, no_nul
@@ -35,13 +35,8 @@ class PolicyView(BaseModel):
     version: int  # the last seq of `policy-<year>` (0: never changed)
 
 
-class HistoryItem(BaseModel):
-    seq: int
-    type: str
-    at: datetime
-    actor: str
-    reason: str | None
-    data: dict[str, Any]
+class HistoryItem(LoggedEvent):
+    """One change of the year's policy, in order."""
 
 
 class History(BaseModel):
