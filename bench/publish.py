@@ -70,7 +70,7 @@ def season_intents(n: int, year: int = YEAR) -> list[Intent]:
     a = min(len(A_SEASON), max(1, n * len(A_SEASON) // 1000), n)
     b = min(12 * B_PER_MONTH, n * 12 * B_PER_MONTH // 1000, n - a)
     out = [_intent("A", i, line, m, year) for i, (line, m) in enumerate(A_SEASON[:a])]
-    out += [_intent("B", i, LINES[i % len(LINES)], 1 + i % 12, year) for i in range(b)]
+    out += [_intent("B", i, LINES[(i // 12) % len(LINES)], 1 + i % 12, year) for i in range(b)]  # every line
     out += [_intent("C", i, LINES[i % len(LINES)], 1 + (i // len(LINES)) % 12, year) for i in range(n - a - b)]
     return out
 
