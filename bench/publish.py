@@ -3,14 +3,19 @@ published until the plan is `published`, the moment the leader waits for.
 
 The season is `plan-2027` on the ladder's WAL dev server and PostgreSQL, whose 2027
 policy carries the bench's raised caps and budget (bench.harness.BENCH_OVERRIDES, as the
-campaign rung has): `n` B intents from the six seeded business lines, each with three
-neighbouring months. The caps do not bound what the planner places here: its date rules
-do (one engine-picked B burst a day, on the policy's burst weekdays Mon-Wed), so of 1,000
-such intents it places ~146 as B and ~112 as C and cuts the rest with their reason;
-`intents` is the placed intents published, `intents_submitted` the season's. Submitted and solved first
-(not timed, reported apart), then `publish` by the leader; timed from the update's call
-until the plan's view says `published`: every placed intent a CampaignWorkflow started
-by the publish activity and scheduled at its planned month, through the worker process.
+campaign rung has). It is a year's intake as the lines send it, so that the planner places
+every intent under the DOMAIN rules: per 1,000, 9 A (each in its category's season: 818
+for home appliances, Black Friday for cross-border, ...), 8 B a month (96, each asking for
+its own month: ~12 B bursts fit a month, as bursts of one month do not share a day while
+another allowed day is free and B bursts start Mon-Wed) and the rest C, the lines' own
+campaigns (recorded only: no review, no phases, no resources, no cap), spread over every
+month and the six seeded lines. The planner gives some A and B a lower tier (a score under
+the month's threshold) and cuts none. `intents` is the placed intents published
+(`placed_by_planner`; the rung fails if the publish leaves one out), `asked` the season's
+tiers, `tiers` what the planner placed. Submitted and solved first (not timed, reported
+apart), then `publish` by the leader; timed from the update's call until the plan's view
+says `published`: every placed intent a CampaignWorkflow started by the publish activity
+and scheduled at its planned month, through the worker process.
 
     python -m bench.publish [--intents 1000]     # this rung alone, on servers of its own
 """
@@ -42,21 +47,31 @@ BATCH = 250  # intents per submit_intents update
 LINES = ("food", "apparel", "beauty", "mother_baby", "home_appliances", "cross_border")  # seeded
 
 
+# (line, month) of the season's A, each in its category's season (domain.policy.default_category_seasons)
+A_SEASON = (("food", 5), ("apparel", 3), ("beauty", 3), ("mother_baby", 6), ("home_appliances", 8), ("food", 9),
+            ("apparel", 10), ("cross_border", 11), ("beauty", 8))
+B_PER_MONTH = 8  # of the ~12 B bursts a month has room for (one a day, Mon-Wed, no holiday)
+
+
+def _intent(tier: str, i: int, line: str, month: int, year: int) -> Intent:
+    a = tier == "A"
+    raw = {"request_id": f"pub-{tier}-{i:05d}", "name": f"bench publish {tier} {i}", "business_line": line,
+           "category": line, "requested_tier": tier, "months": [f"{year}-{month:02d}"],
+           "revenue_target": 5_000_000 if a else 1_000_000, "gross_margin": 0.25,
+           "forecast": {"traffic": 5_000_000 if a else 2_000_000, "avg_order_value": 120.0, "conversion_rate": 0.03},
+           "category_reason": "bench: many campaigns of one category in a month"}
+    it = Intent.model_validate(raw)
+    return it.model_copy(update={"intent_id": season.intent_id_for(line, it.request_id)})
+
+
 def season_intents(n: int, year: int = YEAR) -> list[Intent]:
-    """n B intents from the seeded lines, spread over the year, three months each."""
-    lines = LINES
-    out = []
-    for i in range(n):
-        line = lines[i % len(lines)]
-        first = 1 + (i // len(lines)) % 12
-        months = [first] + [m for m in (first + 1, first - 1, first + 2) if 1 <= m <= 12][:2]
-        raw = {"request_id": f"pub-{i:05d}", "name": f"bench publish {i}", "business_line": line,
-               "category": line, "requested_tier": "B", "months": [f"{year}-{m:02d}" for m in months],
-               "revenue_target": 1_000_000, "gross_margin": 0.25,
-               "forecast": {"traffic": 2_000_000, "avg_order_value": 120.0, "conversion_rate": 0.03},
-               "category_reason": "bench: many campaigns of one category in a month"}
-        it = Intent.model_validate(raw)
-        out.append(it.model_copy(update={"intent_id": season.intent_id_for(line, it.request_id)}))
+    """A year's intake of n intents: per 1,000, 9 A in their seasons, 8 B a month, the rest C,
+    every month and seeded line (fewer A and B in proportion below 1,000)."""
+    a = min(len(A_SEASON), max(1, n * len(A_SEASON) // 1000), n)
+    b = min(12 * B_PER_MONTH, n * 12 * B_PER_MONTH // 1000, n - a)
+    out = [_intent("A", i, line, m, year) for i, (line, m) in enumerate(A_SEASON[:a])]
+    out += [_intent("B", i, LINES[(i // 12) % len(LINES)], 1 + i % 12, year) for i in range(b)]  # every line
+    out += [_intent("C", i, LINES[i % len(LINES)], 1 + (i // len(LINES)) % 12, year) for i in range(n - a - b)]
     return out
 
 
@@ -95,8 +110,11 @@ async def rung_publish(client: Client, pool, tq: str, n: int, meter: Meter, time
         await poll(published, timeout, f"plan-{YEAR} published", every=0.25)
     m = meter.stop()
     assert view is not None and view.publish is not None
+    if view.publish.campaigns != placed:
+        raise RuntimeError(f"plan-{YEAR} published {view.publish.campaigns} campaigns of the {placed} placed")
+    asked = {t: sum(1 for it in intents if it.requested_tier == t) for t in ("S", "A", "B", "C")}
     return {"intents": view.publish.campaigns, "intents_submitted": n, "placed_by_planner": placed,
-            "tiers": summary.tiers, "cut": view.publish.cut, "scheduled": view.publish.scheduled,
+            "asked": asked, "tiers": summary.tiers, "cut": view.publish.cut, "scheduled": view.publish.scheduled,
             "solve_status": summary.status, "submit_s": round(submitted_s, 2), "solve_s": round(solve_s, 2),
             "seconds": m["wall_s"], "campaigns_per_s": round(view.publish.campaigns / m["wall_s"], 2), **m}
 
