@@ -27,12 +27,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from domain import events as ev
+from domain.approvals.people import Milestone, MilestoneStatus
 from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName
 from domain.dates import burst_span
 from domain.events import Booking, Event, Shortfall
 from domain.money import Money
 from domain.months import year_of
-from domain.people import Milestone, MilestoneStatus
 from domain.results.actuals import ActualRow
 from domain.results.outcome import Outcome
 from domain.status import Status

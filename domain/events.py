@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from domain.approvals.people import ESCALATE_TO_OPS, Milestone, MilestoneMove
 from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName
 from domain.money import Money
-from domain.people import ESCALATE_TO_OPS, Milestone, MilestoneMove
 from domain.plan_events import (
     IntakeClosed,
     IntentPinned,
@@ -246,7 +246,7 @@ class MilestoneDone(_Body):
 
 class MilestoneOverdue(_Body):
     """An open milestone passed its due day. `escalate_to`: the team's lead, else "ops"
-    (domain.preparation.escalation_target); events recorded before it existed read as "ops"
+    (domain.approvals.preparation.escalation_target); events recorded before it existed read as "ops"
     (no team had a lead then)."""
 
     type: Literal["MilestoneOverdue"] = "MilestoneOverdue"

@@ -15,7 +15,7 @@ from datetime import date, datetime
 import asyncpg
 
 from domain import events as ev
-from domain.assignment import Delegation
+from domain.approvals.assignment import Delegation
 from store import projections
 from store.eventstore import EventConflict
 

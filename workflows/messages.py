@@ -8,10 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.amend import AmendChanges
+from domain.approvals.people import Milestone
 from domain.campaign import CampaignRequest, Forecast, Phase
 from domain.events import Booking, Shortfall
 from domain.money import Money
-from domain.people import Milestone
 from domain.results.actuals import ActualRow
 from domain.status import Status
 from domain.tiers import Tier

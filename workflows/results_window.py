@@ -14,11 +14,11 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import events as ev
-    from domain.people import SYSTEM
+    from domain.approvals.people import SYSTEM
+    from domain.approvals.roles import owner_or_ops
     from domain.policy import Policy
     from domain.results.actuals import ActualRow, check_rows, errors_message, own_days, split_batch
     from domain.results.outcome import compute_outcome
-    from domain.roles import owner_or_ops
     from domain.status import Status
     from domain.tiers import Tier
     from workflows.messages import ActualsAnswer, CampaignState, RecordActuals

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain import events as ev
-from domain.assignment import Delegation, escalation_targets, is_assignee
+from domain.approvals.assignment import Delegation, escalation_targets, is_assignee
 from domain.policy import Policy
 from domain.tiers import Tier
 from workflows.messages import Actor, Approve

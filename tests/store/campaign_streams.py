@@ -14,9 +14,9 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from domain import events as ev
+from domain.approvals.people import Milestone, MilestoneMove
 from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName
 from domain.money import Mechanic, MechanicType, money_of
-from domain.people import Milestone, MilestoneMove
 from domain.policy import Policy
 from domain.results.actuals import ActualRow, Correction
 from domain.results.outcome import compute_outcome
