@@ -21,7 +21,7 @@ from typing import Any
 
 from domain.approvals.roles import Role
 from domain.campaign import campaign_id_for
-from domain.season import intent_id_for
+from domain.planning.season import intent_id_for
 from workflows.messages import Actor
 from workflows.plan_messages import PlanView
 

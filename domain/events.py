@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from domain.approvals.people import ESCALATE_TO_OPS, Milestone, MilestoneMove
 from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName
 from domain.money import Money
-from domain.plan_events import (
+from domain.planning.events import (
     IntakeClosed,
     IntentPinned,
     IntentsPublished,
@@ -328,7 +328,7 @@ EventBody = Annotated[
     | MilestonesMoved
     | MilestoneDone
     | MilestoneOverdue
-    # the year plan's stream (domain.plan_events)
+    # the year plan's stream (domain.planning.events)
     | PlanOpened
     | IntentsSubmitted
     | IntakeClosed

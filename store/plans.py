@@ -9,8 +9,8 @@ from typing import Any
 
 import asyncpg
 
-from domain import plan_events as pe
 from domain.events import Event
+from domain.planning import events as pe
 
 
 def year_of_stream(stream: str) -> int:

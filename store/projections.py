@@ -16,7 +16,7 @@ from domain import events as ev
 from domain.events import Event
 from domain.money import Money
 from domain.months import year_of
-from domain.plan_events import PLAN_EVENT_TYPES
+from domain.planning.events import PLAN_EVENT_TYPES
 from domain.reference_events import REFERENCE_EVENT_TYPES
 from domain.status import Status
 from domain.tiers import Tier
