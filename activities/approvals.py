@@ -7,7 +7,7 @@ import asyncpg
 from temporalio import activity
 
 from activities.messages import EscalationQuery
-from domain.assignment import escalation_targets
+from domain.approvals.assignment import escalation_targets
 from domain.dates import local_date
 from domain.policy import Policy
 from store import delegations, reference

@@ -23,11 +23,10 @@ from temporalio.exceptions import ApplicationError
 from activities.appends import append_and_project
 from activities.messages import EventSlot
 from domain import events as ev
-from domain import plan_events as pe
-from domain import season
 from domain.campaign import CampaignRequest
 from domain.dates import local_date
-from domain.planning import PlanInput, PlanInputError, plan
+from domain.planning import PlanInput, PlanInputError, plan, season
+from domain.planning import events as pe
 from domain.planning.budget import Budget
 from domain.planning.model import Intent, PlanSolution, Settings, Summary
 from domain.tiers import Tier

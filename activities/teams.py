@@ -14,12 +14,12 @@ from datetime import date, timedelta
 import asyncpg
 
 from activities.messages import ReserveMonth
+from domain.approvals.preparation import TeamLoad, add_loads, team_demand, team_problems
 from domain.balancing import BalancingDecision, YearCalendar, other_months
 from domain.campaign import Phase
 from domain.dates import burst_span, choose_burst_start, local_date
 from domain.months import month_of_date
 from domain.policy import Policy
-from domain.preparation import TeamLoad, add_loads, team_demand, team_problems
 from domain.tiers import Tier
 from store import calendar, teams
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from api.errors import ApiError
-from domain.roles import DECIDERS, READERS, ROLES
+from domain.approvals.roles import DECIDERS, READERS, ROLES
 from infra.tokens import digest
 from services.access import may_see, require_role
 from services.errors import Code

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from api.models import CalendarEntry, CalendarYear, PendingMilestone, PendingRequest
+from domain.approvals.preparation import TeamWeekLoad, week_bounds, weeks_of_year
 from domain.balancing import BudgetSummary, MoneySummary
 from domain.campaign import Phase, PhaseName
 from domain.holiday_data import CHINA_DAYS_OFF
 from domain.months import first_day, month_key, months_of_year, number_of
 from domain.policy import Policy, festival_dates
-from domain.preparation import TeamWeekLoad, week_bounds, weeks_of_year
 from domain.status import Status
 from domain.tiers import Tier
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from domain.approvals.roles import Role
 from domain.campaign import campaign_id_for
-from domain.roles import Role
-from domain.season import intent_id_for
+from domain.planning.season import intent_id_for
 from workflows.messages import Actor
 from workflows.plan_messages import PlanView
 

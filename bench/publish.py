@@ -34,7 +34,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from bench.harness import Meter, poll
-from domain import season
+from domain.planning import season
 from domain.planning.model import Intent
 from workflows.messages import Actor
 from workflows.plan_messages import PlanStatus, Publish, Solve, SubmitIntents, YearPlanInput

@@ -27,12 +27,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from domain import events as ev
+from domain.approvals.people import Milestone, MilestoneStatus
 from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName
 from domain.campaign_state import CampaignState, HistoryItem
 from domain.dates import burst_span
 from domain.events import Booking, Event
 from domain.months import year_of
-from domain.people import Milestone, MilestoneStatus
+from domain.results import events as results_ev
 from domain.results.actuals import ActualRow
 from domain.results.outcome import Outcome
 from domain.status import Status
@@ -258,11 +259,11 @@ def apply(state: CampaignFold | None, event: Event) -> CampaignFold:
         case ev.MilestoneOverdue(key=key):
             u["milestones"] = [m.model_copy(update={"status": MilestoneStatus.OVERDUE})
                                if m.key == key and m.status == MilestoneStatus.OPEN else m for m in s.milestones]
-        case ev.ActualsRecorded() | ev.ActualsCorrected():
-            days = body.rows if isinstance(body, ev.ActualsRecorded) else [c.new for c in body.corrections]
+        case results_ev.ActualsRecorded() | results_ev.ActualsCorrected():
+            days = body.rows if isinstance(body, results_ev.ActualsRecorded) else [c.new for c in body.corrections]
             u["actuals"] = {**s.actuals, **{r.date: DayActuals(row=r, business_line=s.business_line, seq=event.seq)
                                             for r in days}}
-        case ev.CampaignOutcome():
+        case results_ev.CampaignOutcome():
             first = s.outcome
             u |= {"outcome_recorded": True, "outcome": RecordedOutcome(
                 outcome=body.outcome, days=body.days, seq=event.seq, name=first.name if first else s.name,

@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from domain.approvals.people import Milestone
 from domain.campaign import CampaignRequest, Forecast, Phase
 from domain.events import Booking, Shortfall
 from domain.money import Money
-from domain.people import Milestone
 from domain.status import Status
 from domain.tiers import Tier
 

@@ -1,9 +1,16 @@
-"""Domain events: every step of a campaign's life, with who did it, when and why.
+"""Domain events: every step of a campaign's life, with who did it, when and why, and the
+registry of every event type the log holds.
 
 An event is an `Event` envelope (campaign, seq, time, actor, reason) around one typed
 body from the discriminated union `EventBody`. The workflow assigns `seq` and `at`
 (workflow time), so a retried activity appends exactly the same event again.
 Stored events carry a schema version; `upcast` lifts old payloads to the current shape.
+
+The campaign's own events are defined here; each other subject owns its events
+(`domain.planning.events`: the year plan; `domain.results.events`: actuals and outcome;
+`domain.approvals.events`: delegations; `domain.reference_events`: policy, business lines,
+webhooks). `EventBody` is the registry: the one place listing every event type, the union
+the store parses with.
 """
 
 from __future__ import annotations
@@ -14,10 +21,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from domain.approvals.events import DelegationGranted, DelegationRevoked
+from domain.approvals.people import ESCALATE_TO_OPS, Milestone, MilestoneMove
 from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName
 from domain.money import Money
-from domain.people import ESCALATE_TO_OPS, Milestone, MilestoneMove
-from domain.plan_events import (
+from domain.planning.events import (
     IntakeClosed,
     IntentPinned,
     IntentsPublished,
@@ -32,8 +40,7 @@ from domain.plan_events import (
     SFixed,
 )
 from domain.reference_events import BusinessLineChanged, PolicyOverridden, WebhookSubscribed, WebhookUnsubscribed
-from domain.results.actuals import ActualRow, Correction
-from domain.results.outcome import Outcome
+from domain.results.events import ActualsCorrected, ActualsRecorded, CampaignOutcome
 from domain.tiers import Tier
 
 
@@ -198,29 +205,6 @@ class CampaignCancelled(_Body):
     stage: str
 
 
-class ActualsRecorded(_Body):
-    """Daily actuals of days not recorded before (one accepted batch)."""
-
-    type: Literal["ActualsRecorded"] = "ActualsRecorded"
-    rows: list[ActualRow]
-
-
-class ActualsCorrected(_Body):
-    """Days whose figures changed: the old figures stay in the log next to the new ones."""
-
-    type: Literal["ActualsCorrected"] = "ActualsCorrected"
-    corrections: list[Correction]
-
-
-class CampaignOutcome(_Body):
-    """Forecast against actual, the LMDI split, fatigue and gross profit (domain.results.outcome).
-    Recorded when the results window closes, and again when late actuals change it."""
-
-    type: Literal["CampaignOutcome"] = "CampaignOutcome"
-    outcome: Outcome
-    days: int = Field(ge=0, description="the campaign's own days, warm-up through the end")
-
-
 class MilestonesPlanned(_Body):
     """The tier's milestones, worked back from the reserved burst."""
 
@@ -246,7 +230,7 @@ class MilestoneDone(_Body):
 
 class MilestoneOverdue(_Body):
     """An open milestone passed its due day. `escalate_to`: the team's lead, else "ops"
-    (domain.preparation.escalation_target); events recorded before it existed read as "ops"
+    (domain.approvals.preparation.escalation_target); events recorded before it existed read as "ops"
     (no team had a lead then)."""
 
     type: Literal["MilestoneOverdue"] = "MilestoneOverdue"
@@ -277,33 +261,6 @@ class PlaceReleased(_Body):
     month: str
 
 
-class DelegationGranted(_Body):
-    """A principal hands their authority to `to` for [starts, ends] (policy time zone, both
-    days included). Its stream is `delegation-<id>`, not a campaign's."""
-
-    type: Literal["DelegationGranted"] = "DelegationGranted"
-    delegation_id: str
-    from_name: str  # the delegator's name, as people read it
-    from_role: str
-    from_line: str | None = None
-    to: str  # the delegate's identity: a tokens-file name or an SSO `<issuer>|<sub>`
-    starts: date
-    ends: date
-    from_id: str | None = None  # the delegator's identity (None in events before it: the name)
-
-
-class DelegationRevoked(_Body):
-    """At seq 2 of the delegation's stream: the append's conflict on (stream, seq) is what
-    lets exactly one revoke win. `revocation_id` is new for each revoke asked for, so two
-    revokes (even by one principal) are never the same event, which the log would take
-    for a retry of one already done. Events recorded before have none."""
-
-    type: Literal["DelegationRevoked"] = "DelegationRevoked"
-    delegation_id: str
-    revocation_id: str | None = None
-    by_id: str | None = None  # the revoker's identity (the envelope's actor is their name)
-
-
 EventBody = Annotated[
     CampaignSubmitted
     | ReviewScored
@@ -321,14 +278,16 @@ EventBody = Annotated[
     | PhaseEnded
     | CampaignCompleted
     | CampaignCancelled
+    # results in the campaign's stream (domain.results.events)
     | ActualsRecorded
     | ActualsCorrected
     | CampaignOutcome
+    # the campaign's own again
     | MilestonesPlanned
     | MilestonesMoved
     | MilestoneDone
     | MilestoneOverdue
-    # the year plan's stream (domain.plan_events)
+    # the year plan's stream (domain.planning.events)
     | PlanOpened
     | IntentsSubmitted
     | IntakeClosed
@@ -341,8 +300,10 @@ EventBody = Annotated[
     | PublishStarted
     | IntentsPublished
     | PlanPublished
+    # the campaign's own again
     | CampaignAmended
     | PlaceReleased
+    # a delegation's stream (domain.approvals.events)
     | DelegationGranted
     | DelegationRevoked
     # the reference data's streams (domain.reference_events)

@@ -14,12 +14,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.approvals import AmendRule, Assignment, DelegationRule
+from domain.approvals.people import MilestoneSpec, TeamNeed, TeamSpec
+from domain.approvals.rules import AmendRule, Assignment, DelegationRule
 from domain.festivals import festival_dates, qixi, supported_years
 from domain.holiday_data import CHINA_DAYS_OFF, SPRING_FESTIVAL
 from domain.lines import BusinessLineContext
 from domain.months import number_of, year_of
-from domain.people import MilestoneSpec, TeamNeed, TeamSpec
 from domain.resources import Entitlement, ResourceSpec, default_entitlements, default_resources
 from domain.tiers import Tier
 
@@ -333,7 +333,7 @@ class Policy(_Frozen):
     milestone_lookahead_days: int = Field(
         default=14, ge=1, le=92, description="the calendar page lists the milestones due within these days "
                                              "(and every overdue one)")
-    # The team's approval rules (domain/approvals.py): amendments, inbox, delegation.
+    # The team's approval rules (domain/approvals/rules.py): amendments, inbox, delegation.
     amend: AmendRule = AmendRule()
     assignment: Assignment = Assignment()
     delegation: DelegationRule = DelegationRule()

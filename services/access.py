@@ -1,11 +1,11 @@
-"""The role rules every use case applies first (domain/roles.py names the roles): refused as
+"""The role rules every use case applies first (domain/approvals/roles.py names the roles): refused as
 `forbidden` before anything is read or written."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from domain.roles import Principal, Role, sees_line
+from domain.approvals.roles import Principal, Role, sees_line
 from services.errors import Code, Refused
 
 

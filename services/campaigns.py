@@ -16,10 +16,10 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.amend import AmendChanges
+from domain.approvals.people import Milestone
+from domain.approvals.roles import Role
 from domain.campaign import CampaignRequest, campaign_id_for
 from domain.dates import local_date, requested_burst_problems
-from domain.people import Milestone
-from domain.roles import Role
 from services import workflows as wf
 from services.access import require_role
 from services.context import Engine

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from domain.assignment import Delegation, assigned_names
+from domain.approvals.assignment import Delegation, assigned_names
+from domain.approvals.roles import DECIDERS, sees_line
 from domain.balancing import YearCalendar, s_half_problem
 from domain.dates import local_date
 from domain.months import year_of
-from domain.roles import DECIDERS, sees_line
 from domain.status import Status
 from domain.tiers import Tier
 from services import workflows as wf

@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
-from domain.assignment import Delegation
+from domain.approvals.assignment import Delegation
+from domain.approvals.roles import DECIDERS, Role
 from domain.dates import local_date
-from domain.roles import DECIDERS, Role
 from services.access import require_role
 from services.errors import Code, Refused
 from store import delegations, reference

@@ -14,13 +14,13 @@ from pydantic import ValidationError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from domain import season
+from domain.approvals.roles import Role
 from domain.festivals import supported_years
 from domain.months import year_of
-from domain.plan_events import PlanPin, SChoice, plan_stream
+from domain.planning import season
+from domain.planning.events import PlanPin, SChoice, plan_stream
 from domain.planning.model import Intent, Pin, PlanInputError, Settings, Summary, parse_settings
 from domain.policy import Policy
-from domain.roles import Role
 from services import workflows as wf
 from services.access import require_role
 from services.context import Engine

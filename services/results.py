@@ -26,11 +26,11 @@ from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.approvals.roles import Role
 from domain.campaign import CampaignRequest, Phase, campaign_id_for
 from domain.dates import local_date
 from domain.results.actuals import ActualRow, check_rows, errors_message
 from domain.results.outcome import compute_outcome
-from domain.roles import Role
 from domain.tiers import Tier
 from services import workflows as wf
 from services.access import may_see, require_role

@@ -14,8 +14,8 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowU
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain import season
-from domain.plan_events import plan_stream
+from domain.planning import season
+from domain.planning.events import plan_stream
 from services.context import Engine
 from services.errors import Code, Refused, from_workflow
 from store import plans

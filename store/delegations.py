@@ -15,7 +15,8 @@ from datetime import date, datetime
 import asyncpg
 
 from domain import events as ev
-from domain.assignment import Delegation
+from domain.approvals.assignment import Delegation
+from domain.approvals.events import DelegationGranted, DelegationRevoked
 from store import projections
 from store.eventstore import EventConflict
 
@@ -37,8 +38,8 @@ async def grant(pool: asyncpg.Pool, *, from_name: str, from_role: str, from_line
                 starts: date, ends: date, at: datetime, from_id: str | None = None) -> Delegation:
     """`from_id`: the delegator's identity (None: the name); `to`: the delegate's identity."""
     did = uuid.uuid4().hex[:12]
-    body = ev.DelegationGranted(delegation_id=did, from_name=from_name, from_role=from_role, from_line=from_line,
-                                to=to, starts=starts, ends=ends, from_id=from_id or from_name)
+    body = DelegationGranted(delegation_id=did, from_name=from_name, from_role=from_role, from_line=from_line,
+                             to=to, starts=starts, ends=ends, from_id=from_id or from_name)
     await _write(pool, ev.Event(campaign_id=stream(did), seq=1, at=at, actor=from_name, body=body))
     return Delegation(id=did, from_name=from_name, from_id=from_id or from_name, from_role=from_role,
                       from_line=from_line, to=to, starts=starts, ends=ends)
@@ -49,7 +50,7 @@ async def revoke(pool: asyncpg.Pool, delegation_id: str, actor: str, at: datetim
     guarded write: the revoke is seq 2 of the stream, and each revoke a distinct event, so
     of concurrent revokes exactly one appends and the others conflict). `actor` is the
     revoker's name, `by_id` their identity."""
-    body = ev.DelegationRevoked(delegation_id=delegation_id, revocation_id=uuid.uuid4().hex, by_id=by_id or actor)
+    body = DelegationRevoked(delegation_id=delegation_id, revocation_id=uuid.uuid4().hex, by_id=by_id or actor)
     try:
         await _write(pool, ev.Event(campaign_id=stream(delegation_id), seq=2, at=at, actor=actor, body=body))
     except EventConflict:

@@ -9,9 +9,9 @@ from typing import Any
 
 import asyncpg
 
-from domain import plan_events as pe
-from domain import season
 from domain.events import Event
+from domain.planning import events as pe
+from domain.planning import season
 
 
 def year_of_stream(stream: str) -> int:

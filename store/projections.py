@@ -13,11 +13,13 @@ from typing import Any
 import asyncpg
 
 from domain import events as ev
+from domain.approvals import events as approvals_ev
 from domain.events import Event
 from domain.money import Money
 from domain.months import year_of
-from domain.plan_events import PLAN_EVENT_TYPES
+from domain.planning.events import PLAN_EVENT_TYPES
 from domain.reference_events import REFERENCE_EVENT_TYPES
+from domain.results import events as results_ev
 from domain.review import approved_without_review
 from domain.status import Status
 from domain.tiers import Tier
@@ -134,7 +136,7 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
     await milestones.apply(conn, event)  # the preparation milestones (store/milestones.py)
     status = _STATUS.get(event.type)
     match body:
-        case ev.DelegationGranted():
+        case approvals_ev.DelegationGranted():
             # from_name and to_name hold identities (what is matched; store/delegations.py)
             await conn.execute(
                 """INSERT INTO delegations (id, from_name, from_role, from_line, to_name, starts, ends, created_at)
@@ -142,7 +144,7 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
                 body.delegation_id, body.from_id or body.from_name, body.from_role, body.from_line, body.to,
                 body.starts, body.ends, event.at)
             return
-        case ev.DelegationRevoked():
+        case approvals_ev.DelegationRevoked():
             await conn.execute("UPDATE delegations SET revoked_at = $2 WHERE id = $1", body.delegation_id, event.at)
             return
         case ev.CampaignSubmitted(request=r, owner=owner):
@@ -197,7 +199,7 @@ async def apply(conn: asyncpg.Connection, event: Event, position: int) -> None:
             )
         case ev.DisplacedBySCampaign():
             status = Status.AWAITING_MONTH_CHOICE
-        case ev.ActualsRecorded() | ev.ActualsCorrected() | ev.CampaignOutcome():
+        case results_ev.ActualsRecorded() | results_ev.ActualsCorrected() | results_ev.CampaignOutcome():
             await results_projection.apply(conn, event)
     if event.type in _ENDS_HOLDING:
         await release_everything(conn, [cid])

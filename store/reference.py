@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import asyncpg
 
 from domain import reference_events as refev
+from domain.approvals.people import SYSTEM
 from domain.events import Event
-from domain.people import SYSTEM
 from domain.policy import Policy
 from domain.scoring import BusinessLineContext
 from store import eventstore, projections

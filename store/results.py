@@ -29,6 +29,7 @@ from domain.campaign import CampaignRequest, Phase
 from domain.campaign_fold import SHAPING, CampaignFold, fold
 from domain.dates import local_date
 from domain.policy import Policy
+from domain.results import events as results_ev
 from domain.results.actuals import ActualRow, RowError, check_rows, own_days, split_batch
 from domain.results.forecast import PastResult
 from domain.results.outcome import compute_outcome
@@ -119,11 +120,11 @@ async def append_direct(conn: asyncpg.Connection, campaign_id: str, bodies: list
     return seq
 
 
-def outcome_event(policy: Policy, rec: CampaignRecord, rows: list[ActualRow]) -> ev.CampaignOutcome:
+def outcome_event(policy: Policy, rec: CampaignRecord, rows: list[ActualRow]) -> results_ev.CampaignOutcome:
     span = own_days(rec.phases)
     outcome = compute_outcome(policy, rec.request.forecast, rec.phases, rec.counted_days, rows,
                               rec.request.money, rec.request.mechanics)
-    return ev.CampaignOutcome(outcome=outcome, days=(span[1] - span[0]).days if span else 0)
+    return results_ev.CampaignOutcome(outcome=outcome, days=(span[1] - span[0]).days if span else 0)
 
 
 @dataclass
@@ -144,9 +145,9 @@ def _decide(policy: Policy, rec: CampaignRecord, stored: dict[date, ActualRow],
     result = ActualsResult(recorded=len(new), corrected=len(changed), unchanged=len(rows) - len(new) - len(changed))
     bodies: list[ev.EventBody] = []
     if new:
-        bodies.append(ev.ActualsRecorded(rows=new))
+        bodies.append(results_ev.ActualsRecorded(rows=new))
     if changed:
-        bodies.append(ev.ActualsCorrected(corrections=changed))
+        bodies.append(results_ev.ActualsCorrected(corrections=changed))
     merged = {**stored, **{r.date: r for r in new}, **{c.new.date: c.new for c in changed}}
     if bodies and rec.status == "completed":
         bodies.append(outcome_event(policy, rec, sorted(merged.values(), key=lambda r: r.date)))
@@ -298,7 +299,7 @@ async def import_campaign(conn: asyncpg.Connection, campaign_id: str, request: C
         bodies += [ev.PhaseStarted(phase=p.phase), ev.PhaseEnded(phase=p.phase)]
     bodies.append(ev.CampaignCompleted())
     if rows:
-        bodies.append(ev.ActualsRecorded(rows=sorted(rows, key=lambda r: r.date)))
+        bodies.append(results_ev.ActualsRecorded(rows=sorted(rows, key=lambda r: r.date)))
     rec = CampaignRecord(campaign_id, request, request.business_line, "completed", tier, phases, counted, 0, False)
     bodies.append(outcome_event(policy, rec, sorted(rows, key=lambda r: r.date)))
     await append_direct(conn, campaign_id, bodies, actor, "imported: ran before promoflow", now, locked=True)

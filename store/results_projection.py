@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 import asyncpg
 
 from domain import events as ev
+from domain.results import events as results_ev
 from domain.results.actuals import ActualRow
 from store.eventstore import json_text
 
@@ -49,11 +50,11 @@ _OUTCOME_CONFLICT = """ON CONFLICT (campaign_id) DO UPDATE SET days = EXCLUDED.d
 
 async def apply(conn: asyncpg.Connection, event: ev.Event) -> None:
     body = event.body
-    if isinstance(body, ev.ActualsRecorded):
+    if isinstance(body, results_ev.ActualsRecorded):
         await _upsert_rows(conn, event, body.rows)
-    elif isinstance(body, ev.ActualsCorrected):
+    elif isinstance(body, results_ev.ActualsCorrected):
         await _upsert_rows(conn, event, [c.new for c in body.corrections])
-    elif isinstance(body, ev.CampaignOutcome):
+    elif isinstance(body, results_ev.CampaignOutcome):
         o = body.outcome
         await conn.execute(
             f"""INSERT INTO campaign_outcomes ({_OUTCOME_COLUMNS})
@@ -84,9 +85,9 @@ async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> No
     for event in events:
         body, cid = event.body, event.campaign_id
         match body:
-            case ev.ActualsRecorded() | ev.ActualsCorrected():
-                recorded = isinstance(body, ev.ActualsRecorded)
-                rows = body.rows if isinstance(body, ev.ActualsRecorded) else [c.new for c in body.corrections]
+            case results_ev.ActualsRecorded() | results_ev.ActualsCorrected():
+                recorded = isinstance(body, results_ev.ActualsRecorded)
+                rows = body.rows if isinstance(body, results_ev.ActualsRecorded) else [c.new for c in body.corrections]
                 for r in rows:
                     key = (cid, r.date)
                     if recorded and key not in days:
@@ -94,7 +95,7 @@ async def apply_many(conn: asyncpg.Connection, events: Sequence[ev.Event]) -> No
                     days.pop(key, None)  # keep the dict in the order of the last write
                     days[key] = (cid, r.date, r.traffic, r.orders, r.gmv, r.gross_profit, event.seq,
                                  r.promotion_cost, r.paid_traffic)
-            case ev.CampaignOutcome(outcome=o):
+            case results_ev.CampaignOutcome(outcome=o):
                 outcomes.pop(cid, None)
                 outcomes[cid] = (cid, body.days, o.counted_days, o.gross_profit, o.gross_profit_per_counted_day,
                                  o.forecast.sales, o.actual.sales, o.actual.traffic, o.orders,

@@ -12,9 +12,9 @@ from datetime import date
 
 import asyncpg
 
+from domain.approvals.preparation import TeamWeekLoad, week_loads, weeks_of_year
 from domain.campaign import Phase
 from domain.policy import Policy
-from domain.preparation import TeamWeekLoad, week_loads, weeks_of_year
 from domain.tiers import Tier
 
 Holder = tuple[str, Tier, list[Phase]]

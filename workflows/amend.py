@@ -26,10 +26,10 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import events as ev
     from domain.amend import AmendError, Amendment, amend_request
+    from domain.approvals.people import SYSTEM
     from domain.balancing import MARKETING_BUDGET, reservation_cost
     from domain.campaign import CampaignRequest
     from domain.lines import BusinessLineContext
-    from domain.people import SYSTEM
     from domain.policy import Policy
     from domain.status import Status
     from domain.tiers import Tier

@@ -27,10 +27,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
     from activities.messages import LoadContext
     from domain import events as ev
+    from domain.approvals.people import SYSTEM
     from domain.campaign import CampaignRequest
     from domain.dates import local_date, phase_start_instant
     from domain.lines import BusinessLineContext
-    from domain.people import SYSTEM
     from domain.policy import Policy
     from domain.status import Status
     from domain.tiers import Tier
@@ -122,7 +122,7 @@ class CampaignWorkflow:
                         else self._policy.rule(tier).approval_sla_hours)
         if not await self._wait(lambda: h.decision is not None, sla):
             s.escalated = True
-            # to the away approvers' delegates, else the leaders (domain/assignment.py)
+            # to the away approvers' delegates, else the leaders (domain/approvals/assignment.py)
             to: list[str] = await step(ApprovalActivities.escalation_targets, am.EscalationQuery(
                 campaign_id=s.campaign_id, business_line=s.business_line, tier=tier,
                 at=workflow.now(), overrides_year=self.request.year))

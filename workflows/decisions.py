@@ -13,10 +13,10 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.approvals.roles import owner_or_ops
     from domain.campaign import CampaignRequest
     from domain.policy import Policy
     from domain.review import leadership_decides
-    from domain.roles import owner_or_ops
     from domain.status import Status
     from domain.tiers import Tier
     from workflows import review_money as money

@@ -5,7 +5,7 @@ workflow owns one `MilestoneKeeper`; the keeper records every change as an event
 the workflow's own `_record` (so every append still gets its seq from the one place that
 numbers the stream):
 
-- once scheduled, the tier's milestones are computed (domain/preparation.py) into the
+- once scheduled, the tier's milestones are computed (domain/approvals/preparation.py) into the
   state before the status says scheduled, then `MilestonesPlanned` is recorded; a campaign
   scheduled again after a move records `MilestonesMoved` for its open ones instead;
 - while the workflow waits for a phase, the same wait is a durable timer on the next
@@ -27,9 +27,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import events as ev
-    from domain.people import SYSTEM, Milestone, MilestoneStatus
-    from domain.policy import Policy
-    from domain.preparation import (
+    from domain.approvals.people import SYSTEM, Milestone, MilestoneStatus
+    from domain.approvals.preparation import (
         describe_moves,
         escalation_target,
         move_milestones,
@@ -37,7 +36,8 @@ with workflow.unsafe.imports_passed_through():
         now_overdue,
         plan_milestones,
     )
-    from domain.roles import owner_or_ops
+    from domain.approvals.roles import owner_or_ops
+    from domain.policy import Policy
     from domain.status import Status
     from domain.tiers import Tier
     from workflows.handoff import Handoff

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.plan_events import PlanPin, SChoice
+from domain.planning.events import PlanPin, SChoice
 from domain.planning.model import Intent, Settings, Summary
 from workflows.messages import Actor
 

@@ -13,12 +13,12 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain import events as ev
-    from domain.people import SYSTEM
+    from domain.approvals.people import SYSTEM
+    from domain.approvals.roles import owner_or_ops
     from domain.policy import Policy
+    from domain.results import events as results_ev
     from domain.results.actuals import ActualRow, check_rows, errors_message, own_days, split_batch
     from domain.results.outcome import compute_outcome
-    from domain.roles import owner_or_ops
     from domain.status import Status
     from domain.tiers import Tier
     from workflows.messages import ActualsAnswer, CampaignState, RecordActuals
@@ -61,7 +61,7 @@ class ResultsKeeper:
         outcome = compute_outcome(policy, host.request.forecast, host.state.phases,
                                   policy.rule(host.state.tier or Tier.C).counted_days, rows,
                                   host.request.money, host.request.mechanics)
-        await host._record(ev.CampaignOutcome(outcome=outcome, days=(span[1] - span[0]).days), SYSTEM,
+        await host._record(results_ev.CampaignOutcome(outcome=outcome, days=(span[1] - span[0]).days), SYSTEM,
                            f"results window of {policy.results.results_window_days} days closed")
         host.state.outcome_recorded = True
 
@@ -71,9 +71,9 @@ class ResultsKeeper:
         try:
             new, changed = split_batch(self.actuals, inp.rows)
             if new:
-                await self.host._record(ev.ActualsRecorded(rows=new), inp.actor.name)
+                await self.host._record(results_ev.ActualsRecorded(rows=new), inp.actor.name)
             if changed:
-                await self.host._record(ev.ActualsCorrected(corrections=changed), inp.actor.name)
+                await self.host._record(results_ev.ActualsCorrected(corrections=changed), inp.actor.name)
             self.actuals.update({r.date: r for r in new})
             self.actuals.update({c.new.date: c.new for c in changed})
         finally:

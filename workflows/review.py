@@ -13,9 +13,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
     from activities.messages import ForecastHistory
     from domain import events as ev
+    from domain.approvals.people import SYSTEM
     from domain.campaign import CampaignRequest
     from domain.lines import BusinessLineContext
-    from domain.people import SYSTEM
     from domain.policy import Policy
     from domain.review import Review, history_tier, review
     from domain.tiers import Tier

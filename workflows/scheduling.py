@@ -18,10 +18,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
     from activities.messages import AllocateResources, ReserveMonth
     from domain import events as ev
+    from domain.approvals.people import SYSTEM
     from domain.balancing import BalancingDecision, BalancingRequest, reservation_cost
     from domain.campaign import CampaignRequest, Phase
     from domain.dates import choose_burst_start
-    from domain.people import SYSTEM
     from domain.policy import Policy
     from domain.status import Status
     from domain.tiers import Tier

@@ -28,11 +28,11 @@ with workflow.unsafe.imports_passed_through():
     from activities.messages import EventSlot
     from activities.planning import PlanningActivities, PublishCampaigns, SolvePlan, WatchPublish
     from domain import events as ev
-    from domain import plan_events as pe
-    from domain import season
+    from domain.approvals.people import SYSTEM
     from domain.dates import phase_start_instant
     from domain.months import year_of
-    from domain.people import SYSTEM
+    from domain.planning import events as pe
+    from domain.planning import season
     from domain.planning.model import Intent, Summary
     from domain.policy import Policy
     from workflows.messages import Actor

@@ -26,11 +26,11 @@ from api.calendar_view import BUSY_PREFIX, INACTIVE
 from api.deps import AppDeps, Deps
 from api.models import CalendarEntry, CalendarMonth, CalendarYear, PendingMilestone, PendingRequest
 from api.web.session import DocumentActor  # bearer; the session too on the .html pages
+from domain.approvals.roles import Role
 from domain.balancing import budget, money_summary
 from domain.dates import local_date
 from domain.months import month_key, months_of_year
 from domain.policy import Policy
-from domain.roles import Role
 from domain.tiers import Tier
 from services.errors import Code, Refused
 from store import milestones, reads, reference, teams

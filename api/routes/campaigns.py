@@ -13,9 +13,9 @@ from api.campaign_read import state_from_log
 from api.deps import AppDeps, CurrentActor
 from api.models import CampaignEvent, CampaignList, CampaignSummary
 from api.paging import Page
+from domain.approvals.roles import Role
 from domain.campaign import CampaignRequest
 from domain.months import MONTH_PATTERN
-from domain.roles import Role
 from domain.status import Status
 from domain.tiers import Tier
 from services import campaigns

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AppDeps, CurrentActor
-from domain.assignment import Delegation
+from domain.approvals.assignment import Delegation
 from services import delegations
 
 router = APIRouter(prefix="/delegations", tags=["delegations"])

@@ -16,8 +16,8 @@ from api.auth import ROLES, require_role
 from api.deps import AppDeps, Deps
 from api.exports import campaigns_csv, campaigns_xlsx, ics
 from api.web.session import DocumentActor  # bearer, or the web app's session
+from domain.approvals.roles import Role
 from domain.months import MONTH_PATTERN
-from domain.roles import Role
 from domain.status import Status
 from domain.tiers import Tier
 from services.errors import Code, Refused

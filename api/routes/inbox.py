@@ -1,5 +1,5 @@
 """`GET /inbox`: what waits for my decision, nearest SLA deadline first. Assignment is the
-policy's (domain/assignment.py): an A/B waits for the line's named approvers, else any
+policy's (domain/approvals/assignment.py): an A/B waits for the line's named approvers, else any
 approver; an S for the leaders; an escalated one also for the escalation roles; plus what
 I hold as a delegate today. Never my own line (separation of duties). Each item carries
 the deadline (escalation, or expiry once escalated), score, proposed tier, the revenue
@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from api.auth import DECIDERS, require_role
 from api.deps import AppDeps, CurrentActor
 from api.paging import Page, Paged
-from domain.assignment import is_assignee
+from domain.approvals.assignment import is_assignee
 from domain.dates import local_date
 from domain.policy import Policy
 from domain.tiers import Tier

@@ -35,10 +35,10 @@ from api.models import (
 from api.paging import Page
 from api.plan_privacy import LineFilter, for_line
 from api.web.session import DocumentActor  # the page: bearer, or the web app's session
-from domain import season
-from domain.plan_events import SChoice
+from domain.approvals.roles import Role
+from domain.planning import season
+from domain.planning.events import SChoice
 from domain.planning.model import Intent, Summary
-from domain.roles import Role
 from domain.scoring import score_request
 from services import plans as uc
 from services import workflows as wf

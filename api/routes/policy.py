@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require_role
 from api.deps import AppDeps, CurrentActor
-from domain.roles import Role
+from domain.approvals.roles import Role
 from services import policy
 from services.policy import History, PolicyView
 

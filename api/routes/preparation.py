@@ -15,8 +15,8 @@ from api.auth import READERS, may_see, require_role
 from api.deps import AppDeps, CurrentActor
 from api.models import PendingMilestone
 from api.paging import Page, Paged
-from domain.people import Milestone
-from domain.preparation import TeamWeekLoad
+from domain.approvals.people import Milestone
+from domain.approvals.preparation import TeamWeekLoad
 from services import campaigns
 from services import workflows as wf
 from store import milestones, reference, teams

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from api.auth import require_role
 from api.deps import AppDeps, CurrentActor
 from api.paging import Page, Paged
-from domain.roles import Role
+from domain.approvals.roles import Role
 from services import webhooks
 from services.errors import Code, Refused
 from store import outbox

@@ -25,7 +25,7 @@ from api.web.campaign_form import Invalid
 from api.web.campaign_page import TEMPLATE, campaign_context
 from api.web.forms import FormContext, FormInvalid, form_post
 from domain.amend import AMENDABLE
-from domain.roles import DECIDERS, Role
+from domain.approvals.roles import DECIDERS, Role
 from domain.tiers import Tier
 from services import campaigns, decisions
 from services.decisions import Decision

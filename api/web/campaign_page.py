@@ -28,9 +28,9 @@ from api.web.campaign_form import MECHANIC_ROWS, MECHANIC_TYPES
 from api.web.formats import install_filters
 from api.web.render import render
 from api.web.session import WebActor
+from domain.approvals.roles import DECIDERS, Role, owner_or_ops, owns
 from domain.money_review import MARGIN_BELOW_FLOOR
 from domain.policy import Policy
-from domain.roles import DECIDERS, Role, owner_or_ops, owns
 from domain.status import Status
 from domain.tiers import Tier
 from services import results

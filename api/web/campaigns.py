@@ -18,8 +18,8 @@ from api.web import campaign_actions, campaign_page, new_campaign
 from api.web.formats import install_filters
 from api.web.render import WebError, render
 from api.web.session import WebActor
+from domain.approvals.roles import Role
 from domain.months import MONTH_PATTERN
-from domain.roles import Role
 from domain.status import Status
 from domain.tiers import Tier
 from store import reads

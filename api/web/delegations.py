@@ -22,7 +22,7 @@ from api.routes.delegations import DelegationBody, create, list_delegations, rev
 from api.web.forms import FormContext, FormInvalid, form_post
 from api.web.render import NAV, NavItem, render
 from api.web.session import WebActor
-from domain.roles import Role
+from domain.approvals.roles import Role
 from services.errors import Code, Refused
 from workflows.messages import Actor
 

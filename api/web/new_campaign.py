@@ -29,8 +29,8 @@ from api.web.formats import install_filters
 from api.web.forms import FormContext, FormInvalid, form_post
 from api.web.render import render
 from api.web.session import WebActor
+from domain.approvals.roles import Role
 from domain.campaign import CampaignRequest
-from domain.roles import Role
 from domain.tiers import Tier
 from services import campaigns
 from services.campaigns import RequestProblems

@@ -21,10 +21,10 @@ from api.paging import MAX_LIMIT, PageQuery
 from api.plan_page import plan_page
 from api.plan_privacy import LineFilter, for_line
 from api.routes.plans import compare_scenarios, list_intents
+from domain.approvals.roles import Role
 from domain.festivals import supported_years
 from domain.months import months_of_year
 from domain.planning.model import Settings
-from domain.roles import Role
 from services import workflows as wf
 from services.errors import Refused
 from store import plans, reference

@@ -38,8 +38,8 @@ from api.web.session import WebActor
 from cli.errors import CliError
 from cli.parsing import RowError, row_to_body
 from cli.plan import parse_intents
+from domain.approvals.roles import Role
 from domain.months import months_of_year
-from domain.roles import Role
 from services.errors import Code, Refused
 from services.limits import INTENTS_PER_CALL
 

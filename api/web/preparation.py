@@ -27,7 +27,7 @@ from api.web.forms import FormContext, FormInvalid, form_post
 from api.web.render import NAV, NavItem, render
 from api.web.render import _this_year as this_year
 from api.web.session import WebActor
-from domain.preparation import weeks_of_year
+from domain.approvals.preparation import weeks_of_year
 from store import reference
 
 router = APIRouter(include_in_schema=False)

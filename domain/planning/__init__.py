@@ -3,6 +3,10 @@
 No I/O, no clock, no randomness: time limits, a clock and progress callbacks are passed in,
 the solve time is the solver's own wall time. Entry point: `plan(inp, time_limit, progress)`;
 the time limit is one for the whole solve (domain/planning/budget.py).
+
+The planning season lives here too: `events` (the plan stream's event types) and `season`
+(the wrapper around the planner: intent ids, settings as policy overrides, scenario
+comparisons). Neither loads the solver: only `plan` does.
 """
 
 from typing import TYPE_CHECKING, Any

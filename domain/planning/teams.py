@@ -1,4 +1,4 @@
-"""Team capacity in the year planner: the live path's rule (domain/preparation.py) as rows
+"""Team capacity in the year planner: the live path's rule (domain/approvals/preparation.py) as rows
 of the CP-SAT model.
 
 What a burst needs from the teams depends only on its tier and start day (its phases
@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from domain.approvals.preparation import team_capacity, team_demand
 from domain.dates import plan_phases
 from domain.policy import Policy
-from domain.preparation import team_capacity, team_demand
 from domain.tiers import Tier
 
 

@@ -10,4 +10,5 @@ a replayed workflow and a live answer agree to the last digit.
 - `outcome`: forecast against actual for a campaign and each phase, fatigue, gross profit.
 - `forecast`: a line's past results as a forecast, and the check of a new request against it.
 - `report`: a year's campaigns, lines and tiers ranked by gross profit per counted day.
+- `events`: the results events of a campaign's stream (actuals, corrections, outcome).
 """

@@ -28,9 +28,9 @@ from api import errors
 from api.calendar_page import PreparationData, prefers_html, render_calendar
 from api.models import CalendarYear, PendingMilestone
 from api.routes import calendar as calendar_routes
+from domain.approvals.preparation import week_loads, weeks_of_year
 from domain.campaign import Phase
 from domain.policy import Policy
-from domain.preparation import week_loads, weeks_of_year
 from domain.tiers import Tier
 from services.errors import Code
 

@@ -13,9 +13,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from api.plan_page import plan_page, render_plan, scenario_row
-from domain import season
-from domain.plan_events import SChoice
-from domain.planning import parse_intents, parse_settings, plan
+from domain.planning import parse_intents, parse_settings, plan, season
+from domain.planning.events import SChoice
 from domain.planning.model import Settings
 from domain.policy import Policy
 from tests.api.test_calendar_page import ARTIFACTS, _browse, _chromium, _Server

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from domain import events as ev
-from domain.assignment import Delegation, escalation_targets, is_assignee
+from domain.approvals import events as approvals_ev
+from domain.approvals.assignment import Delegation, escalation_targets, is_assignee
 from domain.policy import Policy
 from domain.tiers import Tier
 from workflows.messages import Actor, Approve
@@ -33,7 +34,7 @@ def test_an_actor_without_an_id_is_its_name_and_a_decision_records_both_identiti
     assert Approve(actor=old).names() == {"on_behalf_of": None, "actor_id": "jun.approver", "on_behalf_of_id": None}
     # events recorded before the ids read without them
     assert ev.CampaignApproved.model_validate({"tier": "A", "on_behalf_of": None}).actor_id is None
-    assert ev.DelegationGranted.model_validate({"delegation_id": "d1", "from_name": "x", "from_role": "leader",
+    assert approvals_ev.DelegationGranted.model_validate({"delegation_id": "d1", "from_name": "x", "from_role": "leader",
                                                 "to": "y", "starts": DAY, "ends": DAY}).from_id is None
     assert _delegation(None, "kai.approver").from_id == "jun.approver"
 

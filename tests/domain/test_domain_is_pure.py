@@ -60,13 +60,14 @@ def test_checker_catches_impure_imports(tmp_path):
 
 
 def test_the_core_and_the_event_store_load_no_solver():
-    """Only solving loads OR-Tools: the playbook core, the event types (which name the plan's
-    types) and the event store import without it (domain.planning's `plan` is imported
-    when first asked for)."""
+    """Only solving loads OR-Tools: the playbook core, the event types and their registry
+    (which name the plan's types), the planning season, the event store and the projections
+    import without it (domain.planning's `plan` is imported when first asked for)."""
     import subprocess
     import sys
 
-    code = ("import sys, domain, domain.events, domain.policy, domain.planning, store.eventstore; "
+    code = ("import sys, domain, domain.events, domain.policy, domain.planning, domain.planning.events, "
+            "domain.planning.season, store.eventstore, store.projections; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ortools'))")
     out = subprocess.run([sys.executable, "-c", code], cwd=DOMAIN.parent, capture_output=True, text=True,
                          timeout=120, check=True)

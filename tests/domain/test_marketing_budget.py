@@ -20,8 +20,8 @@ from domain.balancing import (
 )
 from domain.money import Mechanic
 from domain.planning.model import PlanInput, PlanInputError, Settings, check_input
+from domain.planning.season import policy_overrides
 from domain.policy import Policy
-from domain.season import policy_overrides
 from domain.tiers import Tier
 from tests.domain.domain_helpers import make_request
 

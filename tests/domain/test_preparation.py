@@ -7,11 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain import events as ev
-from domain.campaign import Phase, PhaseName
-from domain.dates import choose_burst_start
-from domain.people import Milestone, MilestoneStatus
-from domain.policy import Policy
-from domain.preparation import (
+from domain.approvals.people import Milestone, MilestoneStatus
+from domain.approvals.preparation import (
     add_loads,
     escalation_target,
     iso_week,
@@ -26,6 +23,9 @@ from domain.preparation import (
     weeks_of_year,
     weeks_touched,
 )
+from domain.campaign import Phase, PhaseName
+from domain.dates import choose_burst_start
+from domain.policy import Policy
 from domain.tiers import Tier
 
 POLICY = Policy.for_year(2027)

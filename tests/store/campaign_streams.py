@@ -14,10 +14,11 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from domain import events as ev
+from domain.approvals.people import Milestone, MilestoneMove
 from domain.campaign import CampaignRequest, Forecast, Phase, PhaseName
 from domain.money import Mechanic, MechanicType, money_of
-from domain.people import Milestone, MilestoneMove
 from domain.policy import Policy
+from domain.results import events as results_ev
 from domain.results.actuals import ActualRow, Correction
 from domain.results.outcome import compute_outcome
 from domain.tiers import Tier
@@ -278,7 +279,7 @@ class StreamMaker:
         if self.days and self.chance(0.4):
             day = rng.choice(sorted(self.days))
             new = self.days[day].model_copy(update={"gmv": float(rng.randrange(1000, 100000))})
-            self.add(ev.ActualsCorrected(corrections=[Correction(old=self.days[day], new=new)]), "yan.ops")
+            self.add(results_ev.ActualsCorrected(corrections=[Correction(old=self.days[day], new=new)]), "yan.ops")
             self.days[day] = new
         else:
             rows = [ActualRow(date=first + timedelta(days=i), traffic=rng.randrange(1000, 90000),
@@ -288,13 +289,13 @@ class StreamMaker:
                     for i in range(rng.randrange(1, 6)) if first + timedelta(days=i) not in self.days]
             if not rows:
                 return
-            self.add(ev.ActualsRecorded(rows=rows), "yan.ops")
+            self.add(results_ev.ActualsRecorded(rows=rows), "yan.ops")
             self.days.update({r.date: r for r in rows})
         if self.phases and self.chance(0.6):
             outcome = compute_outcome(_POLICY, self.request.forecast, self.phases, self.counted,
                                       sorted(self.days.values(), key=lambda r: r.date), self.request.money,
                                       self.request.mechanics)
-            self.add(ev.CampaignOutcome(outcome=outcome, days=(self.phases[-1].end - self.phases[0].start).days))
+            self.add(results_ev.CampaignOutcome(outcome=outcome, days=(self.phases[-1].end - self.phases[0].start).days))
 
 
 def resource_units(batch: list[list[ev.Event]]) -> list[tuple[str, int]]:

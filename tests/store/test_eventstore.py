@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from domain import events as ev
 from domain.campaign import Forecast, Phase, PhaseName
 from domain.policy import Policy
+from domain.results import events as results_ev
 from domain.results.actuals import ActualRow, Correction
 from domain.results.outcome import compute_outcome
 from store import eventstore
@@ -159,8 +160,8 @@ def test_one_pass_data_is_the_data_dumped_then_encoded():
     phases = [Phase(phase=PhaseName.BURST, start=date(2027, 5, 1), end=date(2027, 5, 3))]
     outcome = compute_outcome(Policy.for_year(2027), Forecast(traffic=900, avg_order_value=120.5, conversion_rate=0.03),
                               phases, 2, [day, later.model_copy(update={"date": date(2027, 5, 2)})])
-    bodies = [ev.ActualsRecorded(rows=[day]), ev.ActualsCorrected(corrections=[Correction(old=day, new=later)]),
-              ev.CampaignOutcome(outcome=outcome, days=2)]
+    bodies = [results_ev.ActualsRecorded(rows=[day]), results_ev.ActualsCorrected(corrections=[Correction(old=day, new=later)]),
+              results_ev.CampaignOutcome(outcome=outcome, days=2)]
     assert {b.type for b in bodies} == eventstore.ONE_PASS
     for n, body in enumerate(bodies, start=1):
         e = event("campaign-food-1", n, body)

@@ -15,6 +15,7 @@ import pytest
 from domain import events as ev
 from domain.campaign import MAX_TRAFFIC, Phase, PhaseName, campaign_id_for
 from domain.policy import Policy
+from domain.results import events as results_ev
 from domain.results.actuals import ActualRow, Correction
 from domain.results.outcome import compute_outcome
 from domain.tiers import Tier
@@ -161,7 +162,7 @@ async def test_append_many_keeps_the_gapless_and_unique_rules(pool):
     at = NOW
 
     def event(cid: str, seq: int) -> ev.Event:
-        body = ev.ActualsRecorded(rows=days(date(2027, 5, 7), 1))
+        body = results_ev.ActualsRecorded(rows=days(date(2027, 5, 7), 1))
         return ev.Event(campaign_id=cid, seq=seq, at=at, actor="t", body=body)
 
     async with pool.acquire() as conn, conn.transaction():
@@ -200,13 +201,13 @@ def _random_events(rng: random.Random, ids: list[str], last: dict[str, int], pol
         kind = rng.choice(RESULT_TYPES)
         body: ev.EventBody
         if kind == "ActualsRecorded":
-            body = ev.ActualsRecorded(rows=rows)
+            body = results_ev.ActualsRecorded(rows=rows)
         elif kind == "ActualsCorrected":
-            body = ev.ActualsCorrected(corrections=[Correction(old=r.model_copy(update={"gmv": r.gmv + 1}), new=r)
+            body = results_ev.ActualsCorrected(corrections=[Correction(old=r.model_copy(update={"gmv": r.gmv + 1}), new=r)
                                                     for r in rows])
         else:
             o = compute_outcome(policy, request(Tier.A, "2027-05").forecast, PHASES, rng.randint(1, 9), rows)
-            body = ev.CampaignOutcome(outcome=o, days=rng.randint(0, 9))
+            body = results_ev.CampaignOutcome(outcome=o, days=rng.randint(0, 9))
         out.append(ev.Event(campaign_id=cid, seq=last[cid], at=at, actor="t", body=body))
     return out
 

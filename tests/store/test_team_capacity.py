@@ -12,11 +12,11 @@ import pytest
 
 from activities.campaign import CampaignActivities
 from activities.messages import EventSlot, ReserveMonth
+from domain.approvals.preparation import team_demand
 from domain.balancing import BalancingRequest
 from domain.campaign import Phase
 from domain.dates import plan_phases
 from domain.policy import Policy
-from domain.preparation import team_demand
 from domain.tiers import Tier
 from services import policy as policy_changes
 from store import eventstore

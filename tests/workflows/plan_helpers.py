@@ -8,8 +8,8 @@ from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
 
-from domain import season
-from domain.plan_events import SChoice
+from domain.planning import season
+from domain.planning.events import SChoice
 from domain.planning.model import Intent
 from tests.workflows.helpers import OPS, STARTED
 from workflows.plan_messages import YearPlanInput

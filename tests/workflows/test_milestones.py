@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from domain.people import MilestoneStatus
-from domain.preparation import overdue_at
+from domain.approvals.people import MilestoneStatus
+from domain.approvals.preparation import overdue_at
 from domain.status import Status
 from domain.tiers import Tier
 from tests.conftest import wait_until

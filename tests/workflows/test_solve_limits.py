@@ -25,8 +25,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from activities.messages import EventSlot
 from activities.planning import PlanningActivities, SolvePlan
 from domain import events as ev
-from domain import plan_events as pe
-from domain import season
+from domain.planning import events as pe
+from domain.planning import season
 from domain.planning.model import Settings, Summary, Targets
 from store import projections
 from tests.conftest import new_task_queue, wait_until

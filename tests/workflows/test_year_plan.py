@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from domain.plan_events import PlanPin
+from domain.planning.events import PlanPin
 from domain.planning.model import Settings
 from tests.conftest import new_task_queue, wait_until
 from tests.workflows.helpers import LEADER, OPS, STARTED, owner_of, record_histories, running_worker
@@ -212,7 +212,7 @@ async def test_history_size_for_1000_intents(engine, capsys):
     (the update's input and the recording activity's input) and continue-as-new bounds it."""
     import random
 
-    from domain import season
+    from domain.planning import season
     from tests.domain.planning.planner_gen import intent
 
     env, pool, tq = engine
@@ -291,7 +291,7 @@ async def test_first_come_first_served_through_the_campaign_path_loses_to_the_pl
 async def test_a_plan_with_c_intents_is_published_once_its_c_campaigns_complete(engine):
     """A C books nothing and, without phases, completes as soon as it is scheduled: settled as
     its tier should (shared/API.md, publish), so the plan is `published`, not stuck publishing."""
-    from domain import season
+    from domain.planning import season
     from domain.tiers import Tier
 
     env, pool, tq = engine

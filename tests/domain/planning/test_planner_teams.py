@@ -9,9 +9,9 @@ from planner_checker import violations
 from planner_gen import intent, plan_input
 from test_planner_properties import years
 
+from domain.approvals.preparation import team_demand
 from domain.planning import Decision, PlanInput, plan
 from domain.policy import Policy
-from domain.preparation import team_demand
 
 YEAR = 2027
 
@@ -49,7 +49,7 @@ def test_no_week_of_a_plan_passes_a_teams_capacity(year):
 
 def _team_weeks_over(policy: Policy, decisions: list[Decision]) -> dict[tuple[str, str], int]:
     """Team-weeks whose demand passes capacity, summed with the live path's own function
-    (domain.preparation.team_demand) over the placed decisions' tiers and phases."""
+    (domain.approvals.preparation.team_demand) over the placed decisions' tiers and phases."""
     load: dict[tuple[str, str], int] = defaultdict(int)
     for d in decisions:
         if d.tier is not None and d.month is not None and d.phases:

@@ -1,6 +1,6 @@
 """The approval rules a team lives by, as policy numbers: what makes an amendment material,
 who a waiting campaign is assigned to, and who may delegate to whom. Kept apart from
-`policy.py` (which embeds them as fields) so the playbook's tier rules and these team rules
+`domain/policy.py` (which embeds them as fields) so the playbook's tier rules and these team rules
 can change independently. (How hard a webhook delivery is retried is transport, not a
 rule: configuration, infra/webhook_retry.py.)"""
 

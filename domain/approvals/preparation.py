@@ -23,9 +23,9 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.approvals.people import ESCALATE_TO_OPS, Milestone, MilestoneMove, MilestoneStatus
 from domain.campaign import Phase
 from domain.dates import phase_start_instant
-from domain.people import ESCALATE_TO_OPS, Milestone, MilestoneMove, MilestoneStatus
 from domain.policy import Policy
 from domain.tiers import Tier
 

@@ -17,7 +17,7 @@ from typing import Any
 from domain.campaign import campaign_id_for
 from domain.lines import BusinessLineContext
 from domain.months import is_month, months_of_year, number_of
-from domain.plan_events import PlanPin, SChoice
+from domain.planning.events import PlanPin, SChoice
 from domain.planning.model import (
     Intent,
     Pin,
