@@ -5,7 +5,7 @@ the registry could be appended and never read back, so the two lists must be the
 
 import importlib
 import inspect
-from typing import get_args
+from typing import Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -16,10 +16,12 @@ OWNERS = ["domain.events", "domain.planning.events", "domain.results.events", "d
 
 
 def defined_event_types(module_name: str) -> set[str]:
-    """The bodies a module defines: its own pydantic classes with a literal `type` field."""
+    """The bodies a module defines: its own pydantic classes with a literal `type` field (a
+    model with a plain `type: str`, like `LoggedEvent`, lists events and is none)."""
     module = importlib.import_module(module_name)
     return {cls.model_fields["type"].default for _, cls in inspect.getmembers(module, inspect.isclass)
-            if issubclass(cls, BaseModel) and cls.__module__ == module_name and "type" in cls.model_fields}
+            if issubclass(cls, BaseModel) and cls.__module__ == module_name and "type" in cls.model_fields
+            and get_origin(cls.model_fields["type"].annotation) is Literal}
 
 
 def registered_event_types() -> list[str]:
