@@ -67,7 +67,7 @@ WORKER_OPTIONS = dict(workflow_runner=workflow_runner(), max_cached_workflows=10
 def campaign_activities(pool) -> list:
     acts = CampaignActivities(pool)
     return [acts.load_context, acts.record_events,
-            acts.reserve_month, acts.allocate_resources, acts.forecast_history,
+            acts.reserve_month, acts.allocate_resources, acts.schedule, acts.forecast_history,
             ApprovalActivities(pool).escalation_targets]
 
 

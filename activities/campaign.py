@@ -17,6 +17,8 @@ from activities.messages import (
     LoadContext,
     ReserveMonth,
     ReviewContext,
+    Schedule,
+    Scheduled,
 )
 from domain import events as ev
 from domain.balancing import BalancingDecision, BalancingRequest, YearCalendar, balance, other_months
@@ -84,64 +86,38 @@ class CampaignActivities:
     @activity.defn
     async def reserve_month(self, inp: ReserveMonth) -> BalancingDecision:
         """Decide the month inside the transaction that records the decision, so concurrent
-        requests can never overfill a month or the year: the month's rules under the locks
-        of the months it can touch, then the year's budget, marketing budget and S cap under
-        the year lock, taken last (a short section: the sums and the append). The place
-        carries the campaign's promotion cost, so the money is released with it. The burst
-        dates are chosen here too, among the month's reserved bursts."""
-        year = year_of(inp.request.month)
-        policy = await reference.policy_for(self.pool, year)  # before the locks: keep them short
+        requests can never overfill a month or the year (`_reserve`)."""
+        policy = await reference.policy_for(self.pool, year_of(inp.request.month))  # before the locks
         async with self.pool.acquire() as conn, conn.transaction():
-            await calendar.lock_months(conn, calendar.months_to_lock(inp.request.month))
-            stored = await eventstore.event_at(conn, inp.slot.campaign_id, inp.slot.seq)
-            if stored is not None:  # a retry after commit: the first decision stands
-                return _decision_of(stored.to_event().body)
-            window = await calendar.load_window(conn, inp.request.month, money=policy.marketing_budget is not None)
-            decision, request = _with_dates(policy, window, inp)
-            if decision.accepted:  # the year's budget and S cap, on totals read under the year lock
-                await calendar.lock_year(conn, year)
-                totals = await calendar.year_totals(conn, year)
-                money = await calendar.year_money(conn, year) if policy.marketing_budget is not None else None
-                final = balance(policy, window.with_totals(*totals, used_money=money), request,
-                                with_alternatives=False)
-                decision = final.model_copy(update={"phases": decision.phases}) if final.accepted else final
-                if decision.accepted and policy.team_needs.get(request.tier):  # team weeks cross months: here
-                    decision = await teams.check(conn, policy, year, inp, decision)
-            if not decision.accepted:
-                decision = await _with_alternatives(conn, policy, inp, request, decision)
-            body: ev.EventBody
-            if decision.accepted:
-                # the answer a retry rebuilds from the event (_decision_of): the reserved phases
-                phases = decision.phases or inp.phases
-                decision = decision.model_copy(update={"phases": phases, "burst_start": _burst_start(phases)})
-                body = ev.MonthReserved(
-                    month=decision.month, tier=inp.request.tier, category=inp.request.category,
-                    counted_days=decision.counted_days, hot_topic=inp.request.hot_topic,
-                    phases=phases, displaced=decision.displaced,
-                    cost=inp.request.cost if inp.request.tier != Tier.C else 0.0,
-                )
-            else:
-                body = ev.MonthAlternativesOffered(
-                    month=inp.request.month, alternatives=decision.alternatives, reasons=decision.reasons)
-            await _append_and_project(conn, _event(inp.slot, body))
-            return decision
+            stored = await _stored_decision(conn, inp)
+            return stored if stored is not None else await _reserve(conn, policy, inp)
 
     @activity.defn
     async def allocate_resources(self, inp: AllocateResources) -> ev.ResourcesAllocated:
         async with self.pool.acquire() as conn, conn.transaction():
-            stored = await eventstore.event_at(conn, inp.slot.campaign_id, inp.slot.seq)
-            if stored is not None:
-                body = stored.to_event().body
-                assert isinstance(body, ev.ResourcesAllocated), f"seq {inp.slot.seq} holds {body.type}"
-                return body
-            picked: list[ev.Booking] = []
-            shortfall: list[ev.Shortfall] = []
-            if inp.phases:  # a C campaign has nothing to book
-                policy = await reference.policy_for(conn, inp.phases[0].start.year)
-                picked, shortfall = await bookings.pick_units(conn, policy.needs(inp.tier), inp.phases)
-            body = ev.ResourcesAllocated(bookings=picked, shortfall=shortfall)
-            await _append_and_project(conn, _event(inp.slot, body))
-            return body
+            return await _allocate(conn, inp)
+
+    @activity.defn
+    async def schedule(self, inp: Schedule) -> Scheduled:
+        """An approval's writes in one transaction (one local activity, one round of the
+        pool): the events decided before it (the approval), the month's reservation under its
+        locks (`_reserve`), then, once reserved, the resources (`_allocate`, its unit locks
+        taken after the month and year locks, the order every writer keeps). A retry after
+        the commit finds the reservation at its seq and answers what was stored (the same
+        seqs: nothing is written twice)."""
+        r = inp.reserve
+        policy = await reference.policy_for(self.pool, year_of(r.request.month))  # before the locks
+        async with self.pool.acquire() as conn, conn.transaction():
+            decision = await _stored_decision(conn, r)
+            if decision is None:
+                for event in inp.before:
+                    await _append_and_project(conn, event)
+                decision = await _reserve(conn, policy, r)
+            if not decision.accepted or inp.allocate is None:
+                return Scheduled(decision=decision)
+            allocated = await _allocate(conn, AllocateResources(
+                slot=inp.allocate, tier=r.request.tier, phases=decision.phases), policy)
+            return Scheduled(decision=decision, allocated=allocated)
 
 
 async def _line_context(pool: asyncpg.Pool, business_line: str) -> BusinessLineContext:
@@ -153,6 +129,73 @@ async def _line_context(pool: asyncpg.Pool, business_line: str) -> BusinessLineC
     policy = await reference.policy_for(pool, datetime.now(UTC).year)
     annual, month = await results.line_revenue(pool, business_line, local_date(policy, datetime.now(UTC)))
     return context_from_results(line, annual, month)
+
+
+async def _stored_decision(conn: asyncpg.Connection, inp: ReserveMonth) -> BalancingDecision | None:
+    """A retry after commit: the first decision stands (rebuilt from its event). Taken under
+    the month locks, as the reservation itself."""
+    await calendar.lock_months(conn, calendar.months_to_lock(inp.request.month))
+    stored = await eventstore.event_at(conn, inp.slot.campaign_id, inp.slot.seq)
+    return _decision_of(stored.to_event().body) if stored is not None else None
+
+
+async def _reserve(conn: asyncpg.Connection, policy: Policy, inp: ReserveMonth) -> BalancingDecision:
+    """The month's rules under the locks of the months it can touch (`_stored_decision`
+    took them), then the year's budget, marketing budget and S cap under the year lock,
+    taken last (a short section: the sums and the append). The place carries the campaign's
+    promotion cost, so the money is released with it. The burst dates are chosen here too,
+    among the month's reserved bursts. Appends MonthReserved or MonthAlternativesOffered."""
+    year = year_of(inp.request.month)
+    window = await calendar.load_window(conn, inp.request.month, money=policy.marketing_budget is not None)
+    decision, request = _with_dates(policy, window, inp)
+    if decision.accepted:  # the year's budget and S cap, on totals read under the year lock
+        await calendar.lock_year(conn, year)
+        totals = await calendar.year_totals(conn, year)
+        money = await calendar.year_money(conn, year) if policy.marketing_budget is not None else None
+        final = balance(policy, window.with_totals(*totals, used_money=money), request,
+                        with_alternatives=False)
+        decision = final.model_copy(update={"phases": decision.phases}) if final.accepted else final
+        if decision.accepted and policy.team_needs.get(request.tier):  # team weeks cross months: here
+            decision = await teams.check(conn, policy, year, inp, decision)
+    if not decision.accepted:
+        decision = await _with_alternatives(conn, policy, inp, request, decision)
+    body: ev.EventBody
+    if decision.accepted:
+        # the answer a retry rebuilds from the event (_decision_of): the reserved phases
+        phases = decision.phases or inp.phases
+        decision = decision.model_copy(update={"phases": phases, "burst_start": _burst_start(phases)})
+        body = ev.MonthReserved(
+            month=decision.month, tier=inp.request.tier, category=inp.request.category,
+            counted_days=decision.counted_days, hot_topic=inp.request.hot_topic,
+            phases=phases, displaced=decision.displaced,
+            cost=inp.request.cost if inp.request.tier != Tier.C else 0.0,
+        )
+    else:
+        body = ev.MonthAlternativesOffered(
+            month=inp.request.month, alternatives=decision.alternatives, reasons=decision.reasons)
+    await _append_and_project(conn, _event(inp.slot, body))
+    return decision
+
+
+async def _allocate(conn: asyncpg.Connection, inp: AllocateResources,
+                    policy: Policy | None = None) -> ev.ResourcesAllocated:
+    """Book the tier's units for the phases (all or nothing for the required ones) and
+    append ResourcesAllocated, in the caller's transaction; a retry answers the stored event."""
+    stored = await eventstore.event_at(conn, inp.slot.campaign_id, inp.slot.seq)
+    if stored is not None:
+        body = stored.to_event().body
+        assert isinstance(body, ev.ResourcesAllocated), f"seq {inp.slot.seq} holds {body.type}"
+        return body
+    picked: list[ev.Booking] = []
+    shortfall: list[ev.Shortfall] = []
+    if inp.phases:  # a C campaign has nothing to book
+        year = inp.phases[0].start.year
+        if policy is None or policy.year != year:
+            policy = await reference.policy_for(conn, year)
+        picked, shortfall = await bookings.pick_units(conn, policy.needs(inp.tier), inp.phases)
+    body = ev.ResourcesAllocated(bookings=picked, shortfall=shortfall)
+    await _append_and_project(conn, _event(inp.slot, body))
+    return body
 
 
 def _burst_start(phases: list[Phase]) -> date | None:

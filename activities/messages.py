@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.balancing import BalancingRequest
+from domain import events as ev
+from domain.balancing import BalancingDecision, BalancingRequest
 from domain.campaign import Phase
 from domain.lines import BusinessLineContext
 from domain.tiers import Tier
@@ -71,3 +72,19 @@ class EscalationQuery(BaseModel):
     tier: Tier
     at: datetime
     overrides_year: int
+
+
+class Schedule(BaseModel):
+    """An approval's scheduling in one transaction (`CampaignActivities.schedule`): the
+    events decided before it (`before`, e.g. CampaignApproved, at their seqs), the month's
+    reservation at `reserve.slot`, and, once reserved, the resources at `allocate`'s seq
+    (None: nothing to book, a C). One transaction, so a retry finds it all or nothing."""
+
+    before: list[ev.Event] = []
+    reserve: ReserveMonth
+    allocate: EventSlot | None = None
+
+
+class Scheduled(BaseModel):
+    decision: BalancingDecision
+    allocated: ev.ResourcesAllocated | None = None  # None: refused, or nothing to book

@@ -165,7 +165,7 @@ async def rereview(wf: _Host) -> None:
     h.amend_material = True
     h.amends_done += 1
     if r.approved_without_review:
-        await review_flow.approve_c(wf)
+        review_flow.approve_c(wf)
     else:
         wf._set_status(Status.IN_REVIEW, pending="approval")
         if not await wf._await_decision(r.score.proposed_tier):

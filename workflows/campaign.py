@@ -93,6 +93,7 @@ class CampaignWorkflow:
                 await self._run_phases()
         except Interrupted:
             await self._compensate()
+        await self.log.flush()
         self.search.upsert(self.state)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
@@ -109,7 +110,7 @@ class CampaignWorkflow:
             (scored, SYSTEM, s.revenue_flag)])
         self.handoff.review_recorded = True
         if r.approved_without_review:
-            await review_flow.approve_c(self)
+            review_flow.approve_c(self)
             return True
         return await self._await_decision(r.score.proposed_tier)
 
@@ -138,15 +139,15 @@ class CampaignWorkflow:
             self._set_status(Status.REJECTED)
             return False
         if isinstance(d, Downgrade):
-            await self.log.record(ev.CampaignDowngraded(from_tier=tier, to_tier=d.to_tier, **d.names(),
-                                                        **money.at_tier(self, d.to_tier, d.margin_override)),
-                                  d.actor.name, d.reason)
+            self.log.defer(ev.CampaignDowngraded(from_tier=tier, to_tier=d.to_tier, **d.names(),
+                                                 **money.at_tier(self, d.to_tier, d.margin_override)),
+                           d.actor.name, d.reason)
             s.tier = d.to_tier
         else:
             assert isinstance(d, Approve)
-            await self.log.record(ev.CampaignApproved(tier=tier, **d.names(),
-                                                      **money.at_tier(self, tier, d.margin_override)),
-                                  d.actor.name, money.approval_reason(self, d, tier, proposed))
+            # appended with the scheduling that follows, in its transaction (workflows/recorder.py)
+            self.log.defer(ev.CampaignApproved(tier=tier, **d.names(), **money.at_tier(self, tier, d.margin_override)),
+                           d.actor.name, money.approval_reason(self, d, tier, proposed))
             s.tier = tier
         h.decision_recorded = True
         return True
@@ -160,9 +161,9 @@ class CampaignWorkflow:
         why = f"planned by {planned.plan_id}, published by {planned.approved_by}"
         why += f": {planned.reason}" if planned.reason else ""
         approved = ev.CampaignApproved(tier=planned.tier, **money.at_tier(self, planned.tier))
-        await self.log.record_all([  # Submitted goes with the approval (no review to record it with)
-            (ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name, None),
-            (approved, planned.approved_by, why)])
+        # Submitted goes with the approval (no review to record it with), both with the scheduling
+        self.log.defer(ev.CampaignSubmitted(request=self.request, owner=self.owner.name), self.owner.name)
+        self.log.defer(approved, planned.approved_by, why)
         self.handoff.decision_recorded = True
         return True
 
@@ -171,6 +172,7 @@ class CampaignWorkflow:
         return await scheduling.schedule(self)
 
     async def _run_phases(self) -> None:
+        await self.log.flush()  # a deferred approval never waits unrecorded (a held place kept)
         await self.prep.record_plan()
         for phase in self.state.phases:
             await self._sleep_until(phase.start)

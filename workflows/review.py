@@ -55,8 +55,8 @@ async def score(wf: _Host) -> tuple[Review, ev.ReviewScored]:
     return r, scored
 
 
-async def approve_c(wf: _Host) -> None:
+def approve_c(wf: _Host) -> None:
     """Proposed C (domain.review.approved_without_review): recorded only, approved without review."""
     wf.state.tier = Tier.C
-    await wf.log.record(ev.CampaignApproved(tier=Tier.C, **money.at_tier(wf, Tier.C)), SYSTEM,
-                        "C tier: recorded only, no review")
+    wf.log.defer(ev.CampaignApproved(tier=Tier.C, **money.at_tier(wf, Tier.C)), SYSTEM,
+                 "C tier: recorded only, no review")  # appended with the scheduling that follows

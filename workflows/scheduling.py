@@ -2,21 +2,22 @@
 resources; or offer other months and wait for the owner's choice.
 
 The rules are pure (domain/dates.py, domain/balancing.py); the reservation and allocation
-are local activities that decide under the database's locks and append their one event at
-the seq the workflow assigned (activities/campaign.py). Kept apart from workflows/campaign.py
+are one local activity that decides under the database's locks and appends, in one
+transaction, the deferred approval, the reservation and the bookings at the seqs the
+workflow assigned (`CampaignActivities.schedule`). Kept apart from workflows/campaign.py
 so the workflow file holds the campaign's life and this one the month and its bookings."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
-    from activities.messages import AllocateResources, ReserveMonth
+    from activities.messages import ReserveMonth, Schedule, Scheduled
     from domain import events as ev
     from domain.approvals.people import SYSTEM
     from domain.balancing import BalancingDecision, BalancingRequest, reservation_cost
@@ -61,7 +62,7 @@ async def schedule(wf: _Host) -> bool:
         choice = choose_burst_start(wf._policy, s.tier, s.month, requested, wf._today(), wf.request.hot_topic)
         if choice.burst_start is not None:
             wf._check_interrupts()
-            decision = await _reserve(wf, choice.phases, requested)
+            decision, allocated = await _reserve(wf, choice.phases, requested)
             if decision.accepted:
                 if decision.phases or decision.burst_start:  # picked under the lock among the month's bursts
                     choice = choice.model_copy(update={"burst_start": decision.burst_start or choice.burst_start,
@@ -70,8 +71,8 @@ async def schedule(wf: _Host) -> bool:
                 s.alternatives, s.reasons = [], []
                 for displaced in decision.displaced:
                     await _notify_displaced(wf, displaced)
-                if s.tier != Tier.C:
-                    await _allocate(wf)
+                if allocated is not None:
+                    s.bookings, s.shortfall = allocated.bookings, allocated.shortfall
                 wf.prep.on_scheduled(s.tier, s.burst_start, wf._today())
                 wf._set_status(Status.SCHEDULED)
                 h.balancing_rounds += 1
@@ -102,30 +103,28 @@ async def _await_month_choice(wf: _Host) -> bool:
     return True
 
 
-async def _reserve(wf: _Host, phases: list[Phase], requested: date | None) -> BalancingDecision:
+async def _reserve(wf: _Host, phases: list[Phase], requested: date | None
+                   ) -> tuple[BalancingDecision, ev.ResourcesAllocated | None]:
+    """Reserve the month and, once reserved, book the tier's resources (not a C's), with the
+    deferred approval before them: one local activity, one transaction."""
     s, d = wf.state, wf.handoff.decision
     assert s.tier is not None
+    before = wf.log.take_pending()
     slot = wf.log.next_slot(SYSTEM)
-    decision: BalancingDecision = await step(
-        CampaignActivities.reserve_month,
-        ReserveMonth(slot=slot, phases=phases, requested_burst_start=requested, request=BalancingRequest(
-            campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
-            hot_topic=s.hot_topic, category_reason=wf.request.category_reason,
-            a_override=isinstance(d, Approve) and d.a_override,
-            s_half_override=isinstance(d, Approve) and d.s_half_override,
-            cost=reservation_cost(wf.request, s.forecast))))
-    wf.log.remember(slot, "MonthReserved" if decision.accepted else "MonthAlternativesOffered")
-    return decision
-
-
-async def _allocate(wf: _Host) -> None:
-    s = wf.state
-    assert s.tier is not None
-    slot = wf.log.next_slot(SYSTEM)
-    allocated: Any = await step(CampaignActivities.allocate_resources,
-                                AllocateResources(slot=slot, tier=s.tier, phases=s.phases))
-    wf.log.remember(slot, allocated.type)
-    s.bookings, s.shortfall = allocated.bookings, allocated.shortfall
+    book = wf.log.slot_after(slot) if s.tier != Tier.C else None
+    reserve = ReserveMonth(slot=slot, phases=phases, requested_burst_start=requested, request=BalancingRequest(
+        campaign_id=s.campaign_id, month=s.month, tier=s.tier, category=s.category,
+        hot_topic=s.hot_topic, category_reason=wf.request.category_reason,
+        a_override=isinstance(d, Approve) and d.a_override,
+        s_half_override=isinstance(d, Approve) and d.s_half_override,
+        cost=reservation_cost(wf.request, s.forecast)))
+    done: Scheduled = await step(CampaignActivities.schedule, Schedule(before=before, reserve=reserve, allocate=book))
+    wf.log.appended(before)
+    wf.log.remember(slot, "MonthReserved" if done.decision.accepted else "MonthAlternativesOffered")
+    if book is not None and done.allocated is not None:
+        wf.log.take(book)
+        wf.log.remember(book, done.allocated.type)
+    return done.decision, done.allocated
 
 
 async def _notify_displaced(wf: _Host, campaign_id: str) -> None:
