@@ -16,22 +16,22 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.appends import append_and_project
 from activities.messages import EventSlot
 from domain import events as ev
+from domain import reference_events as refev
 from domain.campaign import CampaignRequest
 from domain.dates import local_date
 from domain.planning import PlanInput, PlanInputError, plan, season
 from domain.planning import events as pe
 from domain.planning.budget import Budget
 from domain.planning.model import Intent, PlanSolution, Settings, Summary
+from domain.policy import Policy
 from domain.tiers import Tier
-from services import policy as policy_changes
-from services.errors import Code, Refused
 from store import eventstore, plans, reference
 
 log = logging.getLogger("promoflow.planning")
@@ -228,13 +228,18 @@ class PlanningActivities:
         policy = await reference.policy_for(self.pool, inp.year)
         overrides = season.policy_overrides(inp.settings, policy)
         if overrides:  # before any campaign loads the year's policy; a retry changes nothing, records nothing
+            def merge(current: dict[str, Any]) -> dict[str, Any]:
+                merged = refev.merge_patch(current, overrides)
+                Policy.for_year(inp.year, merged)  # the planner's settings are valid policy: else a bug, not a retry
+                return merged
+            reason = f"published {inp.slot.campaign_id} (solution {inp.solution_id}): the plan's settings"
             try:
-                await policy_changes.change(
-                    self.pool, inp.year, overrides, actor=inp.leader,
-                    reason=f"published {inp.slot.campaign_id} (solution {inp.solution_id}): the plan's settings")
-            except Refused as err:
-                raise ApplicationError(f"the plan's settings as policy: {err.message}", type=err.code,
-                                       non_retryable=err.code != Code.CONFLICT) from None
+                await reference.change_policy(self.pool, inp.year, overrides, reason, inp.leader, None, merge)
+            except reference.PolicyKeptChanging as err:
+                raise ApplicationError(f"the plan's settings as policy: {err}", type="conflict") from None
+            except (ValidationError, TypeError, ValueError) as err:
+                raise ApplicationError(f"the plan's settings as policy: {err}", type="invalid",
+                                       non_retryable=True) from None
         rows = {r["intent_id"]: r for r in await plans.intents(self.pool, inp.year)}
         decisions = sol["decisions"]
         placed = [d for d in decisions if d.get("tier") is not None]

@@ -17,14 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
-
-if TYPE_CHECKING:  # annotations only: the request and the policy import this module
-    from domain.campaign import Forecast
-    from domain.policy import Policy
-    from domain.tiers import Tier
 
 MAX_DEPTH = 0.9  # Σ depth: a campaign never gives away more than 90 % of list price
 MAX_MONEY = 1e13  # yuan: far above any real campaign (as domain.campaign.MAX_YUAN)
@@ -81,15 +75,3 @@ def money_of(sales: float, gross_margin: float, mechanics: Sequence[Mechanic] = 
     return Money(given_away=given, cost=cost, margin_after=margin_after,
                  gross_profit_after=sales * margin_after - paid)
 
-
-def steps_below(asked: Tier | None, tier: Tier) -> int:
-    """How many tiers `tier` runs below the one asked for (0 at or above it, or none asked)."""
-    return max(0, asked.rank - tier.rank) if asked is not None else 0
-
-
-def tier_forecast(policy: Policy, forecast: Forecast, asked: Tier | None, tier: Tier) -> Forecast:
-    """The forecast at `tier`: traffic scaled by `downgrade_traffic_factor` per step below `asked`."""
-    steps = steps_below(asked, tier)
-    if steps == 0:
-        return forecast
-    return forecast.model_copy(update={"traffic": round(forecast.traffic * policy.downgrade_traffic_factor ** steps)})

@@ -15,7 +15,6 @@ from __future__ import annotations
 from domain import entry_standards
 from domain.campaign import CampaignRequest, Forecast
 from domain.money import Money, money_of
-from domain.money import tier_forecast as tier_forecast  # the review's forecast at a tier (workflows/review_money.py)
 from domain.policy import Policy
 from domain.scoring import ReviewScore, propose_tier
 from domain.tiers import Tier
@@ -71,3 +70,16 @@ def without_money_flags(flags: list[str]) -> list[str]:
 def money_at(request: CampaignRequest, forecast: Forecast) -> Money:
     """The request's money (domain/money.py) on `forecast` instead of the asked one."""
     return money_of(forecast.sales, request.gross_margin, request.mechanics, request.paid_traffic)
+
+
+def steps_below(asked: Tier | None, tier: Tier) -> int:
+    """How many tiers `tier` runs below the one asked for (0 at or above it, or none asked)."""
+    return max(0, asked.rank - tier.rank) if asked is not None else 0
+
+
+def tier_forecast(policy: Policy, forecast: Forecast, asked: Tier | None, tier: Tier) -> Forecast:
+    """The forecast at `tier`: traffic scaled by `downgrade_traffic_factor` per step below `asked`."""
+    steps = steps_below(asked, tier)
+    if steps == 0:
+        return forecast
+    return forecast.model_copy(update={"traffic": round(forecast.traffic * policy.downgrade_traffic_factor ** steps)})

@@ -11,21 +11,17 @@ new state and appended after it (a few times, then `conflict`): never a lost upd
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 from pydantic import BaseModel, ValidationError
 
 from domain import reference_events as refev
-from domain.events import Event, LoggedEvent
+from domain.events import LoggedEvent
 from domain.festivals import supported_years
 from domain.policy import Policy
 from services.errors import Code, Refused, invalid, no_nul
 from store import reference
-from store.eventstore import EventConflict
-
-ATTEMPTS = 10
 
 
 class PolicyView(BaseModel):
@@ -92,19 +88,12 @@ async def change(pool: asyncpg.Pool, year: int, changes: dict[str, Any], reason:
                       [{"field": "changes", "message": "empty"}])
     no_nul("changes", changes)
     no_nul("reason", reason)
-    for _ in range(ATTEMPTS):
-        overrides, version = await reference.policy_state(pool, year)
-        merged = validate(year, changes, overrides)
-        if merged == overrides:
-            return _view(year, overrides, version)
-        event = Event(campaign_id=refev.policy_stream(year), seq=version + 1, at=datetime.now(UTC), actor=actor,
-                      reason=reason, body=refev.PolicyOverridden(changes=changes, actor_id=actor_id))
-        try:
-            await reference.record(pool, event)
-        except EventConflict:
-            continue  # another change took this seq: judge ours again on top of it
-        return _view(year, merged, version + 1)
-    raise Refused(Code.CONFLICT, f"the {year} policy kept changing while this change was recorded; send it again")
+    try:
+        merged, version = await reference.change_policy(pool, year, changes, reason, actor, actor_id,
+                                                        merge=lambda overrides: validate(year, changes, overrides))
+    except reference.PolicyKeptChanging as err:
+        raise Refused(Code.CONFLICT, str(err)) from None
+    return _view(year, merged, version)
 
 
 async def history(pool: asyncpg.Pool, year: int) -> History:

@@ -6,7 +6,9 @@ appended with its fold in one transaction; the reads here read the projections."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 
@@ -61,6 +63,36 @@ async def record(conn: asyncpg.Connection | asyncpg.Pool, event: Event) -> bool:
             return await record(c, event)
     async with conn.transaction():
         return await projections.record(conn, event) is not None
+
+
+class PolicyKeptChanging(Exception):
+    """Other changes of the year's policy kept taking the next seq: send the change again."""
+
+
+POLICY_ATTEMPTS = 10  # tries of a change against concurrent ones before PolicyKeptChanging
+
+
+async def change_policy(pool: asyncpg.Pool, year: int, changes: dict[str, Any], reason: str, actor: str,
+                        actor_id: str | None, merge: Callable[[dict[str, Any]], dict[str, Any]]
+                        ) -> tuple[dict[str, Any], int]:
+    """Record `changes` as a `PolicyOverridden` on top of the overrides in force: `merge`
+    judges them against those overrides (it raises to refuse: nothing recorded) and gives the
+    overrides after them. A change that changes nothing records nothing (a retry is
+    harmless); one that lost its seq to a concurrent change is judged again on top of it.
+    The overrides after, and the stream's version."""
+    for _ in range(POLICY_ATTEMPTS):
+        overrides, version = await policy_state(pool, year)
+        merged = merge(overrides)
+        if merged == overrides:
+            return overrides, version
+        event = Event(campaign_id=refev.policy_stream(year), seq=version + 1, at=datetime.now(UTC), actor=actor,
+                      reason=reason, body=refev.PolicyOverridden(changes=changes, actor_id=actor_id))
+        try:
+            await record(pool, event)
+        except EventConflict:
+            continue
+        return merged, version + 1
+    raise PolicyKeptChanging(f"the {year} policy kept changing while this change was recorded; send it again")
 
 
 async def policy_state(conn: asyncpg.Connection | asyncpg.Pool, year: int) -> tuple[dict, int]:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 
 from domain.campaign import CampaignRequest
-from domain.money import Money, money_of, steps_below, tier_forecast
+from domain.money import Money, money_of
+from domain.money_review import steps_below, tier_forecast
 from domain.policy import Policy
 from domain.tiers import Tier
 
