@@ -4,7 +4,6 @@ requests. Nothing here is a benchmark by itself."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import resource
 import socket
@@ -283,13 +282,17 @@ def new_queue(name: str) -> str:
 
 
 async def set_overrides(dsn: str, year: int, overrides: dict) -> None:
-    conn = await asyncpg.connect(dsn)
+    """The bench's policy for `year`, recorded as operators change it (a `PolicyOverridden`
+    through the policy use case, on the bench's fresh database)."""
+    from services import policy
+    from store.db import create_pool
+
+    pool = await create_pool(dsn, min_size=1, max_size=1)
     try:
-        await conn.execute(
-            """INSERT INTO policy_overrides (year, overrides) VALUES ($1, $2::jsonb)
-               ON CONFLICT (year) DO UPDATE SET overrides = EXCLUDED.overrides""", year, json.dumps(overrides))
+        await policy.change(pool, year, overrides, reason="bench: the ladder's raised caps and budget",
+                            actor="bench")
     finally:
-        await conn.close()
+        await pool.close()
 
 
 def machine() -> dict:
