@@ -27,6 +27,12 @@ def leadership_decides(request: CampaignRequest) -> bool:
     return request.requested_tier == Tier.S
 
 
+def decision_tier(requested: Tier | None, proposed: Tier | None) -> Tier | None:
+    """The tier an approval gives, and whose authority a decision needs: S for an S request
+    (leadership's, whatever the score proposed), else what the review proposed (None before it)."""
+    return Tier.S if requested == Tier.S else proposed
+
+
 def approved_without_review(proposed: Tier, leadership: bool) -> bool:
     """C: recorded only, no review, no company resources (unless leadership decides)."""
     return proposed == Tier.C and not leadership

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from domain import review
 from domain.approvals.assignment import Delegation, assigned_names
 from domain.approvals.roles import DECIDERS, sees_line
 from domain.balancing import YearCalendar, s_half_problem
@@ -67,7 +68,7 @@ async def may_try(e: Engine, actor: Actor) -> None:
 
 
 def decision_tier(state: CampaignState) -> Tier:
-    return Tier.S if state.requested_tier == Tier.S else (state.proposed_tier or Tier.C)
+    return review.decision_tier(state.requested_tier, state.proposed_tier) or Tier.C
 
 
 async def on_behalf(e: Engine, actor: Actor, state: CampaignState, explicit: str | None = None) -> Actor | None:
@@ -137,8 +138,7 @@ async def s_half_year(e: Engine, state: CampaignState) -> None:
     `s_per_half`), naming the rule and the override. A courtesy read for a clear answer
     before anything enters history: the reservation judges the same rule again on the
     year's totals under the year lock."""
-    tier = Tier.S if state.requested_tier == Tier.S else state.proposed_tier
-    if tier != Tier.S or state.status != Status.IN_REVIEW:
+    if review.decision_tier(state.requested_tier, state.proposed_tier) != Tier.S or state.status != Status.IN_REVIEW:
         return
     year = year_of(state.month)
     policy = await reference.policy_for(e.pool, year)

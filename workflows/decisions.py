@@ -13,10 +13,10 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain import review as review_rules
     from domain.approvals.roles import owner_or_ops
     from domain.campaign import CampaignRequest
     from domain.policy import Policy
-    from domain.review import leadership_decides
     from domain.status import Status
     from domain.tiers import Tier
     from workflows import review_money as money
@@ -34,8 +34,8 @@ class _Host(Protocol):
 
 
 def decision_tier(wf: _Host) -> Tier:
-    """The tier an approval gives, and whose authority a decision needs."""
-    return Tier.S if leadership_decides(wf.request) else (wf.state.proposed_tier or Tier.C)
+    """The tier an approval gives, and whose authority a decision needs (C before a review)."""
+    return review_rules.decision_tier(wf.request.requested_tier, wf.state.proposed_tier) or Tier.C
 
 
 def check_approver(wf: _Host, actor: Actor, tier: Tier, on_behalf_of: Actor | None = None) -> None:

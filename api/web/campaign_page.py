@@ -28,6 +28,7 @@ from api.web.campaign_form import MECHANIC_ROWS, MECHANIC_TYPES
 from api.web.formats import install_filters
 from api.web.render import render
 from api.web.session import WebActor
+from domain import review as review_rules
 from domain.approvals.roles import DECIDERS, Role, owner_or_ops, owns
 from domain.money_review import MARGIN_BELOW_FLOOR
 from domain.policy import Policy
@@ -54,11 +55,9 @@ def _latest(events: list[dict[str, Any]], *types: str) -> dict[str, Any] | None:
     return next((e for e in reversed(events) if e["type"] in types), None)
 
 
-def decision_tier(state: CampaignState, review: dict[str, Any] | None) -> Tier | None:
-    """The tier an approval gives (an S request: leadership's, whatever the score proposed)."""
-    if state.requested_tier == Tier.S and review and review["data"].get("leadership_decides"):
-        return Tier.S
-    return state.proposed_tier
+def decision_tier(state: CampaignState) -> Tier | None:
+    """The tier an approval gives (domain/review.py: an S request is leadership's)."""
+    return review_rules.decision_tier(state.requested_tier, state.proposed_tier)
 
 
 def offers(actor: Actor, state: CampaignState, policy: Policy, review: dict[str, Any] | None) -> dict[str, Any]:
@@ -67,7 +66,7 @@ def offers(actor: Actor, state: CampaignState, policy: Policy, review: dict[str,
     owner = owns(actor, state.business_line)
     live = not state.status.is_final
     margin_flag = any(f.startswith(MARGIN_BELOW_FLOOR) for f in state.flags)
-    tier = decision_tier(state, review)
+    tier = decision_tier(state)
     deciding = (role in DECIDERS and state.status == Status.IN_REVIEW and tier is not None
                 and actor.business_line != state.business_line)
     decide = deciding and tier is not None and role in policy.rule(tier).approver_roles
@@ -134,7 +133,7 @@ async def campaign_context(d: Deps, actor: Actor, campaign_id: str) -> dict[str,
     return {
         "title": state.name, "c": state, "events": events, "review": review,
         "factors": sorted(factors.items(), key=lambda kv: (FACTORS.index(kv[0]) if kv[0] in FACTORS else 99, kv[0])),
-        "may": offers(actor, state, policy, review), "decision_tier": decision_tier(state, review),
+        "may": offers(actor, state, policy, review), "decision_tier": decision_tier(state),
         "timeline": timeline(state), "outcome": await _outcome(d, actor, state),
         "req": current["request"], "amend_values": current["values"],
         "tiers": [t.value for t in TIERS], "mechanic_types": MECHANIC_TYPES, "mechanic_rows": range(MECHANIC_ROWS),
